@@ -1,0 +1,125 @@
+//! The activity feed: what happened, in words a person reads, with who and when.
+
+use std::collections::VecDeque;
+
+use chronicle_core::{Effect, Event, Payload, UnreadableReason};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::board::Board;
+use crate::event::BoardEvent;
+
+/// One line of the feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    /// Position of the event in the log, from 1.
+    pub position: u64,
+    /// The event's id.
+    pub event: Uuid,
+    /// The device that made it.
+    pub device: Uuid,
+    /// When, in milliseconds since the Unix epoch, by that device's clock.
+    pub at: i64,
+    /// What happened, in words.
+    pub text: String,
+    /// Whether it changed anything.
+    pub effect: Effect,
+}
+
+/// The most recent entries of the feed, newest last, and how many there were in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    entries: VecDeque<ActivityEntry>,
+    total: u64,
+}
+
+impl Activity {
+    /// How many entries the feed keeps in memory; older ones are described again on demand
+    /// from the log by [`describe`].
+    pub const KEPT: usize = 500;
+
+    /// Entries kept, newest first.
+    pub fn recent(&self) -> impl Iterator<Item = &ActivityEntry> {
+        self.entries.iter().rev()
+    }
+
+    /// Number of events the feed has seen.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    pub(crate) fn skip(&mut self) {
+        self.total += 1;
+    }
+
+    pub(crate) fn push(&mut self, entry: ActivityEntry) {
+        self.total += 1;
+        if self.entries.len() == Self::KEPT {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
+    }
+}
+
+fn card_title(board: &Board, card: Uuid) -> String {
+    match board.card(card) {
+        Some(c) => format!("'{}'", c.title),
+        None => "an unknown card".to_owned(),
+    }
+}
+
+fn column_name(board: &Board, column: Uuid) -> String {
+    match board.column(column) {
+        Some(c) => c.name.clone(),
+        None => "a removed column".to_owned(),
+    }
+}
+
+/// Says in words what an event does to `board`, the board as it was just before the event.
+pub fn describe(board: &Board, event: &Event<BoardEvent>) -> String {
+    let event = match &event.payload {
+        Payload::Known(e) => e,
+        Payload::Unreadable(u) => {
+            let why = match &u.reason {
+                UnreadableReason::UnknownType => "a type this version does not know".to_owned(),
+                UnreadableReason::NewerVersion => "a newer version than this app reads".to_owned(),
+                UnreadableReason::Malformed(m) => format!("data it could not read ({m})"),
+            };
+            return format!("Kept an event '{}' v{} with {why}", u.kind, u.version);
+        }
+    };
+    match event {
+        BoardEvent::BoardCreated { name, .. } => format!("Created board '{name}'"),
+        BoardEvent::BoardRenamed { name } => format!("Renamed the board from '{}' to '{name}'", board.name()),
+        BoardEvent::ColumnAdded { name, .. } => format!("Added column '{name}'"),
+        BoardEvent::ColumnRenamed { column, name } => {
+            format!("Renamed column {} to {name}", column_name(board, *column))
+        }
+        BoardEvent::ColumnMoved { column, index } => {
+            format!("Moved column {} to position {}", column_name(board, *column), index + 1)
+        }
+        BoardEvent::ColumnRemoved { column } => format!("Removed column {}", column_name(board, *column)),
+        BoardEvent::CardAdded { title, column, .. } => format!("Added '{title}' to {}", column_name(board, *column)),
+        BoardEvent::CardEdited { card, title, description } => match board.card(*card) {
+            Some(c) if c.title != *title && c.description != *description => {
+                format!("Edited '{}': now '{title}', with a new description", c.title)
+            }
+            Some(c) if c.title != *title => format!("Renamed '{}' to '{title}'", c.title),
+            Some(_) => format!("Edited the description of '{title}'"),
+            None => format!("Edited an unknown card, now '{title}'"),
+        },
+        BoardEvent::CardMoved { card, from, to, .. } => {
+            let title = card_title(board, *card);
+            if from == to {
+                format!("Reordered {title} in {}", column_name(board, *to))
+            } else {
+                format!("Moved {title} from {} to {}", column_name(board, *from), column_name(board, *to))
+            }
+        }
+        BoardEvent::CardArchived { card } => format!("Archived {}", card_title(board, *card)),
+        BoardEvent::CardRestored { card, column } => {
+            format!("Restored {} to {}", card_title(board, *card), column_name(board, *column))
+        }
+        BoardEvent::DeviceNamed { name, .. } => format!("Named a device '{name}'"),
+    }
+}

@@ -1,0 +1,307 @@
+//! The board's events: past-tense facts with stable wire names and versions.
+
+use chronicle_core::{EventPayload, Upcaster};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A column as a new board starts with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnSeed {
+    /// The column's id.
+    pub id: Uuid,
+    /// The column's name.
+    pub name: String,
+}
+
+/// Everything that can happen to a board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BoardEvent {
+    /// `board_created` v1: the board exists, with its name and first columns.
+    BoardCreated {
+        /// Name of the board.
+        name: String,
+        /// The columns it starts with, in order.
+        columns: Vec<ColumnSeed>,
+    },
+    /// `board_renamed` v1.
+    BoardRenamed {
+        /// The new name.
+        name: String,
+    },
+    /// `column_added` v1: a column was added at the right end.
+    ColumnAdded {
+        /// The new column's id.
+        column: Uuid,
+        /// Its name.
+        name: String,
+    },
+    /// `column_renamed` v1.
+    ColumnRenamed {
+        /// The column.
+        column: Uuid,
+        /// Its new name.
+        name: String,
+    },
+    /// `column_moved` v1: a column now sits at `index` among the columns.
+    ColumnMoved {
+        /// The column.
+        column: Uuid,
+        /// Its new index, counted after it was taken out.
+        index: u32,
+    },
+    /// `column_removed` v1: an empty column was removed.
+    ColumnRemoved {
+        /// The column.
+        column: Uuid,
+    },
+    /// `card_added` v2: a card was added at the bottom of a column. Version 1 had no description.
+    CardAdded {
+        /// The new card's id.
+        card: Uuid,
+        /// The column it was added to.
+        column: Uuid,
+        /// Its title.
+        title: String,
+        /// Its description, possibly empty.
+        description: String,
+    },
+    /// `card_edited` v1: a card's title and description are now these.
+    CardEdited {
+        /// The card.
+        card: Uuid,
+        /// Its title.
+        title: String,
+        /// Its description.
+        description: String,
+    },
+    /// `card_moved` v1: a card now sits in column `to` at `index`.
+    CardMoved {
+        /// The card.
+        card: Uuid,
+        /// The column it was in when the move was decided.
+        from: Uuid,
+        /// The column it is now in.
+        to: Uuid,
+        /// Its index in `to`, counted after it was taken out.
+        index: u32,
+    },
+    /// `card_archived` v1.
+    CardArchived {
+        /// The card.
+        card: Uuid,
+    },
+    /// `card_restored` v1: an archived card is back, at the bottom of `column`.
+    CardRestored {
+        /// The card.
+        card: Uuid,
+        /// The column it came back to.
+        column: Uuid,
+    },
+    /// `device_named` v1: the device that made the following events goes by this name.
+    DeviceNamed {
+        /// The device.
+        device: Uuid,
+        /// Its name.
+        name: String,
+    },
+}
+
+mod wire {
+    //! The JSON shape of each payload, at its current version.
+    use super::ColumnSeed;
+    use serde::{Deserialize, Serialize};
+    use uuid::Uuid;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct BoardCreated {
+        pub(super) name: String,
+        pub(super) columns: Vec<ColumnSeed>,
+    }
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Name {
+        pub(super) name: String,
+    }
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct ColumnName {
+        pub(super) column: Uuid,
+        pub(super) name: String,
+    }
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct ColumnIndex {
+        pub(super) column: Uuid,
+        pub(super) index: u32,
+    }
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Column {
+        pub(super) column: Uuid,
+    }
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct CardAdded {
+        pub(super) card: Uuid,
+        pub(super) column: Uuid,
+        pub(super) title: String,
+        pub(super) description: String,
+    }
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct CardEdited {
+        pub(super) card: Uuid,
+        pub(super) title: String,
+        pub(super) description: String,
+    }
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct CardMoved {
+        pub(super) card: Uuid,
+        pub(super) from: Uuid,
+        pub(super) to: Uuid,
+        pub(super) index: u32,
+    }
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Card {
+        pub(super) card: Uuid,
+    }
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct CardColumn {
+        pub(super) card: Uuid,
+        pub(super) column: Uuid,
+    }
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct DeviceNamed {
+        pub(super) device: Uuid,
+        pub(super) name: String,
+    }
+}
+
+/// `card_added` v1 had no description; v2 adds an empty one.
+fn card_added_v1_to_v2(mut data: Value) -> Value {
+    if let Value::Object(fields) = &mut data {
+        fields.entry("description").or_insert_with(|| Value::String(String::new()));
+    }
+    data
+}
+
+static UPCASTERS: [Upcaster; 1] = [Upcaster { kind: "card_added", from: 1, lift: card_added_v1_to_v2 }];
+
+fn to_value(value: impl Serialize) -> Value {
+    // These payloads are plain structs of strings, numbers and ids; serialising them cannot fail.
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn read<T: for<'de> Deserialize<'de>>(data: Value) -> Result<T, String> {
+    serde_json::from_value(data).map_err(|e| e.to_string())
+}
+
+impl EventPayload for BoardEvent {
+    fn kind(&self) -> &'static str {
+        match self {
+            BoardEvent::BoardCreated { .. } => "board_created",
+            BoardEvent::BoardRenamed { .. } => "board_renamed",
+            BoardEvent::ColumnAdded { .. } => "column_added",
+            BoardEvent::ColumnRenamed { .. } => "column_renamed",
+            BoardEvent::ColumnMoved { .. } => "column_moved",
+            BoardEvent::ColumnRemoved { .. } => "column_removed",
+            BoardEvent::CardAdded { .. } => "card_added",
+            BoardEvent::CardEdited { .. } => "card_edited",
+            BoardEvent::CardMoved { .. } => "card_moved",
+            BoardEvent::CardArchived { .. } => "card_archived",
+            BoardEvent::CardRestored { .. } => "card_restored",
+            BoardEvent::DeviceNamed { .. } => "device_named",
+        }
+    }
+
+    fn version(&self) -> u16 {
+        Self::current_version(self.kind()).unwrap_or(1)
+    }
+
+    fn current_version(kind: &str) -> Option<u16> {
+        match kind {
+            "card_added" => Some(2),
+            "board_created" | "board_renamed" | "column_added" | "column_renamed" | "column_moved"
+            | "column_removed" | "card_edited" | "card_moved" | "card_archived" | "card_restored"
+            | "device_named" => Some(1),
+            _ => None,
+        }
+    }
+
+    fn to_data(&self) -> Value {
+        match self.clone() {
+            BoardEvent::BoardCreated { name, columns } => to_value(wire::BoardCreated { name, columns }),
+            BoardEvent::BoardRenamed { name } => to_value(wire::Name { name }),
+            BoardEvent::ColumnAdded { column, name } | BoardEvent::ColumnRenamed { column, name } => {
+                to_value(wire::ColumnName { column, name })
+            }
+            BoardEvent::ColumnMoved { column, index } => to_value(wire::ColumnIndex { column, index }),
+            BoardEvent::ColumnRemoved { column } => to_value(wire::Column { column }),
+            BoardEvent::CardAdded { card, column, title, description } => {
+                to_value(wire::CardAdded { card, column, title, description })
+            }
+            BoardEvent::CardEdited { card, title, description } => {
+                to_value(wire::CardEdited { card, title, description })
+            }
+            BoardEvent::CardMoved { card, from, to, index } => to_value(wire::CardMoved { card, from, to, index }),
+            BoardEvent::CardArchived { card } => to_value(wire::Card { card }),
+            BoardEvent::CardRestored { card, column } => to_value(wire::CardColumn { card, column }),
+            BoardEvent::DeviceNamed { device, name } => to_value(wire::DeviceNamed { device, name }),
+        }
+    }
+
+    fn from_data(kind: &str, data: Value) -> Result<Self, String> {
+        Ok(match kind {
+            "board_created" => {
+                let wire::BoardCreated { name, columns } = read(data)?;
+                BoardEvent::BoardCreated { name, columns }
+            }
+            "board_renamed" => BoardEvent::BoardRenamed { name: read::<wire::Name>(data)?.name },
+            "column_added" => {
+                let wire::ColumnName { column, name } = read(data)?;
+                BoardEvent::ColumnAdded { column, name }
+            }
+            "column_renamed" => {
+                let wire::ColumnName { column, name } = read(data)?;
+                BoardEvent::ColumnRenamed { column, name }
+            }
+            "column_moved" => {
+                let wire::ColumnIndex { column, index } = read(data)?;
+                BoardEvent::ColumnMoved { column, index }
+            }
+            "column_removed" => BoardEvent::ColumnRemoved { column: read::<wire::Column>(data)?.column },
+            "card_added" => {
+                let wire::CardAdded { card, column, title, description } = read(data)?;
+                BoardEvent::CardAdded { card, column, title, description }
+            }
+            "card_edited" => {
+                let wire::CardEdited { card, title, description } = read(data)?;
+                BoardEvent::CardEdited { card, title, description }
+            }
+            "card_moved" => {
+                let wire::CardMoved { card, from, to, index } = read(data)?;
+                BoardEvent::CardMoved { card, from, to, index }
+            }
+            "card_archived" => BoardEvent::CardArchived { card: read::<wire::Card>(data)?.card },
+            "card_restored" => {
+                let wire::CardColumn { card, column } = read(data)?;
+                BoardEvent::CardRestored { card, column }
+            }
+            "device_named" => {
+                let wire::DeviceNamed { device, name } = read(data)?;
+                BoardEvent::DeviceNamed { device, name }
+            }
+            other => return Err(format!("unknown event type {other:?}")),
+        })
+    }
+
+    fn upcasters() -> &'static [Upcaster] {
+        &UPCASTERS
+    }
+}

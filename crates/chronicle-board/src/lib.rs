@@ -1,0 +1,24 @@
+//! The board domain on Chronicle's engine: columns and cards.
+//!
+//! - [`Command`]s are checked by [`BoardDecider`] against a [`Board`] and produce [`BoardEvent`]s,
+//!   or a [`Rejection`] that says why not.
+//! - [`Board`] is both the write model and the `BoardView` read model: columns and cards in order.
+//! - [`Activity`] is the feed a person reads; [`FlowStats`] counts cards per column over time.
+//! - [`BoardProjections`] folds all of them in one pass and snapshots them for a fast start.
+
+mod activity;
+mod board;
+mod command;
+mod event;
+mod flow;
+mod projections;
+
+pub use activity::{describe, Activity, ActivityEntry};
+pub use board::{Board, Card, Column};
+pub use command::{BoardDecider, Command, Rejection, DEFAULT_COLUMNS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE};
+pub use event::{BoardEvent, ColumnSeed};
+pub use flow::{FlowSample, FlowStats};
+pub use projections::{BoardProjections, SnapshotError, SNAPSHOT_FORMAT};
+
+/// An event of a board, decoded.
+pub type BoardEventRecord = chronicle_core::Event<BoardEvent>;

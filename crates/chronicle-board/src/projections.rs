@@ -1,0 +1,153 @@
+//! The read models of one board folded together, and their snapshots.
+
+use chronicle_core::{Diagnostics, Effect, Event, Payload, Projection};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::activity::{describe, Activity, ActivityEntry};
+use crate::board::Board;
+use crate::event::BoardEvent;
+use crate::flow::FlowStats;
+
+/// Every read model of a board, folded from one log in one pass.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BoardProjections {
+    /// Columns and cards in order: the `BoardView`.
+    pub board: Board,
+    /// The activity feed.
+    pub activity: Activity,
+    /// Cards per column over time.
+    pub flow: FlowStats,
+    /// Unreadable events and events that had no effect.
+    pub diagnostics: Diagnostics,
+    /// Number of events folded.
+    pub position: u64,
+    /// Id of the last event folded.
+    pub last_event: Option<Uuid>,
+}
+
+impl BoardProjections {
+    /// Folds a whole log from the start.
+    pub fn replay<'a>(events: impl ExactSizeIterator<Item = &'a Event<BoardEvent>>) -> Self {
+        let mut projections = BoardProjections::default();
+        projections.extend(events);
+        projections
+    }
+
+    /// Folds more events. Only the last [`Activity::KEPT`] are described in words: the feed
+    /// keeps no more, and describing is most of the cost of a fold.
+    pub fn extend<'a>(&mut self, events: impl ExactSizeIterator<Item = &'a Event<BoardEvent>>) {
+        let quiet = events.len().saturating_sub(Activity::KEPT);
+        for (i, event) in events.enumerate() {
+            if i < quiet {
+                self.fold(event, false);
+            } else {
+                self.fold(event, true);
+            }
+        }
+    }
+
+    /// Folds one event and returns the effect it had.
+    pub fn apply_event(&mut self, event: &Event<BoardEvent>) -> Effect {
+        self.fold(event, true)
+    }
+
+    fn fold(&mut self, event: &Event<BoardEvent>, describe_it: bool) -> Effect {
+        self.position += 1;
+        self.last_event = Some(event.meta.id);
+        let text = describe_it.then(|| describe(&self.board, event));
+        let effect = match &event.payload {
+            Payload::Known(e) => self.board.evolve(e),
+            Payload::Unreadable(_) => Effect::Unreadable,
+        };
+        if effect == Effect::Applied && touches_cards(event) {
+            self.flow.record(self.position, event.meta.at, &self.board);
+        }
+        self.diagnostics.record(event, effect);
+        match text {
+            Some(text) => self.activity.push(ActivityEntry {
+                position: self.position,
+                event: event.meta.id,
+                device: event.meta.device,
+                at: event.meta.at,
+                text,
+                effect,
+            }),
+            None => self.activity.skip(),
+        }
+        effect
+    }
+
+    /// Serialises these projections as a snapshot of the first `position` events of a log.
+    pub fn to_snapshot(&self) -> String {
+        let snapshot = SnapshotRef { format: SNAPSHOT_FORMAT, projections: self };
+        // Projections are plain data with string keys; serialising them cannot fail.
+        serde_json::to_string(&snapshot).unwrap_or_default()
+    }
+
+    /// Reads a snapshot written by [`BoardProjections::to_snapshot`]. A snapshot of another
+    /// format, or one that does not parse, is refused so that the caller rebuilds it.
+    pub fn from_snapshot(text: &str) -> Result<Self, SnapshotError> {
+        #[derive(Deserialize)]
+        struct Header {
+            format: u32,
+        }
+        let header: Header = serde_json::from_str(text).map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
+        if header.format != SNAPSHOT_FORMAT {
+            return Err(SnapshotError::Stale { found: header.format });
+        }
+        let snapshot: SnapshotOwned = serde_json::from_str(text).map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
+        Ok(snapshot.projections)
+    }
+}
+
+/// Version of the snapshot layout; bump it whenever a projection's shape or meaning changes.
+pub const SNAPSHOT_FORMAT: u32 = 1;
+
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    format: u32,
+    projections: &'a BoardProjections,
+}
+
+#[derive(Deserialize)]
+struct SnapshotOwned {
+    projections: BoardProjections,
+}
+
+/// Why a snapshot cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SnapshotError {
+    /// Written by a version of the app with another layout.
+    #[error("snapshot format {found} is not the current format {SNAPSHOT_FORMAT}")]
+    Stale {
+        /// The format found.
+        found: u32,
+    },
+    /// Not a snapshot at all.
+    #[error("snapshot is corrupt: {0}")]
+    Corrupt(String),
+}
+
+fn touches_cards(event: &Event<BoardEvent>) -> bool {
+    matches!(
+        event.payload,
+        Payload::Known(
+            BoardEvent::BoardCreated { .. }
+                | BoardEvent::ColumnAdded { .. }
+                | BoardEvent::ColumnMoved { .. }
+                | BoardEvent::ColumnRemoved { .. }
+                | BoardEvent::CardAdded { .. }
+                | BoardEvent::CardMoved { .. }
+                | BoardEvent::CardArchived { .. }
+                | BoardEvent::CardRestored { .. }
+        )
+    )
+}
+
+impl Projection<BoardEvent> for BoardProjections {
+    fn apply(&mut self, event: &Event<BoardEvent>) {
+        self.apply_event(event);
+    }
+}

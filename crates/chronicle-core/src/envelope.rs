@@ -1,0 +1,214 @@
+//! The event envelope: the wire and storage form of one event, and its decoded in-memory form.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// One event as it travels and as it is stored: the JSON form is the contract.
+///
+/// `data` is kept as raw JSON so that an envelope of a type this build does not know
+/// survives a read and a write byte for byte in meaning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnvelope {
+    /// Unique id of the event (UUID v7, made by the device that recorded it).
+    pub id: Uuid,
+    /// The stream the event belongs to; one board is one stream.
+    pub stream: Uuid,
+    /// Stable wire name of the event type, such as `card_added`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Version of the payload schema for `kind`, starting at 1.
+    pub version: u16,
+    /// Id of the device that recorded the event.
+    pub device: Uuid,
+    /// Wall-clock time on the recording device, in milliseconds since the Unix epoch.
+    pub at: i64,
+    /// Position assigned by the server; absent while the event is pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// The payload.
+    pub data: Value,
+}
+
+/// Who recorded an event, where and when: everything in an envelope but the payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Meta {
+    /// Unique id of the event.
+    pub id: Uuid,
+    /// The stream the event belongs to.
+    pub stream: Uuid,
+    /// The device that recorded it.
+    pub device: Uuid,
+    /// Wall-clock time on that device, milliseconds since the Unix epoch.
+    pub at: i64,
+    /// Position assigned by the server, if confirmed.
+    pub seq: Option<u64>,
+}
+
+/// An event in memory: its metadata and its payload, decoded and upcast when this build knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event<E> {
+    /// Who, where, when.
+    pub meta: Meta,
+    /// What happened.
+    pub payload: Payload<E>,
+}
+
+/// The payload of an event in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload<E> {
+    /// A payload this build understands, at its current version.
+    Known(E),
+    /// A payload this build cannot read: an unknown type, a newer version, or data that does not
+    /// match its schema. It is kept as it came so that nothing is lost, and projections skip it.
+    Unreadable(Unreadable),
+}
+
+/// A payload kept but not understood, with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreadable {
+    /// Wire name of the event type.
+    pub kind: String,
+    /// Version as recorded.
+    pub version: u16,
+    /// The data as recorded.
+    pub data: Value,
+    /// Why this build cannot read it.
+    pub reason: UnreadableReason,
+}
+
+/// Why a payload could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnreadableReason {
+    /// No event type of this name is known to this build.
+    UnknownType,
+    /// The type is known but the version is newer than this build understands.
+    NewerVersion,
+    /// The type and version are known but the data does not match the schema.
+    Malformed(String),
+}
+
+/// A domain's event payloads: their wire names, versions, and the way to read them back.
+pub trait EventPayload: Sized {
+    /// Wire name of this payload's type.
+    fn kind(&self) -> &'static str;
+    /// Current version of this payload's type.
+    fn version(&self) -> u16;
+    /// The JSON data of the payload (without the envelope).
+    fn to_data(&self) -> Value;
+    /// The current version of `kind`, or `None` when this build does not know the type.
+    fn current_version(kind: &str) -> Option<u16>;
+    /// Reads data that is already at the current version of `kind`.
+    fn from_data(kind: &str, data: Value) -> Result<Self, String>;
+    /// The upcasters that lift older versions of this domain's events.
+    fn upcasters() -> &'static [Upcaster] {
+        &[]
+    }
+}
+
+/// Lifts the data of one event type from `from` to `from + 1`.
+#[derive(Debug, Clone, Copy)]
+pub struct Upcaster {
+    /// Wire name of the event type it applies to.
+    pub kind: &'static str,
+    /// The version it reads.
+    pub from: u16,
+    /// The transformation; it returns the data at version `from + 1`.
+    pub lift: fn(Value) -> Value,
+}
+
+impl<E: EventPayload> Event<E> {
+    /// Wraps a freshly decided payload into a pending event.
+    pub fn new(id: Uuid, stream: Uuid, device: Uuid, at: i64, payload: E) -> Self {
+        Event { meta: Meta { id, stream, device, at, seq: None }, payload: Payload::Known(payload) }
+    }
+
+    /// Reads an envelope: known types are upcast to their current version and decoded;
+    /// anything else is kept as [`Payload::Unreadable`]. Never fails.
+    pub fn decode(raw: RawEnvelope) -> Self {
+        let meta =
+            Meta { id: raw.id, stream: raw.stream, device: raw.device, at: raw.at, seq: raw.seq };
+        let payload = decode_payload::<E>(raw.kind, raw.version, raw.data);
+        Event { meta, payload }
+    }
+
+    /// The envelope of this event. Known payloads are written at their current version;
+    /// unreadable ones exactly as they were read.
+    pub fn encode(&self) -> RawEnvelope {
+        let (kind, version, data) = match &self.payload {
+            Payload::Known(e) => (e.kind().to_owned(), e.version(), e.to_data()),
+            Payload::Unreadable(u) => (u.kind.clone(), u.version, u.data.clone()),
+        };
+        RawEnvelope {
+            id: self.meta.id,
+            stream: self.meta.stream,
+            kind,
+            version,
+            device: self.meta.device,
+            at: self.meta.at,
+            seq: self.meta.seq,
+            data,
+        }
+    }
+
+    /// The known payload, if this build could read it.
+    pub fn known(&self) -> Option<&E> {
+        match &self.payload {
+            Payload::Known(e) => Some(e),
+            Payload::Unreadable(_) => None,
+        }
+    }
+}
+
+fn decode_payload<E: EventPayload>(kind: String, version: u16, data: Value) -> Payload<E> {
+    let unreadable = |kind, data, reason| Payload::Unreadable(Unreadable { kind, version, data, reason });
+    let Some(current) = E::current_version(&kind) else {
+        return unreadable(kind, data, UnreadableReason::UnknownType);
+    };
+    if version > current || version == 0 {
+        return unreadable(kind, data, UnreadableReason::NewerVersion);
+    }
+    let original = data.clone();
+    let mut lifted = data;
+    let mut at = version;
+    while at < current {
+        let Some(step) = E::upcasters().iter().find(|u| u.kind == kind && u.from == at) else {
+            let reason = UnreadableReason::Malformed(format!("no upcaster from version {at}"));
+            return unreadable(kind, original, reason);
+        };
+        lifted = (step.lift)(lifted);
+        at += 1;
+    }
+    match E::from_data(&kind, lifted) {
+        Ok(e) => Payload::Known(e),
+        Err(message) => unreadable(kind, original, UnreadableReason::Malformed(message)),
+    }
+}
+
+/// A line of a JSON-lines log that is not an envelope.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct LineError {
+    /// Line number, from 1.
+    pub line: usize,
+    /// What was wrong with it.
+    pub message: String,
+}
+
+/// Reads a log written one JSON envelope per line. Blank lines are skipped; a line that is not
+/// an envelope is reported, never a panic, and does not stop the other lines from being read.
+pub fn parse_lines(text: &str) -> (Vec<RawEnvelope>, Vec<LineError>) {
+    let mut envelopes = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<RawEnvelope>(line) {
+            Ok(envelope) => envelopes.push(envelope),
+            Err(e) => errors.push(LineError { line: i + 1, message: e.to_string() }),
+        }
+    }
+    (envelopes, errors)
+}

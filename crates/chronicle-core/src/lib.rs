@@ -1,0 +1,22 @@
+//! Chronicle's event-sourcing engine. It does no I/O: callers pass in ids, clocks and bytes.
+//!
+//! - [`RawEnvelope`] is the wire and storage form of an event; [`Event`] is its decoded form, with a
+//!   [`Payload`] that is either known to this build (upcast to its current version through the
+//!   domain's [`Upcaster`]s) or kept as [`Unreadable`], never dropped.
+//! - [`Decider`] is the write-model shape: `decide` holds the rules, `evolve` never fails.
+//! - [`Projection`] is a read model folded from events; [`Diagnostics`] counts what a fold skipped.
+//! - [`Log`] keeps `confirmed` and `pending` events and [`Log::rebase`]s pending work onto what the
+//!   server confirmed.
+
+mod decider;
+mod envelope;
+mod log;
+mod projection;
+
+pub use decider::Decider;
+pub use envelope::{
+    parse_lines, Event, EventPayload, LineError, Meta, Payload, RawEnvelope, Unreadable, UnreadableReason, Upcaster,
+};
+pub use log::{Log, Rebased};
+pub use projection::{Diagnostics, Effect, Projection};
+pub use uuid::Uuid;

@@ -1,0 +1,64 @@
+//! Read models folded from the log, and the diagnostics every fold keeps.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::envelope::{Event, Payload, UnreadableReason};
+
+/// A read model folded from events. Projections never fail: an event that does not apply
+/// is skipped, and an unreadable one is left to [`Diagnostics`].
+pub trait Projection<E> {
+    /// Folds one event into the read model.
+    fn apply(&mut self, event: &Event<E>);
+}
+
+/// Whether an event changed anything when it was applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    /// The event changed the read model.
+    Applied,
+    /// The event no longer applied (for example a move of an archived card) and changed nothing.
+    NoEffect,
+    /// The event could not be read by this build and was skipped.
+    Unreadable,
+}
+
+/// What a fold noticed that a person may want to know: events kept but not understood,
+/// and events that had no effect.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostics {
+    /// Events of types this build does not know, by wire name.
+    pub unknown_types: BTreeMap<String, u64>,
+    /// Events of a newer version than this build reads, by wire name.
+    pub newer_versions: BTreeMap<String, u64>,
+    /// Events whose data did not match their schema.
+    pub malformed: u64,
+    /// Events that were read but no longer applied.
+    pub no_effect: u64,
+}
+
+impl Diagnostics {
+    /// Records one event and the effect it had.
+    pub fn record<E>(&mut self, event: &Event<E>, effect: Effect) {
+        match (&event.payload, effect) {
+            (Payload::Unreadable(u), _) => match u.reason {
+                UnreadableReason::UnknownType => *self.unknown_types.entry(u.kind.clone()).or_default() += 1,
+                UnreadableReason::NewerVersion => *self.newer_versions.entry(u.kind.clone()).or_default() += 1,
+                UnreadableReason::Malformed(_) => self.malformed += 1,
+            },
+            (Payload::Known(_), Effect::NoEffect) => self.no_effect += 1,
+            (Payload::Known(_), _) => {}
+        }
+    }
+
+    /// Number of events kept in the log that this build could not read.
+    pub fn unreadable(&self) -> u64 {
+        self.unknown_types.values().sum::<u64>() + self.newer_versions.values().sum::<u64>() + self.malformed
+    }
+
+    /// True when there is nothing to report.
+    pub fn is_clean(&self) -> bool {
+        self.unreadable() == 0 && self.no_effect == 0
+    }
+}

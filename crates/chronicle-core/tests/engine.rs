@@ -1,0 +1,212 @@
+//! The engine's laws, on a tiny counter domain: decoding and upcasting, unreadable events kept,
+//! and rebase equal to a fold of the concatenated log.
+
+use chronicle_core::{
+    parse_lines, Decider, Diagnostics, Effect, Event, EventPayload, Log, Payload, RawEnvelope, UnreadableReason,
+    Upcaster,
+};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Counted {
+    Added { amount: i64 },
+}
+
+fn v1_to_v2(data: Value) -> Value {
+    // Version 1 called the field `n`.
+    json!({ "amount": data.get("n").cloned().unwrap_or(json!(0)) })
+}
+
+static UPCASTERS: [Upcaster; 1] = [Upcaster { kind: "added", from: 1, lift: v1_to_v2 }];
+
+impl EventPayload for Counted {
+    fn kind(&self) -> &'static str {
+        "added"
+    }
+    fn version(&self) -> u16 {
+        2
+    }
+    fn to_data(&self) -> Value {
+        let Counted::Added { amount } = self;
+        json!({ "amount": amount })
+    }
+    fn current_version(kind: &str) -> Option<u16> {
+        (kind == "added").then_some(2)
+    }
+    fn from_data(_: &str, data: Value) -> Result<Self, String> {
+        let amount = data.get("amount").and_then(Value::as_i64).ok_or("amount must be an integer")?;
+        Ok(Counted::Added { amount })
+    }
+    fn upcasters() -> &'static [Upcaster] {
+        &UPCASTERS
+    }
+}
+
+struct Counter;
+
+impl Decider for Counter {
+    type State = Vec<i64>;
+    type Command = i64;
+    type Event = Counted;
+    type Rejection = &'static str;
+
+    fn decide(_: &Vec<i64>, amount: i64) -> Result<Vec<Counted>, &'static str> {
+        if amount == 0 { Err("nothing to add") } else { Ok(vec![Counted::Added { amount }]) }
+    }
+
+    fn evolve(mut state: Vec<i64>, event: &Event<Counted>) -> Vec<i64> {
+        if let Some(Counted::Added { amount }) = event.known() {
+            state.push(*amount);
+        }
+        state
+    }
+}
+
+fn raw(kind: &str, version: u16, data: Value) -> RawEnvelope {
+    RawEnvelope {
+        id: Uuid::from_u128(1),
+        stream: Uuid::from_u128(2),
+        kind: kind.to_owned(),
+        version,
+        device: Uuid::from_u128(3),
+        at: 1_700_000_000_000,
+        seq: None,
+        data,
+    }
+}
+
+#[test]
+fn current_version_decodes_and_encodes_back() {
+    let envelope = raw("added", 2, json!({ "amount": 5 }));
+    let event = Event::<Counted>::decode(envelope.clone());
+    assert_eq!(event.known(), Some(&Counted::Added { amount: 5 }));
+    assert_eq!(event.encode(), envelope);
+}
+
+#[test]
+fn older_version_is_upcast_on_read() {
+    let event = Event::<Counted>::decode(raw("added", 1, json!({ "n": 7 })));
+    assert_eq!(event.known(), Some(&Counted::Added { amount: 7 }));
+}
+
+#[test]
+fn unknown_type_newer_version_and_bad_data_are_kept_as_they_came() {
+    let cases = [
+        (raw("renamed", 1, json!({ "x": 1 })), UnreadableReason::UnknownType),
+        (raw("added", 3, json!({ "amount": 1 })), UnreadableReason::NewerVersion),
+        (raw("added", 0, json!({ "amount": 1 })), UnreadableReason::NewerVersion),
+    ];
+    for (envelope, reason) in cases {
+        let event = Event::<Counted>::decode(envelope.clone());
+        let Payload::Unreadable(u) = &event.payload else { panic!("{envelope:?} should be unreadable") };
+        assert_eq!(u.reason, reason);
+        assert_eq!(event.encode(), envelope, "an unreadable event is written back unchanged");
+    }
+    let bad = Event::<Counted>::decode(raw("added", 2, json!({ "amount": "lots" })));
+    assert!(matches!(&bad.payload, Payload::Unreadable(u) if matches!(u.reason, UnreadableReason::Malformed(_))));
+}
+
+#[test]
+fn diagnostics_count_what_was_skipped() {
+    let mut diagnostics = Diagnostics::default();
+    for envelope in [raw("renamed", 1, json!({})), raw("added", 9, json!({})), raw("added", 2, json!({}))] {
+        diagnostics.record(&Event::<Counted>::decode(envelope), Effect::Unreadable);
+    }
+    diagnostics.record(&Event::new(Uuid::nil(), Uuid::nil(), Uuid::nil(), 0, Counted::Added { amount: 1 }), Effect::NoEffect);
+    assert_eq!(diagnostics.unreadable(), 3);
+    assert_eq!(diagnostics.unknown_types.get("renamed"), Some(&1));
+    assert_eq!(diagnostics.newer_versions.get("added"), Some(&1));
+    assert_eq!(diagnostics.no_effect, 1);
+    assert!(!diagnostics.is_clean());
+}
+
+#[test]
+fn decide_rejects_without_events() {
+    assert_eq!(Counter::decide(&vec![], 0), Err("nothing to add"));
+    assert_eq!(Counter::decide(&vec![], 2), Ok(vec![Counted::Added { amount: 2 }]));
+}
+
+#[test]
+fn parse_lines_reports_bad_lines_and_keeps_the_rest() {
+    let good = serde_json::to_string(&raw("added", 2, json!({ "amount": 1 }))).unwrap();
+    let text = format!("{good}\n\nnot json\n{{\"id\": 1}}\n{good}\n");
+    let (envelopes, errors) = parse_lines(&text);
+    assert_eq!(envelopes.len(), 2);
+    assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 4]);
+}
+
+fn event(id: u128, amount: i64, seq: Option<u64>) -> Event<Counted> {
+    let mut e = Event::new(Uuid::from_u128(id), Uuid::from_u128(2), Uuid::from_u128(3), 0, Counted::Added { amount });
+    e.meta.seq = seq;
+    e
+}
+
+#[test]
+fn rebase_acknowledges_own_events_and_replays_the_rest_on_top() {
+    let mut log = Log::default();
+    log.append([event(10, 1, None), event(11, 2, None)]);
+    let report = log.rebase([event(20, 100, Some(1)), event(10, 1, Some(2))]);
+    assert_eq!(report.acknowledged, vec![Uuid::from_u128(10)]);
+    assert_eq!(Counter::replay(log.events()), vec![100, 1, 2]);
+    assert_eq!(log.pending().len(), 1);
+    assert_eq!(log.head(), 2);
+
+    let again = log.rebase([event(20, 100, Some(1))]);
+    assert_eq!(again.duplicates, 1);
+    let gap = log.rebase([event(30, 5, Some(5))]);
+    assert_eq!(gap.missing_from, Some(3));
+    assert_eq!(log.head(), 2, "nothing after a gap is confirmed");
+}
+
+proptest! {
+    /// Whatever the server confirms (new events from others, some of ours, duplicates, in any
+    /// delivery order), the state after rebase is the fold of the new confirmed sequence followed
+    /// by what is still pending.
+    #[test]
+    fn rebase_equals_fold_of_the_concatenation(
+        confirmed_before in 0usize..5,
+        pending in proptest::collection::vec(-5i64..5, 0..8),
+        remote in proptest::collection::vec(-5i64..5, 0..8),
+        ours_acked in 0usize..8,
+        shuffle in any::<u64>(),
+    ) {
+        let mut log = Log::default();
+        let initial: Vec<_> = (0..confirmed_before).map(|i| event(1000 + i as u128, i as i64, Some(i as u64 + 1))).collect();
+        log.rebase(initial.clone());
+        let mine: Vec<_> = pending.iter().enumerate().map(|(i, a)| event(2000 + i as u128, *a, None)).collect();
+        log.append(mine.clone());
+
+        // The server interleaves remote events with the first `ours_acked` of ours.
+        let acked = ours_acked.min(mine.len());
+        let mut server_order: Vec<Event<Counted>> = Vec::new();
+        let mut r = remote.iter().enumerate();
+        for (i, e) in mine.iter().take(acked).enumerate() {
+            if let Some((j, a)) = r.next() { server_order.push(event(3000 + j as u128, *a, None)); }
+            let _ = i;
+            server_order.push(e.clone());
+        }
+        for (j, a) in r { server_order.push(event(3000 + j as u128, *a, None)); }
+        for (k, e) in server_order.iter_mut().enumerate() { e.meta.seq = Some((confirmed_before + k + 1) as u64); }
+
+        let mut delivery = server_order.clone();
+        delivery.extend(initial.iter().cloned()); // re-delivered duplicates
+        let n = delivery.len().max(1);
+        delivery.rotate_left((shuffle as usize) % n);
+        log.rebase(delivery);
+
+        let expected: Vec<_> = initial.iter().chain(&server_order).chain(mine.iter().skip(acked)).cloned().collect();
+        prop_assert_eq!(Counter::replay(log.events()), Counter::replay(expected.iter()));
+        prop_assert_eq!(log.pending().len(), mine.len() - acked);
+        prop_assert_eq!(log.head(), (confirmed_before + server_order.len()) as u64);
+    }
+
+    /// Decoding never panics, whatever the envelope holds.
+    #[test]
+    fn decode_never_panics(kind in "[a-z_]{0,12}", version in any::<u16>(), n in any::<i64>(), text in ".{0,20}") {
+        for data in [json!({ "amount": n }), json!({ "n": n }), json!(text), json!(null), json!([n])] {
+            let _ = Event::<Counted>::decode(raw(&kind, version, data)).encode();
+        }
+    }
+}
