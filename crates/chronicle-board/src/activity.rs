@@ -118,7 +118,8 @@ pub fn describe(board: &Board, event: &Event<BoardEvent>) -> String {
         }
         BoardEvent::CardArchived { card } => format!("Archived {}", card_title(board, *card)),
         BoardEvent::CardRestored { card, column } => {
-            format!("Restored {} to {}", card_title(board, *card), column_name(board, *column))
+            let target = board.column(*column).or(board.columns().first()).map(|c| c.name.clone());
+            format!("Restored {} to {}", card_title(board, *card), target.unwrap_or_else(|| "no column".to_owned()))
         }
         BoardEvent::DeviceNamed { name, .. } => format!("Named a device '{name}'"),
     }

@@ -228,8 +228,9 @@ impl EventPayload for BoardEvent {
         match kind {
             "card_added" => Some(2),
             "board_created" | "board_renamed" | "column_added" | "column_renamed" | "column_moved"
-            | "column_removed" | "card_edited" | "card_moved" | "card_archived" | "card_restored"
-            | "device_named" => Some(1),
+            | "column_removed" | "card_edited" | "card_moved" | "card_archived" | "card_restored" | "device_named" => {
+                Some(1)
+            }
             _ => None,
         }
     }

@@ -45,7 +45,11 @@ impl FlowStats {
     pub(crate) fn record(&mut self, position: u64, at: i64, board: &Board) {
         let same = self.samples.last().is_some_and(|last| {
             last.counts.len() == board.columns().len()
-                && last.counts.iter().zip(board.columns()).all(|((id, n), c)| *id == c.id && *n as usize == c.cards.len())
+                && last
+                    .counts
+                    .iter()
+                    .zip(board.columns())
+                    .all(|((id, n), c)| *id == c.id && *n as usize == c.cards.len())
         });
         if same {
             return;

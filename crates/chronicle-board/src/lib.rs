@@ -13,12 +13,12 @@ mod event;
 mod flow;
 mod projections;
 
-pub use activity::{describe, Activity, ActivityEntry};
+pub use activity::{Activity, ActivityEntry, describe};
 pub use board::{Board, Card, Column};
-pub use command::{BoardDecider, Command, Rejection, DEFAULT_COLUMNS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE};
+pub use command::{BoardDecider, Command, DEFAULT_COLUMNS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE, Rejection};
 pub use event::{BoardEvent, ColumnSeed};
 pub use flow::{FlowSample, FlowStats};
-pub use projections::{BoardProjections, SnapshotError, SNAPSHOT_FORMAT};
+pub use projections::{BoardProjections, SNAPSHOT_FORMAT, SnapshotError};
 
 /// An event of a board, decoded.
 pub type BoardEventRecord = chronicle_core::Event<BoardEvent>;

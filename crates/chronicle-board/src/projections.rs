@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uuid::Uuid;
 
-use crate::activity::{describe, Activity, ActivityEntry};
+use crate::activity::{Activity, ActivityEntry, describe};
 use crate::board::Board;
 use crate::event::BoardEvent;
 use crate::flow::FlowStats;
@@ -29,7 +29,7 @@ pub struct BoardProjections {
 
 impl BoardProjections {
     /// Folds a whole log from the start.
-    pub fn replay<'a>(events: impl ExactSizeIterator<Item = &'a Event<BoardEvent>>) -> Self {
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event<BoardEvent>, IntoIter: Clone>) -> Self {
         let mut projections = BoardProjections::default();
         projections.extend(events);
         projections
@@ -37,8 +37,9 @@ impl BoardProjections {
 
     /// Folds more events. Only the last [`Activity::KEPT`] are described in words: the feed
     /// keeps no more, and describing is most of the cost of a fold.
-    pub fn extend<'a>(&mut self, events: impl ExactSizeIterator<Item = &'a Event<BoardEvent>>) {
-        let quiet = events.len().saturating_sub(Activity::KEPT);
+    pub fn extend<'a>(&mut self, events: impl IntoIterator<Item = &'a Event<BoardEvent>, IntoIter: Clone>) {
+        let events = events.into_iter();
+        let quiet = events.clone().count().saturating_sub(Activity::KEPT);
         for (i, event) in events.enumerate() {
             if i < quiet {
                 self.fold(event, false);

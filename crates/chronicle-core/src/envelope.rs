@@ -127,8 +127,7 @@ impl<E: EventPayload> Event<E> {
     /// Reads an envelope: known types are upcast to their current version and decoded;
     /// anything else is kept as [`Payload::Unreadable`]. Never fails.
     pub fn decode(raw: RawEnvelope) -> Self {
-        let meta =
-            Meta { id: raw.id, stream: raw.stream, device: raw.device, at: raw.at, seq: raw.seq };
+        let meta = Meta { id: raw.id, stream: raw.stream, device: raw.device, at: raw.at, seq: raw.seq };
         let payload = decode_payload::<E>(raw.kind, raw.version, raw.data);
         Event { meta, payload }
     }

@@ -15,7 +15,7 @@ mod projection;
 
 pub use decider::Decider;
 pub use envelope::{
-    parse_lines, Event, EventPayload, LineError, Meta, Payload, RawEnvelope, Unreadable, UnreadableReason, Upcaster,
+    Event, EventPayload, LineError, Meta, Payload, RawEnvelope, Unreadable, UnreadableReason, Upcaster, parse_lines,
 };
 pub use log::{Log, Rebased};
 pub use projection::{Diagnostics, Effect, Projection};

@@ -2,11 +2,11 @@
 //! and rebase equal to a fold of the concatenated log.
 
 use chronicle_core::{
-    parse_lines, Decider, Diagnostics, Effect, Event, EventPayload, Log, Payload, RawEnvelope, UnreadableReason,
-    Upcaster,
+    Decider, Diagnostics, Effect, Event, EventPayload, Log, Payload, RawEnvelope, UnreadableReason, Upcaster,
+    parse_lines,
 };
 use proptest::prelude::*;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,7 +114,8 @@ fn diagnostics_count_what_was_skipped() {
     for envelope in [raw("renamed", 1, json!({})), raw("added", 9, json!({})), raw("added", 2, json!({}))] {
         diagnostics.record(&Event::<Counted>::decode(envelope), Effect::Unreadable);
     }
-    diagnostics.record(&Event::new(Uuid::nil(), Uuid::nil(), Uuid::nil(), 0, Counted::Added { amount: 1 }), Effect::NoEffect);
+    diagnostics
+        .record(&Event::new(Uuid::nil(), Uuid::nil(), Uuid::nil(), 0, Counted::Added { amount: 1 }), Effect::NoEffect);
     assert_eq!(diagnostics.unreadable(), 3);
     assert_eq!(diagnostics.unknown_types.get("renamed"), Some(&1));
     assert_eq!(diagnostics.newer_versions.get("added"), Some(&1));

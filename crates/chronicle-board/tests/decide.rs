@@ -1,0 +1,225 @@
+//! Every command and every rejection, as given / when / then.
+
+mod common;
+
+use chronicle_board::{BoardEvent, Command, Rejection};
+use common::*;
+use uuid::Uuid;
+
+fn board_with_cards() -> Vec<BoardEvent> {
+    vec![created(), added(1, TODO, "Fix login"), added(2, TODO, "Write docs"), added(3, DOING, "Ship")]
+}
+
+#[test]
+fn create_board() {
+    given(&[])
+        .when(Command::CreateBoard { name: " Launch ".into(), columns: [TODO, DOING, DONE] })
+        .then_expect(&[created()]);
+    given(&[created()])
+        .when(Command::CreateBoard { name: "Again".into(), columns: [TODO, DOING, DONE] })
+        .then_reject(Rejection::BoardAlreadyCreated);
+    given(&[])
+        .when(Command::CreateBoard { name: "  ".into(), columns: [TODO, DOING, DONE] })
+        .then_reject(Rejection::EmptyName);
+    given(&[])
+        .when(Command::CreateBoard { name: "n".repeat(81), columns: [TODO, DOING, DONE] })
+        .then_reject(Rejection::NameTooLong { length: 81 });
+}
+
+#[test]
+fn commands_before_the_board_exists_are_refused() {
+    given(&[]).when(Command::RenameBoard { name: "X".into() }).then_reject(Rejection::BoardNotCreated);
+    given(&[])
+        .when(Command::AddCard { card: card(1), column: TODO, title: "A".into(), description: String::new() })
+        .then_reject(Rejection::BoardNotCreated);
+}
+
+#[test]
+fn rename_board() {
+    given(&[created()])
+        .when(Command::RenameBoard { name: "Launch v2".into() })
+        .then_expect(&[BoardEvent::BoardRenamed { name: "Launch v2".into() }]);
+    given(&[created()]).when(Command::RenameBoard { name: "Launch".into() }).then_expect(&[]);
+    given(&[created()]).when(Command::RenameBoard { name: "".into() }).then_reject(Rejection::EmptyName);
+}
+
+#[test]
+fn add_column() {
+    let review = Uuid::from_u128(0xc4);
+    given(&[created()])
+        .when(Command::AddColumn { column: review, name: "Review".into() })
+        .then_expect(&[BoardEvent::ColumnAdded { column: review, name: "Review".into() }]);
+    given(&[created()])
+        .when(Command::AddColumn { column: TODO, name: "Again".into() })
+        .then_reject(Rejection::DuplicateColumn);
+    given(&[created()]).when(Command::AddColumn { column: review, name: " ".into() }).then_reject(Rejection::EmptyName);
+}
+
+#[test]
+fn rename_column() {
+    given(&[created()])
+        .when(Command::RenameColumn { column: DOING, name: "In progress".into() })
+        .then_expect(&[BoardEvent::ColumnRenamed { column: DOING, name: "In progress".into() }]);
+    given(&[created()])
+        .when(Command::RenameColumn { column: card(9), name: "X".into() })
+        .then_reject(Rejection::UnknownColumn);
+    given(&[created()]).when(Command::RenameColumn { column: DOING, name: "Doing".into() }).then_expect(&[]);
+}
+
+#[test]
+fn move_column() {
+    given(&[created()])
+        .when(Command::MoveColumn { column: DONE, index: 0 })
+        .then_expect(&[BoardEvent::ColumnMoved { column: DONE, index: 0 }]);
+    given(&[created()])
+        .when(Command::MoveColumn { column: DONE, index: 3 })
+        .then_reject(Rejection::PositionOutOfRange { index: 3 });
+    given(&[created()]).when(Command::MoveColumn { column: card(1), index: 0 }).then_reject(Rejection::UnknownColumn);
+    given(&[created()]).when(Command::MoveColumn { column: DONE, index: 2 }).then_expect(&[]);
+}
+
+#[test]
+fn remove_column() {
+    given(&[created()])
+        .when(Command::RemoveColumn { column: DONE })
+        .then_expect(&[BoardEvent::ColumnRemoved { column: DONE }]);
+    given(&board_with_cards())
+        .when(Command::RemoveColumn { column: TODO })
+        .then_reject(Rejection::ColumnNotEmpty { cards: 2 });
+    given(&[created()]).when(Command::RemoveColumn { column: card(1) }).then_reject(Rejection::UnknownColumn);
+    given(&[created(), BoardEvent::ColumnRemoved { column: DONE }, BoardEvent::ColumnRemoved { column: DOING }])
+        .when(Command::RemoveColumn { column: TODO })
+        .then_reject(Rejection::LastColumn);
+    // Archived cards do not keep a column alive.
+    given(&[created(), added(1, DONE, "Old"), BoardEvent::CardArchived { card: card(1) }])
+        .when(Command::RemoveColumn { column: DONE })
+        .then_expect(&[BoardEvent::ColumnRemoved { column: DONE }]);
+}
+
+#[test]
+fn add_card() {
+    given(&[created()])
+        .when(Command::AddCard {
+            card: card(1),
+            column: TODO,
+            title: "  Fix login ".into(),
+            description: "Safari only\n".into(),
+        })
+        .then_expect(&[BoardEvent::CardAdded {
+            card: card(1),
+            column: TODO,
+            title: "Fix login".into(),
+            description: "Safari only".into(),
+        }]);
+    let add = |title: String| Command::AddCard { card: card(1), column: TODO, title, description: String::new() };
+    given(&[created()]).when(add("   ".into())).then_reject(Rejection::EmptyTitle);
+    given(&[created()]).when(add("x".repeat(201))).then_reject(Rejection::TitleTooLong { length: 201 });
+    given(&[created()]).when(add("é".repeat(200))).then_expect(&[added(1, TODO, &"é".repeat(200))]);
+    given(&board_with_cards()).when(add("Again".into())).then_reject(Rejection::DuplicateCard);
+    given(&[created()])
+        .when(Command::AddCard { card: card(1), column: card(7), title: "A".into(), description: String::new() })
+        .then_reject(Rejection::UnknownColumn);
+    given(&[created()])
+        .when(Command::AddCard { card: card(1), column: TODO, title: "A".into(), description: "d".repeat(10_001) })
+        .then_reject(Rejection::DescriptionTooLong { length: 10_001 });
+}
+
+#[test]
+fn edit_card() {
+    given(&board_with_cards())
+        .when(Command::EditCard { card: card(1), title: "Fix login on Safari".into(), description: "Only 17.2".into() })
+        .then_expect(&[BoardEvent::CardEdited {
+            card: card(1),
+            title: "Fix login on Safari".into(),
+            description: "Only 17.2".into(),
+        }]);
+    given(&board_with_cards())
+        .when(Command::EditCard { card: card(1), title: "Fix login".into(), description: String::new() })
+        .then_expect(&[]);
+    given(&board_with_cards())
+        .when(Command::EditCard { card: card(1), title: "".into(), description: String::new() })
+        .then_reject(Rejection::EmptyTitle);
+    given(&board_with_cards())
+        .when(Command::EditCard { card: card(9), title: "A".into(), description: String::new() })
+        .then_reject(Rejection::UnknownCard);
+    let mut archived = board_with_cards();
+    archived.push(BoardEvent::CardArchived { card: card(1) });
+    given(&archived)
+        .when(Command::EditCard { card: card(1), title: "A".into(), description: String::new() })
+        .then_reject(Rejection::CardArchived);
+}
+
+#[test]
+fn move_card() {
+    given(&board_with_cards())
+        .when(Command::MoveCard { card: card(1), to: DONE, index: 0 })
+        .then_expect(&[BoardEvent::CardMoved { card: card(1), from: TODO, to: DONE, index: 0 }]);
+    given(&board_with_cards())
+        .when(Command::MoveCard { card: card(2), to: TODO, index: 0 })
+        .then_expect(&[BoardEvent::CardMoved { card: card(2), from: TODO, to: TODO, index: 0 }]);
+    given(&board_with_cards()).when(Command::MoveCard { card: card(1), to: TODO, index: 0 }).then_expect(&[]);
+    given(&board_with_cards())
+        .when(Command::MoveCard { card: card(1), to: TODO, index: 2 })
+        .then_reject(Rejection::PositionOutOfRange { index: 2 });
+    given(&board_with_cards())
+        .when(Command::MoveCard { card: card(9), to: DONE, index: 0 })
+        .then_reject(Rejection::UnknownCard);
+    given(&board_with_cards())
+        .when(Command::MoveCard { card: card(1), to: card(8), index: 0 })
+        .then_reject(Rejection::UnknownColumn);
+    let mut archived = board_with_cards();
+    archived.push(BoardEvent::CardArchived { card: card(1) });
+    given(&archived).when(Command::MoveCard { card: card(1), to: DONE, index: 0 }).then_reject(Rejection::CardArchived);
+}
+
+#[test]
+fn archive_card() {
+    given(&board_with_cards())
+        .when(Command::ArchiveCard { card: card(2) })
+        .then_expect(&[BoardEvent::CardArchived { card: card(2) }]);
+    given(&board_with_cards()).when(Command::ArchiveCard { card: card(9) }).then_reject(Rejection::UnknownCard);
+    let mut archived = board_with_cards();
+    archived.push(BoardEvent::CardArchived { card: card(2) });
+    given(&archived).when(Command::ArchiveCard { card: card(2) }).then_reject(Rejection::CardArchived);
+}
+
+#[test]
+fn restore_card() {
+    let mut archived = board_with_cards();
+    archived.push(BoardEvent::CardArchived { card: card(3) });
+    given(&archived)
+        .when(Command::RestoreCard { card: card(3) })
+        .then_expect(&[BoardEvent::CardRestored { card: card(3), column: DOING }]);
+    given(&board_with_cards()).when(Command::RestoreCard { card: card(3) }).then_reject(Rejection::CardNotArchived);
+    given(&board_with_cards()).when(Command::RestoreCard { card: card(9) }).then_reject(Rejection::UnknownCard);
+    // When its column is gone, the card comes back to the first column.
+    archived.push(BoardEvent::ColumnRemoved { column: DOING });
+    given(&archived)
+        .when(Command::RestoreCard { card: card(3) })
+        .then_expect(&[BoardEvent::CardRestored { card: card(3), column: TODO }]);
+}
+
+#[test]
+fn name_device() {
+    given(&[created()])
+        .when(Command::NameDevice { device: LAPTOP, name: "Laptop".into() })
+        .then_expect(&[BoardEvent::DeviceNamed { device: LAPTOP, name: "Laptop".into() }]);
+    given(&[created(), BoardEvent::DeviceNamed { device: LAPTOP, name: "Laptop".into() }])
+        .when(Command::NameDevice { device: LAPTOP, name: "Laptop".into() })
+        .then_expect(&[]);
+    given(&[created()])
+        .when(Command::NameDevice { device: LAPTOP, name: "\t".into() })
+        .then_reject(Rejection::EmptyName);
+}
+
+#[test]
+fn rejections_read_as_sentences() {
+    assert_eq!(
+        Rejection::TitleTooLong { length: 230 }.to_string(),
+        "A title can have at most 200 characters; this one has 230."
+    );
+    assert_eq!(
+        Rejection::ColumnNotEmpty { cards: 2 }.to_string(),
+        "Only an empty column can be removed; this one has 2 card(s). Move or archive them first."
+    );
+}

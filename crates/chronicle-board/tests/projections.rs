@@ -1,0 +1,179 @@
+//! The read models, checked against inline snapshots of what a person would see.
+
+mod common;
+
+use std::fmt::Write;
+
+use chronicle_board::{BoardEvent, BoardProjections, SnapshotError};
+use chronicle_core::{Effect, Event, RawEnvelope};
+use common::*;
+use expect_test::{Expect, expect};
+use serde_json::json;
+use uuid::Uuid;
+
+fn render(p: &BoardProjections) -> String {
+    let mut out = String::new();
+    let board = &p.board;
+    writeln!(out, "{} ({} events)", board.name(), p.position).unwrap();
+    for column in board.columns() {
+        let titles: Vec<_> = column.cards.iter().map(|c| board.card(*c).unwrap().title.as_str()).collect();
+        writeln!(out, "[{}] {}", column.name, titles.join(", ")).unwrap();
+    }
+    let archived: Vec<_> = board.archived().map(|c| c.title.as_str()).collect();
+    if !archived.is_empty() {
+        writeln!(out, "archived: {}", archived.join(", ")).unwrap();
+    }
+    for entry in p.activity.recent().collect::<Vec<_>>().into_iter().rev() {
+        let mark = match entry.effect {
+            Effect::Applied => "",
+            Effect::NoEffect => " (no effect)",
+            Effect::Unreadable => " (unreadable)",
+        };
+        writeln!(out, "{:>2}. {}{mark}", entry.position, entry.text).unwrap();
+    }
+    let flow: Vec<_> = p
+        .flow
+        .samples()
+        .iter()
+        .map(|s| format!("{}:{:?}", s.position, s.counts.iter().map(|c| c.1).collect::<Vec<_>>()))
+        .collect();
+    writeln!(out, "flow: {}", flow.join(" ")).unwrap();
+    if !p.diagnostics.is_clean() {
+        writeln!(out, "diagnostics: {:?}", p.diagnostics).unwrap();
+    }
+    out
+}
+
+fn check(events: Vec<Event<BoardEvent>>, expect: Expect) {
+    let projections = BoardProjections::replay(events.iter());
+    expect.assert_eq(&render(&projections));
+}
+
+#[test]
+fn a_board_in_use() {
+    check(
+        record(&[
+            created(),
+            added(1, TODO, "Fix login"),
+            added(2, TODO, "Write docs"),
+            added(3, TODO, "Ship"),
+            BoardEvent::CardMoved { card: card(1), from: TODO, to: DONE, index: 0 },
+            BoardEvent::CardMoved { card: card(3), from: TODO, to: TODO, index: 0 },
+            BoardEvent::CardEdited { card: card(2), title: "Write the docs".into(), description: String::new() },
+            BoardEvent::CardArchived { card: card(2) },
+            BoardEvent::ColumnRenamed { column: DOING, name: "In progress".into() },
+            BoardEvent::DeviceNamed { device: LAPTOP, name: "Laptop".into() },
+        ]),
+        expect![[r#"
+            Launch (10 events)
+            [To do] Ship
+            [In progress] 
+            [Done] Fix login
+            archived: Write the docs
+             1. Created board 'Launch'
+             2. Added 'Fix login' to To do
+             3. Added 'Write docs' to To do
+             4. Added 'Ship' to To do
+             5. Moved 'Fix login' from To do to Done
+             6. Reordered 'Ship' in To do
+             7. Renamed 'Write docs' to 'Write the docs'
+             8. Archived 'Write the docs'
+             9. Renamed column Doing to In progress
+            10. Named a device 'Laptop'
+            flow: 1:[0, 0, 0] 2:[1, 0, 0] 3:[2, 0, 0] 4:[3, 0, 0] 5:[2, 0, 1] 8:[1, 0, 1]
+        "#]],
+    );
+}
+
+#[test]
+fn events_that_no_longer_apply_change_nothing_and_are_marked() {
+    check(
+        record(&[
+            created(),
+            added(1, TODO, "Fix login"),
+            BoardEvent::CardArchived { card: card(1) },
+            BoardEvent::CardMoved { card: card(1), from: TODO, to: DONE, index: 0 },
+            BoardEvent::CardMoved { card: card(9), from: TODO, to: DONE, index: 0 },
+            BoardEvent::CardArchived { card: card(1) },
+            added(2, Uuid::from_u128(0xdead), "Lost"),
+            BoardEvent::ColumnRemoved { column: DOING },
+            BoardEvent::CardRestored { card: card(1), column: DOING },
+            created(),
+        ]),
+        expect![[r#"
+            Launch (10 events)
+            [To do] Fix login
+            [Done] 
+             1. Created board 'Launch'
+             2. Added 'Fix login' to To do
+             3. Archived 'Fix login'
+             4. Moved 'Fix login' from To do to Done (no effect)
+             5. Moved an unknown card from To do to Done (no effect)
+             6. Archived 'Fix login' (no effect)
+             7. Added 'Lost' to a removed column (no effect)
+             8. Removed column Doing
+             9. Restored 'Fix login' to To do
+            10. Created board 'Launch' (no effect)
+            flow: 1:[0, 0, 0] 2:[1, 0, 0] 3:[0, 0, 0] 8:[0, 0] 9:[1, 0]
+            diagnostics: Diagnostics { unknown_types: {}, newer_versions: {}, malformed: 0, no_effect: 5 }
+        "#]],
+    );
+}
+
+#[test]
+fn unreadable_events_are_kept_and_counted() {
+    let mut events = record(&[created(), added(1, TODO, "Fix login")]);
+    let stranger = RawEnvelope {
+        id: Uuid::from_u128(0xf00),
+        stream: STREAM,
+        kind: "card_labelled".into(),
+        version: 1,
+        device: LAPTOP,
+        at: 0,
+        seq: None,
+        data: json!({ "card": card(1), "label": "bug" }),
+    };
+    events.push(Event::decode(stranger));
+    check(
+        events,
+        expect![[r#"
+            Launch (3 events)
+            [To do] Fix login
+            [Doing] 
+            [Done] 
+             1. Created board 'Launch'
+             2. Added 'Fix login' to To do
+             3. Kept an event 'card_labelled' v1 with a type this version does not know (unreadable)
+            flow: 1:[0, 0, 0] 2:[1, 0, 0]
+            diagnostics: Diagnostics { unknown_types: {"card_labelled": 1}, newer_versions: {}, malformed: 0, no_effect: 0 }
+        "#]],
+    );
+}
+
+#[test]
+fn snapshot_plus_tail_equals_full_replay() {
+    let events = record(&[
+        created(),
+        added(1, TODO, "A"),
+        added(2, TODO, "B"),
+        BoardEvent::CardMoved { card: card(1), from: TODO, to: DOING, index: 0 },
+        BoardEvent::CardArchived { card: card(2) },
+        BoardEvent::CardRestored { card: card(2), column: TODO },
+    ]);
+    let full = BoardProjections::replay(events.iter());
+    for split in 0..=events.len() {
+        let head = BoardProjections::replay(events[..split].iter());
+        let mut restored = BoardProjections::from_snapshot(&head.to_snapshot()).expect("snapshot reads back");
+        restored.extend(events[split..].iter());
+        assert_eq!(restored, full, "split at {split}");
+    }
+}
+
+#[test]
+fn stale_or_corrupt_snapshots_are_refused() {
+    let snapshot = BoardProjections::replay(record(&[created()]).iter()).to_snapshot();
+    let stale = snapshot.replacen("\"format\":1", "\"format\":0", 1);
+    assert_eq!(BoardProjections::from_snapshot(&stale), Err(SnapshotError::Stale { found: 0 }));
+    assert!(matches!(BoardProjections::from_snapshot(&snapshot[..snapshot.len() / 2]), Err(SnapshotError::Corrupt(_))));
+    assert!(matches!(BoardProjections::from_snapshot("{\"format\":1}"), Err(SnapshotError::Corrupt(_))));
+}

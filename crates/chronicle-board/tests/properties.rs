@@ -1,0 +1,130 @@
+//! The laws that make the board trustworthy, over arbitrary event sequences.
+
+mod common;
+
+use chronicle_board::{BoardDecider, BoardEvent, BoardProjections, ColumnSeed, Command};
+use chronicle_core::{Decider, Event, Log, RawEnvelope};
+use common::*;
+use proptest::prelude::*;
+use serde_json::json;
+use uuid::Uuid;
+
+fn id(n: u8) -> Uuid {
+    Uuid::from_u128(0xab00 + n as u128)
+}
+
+/// Any event over a small id space, so that events often refer to the same cards and columns,
+/// and often to ones that are gone: exactly the events that "no longer apply".
+fn any_event() -> impl Strategy<Value = BoardEvent> {
+    let small = 0u8..8;
+    prop_oneof![
+        (small.clone()).prop_map(|n| BoardEvent::BoardCreated {
+            name: format!("B{n}"),
+            columns: vec![ColumnSeed { id: id(n), name: "C".into() }]
+        }),
+        ".{0,4}".prop_map(|name| BoardEvent::BoardRenamed { name }),
+        (small.clone(), ".{0,4}").prop_map(|(n, name)| BoardEvent::ColumnAdded { column: id(n), name }),
+        (small.clone(), ".{0,4}").prop_map(|(n, name)| BoardEvent::ColumnRenamed { column: id(n), name }),
+        (small.clone(), any::<u32>()).prop_map(|(n, index)| BoardEvent::ColumnMoved { column: id(n), index }),
+        small.clone().prop_map(|n| BoardEvent::ColumnRemoved { column: id(n) }),
+        (small.clone(), small.clone(), ".{0,6}").prop_map(|(c, k, title)| BoardEvent::CardAdded {
+            card: id(c + 100),
+            column: id(k),
+            title,
+            description: String::new()
+        }),
+        (small.clone(), ".{0,6}").prop_map(|(c, title)| BoardEvent::CardEdited {
+            card: id(c + 100),
+            title,
+            description: "d".into()
+        }),
+        (small.clone(), small.clone(), small.clone(), any::<u32>())
+            .prop_map(|(c, f, t, index)| BoardEvent::CardMoved { card: id(c + 100), from: id(f), to: id(t), index }),
+        small.clone().prop_map(|c| BoardEvent::CardArchived { card: id(c + 100) }),
+        (small.clone(), small.clone()).prop_map(|(c, k)| BoardEvent::CardRestored { card: id(c + 100), column: id(k) }),
+        (small, ".{0,4}").prop_map(|(d, name)| BoardEvent::DeviceNamed { device: id(d), name }),
+    ]
+}
+
+/// Known events, and now and then one this build cannot read.
+fn any_record() -> impl Strategy<Value = Event<BoardEvent>> {
+    prop_oneof![
+        9 => any_event().prop_map(|e| record(&[e]).remove(0)),
+        1 => ("[a-z_]{1,10}", 0u16..4).prop_map(|(kind, version)| Event::decode(RawEnvelope {
+            id: Uuid::from_u128(0xfff), stream: STREAM, kind, version, device: LAPTOP, at: 0, seq: None,
+            data: json!({ "card": id(100) }),
+        })),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn replay_is_deterministic_and_never_panics(events in proptest::collection::vec(any_record(), 0..60)) {
+        let once = BoardProjections::replay(events.iter());
+        let twice = BoardProjections::replay(events.iter());
+        prop_assert_eq!(&once, &twice);
+        prop_assert_eq!(once.position, events.len() as u64);
+        prop_assert_eq!(BoardDecider::replay(events.iter()), once.board.clone());
+        // Every live card sits in exactly one column, the one it names.
+        for column in once.board.columns() {
+            for card in &column.cards {
+                let c = once.board.card(*card).expect("a card in a column exists");
+                prop_assert!(!c.archived);
+                prop_assert_eq!(c.column, column.id);
+            }
+        }
+    }
+
+    #[test]
+    fn snapshot_then_tail_equals_full_replay(events in proptest::collection::vec(any_record(), 0..40), split in 0usize..40) {
+        let split = split.min(events.len());
+        let full = BoardProjections::replay(events.iter());
+        let mut resumed = BoardProjections::from_snapshot(&BoardProjections::replay(events[..split].iter()).to_snapshot()).unwrap();
+        resumed.extend(events[split..].iter());
+        prop_assert_eq!(resumed, full);
+    }
+
+    #[test]
+    fn rebase_equals_fold_of_the_concatenation(
+        remote in proptest::collection::vec(any_event(), 0..15),
+        local in proptest::collection::vec(any_event(), 0..15),
+        acked in 0usize..15,
+    ) {
+        let mut log = Log::default();
+        let mine: Vec<_> = record(&local).into_iter().enumerate().map(|(i, mut e)| { e.meta.id = Uuid::from_u128(0x1_0000 + i as u128); e }).collect();
+        log.append(mine.clone());
+        let acked = acked.min(mine.len());
+        let mut confirmed: Vec<_> = record(&remote).into_iter().enumerate().map(|(i, mut e)| { e.meta.id = Uuid::from_u128(0x2_0000 + i as u128); e }).collect();
+        confirmed.extend(mine.iter().take(acked).cloned());
+        for (i, e) in confirmed.iter_mut().enumerate() { e.meta.seq = Some(i as u64 + 1); }
+        log.rebase(confirmed.clone());
+        let expected: Vec<_> = confirmed.iter().chain(mine.iter().skip(acked)).cloned().collect();
+        prop_assert_eq!(BoardProjections::replay(log.events()), BoardProjections::replay(expected.iter()));
+    }
+
+    /// Whatever a person does, the events `decide` produces are ones `evolve` applies.
+    #[test]
+    fn decided_events_always_apply(titles in proptest::collection::vec("[a-z ]{0,8}", 1..20), moves in proptest::collection::vec((0usize..20, 0usize..3, 0usize..5), 0..30)) {
+        let mut events = Vec::new();
+        let mut board = BoardDecider::replay(events.iter());
+        let run = |board: &mut chronicle_board::Board, events: &mut Vec<Event<BoardEvent>>, command| {
+            if let Ok(new) = BoardDecider::decide(board, command) {
+                for e in record(&new) {
+                    prop_assert_eq!(board.evolve(e.known().unwrap()), chronicle_core::Effect::Applied);
+                    events.push(e);
+                }
+            }
+            Ok(())
+        };
+        run(&mut board, &mut events, Command::CreateBoard { name: "B".into(), columns: [TODO, DOING, DONE] })?;
+        for (i, title) in titles.iter().enumerate() {
+            run(&mut board, &mut events, Command::AddCard { card: card(i as u128), column: TODO, title: title.clone(), description: String::new() })?;
+        }
+        for (c, column, index) in moves {
+            let to = [TODO, DOING, DONE][column];
+            run(&mut board, &mut events, Command::MoveCard { card: card(c as u128), to, index })?;
+        }
+    }
+}
