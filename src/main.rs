@@ -1,1 +1,5 @@
-fn main() {}
+//! Starts the Chronicle web app.
+
+fn main() {
+    chronicle::mount();
+}

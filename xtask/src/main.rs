@@ -1,1 +1,248 @@
-fn main() {}
+//! `cargo xtask run | test | bench`: installs what is missing, then builds, serves, tests or measures.
+//!
+//! Every install is checked first ("is the right version already there?"), so running a command
+//! twice costs nothing the second time, and a fresh Debian machine with rustup, cargo and npm
+//! needs nothing else.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus};
+
+use anyhow::{bail, Context, Result};
+
+const TRUNK: &str = "0.21.14";
+const WASM_BINDGEN: &str = "0.2.130";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let root = project_root();
+    env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("run") => run(&root),
+        Some("test") => test(&root),
+        Some("bench") => bench(&root),
+        _ => {
+            eprintln!("usage: cargo xtask <run | test | bench>");
+            eprintln!("  run    install what is missing, build the release app, serve it on http://127.0.0.1:8080");
+            eprintln!("  test   install what is missing, then fmt, clippy, native, wasm and end-to-end tests");
+            eprintln!("  bench  measure replay, IndexedDB appends, cold start and app size");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the project root").to_path_buf()
+}
+
+fn run(root: &Path) -> Result<()> {
+    ensure_build_tools(root)?;
+    println!("Building and serving Chronicle on http://127.0.0.1:8080 (Ctrl-C stops it)");
+    trunk(root, &["serve", "--release", "--no-autoreload", "--address", "127.0.0.1", "--port", "8080"])
+}
+
+fn test(root: &Path) -> Result<()> {
+    ensure_build_tools(root)?;
+    ensure_browser()?;
+    step("cargo fmt --check", cargo(&["fmt", "--all", "--check"]))?;
+    step("clippy (native)", cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    step(
+        "clippy (wasm)",
+        cargo(&["clippy", "-p", "chronicle", "--target", WASM_TARGET, "--all-targets", "--", "-D", "warnings"]),
+    )?;
+    step("native tests", cargo(&["test", "--workspace", "--tests"]))?;
+    step("wasm tests in headless Chromium", wasm_tests(&["--tests"]))?;
+    step("release build", build_app(root))?;
+    step("end-to-end tests in headless Chromium", e2e(root))?;
+    println!("\nAll checks passed.");
+    Ok(())
+}
+
+fn bench(root: &Path) -> Result<()> {
+    ensure_build_tools(root)?;
+    ensure_browser()?;
+    build_app(root)?;
+    let mut table: Vec<(String, String)> = Vec::new();
+
+    let native = output(
+        Command::new("cargo").args(["run", "--quiet", "--profile", "bench", "-p", "chronicle-board", "--example", "replay"]),
+    )?;
+    table.extend(parse_rows(&native));
+
+    let mut wasm = wasm_command(&["--profile", "bench", "--features", "browser-bench", "--test", "browser_bench"]);
+    wasm.arg("--").arg("--nocapture");
+    let browser = output(&mut wasm)?;
+    table.extend(parse_rows(&browser));
+
+    let cold = output(Command::new("node").arg("tests/bench/cold_start.mjs").env("CHRONICLE_DIST", root.join("dist")))?;
+    table.extend(parse_rows(&cold));
+
+    table.extend(sizes(&root.join("dist"))?);
+
+    let width = table.iter().map(|(k, _)| k.len()).max().unwrap_or(10);
+    println!("\n{:width$}  result", "measure");
+    println!("{}  {}", "-".repeat(width), "-".repeat(24));
+    for (k, v) in &table {
+        println!("{k:width$}  {v}");
+    }
+    println!("\nOne run on a shared machine; repeat before trusting a difference under ~20%.");
+    Ok(())
+}
+
+/// Rows are printed by the benchmark programs as `BENCH<TAB>name<TAB>value`.
+fn parse_rows(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let at = l.find("BENCH\t")?;
+            let mut parts = l[at + 6..].splitn(2, '\t');
+            Some((parts.next()?.to_owned(), parts.next()?.trim().to_owned()))
+        })
+        .collect()
+}
+
+fn sizes(dist: &Path) -> Result<Vec<(String, String)>> {
+    let mut rows = Vec::new();
+    let mut total = (0u64, 0u64);
+    for ext in ["wasm", "js", "css"] {
+        let mut raw = 0;
+        let mut gz = 0;
+        for entry in std::fs::read_dir(dist).context("dist/ exists after a build")? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == ext) {
+                raw += std::fs::metadata(&path)?.len();
+                let out = output(Command::new("gzip").args(["-9", "-c"]).arg(&path))?;
+                gz += out.len() as u64;
+            }
+        }
+        total = (total.0 + raw, total.1 + gz);
+        rows.push((format!("release {ext} size (raw / gzip)"), format!("{} / {}", kb(raw), kb(gz))));
+    }
+    rows.push(("release app size (raw / gzip)".into(), format!("{} / {}", kb(total.0), kb(total.1))));
+    Ok(rows)
+}
+
+fn kb(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1024.0)
+}
+
+fn step(name: &str, status: Result<ExitStatus>) -> Result<()> {
+    let status = status.with_context(|| format!("{name}: could not start"))?;
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    Ok(())
+}
+
+fn cargo(args: &[&str]) -> Result<ExitStatus> {
+    Ok(Command::new("cargo").args(args).status()?)
+}
+
+fn wasm_command(args: &[&str]) -> Command {
+    let mut command = Command::new("cargo");
+    command.args(["test", "-p", "chronicle", "--target", WASM_TARGET]).args(args);
+    command.env("WASM_BINDGEN_TEST_TIMEOUT", "300");
+    command
+}
+
+fn wasm_tests(args: &[&str]) -> Result<ExitStatus> {
+    Ok(wasm_command(args).status()?)
+}
+
+fn output(command: &mut Command) -> Result<Vec<u8>> {
+    let out = command.output().with_context(|| format!("could not start {command:?}"))?;
+    if !out.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&out.stdout));
+        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+        bail!("{command:?} failed ({})", out.status);
+    }
+    Ok(out.stdout)
+}
+
+fn path_with_node_tools(root: &Path) -> String {
+    let bin = root.join("node_modules/.bin");
+    format!("{}:{}", bin.display(), env::var("PATH").unwrap_or_default())
+}
+
+fn trunk(root: &Path, args: &[&str]) -> Result<()> {
+    let status = Command::new("trunk").args(args).env("PATH", path_with_node_tools(root)).status()?;
+    if !status.success() {
+        bail!("trunk {} failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+fn build_app(root: &Path) -> Result<ExitStatus> {
+    trunk(root, &["build", "--release"])?;
+    Ok(ExitStatus::default())
+}
+
+fn e2e(root: &Path) -> Result<ExitStatus> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("tests/e2e"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    Ok(Command::new("node").arg("--test").arg("--test-concurrency=1").args(&files).env("CHRONICLE_DIST", root.join("dist")).status()?)
+}
+
+/// Whether `program --version` prints a line containing `version`.
+fn has_version(program: &str, version: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains(version))
+}
+
+fn ensure_build_tools(root: &Path) -> Result<()> {
+    let targets = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if !String::from_utf8_lossy(&targets).lines().any(|l| l.trim() == WASM_TARGET) {
+        println!("Installing the {WASM_TARGET} target");
+        step("rustup target add", Ok(Command::new("rustup").args(["target", "add", WASM_TARGET]).status()?))?;
+    }
+    if !has_version("trunk", TRUNK) {
+        println!("Installing Trunk {TRUNK} (several minutes, once)");
+        step("install trunk", cargo(&["install", "trunk", "--version", TRUNK, "--locked"]))?;
+    }
+    if !has_version("wasm-bindgen", WASM_BINDGEN) || !has_version("wasm-bindgen-test-runner", WASM_BINDGEN) {
+        // Not `--locked`: its lock file names a webpki-roots release the registry no longer has.
+        println!("Installing wasm-bindgen-cli {WASM_BINDGEN} (several minutes, once)");
+        step("install wasm-bindgen-cli", cargo(&["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN, "--force"]))?;
+    }
+    if Command::new("npm").arg("--version").output().is_err() {
+        println!("Installing Node.js and npm from Debian");
+        apt_install(&["nodejs", "npm"])?;
+    }
+    let wasm_opt = root.join("node_modules/.bin/wasm-opt");
+    let playwright = root.join("node_modules/playwright-core/package.json");
+    if !wasm_opt.exists() || !playwright.exists() {
+        println!("Installing wasm-opt and playwright-core from npm");
+        step("npm ci", Ok(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).status()?))?;
+    }
+    Ok(())
+}
+
+fn ensure_browser() -> Result<()> {
+    if !Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists() {
+        println!("Installing Chromium and ChromeDriver from Debian");
+        apt_install(&["chromium", "chromium-driver"])?;
+    }
+    Ok(())
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let (program, prefix): (&str, &[&str]) = if root { ("apt-get", &[]) } else { ("sudo", &["apt-get"]) };
+    let run = |args: &[&str]| -> Result<()> {
+        let status = Command::new(program).args(prefix).args(args).env("DEBIAN_FRONTEND", "noninteractive").status()?;
+        if !status.success() {
+            bail!("apt-get {} failed ({status})", args.join(" "));
+        }
+        Ok(())
+    };
+    run(&["update"])?;
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend(packages);
+    run(&install)
+}

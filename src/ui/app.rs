@@ -1,0 +1,94 @@
+//! The app shell: opens the database, finds this device, and shows the page the URL names.
+
+use std::rc::Rc;
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::board_list::BoardList;
+use super::board_page::BoardPage;
+use super::workspace::{Route, Workspace};
+use crate::clock::new_id;
+use crate::storage::{Storage, StorageError, DATABASE};
+
+const DEVICE_ID: &str = "device/id";
+const DEVICE_NAME: &str = "device/name";
+
+async fn start() -> Result<(Rc<Storage>, chronicle_core::Uuid, String), StorageError> {
+    let storage = Storage::open(DATABASE).await?;
+    let device = match storage.meta(DEVICE_ID).await?.and_then(|id| id.parse().ok()) {
+        Some(id) => id,
+        None => {
+            let id = new_id();
+            storage.set_meta(&[(DEVICE_ID, &id.to_string()), (DEVICE_NAME, "This device")]).await?;
+            id
+        }
+    };
+    let name = storage.meta(DEVICE_NAME).await?.unwrap_or_else(|| "This device".to_owned());
+    Ok((Rc::new(storage), device, name))
+}
+
+/// The whole app.
+#[component]
+pub(crate) fn App() -> impl IntoView {
+    let ready: RwSignal<Option<Workspace>> = RwSignal::new(None);
+    let failure: RwSignal<Option<String>> = RwSignal::new(None);
+    spawn_local(async move {
+        match start().await {
+            Ok((storage, device, name)) => {
+                let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+                let workspace = Workspace {
+                    storage: StoredValue::new_local(storage),
+                    device,
+                    device_name: RwSignal::new(name),
+                    notice: RwSignal::new(None),
+                    route: RwSignal::new(Route::from_hash(&hash)),
+                };
+                ready.set(Some(workspace));
+            }
+            Err(e) => failure.set(Some(e.to_string())),
+        }
+    });
+    view! {
+        <div class="app">
+            {move || match (ready.get(), failure.get()) {
+                (Some(workspace), _) => view! { <Shell workspace /> }.into_any(),
+                (None, Some(error)) => view! {
+                    <main class="page centered">
+                        <h1>"Chronicle cannot start"</h1>
+                        <p role="alert" class="error">{error}</p>
+                        <p>"Chronicle keeps your boards in this browser's storage. Check that site data is allowed, then reload."</p>
+                    </main>
+                }.into_any(),
+                (None, None) => view! { <main class="page centered"><p class="muted">"Opening your boards…"</p></main> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn Shell(workspace: Workspace) -> impl IntoView {
+    provide_context(workspace);
+    let handle = window_event_listener(ev::hashchange, move |_| {
+        let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+        workspace.route.set(Route::from_hash(&hash));
+    });
+    on_cleanup(move || handle.remove());
+    view! {
+        <header class="topbar">
+            <a class="brand" href="#/">"Chronicle"</a>
+            <span class="device-chip" title="This device's name, shown next to its changes">{move || workspace.device_name.get()}</span>
+        </header>
+        {move || workspace.notice.get().map(|message| view! {
+            <div class="notice" role="alert">
+                <span>{message}</span>
+                <button class="ghost" on:click=move |_| workspace.notice.set(None)>"Dismiss"</button>
+            </div>
+        })}
+        {move || match workspace.route.get() {
+            Route::Boards => view! { <BoardList /> }.into_any(),
+            Route::Board(stream) => view! { <BoardPage stream /> }.into_any(),
+        }}
+    }
+}

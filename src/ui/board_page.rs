@@ -1,0 +1,227 @@
+//! A board: its columns and cards, the archive, the activity panel and the status line.
+
+use chronicle_board::{BoardProjections, Command, Rejection};
+use chronicle_core::Uuid;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::activity_panel::ActivityPanel;
+use super::column::ColumnView;
+use super::status_line::StatusLine;
+use super::workspace::{workspace, Route, Workspace};
+use crate::boards;
+use crate::clock::{new_id, now};
+use crate::session::Session;
+
+/// The open board, shared by its panels.
+#[derive(Clone, Copy)]
+pub(crate) struct BoardContext {
+    pub(crate) ws: Workspace,
+    pub(crate) shown: RwSignal<BoardProjections>,
+    session: StoredValue<Session>,
+    pub(crate) unsaved: RwSignal<usize>,
+}
+
+impl BoardContext {
+    /// Decides a command, shows its effect at once and saves it. A rejection comes back to the
+    /// control that asked; a failed save undoes the change and says so.
+    pub(crate) fn run(&self, command: Command) -> Result<(), Rejection> {
+        let name = self.ws.device_name.get_untracked();
+        let mut result = Ok(0);
+        self.shown.update(|shown| {
+            self.session.update_value(|session| result = session.execute(shown, command, &name, now(), new_id));
+        });
+        if result? > 0 {
+            self.unsaved.set(self.session.with_value(Session::unsaved));
+            self.save();
+        }
+        Ok(())
+    }
+
+    fn save(&self) {
+        let this = *self;
+        spawn_local(async move {
+            let storage = this.ws.storage();
+            let stream = this.session.with_value(Session::stream);
+            loop {
+                let Some((first, batch)) = this.session.try_update_value(Session::next_write).flatten() else { break };
+                match storage.append(stream, first, &batch, None).await {
+                    Ok(()) => {
+                        let snapshot = this.session.try_update_value(Session::written).flatten();
+                        if let Some((position, last_event, text)) = snapshot {
+                            let snapshot = crate::storage::StoredSnapshot { position, last_event, text };
+                            // A snapshot only speeds up the next start; a failure to write one loses nothing.
+                            let _ = storage.put_snapshot(stream, &snapshot).await;
+                        }
+                    }
+                    Err(e) => {
+                        if let Some(saved) = this.session.try_update_value(Session::failed) {
+                            this.shown.set(saved);
+                        }
+                        this.ws.tell(format!("{e} Your last change could not be saved and was undone."));
+                    }
+                }
+                this.unsaved.set(this.session.with_value(Session::unsaved));
+            }
+        });
+    }
+}
+
+/// The board page.
+#[component]
+pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
+    let ws = workspace();
+    let state: RwSignal<Option<Result<BoardContext, String>>> = RwSignal::new(None);
+    spawn_local(async move {
+        let storage = ws.storage();
+        match boards::open(&storage, stream).await {
+            Ok(opened) if opened.projections.board.is_created() => {
+                if let Some(problem) = opened.problems.first() {
+                    ws.tell(problem.clone());
+                }
+                if let Some(snapshot) = &opened.fresh_snapshot {
+                    let _ = storage.put_snapshot(stream, snapshot).await;
+                }
+                let session = Session::new(stream, ws.device, opened.projections.clone(), opened.snapshot_at);
+                let context = BoardContext {
+                    ws,
+                    shown: RwSignal::new(opened.projections),
+                    session: StoredValue::new(session),
+                    unsaved: RwSignal::new(0),
+                };
+                state.set(Some(Ok(context)));
+            }
+            Ok(_) => state.set(Some(Err("There is no board here. It may have been made in another browser.".to_owned()))),
+            Err(e) => state.set(Some(Err(e.to_string()))),
+        }
+    });
+    move || match state.get() {
+        None => view! { <main class="page"><p class="muted">"Opening the board…"</p></main> }.into_any(),
+        Some(Err(message)) => view! {
+            <main class="page centered">
+                <h1>"Board not available"</h1>
+                <p role="alert" class="error">{message}</p>
+                <a href=Route::Boards.href()>"Back to all boards"</a>
+            </main>
+        }
+        .into_any(),
+        Some(Ok(context)) => view! { <Board context /> }.into_any(),
+    }
+}
+
+#[component]
+fn Board(context: BoardContext) -> impl IntoView {
+    provide_context(context);
+    let shown = context.shown;
+    let column_ids = Memo::new(move |_| shown.with(|p| p.board.columns().iter().map(|c| c.id).collect::<Vec<_>>()));
+    let title = move || shown.with(|p| p.board.name().to_owned());
+    Effect::new(move |_| {
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(&format!("{} · Chronicle", title()));
+        }
+    });
+    view! {
+        <main class="board-page">
+            <BoardHeader />
+            <div class="board-layout">
+                <div class="columns" role="group" aria-label="Columns">
+                    <For each=move || column_ids.get() key=|id| *id let:column>
+                        <ColumnView column />
+                    </For>
+                    <AddColumn />
+                </div>
+                <div class="side">
+                    <Archive />
+                    <ActivityPanel />
+                </div>
+            </div>
+            <StatusLine />
+        </main>
+    }
+}
+
+#[component]
+fn BoardHeader() -> impl IntoView {
+    let context = expect_context::<BoardContext>();
+    let renaming = RwSignal::new(false);
+    let name = RwSignal::new(String::new());
+    let error: RwSignal<Option<String>> = RwSignal::new(None);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match context.run(Command::RenameBoard { name: name.get_untracked() }) {
+            Ok(()) => {
+                error.set(None);
+                renaming.set(false);
+            }
+            Err(r) => error.set(Some(r.to_string())),
+        }
+    };
+    view! {
+        <div class="board-head">
+            <a class="back" href=Route::Boards.href()>"← All boards"</a>
+            <Show when=move || renaming.get() fallback=move || view! {
+                <h1>{move || context.shown.with(|p| p.board.name().to_owned())}</h1>
+                <button class="ghost small" on:click=move |_| {
+                    name.set(context.shown.with_untracked(|p| p.board.name().to_owned()));
+                    renaming.set(true);
+                }>"Rename board"</button>
+            }>
+                <form class="inline-form" on:submit=save>
+                    <input type="text" aria-label="Board name" maxlength="80" bind:value=name />
+                    <button type="submit" class="primary small">"Save"</button>
+                    <button type="button" class="ghost small" on:click=move |_| { error.set(None); renaming.set(false) }>"Cancel"</button>
+                </form>
+            </Show>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn AddColumn() -> impl IntoView {
+    let context = expect_context::<BoardContext>();
+    let name = RwSignal::new(String::new());
+    let error: RwSignal<Option<String>> = RwSignal::new(None);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match context.run(Command::AddColumn { column: new_id(), name: name.get_untracked() }) {
+            Ok(()) => {
+                error.set(None);
+                name.set(String::new());
+            }
+            Err(r) => error.set(Some(r.to_string())),
+        }
+    };
+    view! {
+        <form class="add-column" on:submit=add>
+            <input type="text" aria-label="New column name" placeholder="New column" maxlength="80" bind:value=name />
+            <button type="submit">"Add column"</button>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+        </form>
+    }
+}
+
+#[component]
+fn Archive() -> impl IntoView {
+    let context = expect_context::<BoardContext>();
+    let archived = Memo::new(move |_| {
+        context.shown.with(|p| p.board.archived().map(|c| (c.id, c.title.clone())).collect::<Vec<_>>())
+    });
+    let error: RwSignal<Option<String>> = RwSignal::new(None);
+    view! {
+        <details class="panel archive">
+            <summary>{move || format!("Archived cards ({})", archived.with(Vec::len))}</summary>
+            <ul aria-label="Archived cards">
+                <For each=move || archived.get() key=|(id, title)| (*id, title.clone()) let:card>
+                    <li class="archived-card">
+                        <span>{card.1.clone()}</span>
+                        <button class="small" aria-label=format!("Restore {}", card.1) on:click=move |_| {
+                            error.set(context.run(Command::RestoreCard { card: card.0 }).err().map(|r| r.to_string()));
+                        }>"Restore"</button>
+                    </li>
+                </For>
+            </ul>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+        </details>
+    }
+}

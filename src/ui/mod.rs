@@ -1,0 +1,15 @@
+//! The Leptos components: the app shell, the board list, the board page and its panels.
+
+// `#[component]` generates a public props struct beside each private component.
+#![allow(unreachable_pub)]
+
+mod activity_panel;
+mod app;
+mod board_list;
+mod board_page;
+mod card;
+mod column;
+mod status_line;
+mod workspace;
+
+pub(crate) use app::App;

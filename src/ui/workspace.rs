@@ -1,0 +1,62 @@
+//! What every page shares: the open database, this device, the route, and the notice line.
+
+use std::rc::Rc;
+
+use chronicle_core::Uuid;
+use leptos::prelude::*;
+
+use crate::storage::Storage;
+
+/// Where the person is in the app, kept in the URL fragment so a reload returns there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    Boards,
+    Board(Uuid),
+}
+
+impl Route {
+    pub(crate) fn from_hash(hash: &str) -> Route {
+        hash.trim_start_matches('#')
+            .strip_prefix("/board/")
+            .and_then(|id| id.parse().ok())
+            .map_or(Route::Boards, Route::Board)
+    }
+
+    pub(crate) fn href(self) -> String {
+        match self {
+            Route::Boards => "#/".to_owned(),
+            Route::Board(id) => format!("#/board/{id}"),
+        }
+    }
+}
+
+/// Shared by all pages; cheap to copy.
+#[derive(Clone, Copy)]
+pub(crate) struct Workspace {
+    pub(crate) storage: StoredValue<Rc<Storage>, LocalStorage>,
+    pub(crate) device: Uuid,
+    pub(crate) device_name: RwSignal<String>,
+    pub(crate) notice: RwSignal<Option<String>>,
+    pub(crate) route: RwSignal<Route>,
+}
+
+impl Workspace {
+    pub(crate) fn storage(&self) -> Rc<Storage> {
+        self.storage.get_value()
+    }
+
+    pub(crate) fn go(&self, route: Route) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().set_hash(&route.href());
+        }
+        self.route.set(route);
+    }
+
+    pub(crate) fn tell(&self, message: impl Into<String>) {
+        self.notice.set(Some(message.into()));
+    }
+}
+
+pub(crate) fn workspace() -> Workspace {
+    expect_context::<Workspace>()
+}
