@@ -1,0 +1,66 @@
+// A person's first board: create it, add cards, move one to Done, reload, and find it all again.
+
+import { test, before, after } from 'node:test';
+import { expect } from './expect.mjs';
+import { serveDist, startBrowser } from './support.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveDist();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('a board survives a reload with its cards and activity', async () => {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.url);
+
+  await page.getByRole('textbox', { name: 'New board name' }).fill('Release 1.0');
+  await page.getByRole('button', { name: 'New board' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Release 1.0' })).toBeVisible();
+
+  for (const title of ['Fix login', 'Write release notes', 'Ship it']) {
+    await page.getByRole('textbox', { name: 'New card in To do' }).fill(title);
+    await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+  }
+  const todo = page.getByRole('list', { name: 'To do', exact: true });
+  await expect(todo.getByRole('listitem')).toHaveCount(3);
+
+  // An empty title is refused next to the control and nothing is written.
+  await page.getByRole('button', { name: 'Add card' }).first().click();
+  await expect(page.getByRole('alert').filter({ hasText: 'A card needs a title.' })).toBeVisible();
+
+  const card = todo.getByRole('listitem').filter({ hasText: 'Fix login' });
+  await card.getByRole('button', { name: 'Move right' }).click();
+  const doing = page.getByRole('list', { name: 'Doing', exact: true });
+  await doing.getByRole('listitem').filter({ hasText: 'Fix login' }).getByRole('button', { name: 'Move right' }).click();
+  const done = page.getByRole('list', { name: 'Done', exact: true });
+  await expect(done.getByRole('listitem').filter({ hasText: 'Fix login' })).toBeVisible();
+
+  const activity = page.getByRole('list', { name: 'Activity' });
+  await expect(activity.getByText("Moved 'Fix login' from Doing to Done")).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('All changes saved');
+
+  await page.reload();
+
+  await expect(page.getByRole('heading', { level: 1, name: 'Release 1.0' })).toBeVisible();
+  await expect(page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem')).toHaveCount(2);
+  await expect(page.getByRole('list', { name: 'Done', exact: true }).getByRole('listitem').filter({ hasText: 'Fix login' })).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Activity' }).getByText("Moved 'Fix login' from Doing to Done")).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Activity' }).getByText("Added 'Ship it' to To do")).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('events');
+
+  // Back on the board list, the board is there to open again.
+  await page.getByRole('link', { name: 'All boards' }).click();
+  await expect(page.getByRole('list', { name: 'Boards' }).getByRole('link', { name: 'Release 1.0' })).toBeVisible();
+  expect(errors).toEqual([]);
+  await page.close();
+});

@@ -1,0 +1,55 @@
+// Assertions that wait for a condition on the page instead of sleeping: each one polls until it
+// holds or its deadline passes, then fails with what it last saw.
+
+import assert from 'node:assert/strict';
+
+const TIMEOUT = 15_000;
+
+async function until(check, describe, timeout = TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await check();
+      if (last.ok) return;
+    } catch (e) {
+      last = { seen: e.message };
+    }
+    if (Date.now() > deadline) {
+      assert.fail(`${describe}; last saw: ${JSON.stringify(last?.seen)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export function expect(subject) {
+  return {
+    async toBeVisible() {
+      await subject.first().waitFor({ state: 'visible', timeout: TIMEOUT });
+    },
+    async toBeHidden() {
+      await until(async () => ({ ok: (await subject.count()) === 0 || !(await subject.first().isVisible()), seen: await subject.count() }), `${subject} should be hidden`);
+    },
+    async toHaveCount(n) {
+      await until(async () => {
+        const count = await subject.count();
+        return { ok: count === n, seen: count };
+      }, `${subject} should have ${n} elements`);
+    },
+    async toContainText(text) {
+      await until(async () => {
+        const seen = await subject.first().textContent();
+        return { ok: seen?.includes(text), seen };
+      }, `${subject} should contain ${JSON.stringify(text)}`);
+    },
+    async toHaveText(text) {
+      await until(async () => {
+        const seen = (await subject.first().textContent())?.trim();
+        return { ok: seen === text, seen };
+      }, `${subject} should read ${JSON.stringify(text)}`);
+    },
+    toEqual(expected) {
+      assert.deepStrictEqual(subject, expected);
+    },
+  };
+}
