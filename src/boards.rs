@@ -52,5 +52,10 @@ pub async fn open(storage: &Storage, stream: Uuid) -> Result<OpenedBoard, Storag
             })
         })
         .flatten();
-    Ok(OpenedBoard { snapshot_at: if fresh_snapshot.is_some() { projections.position } else { snapshot_at }, projections, problems, fresh_snapshot })
+    Ok(OpenedBoard {
+        snapshot_at: if fresh_snapshot.is_some() { projections.position } else { snapshot_at },
+        projections,
+        problems,
+        fresh_snapshot,
+    })
 }

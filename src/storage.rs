@@ -137,9 +137,18 @@ impl Storage {
             .with_version(LAYOUT_VERSION)
             .with_on_upgrade_needed(|event, db| {
                 if event.old_version() < 1.0 {
-                    let events = db.create_object_store(EVENTS).with_key_path(KeyPath::from(["stream", "first"])).build()?;
-                    events.create_index("by_id", KeyPath::from("ids")).with_unique(true).with_multi_entry(true).build()?;
-                    events.create_index("by_seq", KeyPath::from("seqs")).with_unique(true).with_multi_entry(true).build()?;
+                    let events =
+                        db.create_object_store(EVENTS).with_key_path(KeyPath::from(["stream", "first"])).build()?;
+                    events
+                        .create_index("by_id", KeyPath::from("ids"))
+                        .with_unique(true)
+                        .with_multi_entry(true)
+                        .build()?;
+                    events
+                        .create_index("by_seq", KeyPath::from("seqs"))
+                        .with_unique(true)
+                        .with_multi_entry(true)
+                        .build()?;
                     db.create_object_store(META).build()?;
                     db.create_object_store(SNAPSHOTS).build()?;
                 }
@@ -309,10 +318,16 @@ impl Storage {
     pub async fn meta_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StorageError> {
         let tx = self.db.transaction(META).build()?;
         let store = tx.object_store(META)?;
-        let range = web_sys::IdbKeyRange::bound(&JsValue::from_str(prefix), &JsValue::from_str(&format!("{prefix}\u{ffff}")))
-            .map_err(js_error)?;
-        let keys = store.get_all_keys::<JsValue>().with_query::<JsValue, _>(KeyRange::Only(range.clone().into())).primitive()?.await?;
-        let values = store.get_all::<JsValue>().with_query::<JsValue, _>(KeyRange::Only(range.into())).primitive()?.await?;
+        let range =
+            web_sys::IdbKeyRange::bound(&JsValue::from_str(prefix), &JsValue::from_str(&format!("{prefix}\u{ffff}")))
+                .map_err(js_error)?;
+        let keys = store
+            .get_all_keys::<JsValue>()
+            .with_query::<JsValue, _>(KeyRange::Only(range.clone().into()))
+            .primitive()?
+            .await?;
+        let values =
+            store.get_all::<JsValue>().with_query::<JsValue, _>(KeyRange::Only(range.into())).primitive()?.await?;
         let mut entries = Vec::new();
         for (key, value) in keys.zip(values) {
             if let (Some(k), Some(v)) = (key?.as_string(), value?.as_string()) {
@@ -346,8 +361,9 @@ fn batch_record(stream: Uuid, first: u64, events: &[RawEnvelope]) -> Result<JsVa
 fn read_batch(record: &JsValue) -> Result<StoredBatch, String> {
     let first = get(record, "first").as_f64().ok_or("an event record has no position")?;
     let text = get(record, "events").as_string().ok_or("an event record has no events")?;
-    let events: Vec<RawEnvelope> = serde_json::from_str(&text)
-        .map_err(|e| format!("The events stored at position {first} could not be read ({e}); they are kept as they are."))?;
+    let events: Vec<RawEnvelope> = serde_json::from_str(&text).map_err(|e| {
+        format!("The events stored at position {first} could not be read ({e}); they are kept as they are.")
+    })?;
     Ok(StoredBatch { first: first as u64, events })
 }
 

@@ -5,7 +5,7 @@
 
 use chronicle::boards;
 use chronicle::session::Session;
-use chronicle::storage::{Storage, StorageError, StoredSnapshot, MAX_BATCH};
+use chronicle::storage::{MAX_BATCH, Storage, StorageError, StoredSnapshot};
 use chronicle_board::{BoardProjections, Command};
 use chronicle_core::{RawEnvelope, Uuid};
 use serde_json::json;
@@ -35,11 +35,30 @@ fn board_events(stream: Uuid) -> Vec<RawEnvelope> {
     let mut session = Session::new(stream, Uuid::from_u128(7), BoardProjections::default(), 0);
     let mut shown = BoardProjections::default();
     let ids = [Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3)];
-    session.execute(&mut shown, Command::CreateBoard { name: "Kept".into(), columns: ids }, "Laptop", 1, chronicle::clock::new_id).unwrap();
+    session
+        .execute(
+            &mut shown,
+            Command::CreateBoard { name: "Kept".into(), columns: ids },
+            "Laptop",
+            1,
+            chronicle::clock::new_id,
+        )
+        .unwrap();
     let mut events = session.next_write().unwrap().1;
     session.written();
     session
-        .execute(&mut shown, Command::AddCard { card: Uuid::from_u128(9), column: ids[0], title: "Fix login".into(), description: String::new() }, "Laptop", 2, chronicle::clock::new_id)
+        .execute(
+            &mut shown,
+            Command::AddCard {
+                card: Uuid::from_u128(9),
+                column: ids[0],
+                title: "Fix login".into(),
+                description: String::new(),
+            },
+            "Laptop",
+            2,
+            chronicle::clock::new_id,
+        )
         .unwrap();
     events.extend(session.next_write().unwrap().1);
     events
@@ -136,8 +155,13 @@ async fn a_snapshot_is_used_only_when_it_matches_the_log() {
     assert_eq!(opened.projections, full);
 
     // Corrupt, stale, or of another history: ignored and rebuilt from the events.
-    let corrupt = StoredSnapshot { position: 1, last_event: events[0].id, text: "{\"format\":1,\"projections\":".into() };
-    let stale = StoredSnapshot { position: 1, last_event: events[0].id, text: head.to_snapshot().replacen("\"format\":1", "\"format\":0", 1) };
+    let corrupt =
+        StoredSnapshot { position: 1, last_event: events[0].id, text: "{\"format\":1,\"projections\":".into() };
+    let stale = StoredSnapshot {
+        position: 1,
+        last_event: events[0].id,
+        text: head.to_snapshot().replacen("\"format\":1", "\"format\":0", 1),
+    };
     let foreign = StoredSnapshot { position: 1, last_event: Uuid::from_u128(404), text: head.to_snapshot() };
     for bad in [corrupt, stale, foreign] {
         storage.put_snapshot(stream, &bad).await.unwrap();

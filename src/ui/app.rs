@@ -10,7 +10,7 @@ use super::board_list::BoardList;
 use super::board_page::BoardPage;
 use super::workspace::{Route, Workspace};
 use crate::clock::new_id;
-use crate::storage::{Storage, StorageError, DATABASE};
+use crate::storage::{DATABASE, Storage, StorageError};
 
 const DEVICE_ID: &str = "device/id";
 const DEVICE_NAME: &str = "device/name";

@@ -5,7 +5,7 @@ use chronicle_core::Uuid;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::workspace::{workspace, Route, Workspace};
+use super::workspace::{Route, Workspace, workspace};
 use crate::boards;
 use crate::clock::{new_id, now};
 use crate::session::Session;
@@ -26,9 +26,17 @@ async fn summarise(ws: Workspace, stream: Uuid) -> Summary {
         Ok(opened) => {
             let p = &opened.projections;
             let name = if p.board.name().is_empty() { "Untitled board".to_owned() } else { p.board.name().to_owned() };
-            Summary { stream, name, cards: p.board.live_cards(), events: p.position, problem: opened.problems.first().cloned() }
+            Summary {
+                stream,
+                name,
+                cards: p.board.live_cards(),
+                events: p.position,
+                problem: opened.problems.first().cloned(),
+            }
         }
-        Err(e) => Summary { stream, name: "Unreadable board".to_owned(), cards: 0, events: 0, problem: Some(e.to_string()) },
+        Err(e) => {
+            Summary { stream, name: "Unreadable board".to_owned(), cards: 0, events: 0, problem: Some(e.to_string()) }
+        }
     }
 }
 
@@ -125,7 +133,9 @@ fn BoardTile(summary: Summary, on_renamed: Callback<()>) -> impl IntoView {
                 let mut shown = boards::open(&storage, stream).await.map_err(|e| e.to_string())?.projections;
                 let mut session = Session::new(stream, ws.device, shown.clone(), u64::MAX / 2);
                 let command = Command::RenameBoard { name: name.get_untracked() };
-                session.execute(&mut shown, command, &ws.device_name.get_untracked(), now(), new_id).map_err(|r| r.to_string())?;
+                session
+                    .execute(&mut shown, command, &ws.device_name.get_untracked(), now(), new_id)
+                    .map_err(|r| r.to_string())?;
                 if let Some((first, batch)) = session.next_write() {
                     storage.append(stream, first, &batch, None).await.map_err(|e| e.to_string())?;
                 }

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use super::activity_panel::ActivityPanel;
 use super::column::ColumnView;
 use super::status_line::StatusLine;
-use super::workspace::{workspace, Route, Workspace};
+use super::workspace::{Route, Workspace, workspace};
 use crate::boards;
 use crate::clock::{new_id, now};
 use crate::session::Session;
@@ -91,7 +91,9 @@ pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
                 };
                 state.set(Some(Ok(context)));
             }
-            Ok(_) => state.set(Some(Err("There is no board here. It may have been made in another browser.".to_owned()))),
+            Ok(_) => {
+                state.set(Some(Err("There is no board here. It may have been made in another browser.".to_owned())))
+            }
             Err(e) => state.set(Some(Err(e.to_string()))),
         }
     });
@@ -201,16 +203,32 @@ fn AddColumn() -> impl IntoView {
     }
 }
 
+/// Archived cards are listed a page at a time, and only while the archive is open: a long-lived
+/// board can hold tens of thousands of them.
+const ARCHIVE_PAGE: usize = 50;
+
 #[component]
 fn Archive() -> impl IntoView {
     let context = expect_context::<BoardContext>();
+    let open = RwSignal::new(false);
+    let shown_count = RwSignal::new(ARCHIVE_PAGE);
+    let total = Memo::new(move |_| context.shown.with(|p| p.board.archived_count()));
     let archived = Memo::new(move |_| {
-        context.shown.with(|p| p.board.archived().map(|c| (c.id, c.title.clone())).collect::<Vec<_>>())
+        if !open.get() {
+            return Vec::new();
+        }
+        let limit = shown_count.get();
+        context
+            .shown
+            .with(|p| p.board.archived().into_iter().take(limit).map(|c| (c.id, c.title.clone())).collect::<Vec<_>>())
     });
     let error: RwSignal<Option<String>> = RwSignal::new(None);
     view! {
-        <details class="panel archive">
-            <summary>{move || format!("Archived cards ({})", archived.with(Vec::len))}</summary>
+        <details class="panel archive" on:toggle=move |ev| {
+            let details = event_target::<web_sys::HtmlDetailsElement>(&ev);
+            open.set(details.open());
+        }>
+            <summary>{move || format!("Archived cards ({})", total.get())}</summary>
             <ul aria-label="Archived cards">
                 <For each=move || archived.get() key=|(id, title)| (*id, title.clone()) let:card>
                     <li class="archived-card">
@@ -221,6 +239,11 @@ fn Archive() -> impl IntoView {
                     </li>
                 </For>
             </ul>
+            {move || (total.get() > shown_count.get()).then(|| view! {
+                <button class="ghost small" on:click=move |_| shown_count.update(|n| *n += ARCHIVE_PAGE)>
+                    {move || format!("Show more ({} not shown)", total.get() - shown_count.get())}
+                </button>
+            })}
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
         </details>
     }

@@ -49,7 +49,11 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
     let description = RwSignal::new(String::new());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match context.run(Command::EditCard { card, title: title.get_untracked(), description: description.get_untracked() }) {
+        match context.run(Command::EditCard {
+            card,
+            title: title.get_untracked(),
+            description: description.get_untracked(),
+        }) {
             Ok(()) => {
                 error.set(None);
                 editing.set(false);

@@ -16,9 +16,8 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
     let shown = context.shown;
     let name = Memo::new(move |_| shown.with(|p| p.board.column(column).map(|c| c.name.clone()).unwrap_or_default()));
     let cards = Memo::new(move |_| shown.with(|p| p.board.column(column).map(|c| c.cards.clone()).unwrap_or_default()));
-    let place = Memo::new(move |_| {
-        shown.with(|p| (p.board.column_index(column).unwrap_or(0), p.board.columns().len()))
-    });
+    let place =
+        Memo::new(move |_| shown.with(|p| (p.board.column_index(column).unwrap_or(0), p.board.columns().len())));
     let error: RwSignal<Option<String>> = RwSignal::new(None);
     let report = move |result: Result<(), chronicle_board::Rejection>| error.set(result.err().map(|r| r.to_string()));
 
@@ -37,7 +36,8 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
     let add_error: RwSignal<Option<String>> = RwSignal::new(None);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let command = Command::AddCard { card: new_id(), column, title: title.get_untracked(), description: String::new() };
+        let command =
+            Command::AddCard { card: new_id(), column, title: title.get_untracked(), description: String::new() };
         match context.run(command) {
             Ok(()) => {
                 add_error.set(None);
@@ -49,7 +49,8 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
 
     let drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
-        let Some(card) = ev.data_transfer().and_then(|d| d.get_data(DRAG_TYPE).ok()).and_then(|id| id.parse::<Uuid>().ok())
+        let Some(card) =
+            ev.data_transfer().and_then(|d| d.get_data(DRAG_TYPE).ok()).and_then(|id| id.parse::<Uuid>().ok())
         else {
             return;
         };

@@ -8,7 +8,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
 const TRUNK: &str = "0.21.14";
 const WASM_BINDGEN: &str = "0.2.130";
@@ -65,9 +65,16 @@ fn bench(root: &Path) -> Result<()> {
     build_app(root)?;
     let mut table: Vec<(String, String)> = Vec::new();
 
-    let native = output(
-        Command::new("cargo").args(["run", "--quiet", "--profile", "bench", "-p", "chronicle-board", "--example", "replay"]),
-    )?;
+    let native = output(Command::new("cargo").args([
+        "run",
+        "--quiet",
+        "--profile",
+        "bench",
+        "-p",
+        "chronicle-board",
+        "--example",
+        "replay",
+    ]))?;
     table.extend(parse_rows(&native));
 
     let mut wasm = wasm_command(&["--profile", "bench", "--features", "browser-bench", "--test", "browser_bench"]);
@@ -184,7 +191,12 @@ fn e2e(root: &Path) -> Result<ExitStatus> {
         .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
         .collect();
     files.sort();
-    Ok(Command::new("node").arg("--test").arg("--test-concurrency=1").args(&files).env("CHRONICLE_DIST", root.join("dist")).status()?)
+    Ok(Command::new("node")
+        .arg("--test")
+        .arg("--test-concurrency=1")
+        .args(&files)
+        .env("CHRONICLE_DIST", root.join("dist"))
+        .status()?)
 }
 
 /// Whether `program --version` prints a line containing `version`.
@@ -208,7 +220,10 @@ fn ensure_build_tools(root: &Path) -> Result<()> {
     if !has_version("wasm-bindgen", WASM_BINDGEN) || !has_version("wasm-bindgen-test-runner", WASM_BINDGEN) {
         // Not `--locked`: its lock file names a webpki-roots release the registry no longer has.
         println!("Installing wasm-bindgen-cli {WASM_BINDGEN} (several minutes, once)");
-        step("install wasm-bindgen-cli", cargo(&["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN, "--force"]))?;
+        step(
+            "install wasm-bindgen-cli",
+            cargo(&["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN, "--force"]),
+        )?;
     }
     if Command::new("npm").arg("--version").output().is_err() {
         println!("Installing Node.js and npm from Debian");

@@ -55,6 +55,9 @@ pub struct Card {
     pub column: Uuid,
     /// Whether it is archived.
     pub archived: bool,
+    /// When archived, the board's archive count at that moment: orders the archive.
+    #[serde(default)]
+    pub archived_order: u64,
 }
 
 /// A board: its name, columns in order, cards, and the names of the devices that edited it.
@@ -64,8 +67,9 @@ pub struct Board {
     name: String,
     columns: Vec<Column>,
     cards: IdMap<Card>,
-    /// Archived cards, most recently archived last.
-    archived: Vec<Uuid>,
+    /// How many archivings there have been, to order the archive.
+    archivings: u64,
+    archived_count: usize,
     devices: IdMap<String>,
 }
 
@@ -101,8 +105,15 @@ impl Board {
     }
 
     /// Archived cards, most recently archived first.
-    pub fn archived(&self) -> impl Iterator<Item = &Card> {
-        self.archived.iter().rev().filter_map(|id| self.cards.get(id))
+    pub fn archived(&self) -> Vec<&Card> {
+        let mut cards: Vec<&Card> = self.cards.values().filter(|c| c.archived).collect();
+        cards.sort_by(|a, b| b.archived_order.cmp(&a.archived_order));
+        cards
+    }
+
+    /// Number of archived cards.
+    pub fn archived_count(&self) -> usize {
+        self.archived_count
     }
 
     /// Number of live cards.
@@ -186,6 +197,7 @@ impl Board {
                             description: description.clone(),
                             column: *column,
                             archived: false,
+                            archived_order: 0,
                         };
                         self.cards.insert(*card, new);
                         true
@@ -205,10 +217,12 @@ impl Board {
             BoardEvent::CardArchived { card } => match self.position_of(*card) {
                 Some((column, index)) => {
                     self.columns[column].cards.remove(index);
+                    self.archivings += 1;
+                    self.archived_count += 1;
                     if let Some(c) = self.cards.get_mut(card) {
                         c.archived = true;
+                        c.archived_order = self.archivings;
                     }
-                    self.archived.push(*card);
                     true
                 }
                 None => false,
@@ -223,13 +237,25 @@ impl Board {
     }
 
     fn move_card(&mut self, card: Uuid, to: Uuid, index: usize) -> bool {
+        // The hot path of every replay: one map lookup, then work within the two columns only.
         let Some(target) = self.column_index(to) else { return false };
-        let Some((column, from)) = self.position_of(card) else { return false };
-        self.columns[column].cards.remove(from);
-        let cards = &mut self.columns[target].cards;
-        cards.insert(index.min(cards.len()), card);
-        if let Some(c) = self.cards.get_mut(&card) {
-            c.column = to;
+        let Some(c) = self.cards.get_mut(&card).filter(|c| !c.archived) else { return false };
+        let from_id = c.column;
+        let Some(source) = self.columns.iter().position(|col| col.id == from_id) else { return false };
+        let Some(from) = self.columns[source].cards.iter().position(|x| *x == card) else { return false };
+        c.column = to;
+        if source == target {
+            let cards = &mut self.columns[source].cards;
+            let to = index.min(cards.len() - 1);
+            if to < from {
+                cards[to..=from].rotate_right(1);
+            } else {
+                cards[from..=to].rotate_left(1);
+            }
+        } else {
+            self.columns[source].cards.remove(from);
+            let cards = &mut self.columns[target].cards;
+            cards.insert(index.min(cards.len()), card);
         }
         true
     }
@@ -245,11 +271,11 @@ impl Board {
         let Some(target) = target else { return false };
         let target_id = self.columns[target].id;
         self.columns[target].cards.push(card);
+        self.archived_count -= 1;
         if let Some(c) = self.cards.get_mut(&card) {
             c.archived = false;
             c.column = target_id;
         }
-        self.archived.retain(|a| *a != card);
         true
     }
 }

@@ -12,6 +12,7 @@ mod command;
 mod event;
 mod flow;
 mod projections;
+pub mod workload;
 
 pub use activity::{Activity, ActivityEntry, describe};
 pub use board::{Board, Card, Column};

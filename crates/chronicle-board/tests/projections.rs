@@ -19,7 +19,7 @@ fn render(p: &BoardProjections) -> String {
         let titles: Vec<_> = column.cards.iter().map(|c| board.card(*c).unwrap().title.as_str()).collect();
         writeln!(out, "[{}] {}", column.name, titles.join(", ")).unwrap();
     }
-    let archived: Vec<_> = board.archived().map(|c| c.title.as_str()).collect();
+    let archived: Vec<_> = board.archived().into_iter().map(|c| c.title.as_str()).collect();
     if !archived.is_empty() {
         writeln!(out, "archived: {}", archived.join(", ")).unwrap();
     }
@@ -31,12 +31,7 @@ fn render(p: &BoardProjections) -> String {
         };
         writeln!(out, "{:>2}. {}{mark}", entry.position, entry.text).unwrap();
     }
-    let flow: Vec<_> = p
-        .flow
-        .samples()
-        .iter()
-        .map(|s| format!("{}:{:?}", s.position, s.counts.iter().map(|c| c.1).collect::<Vec<_>>()))
-        .collect();
+    let flow: Vec<_> = p.flow.samples().iter().map(|s| format!("{}:{:?}", s.position, s.counts)).collect();
     writeln!(out, "flow: {}", flow.join(" ")).unwrap();
     if !p.diagnostics.is_clean() {
         writeln!(out, "diagnostics: {:?}", p.diagnostics).unwrap();
