@@ -105,8 +105,134 @@ impl Session {
         self.saved.clone()
     }
 
+    /// Another writer (another tab) appended to the log first. Takes `saved`, the board as it is now
+    /// stored, and replays the write under way and everything queued on top of it, to be written
+    /// after what is stored. Returns the board to show. The events keep their ids and their
+    /// meaning; one that no longer applies is kept and marked as having had no effect.
+    pub fn rebase_onto(&mut self, saved: BoardProjections) -> BoardProjections {
+        if let Some(batch) = self.writing.take() {
+            self.queued.push_front(batch);
+        }
+        self.saved = saved;
+        let mut shown = self.saved.clone();
+        for batch in &self.queued {
+            let events: Vec<Event<BoardEvent>> = batch.iter().cloned().map(Event::decode).collect();
+            shown.extend(events.iter());
+        }
+        shown
+    }
+
     /// Number of events waiting to be written.
     pub fn unsaved(&self) -> usize {
         self.queued.iter().chain(self.writing.iter()).map(Vec::len).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEVICE: Uuid = Uuid::from_u128(7);
+
+    fn ids() -> impl FnMut() -> Uuid {
+        let mut n = 100;
+        move || {
+            n += 1;
+            Uuid::from_u128(n)
+        }
+    }
+
+    fn created() -> (Session, BoardProjections, [Uuid; 3]) {
+        let columns = [Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3)];
+        let mut session = Session::new(Uuid::from_u128(9), DEVICE, BoardProjections::default(), 0);
+        let mut shown = BoardProjections::default();
+        session.execute(&mut shown, Command::CreateBoard { name: "B".into(), columns }, "Laptop", 0, ids()).unwrap();
+        let (first, batch) = session.next_write().unwrap();
+        assert_eq!(first, 0);
+        assert_eq!(batch.len(), 2, "the board, then who made it");
+        session.written();
+        (session, shown, columns)
+    }
+
+    fn add(session: &mut Session, shown: &mut BoardProjections, column: Uuid, title: &str, n: u128) {
+        let card = Uuid::from_u128(1000 + n);
+        let command = Command::AddCard { card, column, title: title.into(), description: String::new() };
+        session.execute(shown, command, "Laptop", 1, move || Uuid::from_u128(5000 + n)).unwrap();
+    }
+
+    #[test]
+    fn writes_go_one_at_a_time_in_order() {
+        let (mut session, mut shown, columns) = created();
+        add(&mut session, &mut shown, columns[0], "A", 1);
+        add(&mut session, &mut shown, columns[0], "B", 2);
+        assert_eq!(session.unsaved(), 2);
+        let (first, _) = session.next_write().unwrap();
+        assert_eq!(first, 2);
+        assert!(session.next_write().is_none(), "one write at a time");
+        session.written();
+        assert_eq!(session.next_write().unwrap().0, 3);
+    }
+
+    #[test]
+    fn a_failed_write_undoes_it_and_what_was_queued_after_it() {
+        let (mut session, mut shown, columns) = created();
+        let before = shown.clone();
+        add(&mut session, &mut shown, columns[0], "A", 1);
+        add(&mut session, &mut shown, columns[0], "B", 2);
+        session.next_write().unwrap();
+        assert_eq!(session.failed(), before);
+        assert_eq!(session.unsaved(), 0);
+        assert!(session.next_write().is_none());
+    }
+
+    #[test]
+    fn rejected_commands_change_nothing() {
+        let (mut session, mut shown, columns) = created();
+        let before = shown.clone();
+        let command = Command::AddCard {
+            card: Uuid::from_u128(1),
+            column: columns[0],
+            title: "  ".into(),
+            description: String::new(),
+        };
+        assert_eq!(session.execute(&mut shown, command, "Laptop", 1, ids()), Err(Rejection::EmptyTitle));
+        assert_eq!(shown, before);
+        assert_eq!(session.unsaved(), 0);
+    }
+
+    #[test]
+    fn after_another_writer_pending_work_replays_on_top() {
+        let (mut session, mut shown, columns) = created();
+        // Another tab of this browser added a card; this tab's card was being written meanwhile.
+        let mut other = session.clone();
+        let mut other_shown = shown.clone();
+        add(&mut other, &mut other_shown, columns[1], "Theirs", 1);
+        let (_, theirs) = other.next_write().unwrap();
+        add(&mut session, &mut shown, columns[0], "Mine", 2);
+        session.next_write().unwrap();
+
+        let mut stored = session.saved.clone();
+        let theirs: Vec<Event<BoardEvent>> = theirs.into_iter().map(Event::decode).collect();
+        stored.extend(theirs.iter());
+        let shown = session.rebase_onto(stored.clone());
+        assert_eq!(shown.board.live_cards(), 2);
+        let (first, batch) = session.next_write().unwrap();
+        assert_eq!(first, stored.position, "written after what is stored");
+        assert_eq!(batch.len(), 1);
+    }
+
+    #[test]
+    fn a_renamed_device_is_recorded_before_its_next_edit() {
+        let (mut session, mut shown, columns) = created();
+        let command = Command::AddCard {
+            card: Uuid::from_u128(1),
+            column: columns[0],
+            title: "A".into(),
+            description: String::new(),
+        };
+        session.execute(&mut shown, command, "Phone", 1, ids()).unwrap();
+        let (_, batch) = session.next_write().unwrap();
+        assert_eq!(batch.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["device_named", "card_added"]);
+        assert_eq!(shown.board.device_name(DEVICE), Some("Phone"));
     }
 }

@@ -12,6 +12,7 @@ use super::workspace::{Route, Workspace, workspace};
 use crate::boards;
 use crate::clock::{new_id, now};
 use crate::session::Session;
+use crate::storage::StorageError;
 
 /// The open board, shared by its panels.
 #[derive(Clone, Copy)]
@@ -43,6 +44,7 @@ impl BoardContext {
         spawn_local(async move {
             let storage = this.ws.storage();
             let stream = this.session.with_value(Session::stream);
+            let mut attempts = 0;
             loop {
                 let Some((first, batch)) = this.session.try_update_value(Session::next_write).flatten() else { break };
                 match storage.append(stream, first, &batch, None).await {
@@ -54,16 +56,33 @@ impl BoardContext {
                             let _ = storage.put_snapshot(stream, &snapshot).await;
                         }
                     }
-                    Err(e) => {
-                        if let Some(saved) = this.session.try_update_value(Session::failed) {
-                            this.shown.set(saved);
+                    Err(StorageError::Conflict) if attempts < 3 => {
+                        // Another tab of this browser wrote first: read what it wrote and put
+                        // this tab's changes after it, so that neither is lost.
+                        attempts += 1;
+                        match boards::open(&storage, stream).await {
+                            Ok(opened) => {
+                                if let Some(shown) =
+                                    this.session.try_update_value(|s| s.rebase_onto(opened.projections))
+                                {
+                                    this.shown.set(shown);
+                                }
+                            }
+                            Err(e) => this.fail(e),
                         }
-                        this.ws.tell(format!("{e} Your last change could not be saved and was undone."));
                     }
+                    Err(e) => this.fail(e),
                 }
                 this.unsaved.set(this.session.with_value(Session::unsaved));
             }
         });
+    }
+
+    fn fail(&self, error: StorageError) {
+        if let Some(saved) = self.session.try_update_value(Session::failed) {
+            self.shown.set(saved);
+        }
+        self.ws.tell(format!("{error} Your last change could not be saved and was undone."));
     }
 }
 

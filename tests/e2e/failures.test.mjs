@@ -1,0 +1,89 @@
+// What a person sees when a save fails, and when the board holds events this version cannot read.
+
+import { test, before, after } from 'node:test';
+import { expect } from './expect.mjs';
+import { serveDist, startBrowser } from './support.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveDist();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Writes, as another tab would, one event of a type this version does not know at the next position. */
+async function writeFromAnotherTab(page) {
+  await page.evaluate(async () => {
+    const stream = location.hash.split('/').pop();
+    const db = await new Promise((resolve, reject) => {
+      const request = indexedDB.open('chronicle');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const records = await new Promise((resolve) => {
+      const range = IDBKeyRange.bound([stream, 0], [stream, Number.MAX_SAFE_INTEGER]);
+      const request = db.transaction('events').objectStore('events').getAll(range);
+      request.onsuccess = () => resolve(request.result);
+    });
+    const last = records[records.length - 1];
+    const next = last.first + JSON.parse(last.events).length;
+    const id = crypto.randomUUID();
+    const event = { id, stream, type: 'card_labelled', version: 1, device: crypto.randomUUID(), at: Date.now(), data: { label: 'bug' } };
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction('events', 'readwrite');
+      tx.objectStore('events').add({ stream, first: next, ids: [id], seqs: [], events: JSON.stringify([event]) });
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  });
+}
+
+test('a change that races another tab is kept, and unreadable events are kept and counted', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(server.url);
+  await page.getByRole('textbox', { name: 'New board name' }).fill('Two tabs');
+  await page.getByRole('button', { name: 'New board' }).click();
+  const todo = page.getByRole('list', { name: 'To do', exact: true });
+  await page.getByRole('textbox', { name: 'New card in To do' }).fill('First');
+  await page.getByRole('button', { name: 'Add card' }).first().click();
+  await expect(todo.getByRole('listitem').filter({ hasText: 'First' })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('All changes saved');
+
+  // Another tab appends first, at the position this tab is about to write.
+  await writeFromAnotherTab(page);
+  await page.getByRole('textbox', { name: 'New card in To do' }).fill('Second');
+  await page.getByRole('button', { name: 'Add card' }).first().click();
+  await expect(todo.getByRole('listitem').filter({ hasText: 'Second' })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('All changes saved');
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('1 event(s) from a newer version kept, not shown');
+
+  await page.reload();
+  await expect(todo.getByRole('listitem')).toHaveCount(2);
+  await expect(todo.getByRole('listitem').filter({ hasText: 'Second' })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('1 event(s) from a newer version kept, not shown');
+  await expect(page.getByRole('list', { name: 'Activity' }).getByText("Kept an event 'card_labelled' v1")).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.close();
+});
+
+test('card text is shown as text, never as markup', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(server.url);
+  await page.getByRole('textbox', { name: 'New board name' }).fill('<img src=x onerror="window.hacked=1">');
+  await page.getByRole('button', { name: 'New board' }).click();
+  await page.getByRole('textbox', { name: 'New card in To do' }).fill('<b>bold</b> & <script>window.hacked=2</script>');
+  await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+  const card = page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem');
+  await expect(card).toContainText('<b>bold</b> & <script>window.hacked=2</script>');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('<img src=x onerror="window.hacked=1">');
+  expect(await page.evaluate(() => window.hacked ?? null)).toEqual(null);
+  expect(await page.locator('.card b, .card script, h1 img').count()).toEqual(0);
+  await page.close();
+});
