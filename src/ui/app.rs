@@ -21,12 +21,27 @@ async fn start() -> Result<(Rc<Storage>, chronicle_core::Uuid, String), StorageE
         Some(id) => id,
         None => {
             let id = new_id();
-            storage.set_meta(&[(DEVICE_ID, &id.to_string()), (DEVICE_NAME, "This device")]).await?;
+            storage.set_meta(&[(DEVICE_ID, &id.to_string()), (DEVICE_NAME, &guess_device_name())]).await?;
             id
         }
     };
-    let name = storage.meta(DEVICE_NAME).await?.unwrap_or_else(|| "This device".to_owned());
+    let name = storage.meta(DEVICE_NAME).await?.unwrap_or_else(guess_device_name);
     Ok((Rc::new(storage), device, name))
+}
+
+/// A first name for this device, from what the browser says it runs on: "Chrome on Linux".
+/// The person can change it; it only needs to tell their devices apart in the activity feed.
+fn guess_device_name() -> String {
+    let agent = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
+    let browser = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
+        .iter()
+        .find(|(token, _)| agent.contains(token))
+        .map_or("Browser", |(_, name)| name);
+    let system = [("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Mac OS", "Mac"), ("Windows", "Windows"), ("CrOS", "ChromeOS"), ("Linux", "Linux")]
+        .iter()
+        .find(|(token, _)| agent.contains(token))
+        .map_or("this device", |(_, name)| name);
+    format!("{browser} on {system}")
 }
 
 /// The whole app.

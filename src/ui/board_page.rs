@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 
 use super::activity_panel::ActivityPanel;
 use super::column::ColumnView;
+use super::flow_panel::FlowPanel;
 use super::status_line::StatusLine;
 use super::workspace::{Route, Workspace, workspace};
 use crate::boards;
@@ -154,6 +155,7 @@ fn Board(context: BoardContext) -> impl IntoView {
                 <div class="side">
                     <Archive />
                     <ActivityPanel />
+                    <FlowPanel />
                 </div>
             </div>
             <StatusLine />

@@ -9,6 +9,7 @@ mod board_list;
 mod board_page;
 mod card;
 mod column;
+mod flow_panel;
 mod status_line;
 mod workspace;
 

@@ -1,0 +1,82 @@
+//! The flow panel: a small cumulative flow diagram of cards per column over the board's history.
+
+use chronicle_board::BoardProjections;
+use chronicle_core::Uuid;
+use leptos::prelude::*;
+
+use super::board_page::BoardContext;
+
+/// Points drawn along the history, however long it is.
+const POINTS: usize = 120;
+const COLOURS: [&str; 8] = ["#3f51b5", "#00897b", "#f9a825", "#8e24aa", "#e53935", "#43a047", "#6d4c41", "#546e7a"];
+
+/// Stacked series, bottom to top: one polygon's points per column of the board as it is now.
+fn diagram(p: &BoardProjections) -> (Vec<(String, String, u32, &'static str)>, bool) {
+    let columns: Vec<(Uuid, String)> = p.board.columns().iter().map(|c| (c.id, c.name.clone())).collect();
+    let samples = p.flow.samples();
+    if samples.is_empty() || columns.is_empty() {
+        return (Vec::new(), false);
+    }
+    let end = p.position.max(1);
+    // Counts per column at evenly spaced positions, so a long history costs no more to draw.
+    let rows: Vec<Vec<u32>> = (0..=POINTS)
+        .map(|i| {
+            let position = (end * i as u64 / POINTS as u64).max(1);
+            match p.flow.at(position) {
+                None => vec![0; columns.len()],
+                Some(sample) => {
+                    let layout: Vec<Uuid> = p.flow.layout(sample).map(|(id, _)| *id).collect();
+                    columns
+                        .iter()
+                        .map(|(id, _)| layout.iter().position(|l| l == id).and_then(|i| sample.counts.get(i)).copied().unwrap_or(0))
+                        .collect()
+                }
+            }
+        })
+        .collect();
+    let top = rows.iter().map(|r| r.iter().sum::<u32>()).max().unwrap_or(0).max(1) as f64;
+    let x = |i: usize| i as f64 * 100.0 / POINTS as f64;
+    let mut below = vec![0u32; rows.len()];
+    let mut series = Vec::new();
+    // Done-like columns (the rightmost) sit at the bottom, as in any cumulative flow diagram.
+    for (k, (_, name)) in columns.iter().enumerate().rev() {
+        let upper: Vec<u32> = rows.iter().zip(&below).map(|(r, b)| b + r[k]).collect();
+        let mut points: Vec<String> = upper.iter().enumerate().map(|(i, v)| format!("{:.2},{:.2}", x(i), 100.0 - *v as f64 * 100.0 / top)).collect();
+        points.extend(below.iter().enumerate().rev().map(|(i, v)| format!("{:.2},{:.2}", x(i), 100.0 - *v as f64 * 100.0 / top)));
+        let now = rows.last().map_or(0, |r| r[k]);
+        series.push((name.clone(), points.join(" "), now, COLOURS[k % COLOURS.len()]));
+        below = upper;
+    }
+    (series, true)
+}
+
+/// The panel beside the board.
+#[component]
+pub(crate) fn FlowPanel() -> impl IntoView {
+    let context = expect_context::<BoardContext>();
+    let drawn = Memo::new(move |_| context.shown.with(diagram));
+    view! {
+        <section class="panel flow" aria-labelledby="flow-heading">
+            <h2 id="flow-heading">"Flow"</h2>
+            {move || {
+                let (series, any) = drawn.get();
+                if !any {
+                    return view! { <p class="small muted">"Cards per column over time appear here once the board has cards."</p> }.into_any();
+                }
+                let legend = series.clone();
+                view! {
+                    <svg viewBox="0 0 100 100" preserveAspectRatio="none" role="img" aria-label="Cumulative flow: cards per column over the board's history">
+                        {series.into_iter().map(|(_, points, _, colour)| view! {
+                            <polygon points=points fill=colour fill-opacity="0.75" stroke=colour stroke-width="0.3" vector-effect="non-scaling-stroke" />
+                        }).collect_view()}
+                    </svg>
+                    <ul class="legend">
+                        {legend.into_iter().rev().map(|(name, _, now, colour)| view! {
+                            <li><span class="swatch" style=format!("background:{colour}")></span>{format!("{name}: {now}")}</li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
