@@ -37,10 +37,18 @@ fn guess_device_name() -> String {
         .iter()
         .find(|(token, _)| agent.contains(token))
         .map_or("Browser", |(_, name)| name);
-    let system = [("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Mac OS", "Mac"), ("Windows", "Windows"), ("CrOS", "ChromeOS"), ("Linux", "Linux")]
-        .iter()
-        .find(|(token, _)| agent.contains(token))
-        .map_or("this device", |(_, name)| name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Mac OS", "Mac"),
+        ("Windows", "Windows"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(token, _)| agent.contains(token))
+    .map_or("this device", |(_, name)| name);
     format!("{browser} on {system}")
 }
 

@@ -56,7 +56,7 @@ pub(crate) fn BoardList() -> impl IntoView {
                         }
                     }
                     // Newest first: ids are time-ordered.
-                    list.sort_by(|a, b| b.stream.cmp(&a.stream));
+                    list.sort_by_key(|b| std::cmp::Reverse(b.stream));
                     boards.set(Some(list));
                 }
                 Err(e) => ws.tell(e.to_string()),

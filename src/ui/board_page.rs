@@ -46,8 +46,7 @@ impl BoardContext {
             let storage = this.ws.storage();
             let stream = this.session.with_value(Session::stream);
             let mut attempts = 0;
-            loop {
-                let Some((first, batch)) = this.session.try_update_value(Session::next_write).flatten() else { break };
+            while let Some((first, batch)) = this.session.try_update_value(Session::next_write).flatten() {
                 match storage.append(stream, first, &batch, None).await {
                     Ok(()) => {
                         let snapshot = this.session.try_update_value(Session::written).flatten();

@@ -28,7 +28,9 @@ fn diagram(p: &BoardProjections) -> (Vec<(String, String, u32, &'static str)>, b
                     let layout: Vec<Uuid> = p.flow.layout(sample).map(|(id, _)| *id).collect();
                     columns
                         .iter()
-                        .map(|(id, _)| layout.iter().position(|l| l == id).and_then(|i| sample.counts.get(i)).copied().unwrap_or(0))
+                        .map(|(id, _)| {
+                            layout.iter().position(|l| l == id).and_then(|i| sample.counts.get(i)).copied().unwrap_or(0)
+                        })
                         .collect()
                 }
             }
@@ -41,8 +43,14 @@ fn diagram(p: &BoardProjections) -> (Vec<(String, String, u32, &'static str)>, b
     // Done-like columns (the rightmost) sit at the bottom, as in any cumulative flow diagram.
     for (k, (_, name)) in columns.iter().enumerate().rev() {
         let upper: Vec<u32> = rows.iter().zip(&below).map(|(r, b)| b + r[k]).collect();
-        let mut points: Vec<String> = upper.iter().enumerate().map(|(i, v)| format!("{:.2},{:.2}", x(i), 100.0 - *v as f64 * 100.0 / top)).collect();
-        points.extend(below.iter().enumerate().rev().map(|(i, v)| format!("{:.2},{:.2}", x(i), 100.0 - *v as f64 * 100.0 / top)));
+        let mut points: Vec<String> = upper
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{:.2},{:.2}", x(i), 100.0 - *v as f64 * 100.0 / top))
+            .collect();
+        points.extend(
+            below.iter().enumerate().rev().map(|(i, v)| format!("{:.2},{:.2}", x(i), 100.0 - *v as f64 * 100.0 / top)),
+        );
         let now = rows.last().map_or(0, |r| r[k]);
         series.push((name.clone(), points.join(" "), now, COLOURS[k % COLOURS.len()]));
         below = upper;

@@ -49,7 +49,18 @@ fn test(root: &Path) -> Result<()> {
     step("clippy (native)", cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     step(
         "clippy (wasm)",
-        cargo(&["clippy", "-p", "chronicle", "--target", WASM_TARGET, "--all-targets", "--", "-D", "warnings"]),
+        cargo(&[
+            "clippy",
+            "-p",
+            "chronicle",
+            "--target",
+            WASM_TARGET,
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ]),
     )?;
     step("native tests", cargo(&["test", "--workspace", "--tests"]))?;
     step("wasm tests in headless Chromium", wasm_tests(&["--tests"]))?;
@@ -65,7 +76,7 @@ fn bench(root: &Path) -> Result<()> {
     build_app(root)?;
     let mut table: Vec<(String, String)> = Vec::new();
 
-    let native = output(Command::new("cargo").args([
+    let native = output_text(Command::new("cargo").args([
         "run",
         "--quiet",
         "--profile",
@@ -79,10 +90,11 @@ fn bench(root: &Path) -> Result<()> {
 
     let mut wasm = wasm_command(&["--profile", "bench", "--features", "browser-bench", "--test", "browser_bench"]);
     wasm.arg("--").arg("--nocapture");
-    let browser = output(&mut wasm)?;
+    let browser = output_text(&mut wasm)?;
     table.extend(parse_rows(&browser));
 
-    let cold = output(Command::new("node").arg("tests/bench/cold_start.mjs").env("CHRONICLE_DIST", root.join("dist")))?;
+    let cold =
+        output_text(Command::new("node").arg("tests/bench/cold_start.mjs").env("CHRONICLE_DIST", root.join("dist")))?;
     table.extend(parse_rows(&cold));
 
     table.extend(sizes(&root.join("dist"))?);
@@ -165,6 +177,18 @@ fn output(command: &mut Command) -> Result<Vec<u8>> {
         bail!("{command:?} failed ({})", out.status);
     }
     Ok(out.stdout)
+}
+
+/// Standard output and standard error of a command that must succeed, as text: benchmark rows
+/// may come on either (the wasm test runner forwards the browser console).
+fn output_text(command: &mut Command) -> Result<String> {
+    let out = command.output().with_context(|| format!("could not start {command:?}"))?;
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    if !out.status.success() {
+        eprintln!("{text}");
+        bail!("{command:?} failed ({})", out.status);
+    }
+    Ok(text)
 }
 
 fn path_with_node_tools(root: &Path) -> String {

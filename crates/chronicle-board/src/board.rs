@@ -107,7 +107,7 @@ impl Board {
     /// Archived cards, most recently archived first.
     pub fn archived(&self) -> Vec<&Card> {
         let mut cards: Vec<&Card> = self.cards.values().filter(|c| c.archived).collect();
-        cards.sort_by(|a, b| b.archived_order.cmp(&a.archived_order));
+        cards.sort_by_key(|c| std::cmp::Reverse(c.archived_order));
         cards
     }
 
