@@ -14,7 +14,7 @@ use chronicle_core::{RawEnvelope, Uuid};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::TransactionMode;
+use indexed_db_futures::transaction::{TransactionDurability, TransactionMode, TransactionOptions};
 use indexed_db_futures::{KeyPath, KeyRange};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -131,10 +131,15 @@ fn event_key(stream: Uuid, first: u64) -> JsValue {
 }
 
 impl Storage {
-    /// Opens (and on first use creates) the database called `name`.
-    pub async fn open(name: &str) -> Result<Storage, StorageError> {
+    /// Opens (and on first use creates) the database called `name`. `on_blocked` runs when a tab
+    /// with an older version of the app holds the database open and keeps it from upgrading.
+    pub async fn open(name: &str, on_blocked: impl FnOnce() + 'static) -> Result<Storage, StorageError> {
         let db = Database::open(name)
             .with_version(LAYOUT_VERSION)
+            .with_on_blocked(move |_| {
+                on_blocked();
+                Ok(())
+            })
             .with_on_upgrade_needed(|event, db| {
                 if event.old_version() < 1.0 {
                     let events =
@@ -173,7 +178,14 @@ impl Storage {
         events: &[RawEnvelope],
         snapshot: Option<&StoredSnapshot>,
     ) -> Result<(), StorageError> {
-        let tx = self.db.transaction([EVENTS, SNAPSHOTS, META]).with_mode(TransactionMode::Readwrite).build()?;
+        // Strict durability: the commit is reported only once the events are on disk, so what the
+        // app shows as saved survives a crash of the browser or of the machine.
+        let tx = self
+            .db
+            .transaction([EVENTS, SNAPSHOTS, META])
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(TransactionOptions::new().with_durability(TransactionDurability::Strict))
+            .build()?;
         if first == 0 {
             tx.object_store(META)?.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
         }

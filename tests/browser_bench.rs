@@ -62,7 +62,7 @@ async fn indexeddb_appends() {
     let bytes: usize = events.iter().map(|e| serde_json::to_string(e).map_or(0, |s| s.len())).sum();
     row("IndexedDB bench event size", format!("{} bytes on average", bytes / events.len()));
 
-    let storage = Storage::open(&format!("chronicle-bench-{}", chronicle::clock::new_id())).await.unwrap();
+    let storage = Storage::open(&format!("chronicle-bench-{}", chronicle::clock::new_id()), || ()).await.unwrap();
     let stream = events[0].stream;
     let start = now();
     storage.append(stream, 0, &events, None).await.unwrap();
@@ -75,7 +75,7 @@ async fn indexeddb_appends() {
     assert_eq!(loaded.tail.len(), events.len());
     row("IndexedDB read + parse, 10k events", format!("{ms:.0} ms"));
 
-    let storage = Storage::open(&format!("chronicle-bench-{}", chronicle::clock::new_id())).await.unwrap();
+    let storage = Storage::open(&format!("chronicle-bench-{}", chronicle::clock::new_id()), || ()).await.unwrap();
     let start = now();
     for (i, event) in events.iter().take(1000).enumerate() {
         storage.append(stream, i as u64, std::slice::from_ref(event), None).await.unwrap();

@@ -67,7 +67,7 @@ fn board_events(stream: Uuid) -> Vec<RawEnvelope> {
 #[wasm_bindgen_test]
 async fn appended_events_read_back_in_order_and_by_id_and_seq() {
     let name = fresh_name();
-    let storage = Storage::open(&name).await.unwrap();
+    let storage = Storage::open(&name, || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
     let first: Vec<_> = (0..3).map(|n| envelope(stream, n)).collect();
     let second: Vec<_> = (3..5).map(|n| envelope(stream, n)).collect();
@@ -95,12 +95,12 @@ async fn everything_is_there_after_reopening() {
     let stream = chronicle::clock::new_id();
     let events = board_events(stream);
     {
-        let storage = Storage::open(&name).await.unwrap();
+        let storage = Storage::open(&name, || ()).await.unwrap();
         storage.append(stream, 0, &events, None).await.unwrap();
         storage.set_meta(&[("device/name", "Laptop")]).await.unwrap();
         storage.close();
     }
-    let storage = Storage::open(&name).await.unwrap();
+    let storage = Storage::open(&name, || ()).await.unwrap();
     assert_eq!(storage.meta("device/name").await.unwrap().as_deref(), Some("Laptop"));
     let boards = storage.meta_with_prefix(chronicle::storage::BOARD_PREFIX).await.unwrap();
     assert_eq!(boards.len(), 1, "the first append listed the board");
@@ -113,7 +113,7 @@ async fn everything_is_there_after_reopening() {
 
 #[wasm_bindgen_test]
 async fn a_failing_batch_leaves_nothing_behind() {
-    let storage = Storage::open(&fresh_name()).await.unwrap();
+    let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
     // Someone else already wrote position 1000: a batch of 1500 from 0 spans two records and its
     // second record collides. The first record must not stay behind.
@@ -139,7 +139,7 @@ async fn a_failing_batch_leaves_nothing_behind() {
 
 #[wasm_bindgen_test]
 async fn a_snapshot_is_used_only_when_it_matches_the_log() {
-    let storage = Storage::open(&fresh_name()).await.unwrap();
+    let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
     let events = board_events(stream);
     storage.append(stream, 0, &events, None).await.unwrap();

@@ -15,8 +15,8 @@ use crate::storage::{DATABASE, Storage, StorageError};
 const DEVICE_ID: &str = "device/id";
 const DEVICE_NAME: &str = "device/name";
 
-async fn start() -> Result<(Rc<Storage>, chronicle_core::Uuid, String), StorageError> {
-    let storage = Storage::open(DATABASE).await?;
+async fn start(blocked: RwSignal<bool>) -> Result<(Rc<Storage>, chronicle_core::Uuid, String), StorageError> {
+    let storage = Storage::open(DATABASE, move || blocked.set(true)).await?;
     let device = match storage.meta(DEVICE_ID).await?.and_then(|id| id.parse().ok()) {
         Some(id) => id,
         None => {
@@ -57,8 +57,9 @@ fn guess_device_name() -> String {
 pub(crate) fn App() -> impl IntoView {
     let ready: RwSignal<Option<Workspace>> = RwSignal::new(None);
     let failure: RwSignal<Option<String>> = RwSignal::new(None);
+    let blocked = RwSignal::new(false);
     spawn_local(async move {
-        match start().await {
+        match start(blocked).await {
             Ok((storage, device, name)) => {
                 let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
                 let workspace = Workspace {
@@ -82,6 +83,12 @@ pub(crate) fn App() -> impl IntoView {
                         <h1>"Chronicle cannot start"</h1>
                         <p role="alert" class="error">{error}</p>
                         <p>"Chronicle keeps your boards in this browser's storage. Check that site data is allowed, then reload."</p>
+                    </main>
+                }.into_any(),
+                (None, None) if blocked.get() => view! {
+                    <main class="page centered">
+                        <h1>"Waiting for another tab"</h1>
+                        <p role="alert">"Chronicle is open in another tab with an older version. Close or reload that tab to continue; nothing is lost."</p>
                     </main>
                 }.into_any(),
                 (None, None) => view! { <main class="page centered"><p class="muted">"Opening your boards…"</p></main> }.into_any(),

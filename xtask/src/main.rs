@@ -62,11 +62,13 @@ fn test(root: &Path) -> Result<()> {
             "warnings",
         ]),
     )?;
-    step("native tests", cargo(&["test", "--workspace", "--tests"]))?;
-    step("wasm tests in headless Chromium", wasm_tests(&["--tests"]))?;
+    let mut tally = Tally::default();
+    step("native tests", tally.run(Command::new("cargo").args(["test", "--workspace", "--tests"])))?;
+    step("wasm tests in headless Chromium", tally.run(&mut wasm_command(&["--tests"])))?;
     step("release build", build_app(root))?;
-    step("end-to-end tests in headless Chromium", e2e(root))?;
+    step("end-to-end tests in headless Chromium", tally.run(&mut e2e_command(root)?))?;
     println!("\nAll checks passed.");
+    println!("Summary: {} passed, {} failed", tally.passed, tally.failed);
     Ok(())
 }
 
@@ -165,8 +167,41 @@ fn wasm_command(args: &[&str]) -> Command {
     command
 }
 
-fn wasm_tests(args: &[&str]) -> Result<ExitStatus> {
-    Ok(wasm_command(args).status()?)
+/// Test counts read from the closing lines of cargo's and node's test runners.
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+}
+
+impl Tally {
+    /// Runs a test command, passing its output through, and adds up the counts it reports.
+    fn run(&mut self, command: &mut Command) -> Result<ExitStatus> {
+        use std::io::{BufRead, BufReader};
+        let mut child = command.stdout(std::process::Stdio::piped()).spawn()?;
+        let stdout = child.stdout.take().context("test output")?;
+        for line in BufReader::new(stdout).lines() {
+            let line = line?;
+            println!("{line}");
+            self.read(&line);
+        }
+        Ok(child.wait()?)
+    }
+
+    fn read(&mut self, line: &str) {
+        let number = |text: &str, word: &str| -> Option<u64> {
+            let before = text.split(word).next()?.trim_end();
+            before.rsplit(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+        };
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            self.passed += number(rest, " passed").unwrap_or(0);
+            self.failed += number(rest, " failed").unwrap_or(0);
+        } else if let Some(n) = line.strip_prefix("# pass ") {
+            self.passed += n.trim().parse().unwrap_or(0);
+        } else if let Some(n) = line.strip_prefix("# fail ") {
+            self.failed += n.trim().parse().unwrap_or(0);
+        }
+    }
 }
 
 fn output(command: &mut Command) -> Result<Vec<u8>> {
@@ -209,18 +244,15 @@ fn build_app(root: &Path) -> Result<ExitStatus> {
     Ok(ExitStatus::default())
 }
 
-fn e2e(root: &Path) -> Result<ExitStatus> {
+fn e2e_command(root: &Path) -> Result<Command> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("tests/e2e"))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
         .collect();
     files.sort();
-    Ok(Command::new("node")
-        .arg("--test")
-        .arg("--test-concurrency=1")
-        .args(&files)
-        .env("CHRONICLE_DIST", root.join("dist"))
-        .status()?)
+    let mut command = Command::new("node");
+    command.arg("--test").arg("--test-concurrency=1").args(&files).env("CHRONICLE_DIST", root.join("dist"));
+    Ok(command)
 }
 
 /// Whether `program --version` prints a line containing `version`.
