@@ -21,7 +21,7 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
     let place = Memo::new(move |_| {
         shown.with(|p| {
             let (c, i) = p.board.position_of(card).unwrap_or((0, 0));
-            let len = p.board.columns().get(c).map_or(0, |col| col.cards.len());
+            let len = p.board.columns().get(c).map_or(0, |col| col.len());
             (c, i, p.board.columns().len(), len)
         })
     });
@@ -31,7 +31,7 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
         let (c, i, _, _) = place.get_untracked();
         let target = shown.with_untracked(|p| {
             let t = c.checked_add_signed(offset)?;
-            p.board.columns().get(t).map(|col| (col.id, col.cards.len()))
+            p.board.columns().get(t).map(|col| (col.id, col.len()))
         });
         if let Some((to, len)) = target {
             run(Command::MoveCard { card, to, index: i.min(len) });

@@ -15,7 +15,7 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
     let context = expect_context::<BoardContext>();
     let shown = context.shown;
     let name = Memo::new(move |_| shown.with(|p| p.board.column(column).map(|c| c.name.clone()).unwrap_or_default()));
-    let cards = Memo::new(move |_| shown.with(|p| p.board.column(column).map(|c| c.cards.clone()).unwrap_or_default()));
+    let cards = Memo::new(move |_| shown.with(|p| p.board.card_ids(column)));
     let place =
         Memo::new(move |_| shown.with(|p| (p.board.column_index(column).unwrap_or(0), p.board.columns().len())));
     let error: RwSignal<Option<String>> = RwSignal::new(None);

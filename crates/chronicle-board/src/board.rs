@@ -29,17 +29,45 @@ impl Hasher for IdHasher {
     }
 }
 
+/// Finds a slot in a column. Columns are scanned on every move during replay, so the scan goes
+/// eight slots at a time without an early exit inside a group, which the compiler turns into
+/// vector compares; only the group that matched is searched one by one.
+fn find_slot(slots: &[u32], slot: u32) -> Option<usize> {
+    const LANES: usize = 8;
+    let groups = slots.chunks_exact(LANES);
+    let rest = groups.remainder();
+    for (g, group) in groups.enumerate() {
+        if group.iter().fold(false, |hit, s| hit | (*s == slot)) {
+            return group.iter().position(|s| *s == slot).map(|i| g * LANES + i);
+        }
+    }
+    rest.iter().position(|s| *s == slot).map(|i| slots.len() - rest.len() + i)
+}
+
 pub(crate) type IdMap<V> = HashMap<Uuid, V, BuildHasherDefault<IdHasher>>;
 
-/// A column and the ids of its live (not archived) cards, top to bottom.
+/// A column and its live (not archived) cards, top to bottom.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
     /// The column's id.
     pub id: Uuid,
     /// The column's name.
     pub name: String,
-    /// Live cards, in order.
-    pub cards: Vec<Uuid>,
+    /// Live cards, in order, as slots in the board's card arena: replay moves cards by shifting
+    /// these 4-byte slots rather than 16-byte ids.
+    cards: Vec<u32>,
+}
+
+impl Column {
+    /// Number of live cards in the column.
+    pub fn len(&self) -> usize {
+        self.cards.len()
+    }
+
+    /// Whether the column has no live cards.
+    pub fn is_empty(&self) -> bool {
+        self.cards.is_empty()
+    }
 }
 
 /// A card.
@@ -62,15 +90,66 @@ pub struct Card {
 
 /// A board: its name, columns in order, cards, and the names of the devices that edited it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "BoardWire", into = "BoardWire")]
 pub struct Board {
     created: bool,
     name: String,
     columns: Vec<Column>,
-    cards: IdMap<Card>,
+    /// Every card ever added, archived or not; a card's slot is its index here.
+    cards: Vec<Card>,
+    /// Card id to slot.
+    slots: IdMap<u32>,
     /// How many archivings there have been, to order the archive.
     archivings: u64,
     archived_count: usize,
     devices: IdMap<String>,
+}
+
+/// The snapshot form of a board: the slot index is rebuilt on reading rather than stored.
+#[derive(Serialize, Deserialize)]
+struct BoardWire {
+    created: bool,
+    name: String,
+    columns: Vec<Column>,
+    cards: Vec<Card>,
+    archivings: u64,
+    devices: IdMap<String>,
+}
+
+impl From<Board> for BoardWire {
+    fn from(b: Board) -> Self {
+        BoardWire {
+            created: b.created,
+            name: b.name,
+            columns: b.columns,
+            cards: b.cards,
+            archivings: b.archivings,
+            devices: b.devices,
+        }
+    }
+}
+
+impl From<BoardWire> for Board {
+    /// Reads the snapshot form. Slots that point past the arena (a damaged snapshot) are dropped
+    /// rather than trusted, so a bad snapshot can never make a later replay panic.
+    fn from(w: BoardWire) -> Self {
+        let slots: IdMap<u32> = w.cards.iter().enumerate().map(|(i, c)| (c.id, i as u32)).collect();
+        let mut columns = w.columns;
+        for column in &mut columns {
+            column.cards.retain(|slot| (*slot as usize) < w.cards.len());
+        }
+        let archived_count = w.cards.iter().filter(|c| c.archived).count();
+        Board {
+            created: w.created,
+            name: w.name,
+            columns,
+            cards: w.cards,
+            slots,
+            archivings: w.archivings,
+            archived_count,
+            devices: w.devices,
+        }
+    }
 }
 
 impl Board {
@@ -99,14 +178,29 @@ impl Board {
         self.columns.iter().position(|c| c.id == id)
     }
 
+    /// The live cards of a column, top to bottom.
+    pub fn cards_in<'a>(&'a self, column: &'a Column) -> impl Iterator<Item = &'a Card> + 'a {
+        column.cards.iter().filter_map(|slot| self.cards.get(*slot as usize))
+    }
+
+    /// The ids of a column's live cards, top to bottom; empty for an unknown column.
+    pub fn card_ids(&self, column: Uuid) -> Vec<Uuid> {
+        self.column(column).map(|c| self.cards_in(c).map(|card| card.id).collect()).unwrap_or_default()
+    }
+
     /// A card by id, archived or not.
     pub fn card(&self, id: Uuid) -> Option<&Card> {
-        self.cards.get(&id)
+        self.slots.get(&id).and_then(|slot| self.cards.get(*slot as usize))
+    }
+
+    fn card_mut(&mut self, id: Uuid) -> Option<&mut Card> {
+        let slot = *self.slots.get(&id)?;
+        self.cards.get_mut(slot as usize)
     }
 
     /// Archived cards, most recently archived first.
     pub fn archived(&self) -> Vec<&Card> {
-        let mut cards: Vec<&Card> = self.cards.values().filter(|c| c.archived).collect();
+        let mut cards: Vec<&Card> = self.cards.iter().filter(|c| c.archived).collect();
         cards.sort_by_key(|c| std::cmp::Reverse(c.archived_order));
         cards
     }
@@ -118,7 +212,7 @@ impl Board {
 
     /// Number of live cards.
     pub fn live_cards(&self) -> usize {
-        self.columns.iter().map(|c| c.cards.len()).sum()
+        self.columns.iter().map(Column::len).sum()
     }
 
     /// The name a device gave itself on this board, if it did.
@@ -128,9 +222,10 @@ impl Board {
 
     /// Where a live card sits: its column's index and its index in that column.
     pub fn position_of(&self, card: Uuid) -> Option<(usize, usize)> {
-        let column = self.cards.get(&card).filter(|c| !c.archived)?.column;
-        let column_index = self.column_index(column)?;
-        let index = self.columns[column_index].cards.iter().position(|c| *c == card)?;
+        let slot = *self.slots.get(&card)?;
+        let c = self.cards.get(slot as usize).filter(|c| !c.archived)?;
+        let column_index = self.column_index(c.column)?;
+        let index = find_slot(&self.columns[column_index].cards, slot)?;
         Some((column_index, index))
     }
 
@@ -188,24 +283,26 @@ impl Board {
                 _ => false,
             },
             BoardEvent::CardAdded { card, column, title, description } => {
-                match (self.cards.contains_key(card), self.columns.iter_mut().find(|c| c.id == *column)) {
-                    (false, Some(c)) => {
-                        c.cards.push(*card);
-                        let new = Card {
+                let target = self.column_index(*column);
+                match target {
+                    Some(target) if !self.slots.contains_key(card) => {
+                        let slot = self.cards.len() as u32;
+                        self.cards.push(Card {
                             id: *card,
                             title: title.clone(),
                             description: description.clone(),
                             column: *column,
                             archived: false,
                             archived_order: 0,
-                        };
-                        self.cards.insert(*card, new);
+                        });
+                        self.slots.insert(*card, slot);
+                        self.columns[target].cards.push(slot);
                         true
                     }
                     _ => false,
                 }
             }
-            BoardEvent::CardEdited { card, title, description } => match self.cards.get_mut(card) {
+            BoardEvent::CardEdited { card, title, description } => match self.card_mut(*card) {
                 Some(c) => {
                     c.title.clone_from(title);
                     c.description.clone_from(description);
@@ -214,18 +311,18 @@ impl Board {
                 None => false,
             },
             BoardEvent::CardMoved { card, to, index, .. } => self.move_card(*card, *to, *index as usize),
-            BoardEvent::CardArchived { card } => match self.position_of(*card) {
-                Some((column, index)) => {
+            BoardEvent::CardArchived { card } => match (self.position_of(*card), self.slots.get(card).copied()) {
+                (Some((column, index)), Some(slot)) => {
                     self.columns[column].cards.remove(index);
                     self.archivings += 1;
                     self.archived_count += 1;
-                    if let Some(c) = self.cards.get_mut(card) {
-                        c.archived = true;
-                        c.archived_order = self.archivings;
-                    }
+                    let order = self.archivings;
+                    let c = &mut self.cards[slot as usize];
+                    c.archived = true;
+                    c.archived_order = order;
                     true
                 }
-                None => false,
+                _ => false,
             },
             BoardEvent::CardRestored { card, column } => self.restore_card(*card, *column),
             BoardEvent::DeviceNamed { device, name } => {
@@ -239,10 +336,14 @@ impl Board {
     fn move_card(&mut self, card: Uuid, to: Uuid, index: usize) -> bool {
         // The hot path of every replay: one map lookup, then work within the two columns only.
         let Some(target) = self.column_index(to) else { return false };
-        let Some(c) = self.cards.get_mut(&card).filter(|c| !c.archived) else { return false };
+        let Some(&slot) = self.slots.get(&card) else { return false };
+        let c = &mut self.cards[slot as usize];
+        if c.archived {
+            return false;
+        }
         let from_id = c.column;
         let Some(source) = self.columns.iter().position(|col| col.id == from_id) else { return false };
-        let Some(from) = self.columns[source].cards.iter().position(|x| *x == card) else { return false };
+        let Some(from) = find_slot(&self.columns[source].cards, slot) else { return false };
         c.column = to;
         if source == target {
             let cards = &mut self.columns[source].cards;
@@ -255,14 +356,14 @@ impl Board {
         } else {
             self.columns[source].cards.remove(from);
             let cards = &mut self.columns[target].cards;
-            cards.insert(index.min(cards.len()), card);
+            cards.insert(index.min(cards.len()), slot);
         }
         true
     }
 
     fn restore_card(&mut self, card: Uuid, column: Uuid) -> bool {
-        let archived = self.cards.get(&card).is_some_and(|c| c.archived);
-        if !archived {
+        let Some(&slot) = self.slots.get(&card) else { return false };
+        if !self.cards[slot as usize].archived {
             return false;
         }
         // The column may have been removed meanwhile on another device; the card then lands in
@@ -270,12 +371,11 @@ impl Board {
         let target = self.column_index(column).or(if self.columns.is_empty() { None } else { Some(0) });
         let Some(target) = target else { return false };
         let target_id = self.columns[target].id;
-        self.columns[target].cards.push(card);
+        self.columns[target].cards.push(slot);
         self.archived_count -= 1;
-        if let Some(c) = self.cards.get_mut(&card) {
-            c.archived = false;
-            c.column = target_id;
-        }
+        let c = &mut self.cards[slot as usize];
+        c.archived = false;
+        c.column = target_id;
         true
     }
 }
@@ -284,6 +384,23 @@ impl Projection<BoardEvent> for Board {
     fn apply(&mut self, event: &Event<BoardEvent>) {
         if let Payload::Known(e) = &event.payload {
             self.evolve(e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_slot;
+
+    #[test]
+    fn find_slot_finds_every_slot_and_nothing_else() {
+        for len in 0..40u32 {
+            let slots: Vec<u32> = (0..len).map(|i| i * 3 + 1).collect();
+            for (i, s) in slots.iter().enumerate() {
+                assert_eq!(find_slot(&slots, *s), Some(i), "slot {s} of {len}");
+            }
+            assert_eq!(find_slot(&slots, 0), None);
+            assert_eq!(find_slot(&slots, len * 3 + 1), None);
         }
     }
 }

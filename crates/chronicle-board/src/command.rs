@@ -273,8 +273,8 @@ impl Decider for BoardDecider {
             }
             Command::RemoveColumn { column: id } => {
                 let current = column(id)?;
-                if !current.cards.is_empty() {
-                    return Err(Rejection::ColumnNotEmpty { cards: current.cards.len() });
+                if !current.is_empty() {
+                    return Err(Rejection::ColumnNotEmpty { cards: current.len() });
                 }
                 if board.columns().len() == 1 {
                     return Err(Rejection::LastColumn);
@@ -302,7 +302,7 @@ impl Decider for BoardDecider {
             Command::MoveCard { card: id, to, index } => {
                 let current = live_card(id)?;
                 let target = column(to)?;
-                let room = if current.column == to { target.cards.len() - 1 } else { target.cards.len() };
+                let room = if current.column == to { target.len() - 1 } else { target.len() };
                 if index > room {
                     return Err(Rejection::PositionOutOfRange { index });
                 }

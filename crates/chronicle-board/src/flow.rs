@@ -62,12 +62,12 @@ impl FlowStats {
             let layout = &self.layouts[last.layout as usize];
             let same_layout = layout.len() == columns.len()
                 && layout.iter().zip(columns).all(|(i, c)| self.columns[*i as usize].0 == c.id);
-            if same_layout && last.counts.iter().zip(columns).all(|(n, c)| *n as usize == c.cards.len()) {
+            if same_layout && last.counts.iter().zip(columns).all(|(n, c)| *n as usize == c.len()) {
                 return;
             }
         }
         let layout = self.layout_of(board);
-        let counts = columns.iter().map(|c| c.cards.len() as u32).collect();
+        let counts = columns.iter().map(|c| c.len() as u32).collect();
         self.samples.push(FlowSample { position, at, layout, counts });
     }
 

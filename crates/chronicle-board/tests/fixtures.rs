@@ -37,7 +37,7 @@ fn version_1_cards_load_with_an_empty_description() {
     let (p, errors) = load("v1-card-added.jsonl");
     assert_eq!(errors, 0);
     assert!(p.diagnostics.is_clean(), "{:?}", p.diagnostics);
-    let titles: Vec<_> = p.board.columns().iter().flat_map(|c| &c.cards).map(|c| p.board.card(*c).unwrap()).collect();
+    let titles: Vec<_> = p.board.columns().iter().flat_map(|c| p.board.cards_in(c)).collect();
     assert_eq!(
         titles.iter().map(|c| c.title.as_str()).collect::<Vec<_>>(),
         ["Write release notes", "Plan 1.1", "Ship <b>it</b>", "Fix login"]

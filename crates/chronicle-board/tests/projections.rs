@@ -16,7 +16,7 @@ fn render(p: &BoardProjections) -> String {
     let board = &p.board;
     writeln!(out, "{} ({} events)", board.name(), p.position).unwrap();
     for column in board.columns() {
-        let titles: Vec<_> = column.cards.iter().map(|c| board.card(*c).unwrap().title.as_str()).collect();
+        let titles: Vec<_> = board.cards_in(column).map(|c| c.title.as_str()).collect();
         writeln!(out, "[{}] {}", column.name, titles.join(", ")).unwrap();
     }
     let archived: Vec<_> = board.archived().into_iter().map(|c| c.title.as_str()).collect();

@@ -68,13 +68,17 @@ proptest! {
         prop_assert_eq!(once.position, events.len() as u64);
         prop_assert_eq!(BoardDecider::replay(events.iter()), once.board.clone());
         // Every live card sits in exactly one column, the one it names.
+        let mut seen = std::collections::HashSet::new();
         for column in once.board.columns() {
-            for card in &column.cards {
-                let c = once.board.card(*card).expect("a card in a column exists");
+            prop_assert_eq!(once.board.cards_in(column).count(), column.len());
+            for c in once.board.cards_in(column) {
                 prop_assert!(!c.archived);
                 prop_assert_eq!(c.column, column.id);
+                prop_assert!(seen.insert(c.id), "a card sits in one column once");
+                prop_assert_eq!(once.board.card(c.id), Some(c));
             }
         }
+        prop_assert_eq!(seen.len(), once.board.live_cards());
     }
 
     #[test]
