@@ -1,0 +1,124 @@
+// Everyday editing, as a person does it: by mouse, by keyboard, by dragging, and on a phone.
+
+import { test, before, after } from 'node:test';
+import { expect } from './expect.mjs';
+import { serveDist, startBrowser } from './support.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveDist();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function newBoard(page, name, cards) {
+  await page.goto(server.url);
+  await page.getByRole('textbox', { name: 'New board name' }).fill(name);
+  await page.getByRole('button', { name: 'New board' }).click();
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+  for (const title of cards) {
+    await page.getByRole('textbox', { name: 'New card in To do' }).fill(title);
+    await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+  }
+  await expect(page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem')).toHaveCount(cards.length);
+}
+
+test('edit, archive, restore, rename and refuse, with the device named', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(server.url);
+  await page.getByLabel('Device name').fill('Laptop');
+  await page.getByRole('button', { name: 'Save name' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+
+  await newBoard(page, 'Editing', ['Fix login', 'Write docs']);
+  const todo = page.getByRole('list', { name: 'To do', exact: true });
+
+  // While a card is being edited its title is in a text box, so it is found by place.
+  const card = todo.getByRole('listitem').first();
+  await card.getByRole('button', { name: 'Edit' }).click();
+  await card.getByLabel('Title').fill('Fix login on Safari');
+  await card.getByLabel('Description').fill('Only on 17.2 and later.');
+  await card.getByRole('button', { name: 'Save' }).click();
+  const edited = todo.getByRole('listitem').first();
+  await expect(edited).toContainText('Fix login on Safari');
+  await expect(edited).toContainText('Only on 17.2 and later.');
+
+  // A title over 200 characters is refused next to the field, and nothing changes.
+  await edited.getByRole('button', { name: 'Edit' }).click();
+  await edited.getByLabel('Title').fill('x'.repeat(201));
+  await edited.getByRole('button', { name: 'Save' }).click();
+  await expect(edited.getByRole('alert')).toHaveText('A title can have at most 200 characters; this one has 201.');
+  await edited.getByRole('button', { name: 'Cancel' }).click();
+
+  await todo.getByRole('listitem').filter({ hasText: 'Write docs' }).getByRole('button', { name: 'Archive' }).click();
+  await expect(todo.getByRole('listitem')).toHaveCount(1);
+  await page.getByText('Archived cards (1)').click();
+  await page.getByRole('list', { name: 'Archived cards' }).getByRole('button', { name: 'Restore Write docs' }).click();
+  await expect(todo.getByRole('listitem')).toHaveCount(2);
+
+  // Removing a column that holds cards is refused with the reason.
+  await page.getByLabel('Column options for To do').click();
+  await page.getByRole('button', { name: 'Remove column' }).first().click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Only an empty column can be removed; this one has 2 card(s).' })).toBeVisible();
+
+  await page.getByLabel('Column options for Doing').click();
+  await page.getByRole('button', { name: 'Rename column' }).nth(1).click();
+  await page.getByRole('textbox', { name: 'Column name', exact: true }).fill('In progress');
+  await page.getByRole('textbox', { name: 'Column name', exact: true }).press('Enter');
+  await expect(page.getByRole('list', { name: 'In progress', exact: true })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'New card in In progress' })).toBeVisible();
+
+  const activity = page.getByRole('list', { name: 'Activity' });
+  await expect(activity.getByText("Edited 'Fix login': now 'Fix login on Safari', with a new description")).toBeVisible();
+  await expect(activity.getByText("Restored 'Write docs' to To do")).toBeVisible();
+  await expect(activity.getByRole('listitem').first()).toContainText('Laptop');
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('Device: Laptop');
+  await page.close();
+});
+
+test('move cards from the keyboard and by dragging', async () => {
+  const page = await browser.context.newPage();
+  await newBoard(page, 'Moving', ['One', 'Two', 'Three']);
+  const todo = page.getByRole('list', { name: 'To do', exact: true });
+  const titles = async (list) => (await list.getByRole('listitem').locator('.card-title').allTextContents());
+
+  // Keyboard only: focus "Move down" on the first card and press Enter, then Space.
+  await todo.getByRole('listitem').filter({ hasText: 'One' }).getByRole('button', { name: 'Move down' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(todo.getByRole('listitem').first()).toContainText('Two');
+  await todo.getByRole('listitem').filter({ hasText: 'One' }).getByRole('button', { name: 'Move down' }).focus();
+  await page.keyboard.press('Space');
+  await expect(todo.getByRole('listitem').last()).toContainText('One');
+  expect(await titles(todo)).toEqual(['Two', 'Three', 'One']);
+
+  // Drag "Three" onto the Done column, then "One" onto "Three" (it lands above it).
+  const done = page.getByRole('list', { name: 'Done', exact: true });
+  await todo.getByRole('listitem').filter({ hasText: 'Three' }).dragTo(done);
+  await expect(done.getByRole('listitem')).toHaveCount(1);
+  await todo.getByRole('listitem').filter({ hasText: 'One' }).dragTo(done.getByRole('listitem').filter({ hasText: 'Three' }));
+  await expect(done.getByRole('listitem')).toHaveCount(2);
+  expect(await titles(done)).toEqual(['One', 'Three']);
+
+  await page.reload();
+  await expect(done.getByRole('listitem')).toHaveCount(2);
+  expect(await titles(done)).toEqual(['One', 'Three']);
+  expect(await titles(todo)).toEqual(['Two']);
+  await page.close();
+});
+
+test('works at 375 px wide without sideways scrolling', async () => {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 375, height: 740 });
+  await newBoard(page, 'Phone', ['On the train']);
+  await page.getByRole('listitem').filter({ hasText: 'On the train' }).getByRole('button', { name: 'Move right' }).click();
+  await expect(page.getByRole('list', { name: 'Doing', exact: true }).getByRole('listitem')).toHaveCount(1);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow <= 0).toEqual(true);
+  await page.close();
+});
