@@ -2,26 +2,15 @@
 
 import { test, before, after } from 'node:test';
 import { expect } from './expect.mjs';
-import { serveDist, startBrowser } from './support.mjs';
+import { useApp } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveDist();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = useApp({ before, after });
 
 test('a board survives a reload with its cards and activity', async () => {
-  const page = await browser.context.newPage();
+  const page = await app.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(server.url);
+  await page.goto(app.url);
 
   await page.getByRole('textbox', { name: 'New board name' }).fill('Release 1.0');
   await page.getByRole('button', { name: 'New board' }).click();

@@ -2,23 +2,12 @@
 
 import { test, before, after } from 'node:test';
 import { expect } from './expect.mjs';
-import { serveDist, startBrowser } from './support.mjs';
+import { useApp } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveDist();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = useApp({ before, after });
 
 async function newBoard(page, name, cards) {
-  await page.goto(server.url);
+  await page.goto(app.url);
   await page.getByRole('textbox', { name: 'New board name' }).fill(name);
   await page.getByRole('button', { name: 'New board' }).click();
   await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
@@ -30,8 +19,8 @@ async function newBoard(page, name, cards) {
 }
 
 test('edit, archive, restore, rename and refuse, with the device named', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(server.url);
+  const page = await app.context.newPage();
+  await page.goto(app.url);
   await page.getByLabel('Device name').fill('Laptop');
   await page.getByRole('button', { name: 'Save name' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
@@ -83,7 +72,7 @@ test('edit, archive, restore, rename and refuse, with the device named', async (
 });
 
 test('move cards from the keyboard and by dragging', async () => {
-  const page = await browser.context.newPage();
+  const page = await app.context.newPage();
   await newBoard(page, 'Moving', ['One', 'Two', 'Three']);
   const todo = page.getByRole('list', { name: 'To do', exact: true });
   const titles = async (list) => (await list.getByRole('listitem').locator('.card-title').allTextContents());
@@ -113,7 +102,7 @@ test('move cards from the keyboard and by dragging', async () => {
 });
 
 test('works at 375 px wide without sideways scrolling', async () => {
-  const page = await browser.context.newPage();
+  const page = await app.context.newPage();
   await page.setViewportSize({ width: 375, height: 740 });
   await newBoard(page, 'Phone', ['On the train']);
   await page.getByRole('listitem').filter({ hasText: 'On the train' }).getByRole('button', { name: 'Move right' }).click();

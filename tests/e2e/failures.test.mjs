@@ -2,20 +2,9 @@
 
 import { test, before, after } from 'node:test';
 import { expect } from './expect.mjs';
-import { serveDist, startBrowser } from './support.mjs';
+import { useApp } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveDist();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = useApp({ before, after });
 
 /** Writes, as another tab would, one event of a type this version does not know at the next position. */
 async function writeFromAnotherTab(page) {
@@ -46,8 +35,8 @@ async function writeFromAnotherTab(page) {
 }
 
 test('a change that races another tab is kept, and unreadable events are kept and counted', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(server.url);
+  const page = await app.context.newPage();
+  await page.goto(app.url);
   await page.getByRole('textbox', { name: 'New board name' }).fill('Two tabs');
   await page.getByRole('button', { name: 'New board' }).click();
   const todo = page.getByRole('list', { name: 'To do', exact: true });
@@ -74,8 +63,8 @@ test('a change that races another tab is kept, and unreadable events are kept an
 });
 
 test('card text is shown as text, never as markup', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(server.url);
+  const page = await app.context.newPage();
+  await page.goto(app.url);
   await page.getByRole('textbox', { name: 'New board name' }).fill('<img src=x onerror="window.hacked=1">');
   await page.getByRole('button', { name: 'New board' }).click();
   await page.getByRole('textbox', { name: 'New card in To do' }).fill('<b>bold</b> & <script>window.hacked=2</script>');

@@ -70,3 +70,24 @@ export async function startBrowser() {
   };
   return { context, close };
 }
+
+/**
+ * Serves the app and starts a browser for the tests of one file; both are stopped after them.
+ * Returns an object whose `url` and `context` are set once the file's tests start.
+ */
+export function useApp({ before, after }) {
+  const app = {};
+  let server;
+  let browser;
+  before(async () => {
+    server = await serveDist();
+    browser = await startBrowser();
+    app.url = server.url;
+    app.context = browser.context;
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return app;
+}
