@@ -14,6 +14,8 @@ pub struct OpenedBoard {
     pub projections: BoardProjections,
     /// Position of the snapshot it started from (0 when it replayed everything).
     pub snapshot_at: u64,
+    /// Where the next append goes.
+    pub end: u64,
     /// What could not be read, in words.
     pub problems: Vec<String>,
     /// A fresh snapshot to store, when the one found was missing, unusable or far behind.
@@ -43,7 +45,10 @@ pub async fn open(storage: &Storage, stream: Uuid) -> Result<OpenedBoard, Storag
     let mut projections = resumed.unwrap_or_default();
     let tail: Vec<Event<BoardEvent>> = loaded.tail.into_iter().map(Event::decode).collect();
     projections.extend(tail.iter());
-    let fresh_snapshot = (tail.len() as u64 >= SNAPSHOT_EVERY)
+    // A snapshot's position is a place in the stored log; with unreadable records in it the folded
+    // count differs, so such a board is always replayed in full rather than snapshotted wrongly.
+    let end = loaded.total;
+    let fresh_snapshot = (tail.len() as u64 >= SNAPSHOT_EVERY && projections.position == end)
         .then(|| {
             projections.last_event.map(|last_event| StoredSnapshot {
                 position: projections.position,
@@ -53,6 +58,7 @@ pub async fn open(storage: &Storage, stream: Uuid) -> Result<OpenedBoard, Storag
         })
         .flatten();
     Ok(OpenedBoard {
+        end,
         snapshot_at: if fresh_snapshot.is_some() { projections.position } else { snapshot_at },
         projections,
         problems,

@@ -18,15 +18,18 @@ pub struct Session {
     queued: VecDeque<Vec<RawEnvelope>>,
     writing: Option<Vec<RawEnvelope>>,
     snapshot_at: u64,
+    /// Where the next batch goes in the stored log. Usually `saved.position`, but a log can hold
+    /// records this version could not read; they keep their places.
+    end: u64,
 }
 
 /// Events are snapshotted every this many events, so a start replays at most this many.
 pub const SNAPSHOT_EVERY: u64 = 500;
 
 impl Session {
-    /// A session over a board as loaded from storage.
-    pub fn new(stream: Uuid, device: Uuid, saved: BoardProjections, snapshot_at: u64) -> Self {
-        Session { stream, device, saved, queued: VecDeque::new(), writing: None, snapshot_at }
+    /// A session over a board as loaded from storage, whose stored log ends at `end`.
+    pub fn new(stream: Uuid, device: Uuid, saved: BoardProjections, snapshot_at: u64, end: u64) -> Self {
+        Session { stream, device, saved, queued: VecDeque::new(), writing: None, snapshot_at, end }
     }
 
     /// The board's stream id.
@@ -81,15 +84,17 @@ impl Session {
         }
         let batch = self.queued.pop_front()?;
         self.writing = Some(batch.clone());
-        Some((self.saved.position, batch))
+        Some((self.end, batch))
     }
 
     /// The write under way succeeded. Returns a snapshot to store when one is due.
     pub fn written(&mut self) -> Option<(u64, Uuid, String)> {
         let batch = self.writing.take()?;
+        self.end += batch.len() as u64;
         let events: Vec<Event<BoardEvent>> = batch.into_iter().map(Event::decode).collect();
         self.saved.extend(events.iter());
-        if self.saved.position >= self.snapshot_at + SNAPSHOT_EVERY && self.queued.is_empty() {
+        let due = self.saved.position >= self.snapshot_at + SNAPSHOT_EVERY && self.queued.is_empty();
+        if due && self.saved.position == self.end {
             self.snapshot_at = self.saved.position;
             let last = self.saved.last_event?;
             return Some((self.saved.position, last, self.saved.to_snapshot()));
@@ -109,11 +114,12 @@ impl Session {
     /// stored, and replays the write under way and everything queued on top of it, to be written
     /// after what is stored. Returns the board to show. The events keep their ids and their
     /// meaning; one that no longer applies is kept and marked as having had no effect.
-    pub fn rebase_onto(&mut self, saved: BoardProjections) -> BoardProjections {
+    pub fn rebase_onto(&mut self, saved: BoardProjections, end: u64) -> BoardProjections {
         if let Some(batch) = self.writing.take() {
             self.queued.push_front(batch);
         }
         self.saved = saved;
+        self.end = end;
         let mut shown = self.saved.clone();
         for batch in &self.queued {
             let events: Vec<Event<BoardEvent>> = batch.iter().cloned().map(Event::decode).collect();
@@ -144,7 +150,7 @@ mod tests {
 
     fn created() -> (Session, BoardProjections, [Uuid; 3]) {
         let columns = [Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3)];
-        let mut session = Session::new(Uuid::from_u128(9), DEVICE, BoardProjections::default(), 0);
+        let mut session = Session::new(Uuid::from_u128(9), DEVICE, BoardProjections::default(), 0, 0);
         let mut shown = BoardProjections::default();
         session.execute(&mut shown, Command::CreateBoard { name: "B".into(), columns }, "Laptop", 0, ids()).unwrap();
         let (first, batch) = session.next_write().unwrap();
@@ -214,7 +220,7 @@ mod tests {
         let mut stored = session.saved.clone();
         let theirs: Vec<Event<BoardEvent>> = theirs.into_iter().map(Event::decode).collect();
         stored.extend(theirs.iter());
-        let shown = session.rebase_onto(stored.clone());
+        let shown = session.rebase_onto(stored.clone(), stored.position);
         assert_eq!(shown.board.live_cards(), 2);
         let (first, batch) = session.next_write().unwrap();
         assert_eq!(first, stored.position, "written after what is stored");

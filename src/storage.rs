@@ -95,7 +95,8 @@ pub struct Loaded {
     pub snapshot: Option<StoredSnapshot>,
     /// Events after the snapshot (all of them without one), in log order.
     pub tail: Vec<RawEnvelope>,
-    /// Number of events in the log.
+    /// Where the next append goes: the end of the stored log, counting records that could not
+    /// be read, so that nothing is ever written over or between them.
     pub total: u64,
     /// Records that could not be read, in words.
     pub problems: Vec<String>,
@@ -226,8 +227,7 @@ impl Storage {
             }
         });
         let from = snapshot.as_ref().map_or(0, |s| s.position.saturating_sub(MAX_BATCH as u64));
-        let batches = self.read_batches(&tx, stream, from, &mut problems).await?;
-        let total = batches.last().map_or(0, |b| b.first + b.events.len() as u64);
+        let (batches, total) = self.read_batches(&tx, stream, from, &mut problems).await?;
         if let Some(s) = snapshot.filter(|s| covers(&batches, s)) {
             let tail = batches
                 .into_iter()
@@ -240,8 +240,8 @@ impl Storage {
                 .collect();
             return Ok(Loaded { snapshot: Some(s), tail, total, problems });
         }
-        let batches = if from == 0 { batches } else { self.read_batches(&tx, stream, 0, &mut problems).await? };
-        let total = batches.last().map_or(0, |b| b.first + b.events.len() as u64);
+        let (batches, total) =
+            if from == 0 { (batches, total) } else { self.read_batches(&tx, stream, 0, &mut problems).await? };
         let tail = batches.into_iter().flat_map(|b| b.events).collect();
         Ok(Loaded { snapshot: None, tail, total, problems })
     }
@@ -250,8 +250,7 @@ impl Storage {
     pub async fn load_all(&self, stream: Uuid) -> Result<Loaded, StorageError> {
         let tx = self.db.transaction(EVENTS).build()?;
         let mut problems = Vec::new();
-        let batches = self.read_batches(&tx, stream, 0, &mut problems).await?;
-        let total = batches.last().map_or(0, |b| b.first + b.events.len() as u64);
+        let (batches, total) = self.read_batches(&tx, stream, 0, &mut problems).await?;
         let tail = batches.into_iter().flat_map(|b| b.events).collect();
         Ok(Loaded { snapshot: None, tail, total, problems })
     }
@@ -262,27 +261,29 @@ impl Storage {
         stream: Uuid,
         from: u64,
         problems: &mut Vec<String>,
-    ) -> Result<Vec<StoredBatch>, StorageError> {
+    ) -> Result<(Vec<StoredBatch>, u64), StorageError> {
         let range = web_sys::IdbKeyRange::bound(&event_key(stream, from), &event_key(stream, u64::MAX >> 11))
             .map_err(js_error)?;
         let store = tx.object_store(EVENTS)?;
         let records = store.get_all::<JsValue>().with_query::<JsValue, _>(KeyRange::Only(range.into())).primitive()?;
         let mut batches = Vec::new();
+        let mut end = 0;
         for record in records.await? {
             let record = record?;
+            end = end.max(record_end(&record));
             match read_batch(&record) {
                 Ok(batch) => batches.push(batch),
                 Err(problem) => problems.push(problem),
             }
         }
-        Ok(batches)
+        Ok((batches, end))
     }
 
     /// Every stored batch of a stream, in order.
     pub async fn batches(&self, stream: Uuid) -> Result<Vec<StoredBatch>, StorageError> {
         let tx = self.db.transaction(EVENTS).build()?;
         let mut problems = Vec::new();
-        self.read_batches(&tx, stream, 0, &mut problems).await
+        Ok(self.read_batches(&tx, stream, 0, &mut problems).await?.0)
     }
 
     /// Finds an event by its id.
@@ -368,6 +369,14 @@ fn batch_record(stream: Uuid, first: u64, events: &[RawEnvelope]) -> Result<JsVa
     let text = serde_json::to_string(events).map_err(|e| StorageError::Failed(e.to_string()))?;
     set(&record, "events", text)?;
     Ok(record.into())
+}
+
+/// The position after a record's last event, from its id list, which is there even when its
+/// events cannot be read.
+fn record_end(record: &JsValue) -> u64 {
+    let first = get(record, "first").as_f64().unwrap_or(0.0) as u64;
+    let count = get(record, "ids").dyn_into::<Array>().map_or(0, |ids| ids.length());
+    first + u64::from(count)
 }
 
 fn read_batch(record: &JsValue) -> Result<StoredBatch, String> {

@@ -32,7 +32,7 @@ fn envelope(stream: Uuid, n: u64) -> RawEnvelope {
 
 /// A real board's first events, made the way the app makes them.
 fn board_events(stream: Uuid) -> Vec<RawEnvelope> {
-    let mut session = Session::new(stream, Uuid::from_u128(7), BoardProjections::default(), 0);
+    let mut session = Session::new(stream, Uuid::from_u128(7), BoardProjections::default(), 0, 0);
     let mut shown = BoardProjections::default();
     let ids = [Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3)];
     session
@@ -169,4 +169,49 @@ async fn a_snapshot_is_used_only_when_it_matches_the_log() {
         assert_eq!(opened.snapshot_at, 0);
         assert_eq!(opened.projections, full);
     }
+}
+
+#[wasm_bindgen_test]
+async fn an_unreadable_record_is_reported_kept_in_place_and_written_after() {
+    let name = fresh_name();
+    let storage = Storage::open(&name, || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    let events = board_events(stream);
+    storage.append(stream, 0, &events, None).await.unwrap();
+    let end = events.len() as u64;
+    damage(&name, stream, end).await;
+
+    let opened = boards::open(&storage, stream).await.unwrap();
+    assert_eq!(opened.problems.len(), 1, "{:?}", opened.problems);
+    assert_eq!(opened.projections.position, end, "the readable events are all there");
+    assert_eq!(opened.end, end + 2, "the damaged record keeps its two places");
+
+    let later = envelope(stream, 99);
+    storage.append(stream, opened.end, std::slice::from_ref(&later), None).await.unwrap();
+    let loaded = storage.load_all(stream).await.unwrap();
+    assert_eq!(loaded.tail.last(), Some(&later));
+    assert_eq!(loaded.total, end + 3);
+}
+
+/// Adds, behind the app's back, a record of two events whose text is not JSON.
+async fn damage(name: &str, stream: Uuid, first: u64) {
+    use indexed_db_futures::prelude::*;
+    use indexed_db_futures::transaction::TransactionMode;
+    use js_sys::{Array, Object, Reflect};
+    use wasm_bindgen::JsValue;
+
+    let db = indexed_db_futures::database::Database::open(name).await.unwrap();
+    let tx = db.transaction("events").with_mode(TransactionMode::Readwrite).build().unwrap();
+    let record = Object::new();
+    let set = |k: &str, v: JsValue| Reflect::set(&record, &k.into(), &v).unwrap();
+    set("stream", stream.to_string().into());
+    set("first", JsValue::from_f64(first as f64));
+    let ids =
+        Array::of2(&chronicle::clock::new_id().to_string().into(), &chronicle::clock::new_id().to_string().into());
+    set("ids", ids.into());
+    set("seqs", Array::new().into());
+    set("events", "[{\"id\": truncated".into());
+    tx.object_store("events").unwrap().add(JsValue::from(record)).primitive().unwrap().await.unwrap();
+    tx.commit().await.unwrap();
+    db.close();
 }

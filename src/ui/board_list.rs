@@ -72,7 +72,7 @@ pub(crate) fn BoardList() -> impl IntoView {
         let name = new_name.get_untracked();
         let name = if name.trim().is_empty() { "Untitled board".to_owned() } else { name };
         let stream = new_id();
-        let mut session = Session::new(stream, ws.device, BoardProjections::default(), 0);
+        let mut session = Session::new(stream, ws.device, BoardProjections::default(), 0, 0);
         let mut shown = BoardProjections::default();
         let command = Command::CreateBoard { name, columns: [new_id(), new_id(), new_id()] };
         match session.execute(&mut shown, command, &ws.device_name.get_untracked(), now(), new_id) {
@@ -130,8 +130,10 @@ fn BoardTile(summary: Summary, on_renamed: Callback<()>) -> impl IntoView {
         spawn_local(async move {
             let storage = ws.storage();
             let result = async {
-                let mut shown = boards::open(&storage, stream).await.map_err(|e| e.to_string())?.projections;
-                let mut session = Session::new(stream, ws.device, shown.clone(), u64::MAX / 2);
+                let opened = boards::open(&storage, stream).await.map_err(|e| e.to_string())?;
+                let mut shown = opened.projections;
+                // A rename is one small write: no snapshot is due from it.
+                let mut session = Session::new(stream, ws.device, shown.clone(), u64::MAX / 2, opened.end);
                 let command = Command::RenameBoard { name: name.get_untracked() };
                 session
                     .execute(&mut shown, command, &ws.device_name.get_untracked(), now(), new_id)

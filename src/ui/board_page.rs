@@ -63,7 +63,7 @@ impl BoardContext {
                         match boards::open(&storage, stream).await {
                             Ok(opened) => {
                                 if let Some(shown) =
-                                    this.session.try_update_value(|s| s.rebase_onto(opened.projections))
+                                    this.session.try_update_value(|s| s.rebase_onto(opened.projections, opened.end))
                                 {
                                     this.shown.set(shown);
                                 }
@@ -101,7 +101,8 @@ pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
                 if let Some(snapshot) = &opened.fresh_snapshot {
                     let _ = storage.put_snapshot(stream, snapshot).await;
                 }
-                let session = Session::new(stream, ws.device, opened.projections.clone(), opened.snapshot_at);
+                let session =
+                    Session::new(stream, ws.device, opened.projections.clone(), opened.snapshot_at, opened.end);
                 let context = BoardContext {
                     ws,
                     shown: RwSignal::new(opened.projections),
