@@ -137,6 +137,14 @@ fn Board(context: BoardContext) -> impl IntoView {
     let shown = context.shown;
     let column_ids = Memo::new(move |_| shown.with(|p| p.board.columns().iter().map(|c| c.id).collect::<Vec<_>>()));
     let title = move || shown.with(|p| p.board.name().to_owned());
+    // Leaving while a change is still being written would lose it: ask first.
+    let unload = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if context.unsaved.get_untracked() > 0 {
+            ev.prevent_default();
+            ev.set_return_value("Some changes are still being saved.");
+        }
+    });
+    on_cleanup(move || unload.remove());
     Effect::new(move |_| {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             document.set_title(&format!("{} · Chronicle", title()));

@@ -93,7 +93,12 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
                     <button class="ghost small" on:click=move |_| run(Command::ArchiveCard { card })>"Archive"</button>
                 </div>
             }>
-                <form class="card-editor" on:submit=save>
+                <form class="card-editor" on:submit=save on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        error.set(None);
+                        editing.set(false);
+                    }
+                }>
                     <label>"Title"<input type="text" maxlength="240" bind:value=title /></label>
                     <label>"Description"<textarea rows="3" bind:value=description></textarea></label>
                     <div class="card-actions">

@@ -44,6 +44,13 @@ test('edit, archive, restore, rename and refuse, with the device named', async (
   await edited.getByRole('button', { name: 'Save' }).click();
   await expect(edited.getByRole('alert')).toHaveText('A title can have at most 200 characters; this one has 201.');
   await edited.getByRole('button', { name: 'Cancel' }).click();
+  await expect(edited).toContainText('Fix login on Safari');
+
+  // Escape leaves the editor without saving.
+  await edited.getByRole('button', { name: 'Edit' }).click();
+  await edited.getByLabel('Title').fill('Not this');
+  await edited.getByLabel('Title').press('Escape');
+  await expect(edited).toContainText('Fix login on Safari');
 
   await todo.getByRole('listitem').filter({ hasText: 'Write docs' }).getByRole('button', { name: 'Archive' }).click();
   await expect(todo.getByRole('listitem')).toHaveCount(1);
