@@ -8,6 +8,7 @@ pub mod boards;
 pub mod clock;
 pub mod session;
 pub mod storage;
+pub mod tabs;
 mod ui;
 
 /// Mounts the app on the page's body.

@@ -128,6 +128,11 @@ impl Session {
         shown
     }
 
+    /// Where the next batch goes in the stored log.
+    pub fn end(&self) -> u64 {
+        self.end
+    }
+
     /// Number of events waiting to be written.
     pub fn unsaved(&self) -> usize {
         self.queued.iter().chain(self.writing.iter()).map(Vec::len).sum()

@@ -14,6 +14,7 @@ use crate::boards;
 use crate::clock::{new_id, now};
 use crate::session::Session;
 use crate::storage::StorageError;
+use crate::tabs::Tabs;
 
 /// The open board, shared by its panels.
 #[derive(Clone, Copy)]
@@ -22,6 +23,7 @@ pub(crate) struct BoardContext {
     pub(crate) shown: RwSignal<BoardProjections>,
     session: StoredValue<Session>,
     pub(crate) unsaved: RwSignal<usize>,
+    tabs: StoredValue<Option<Tabs>, LocalStorage>,
 }
 
 impl BoardContext {
@@ -50,6 +52,8 @@ impl BoardContext {
                 match storage.append(stream, first, &batch, None).await {
                     Ok(()) => {
                         let snapshot = this.session.try_update_value(Session::written).flatten();
+                        let end = this.session.with_value(Session::end);
+                        this.tabs.with_value(|tabs| tabs.iter().for_each(|t| t.announce(stream, end)));
                         if let Some((position, last_event, text)) = snapshot {
                             let snapshot = crate::storage::StoredSnapshot { position, last_event, text };
                             // A snapshot only speeds up the next start; a failure to write one loses nothing.
@@ -74,6 +78,27 @@ impl BoardContext {
                     Err(e) => this.fail(e),
                 }
                 this.unsaved.set(this.session.with_value(Session::unsaved));
+            }
+        });
+    }
+
+    /// Another tab stored this board up to `end`: read what it wrote, unless this tab has changes
+    /// of its own on the way (their write will meet the other tab's and replay after it).
+    fn catch_up(&self, end: u64) {
+        let this = *self;
+        let behind = this.session.try_with_value(|s| s.end() < end && s.unsaved() == 0).unwrap_or(false);
+        if !behind {
+            return;
+        }
+        spawn_local(async move {
+            let stream = this.session.with_value(Session::stream);
+            let Ok(opened) = boards::open(&this.ws.storage(), stream).await else { return };
+            let idle = this.session.try_with_value(|s| s.unsaved() == 0 && s.end() < opened.end).unwrap_or(false);
+            if idle {
+                let session =
+                    Session::new(stream, this.ws.device, opened.projections.clone(), opened.snapshot_at, opened.end);
+                this.session.set_value(session);
+                this.shown.set(opened.projections);
             }
         });
     }
@@ -108,7 +133,13 @@ pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
                     shown: RwSignal::new(opened.projections),
                     session: StoredValue::new(session),
                     unsaved: RwSignal::new(0),
+                    tabs: StoredValue::new_local(None),
                 };
+                context.tabs.set_value(Tabs::listen(move |written, end| {
+                    if written == stream {
+                        context.catch_up(end);
+                    }
+                }));
                 state.set(Some(Ok(context)));
             }
             Ok(_) => {
@@ -134,6 +165,7 @@ pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
 #[component]
 fn Board(context: BoardContext) -> impl IntoView {
     provide_context(context);
+    on_cleanup(move || context.tabs.set_value(None));
     let shown = context.shown;
     let column_ids = Memo::new(move |_| shown.with(|p| p.board.columns().iter().map(|c| c.id).collect::<Vec<_>>()));
     let title = move || shown.with(|p| p.board.name().to_owned());
