@@ -7,6 +7,7 @@
 pub mod boards;
 pub mod clock;
 pub mod session;
+pub mod shell;
 pub mod storage;
 pub mod tabs;
 mod ui;

@@ -58,6 +58,8 @@ pub(crate) fn App() -> impl IntoView {
     let ready: RwSignal<Option<Workspace>> = RwSignal::new(None);
     let failure: RwSignal<Option<String>> = RwSignal::new(None);
     let blocked = RwSignal::new(false);
+    let update_ready = RwSignal::new(false);
+    spawn_local(crate::shell::register(move || update_ready.set(true)));
     spawn_local(async move {
         match start(blocked).await {
             Ok((storage, device, name)) => {
@@ -76,6 +78,12 @@ pub(crate) fn App() -> impl IntoView {
     });
     view! {
         <div class="app">
+            {move || update_ready.get().then(|| view! {
+                <div class="update" role="status" aria-label="Update">
+                    <span>"Update available"</span>
+                    <button class="primary small" on:click=move |_| spawn_local(crate::shell::apply_update())>"Reload"</button>
+                </div>
+            })}
             {move || match (ready.get(), failure.get()) {
                 (Some(workspace), _) => view! { <Shell workspace /> }.into_any(),
                 (None, Some(error)) => view! {

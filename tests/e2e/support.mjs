@@ -17,8 +17,8 @@ const TYPES = {
   '.webmanifest': 'application/manifest+json',
 };
 
-/** Serves `dist` on 127.0.0.1; resolves to { url, close }. */
-export async function serveDist(dist = process.env.CHRONICLE_DIST ?? 'dist') {
+/** Serves `dist` on 127.0.0.1 (on `port`, or a free one); resolves to { url, port, close }. */
+export async function serveDist(dist = process.env.CHRONICLE_DIST ?? 'dist', port = 0) {
   const root = path.resolve(dist);
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     throw new Error(`${root}/index.html is missing: build the app first (cargo xtask test does)`);
@@ -40,9 +40,15 @@ export async function serveDist(dist = process.env.CHRONICLE_DIST ?? 'dist') {
       res.end(body);
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = server.address().port;
+  const close = () =>
+    new Promise((resolve) => {
+      server.close(resolve);
+      // Like a server that is switched off: open keep-alive connections go too.
+      server.closeAllConnections();
+    });
+  return { url: `http://127.0.0.1:${bound}/`, port: bound, close };
 }
 
 /** Starts headless Chromium with a fresh profile; resolves to { context, close }. */

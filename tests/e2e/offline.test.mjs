@@ -1,0 +1,70 @@
+// After one visit the app opens with the server gone, and a new build is taken only when the
+// person accepts it, with every board intact.
+
+import { test, before, after } from 'node:test';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from './expect.mjs';
+import { serveDist, startBrowser } from './support.mjs';
+
+let browser;
+let server;
+const dist = path.resolve(process.env.CHRONICLE_DIST ?? 'dist');
+
+before(async () => {
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await server?.close();
+  await browser?.close();
+});
+
+/** A copy of the build that differs as a new build does: another service worker and index. */
+function nextBuild() {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-next-build-'));
+  fs.cpSync(dist, copy, { recursive: true });
+  const sw = path.join(copy, 'sw.js');
+  fs.writeFileSync(sw, fs.readFileSync(sw, 'utf8').replace(/const BUILD = '[^']*'/, "const BUILD = 'next-build'"));
+  const index = path.join(copy, 'index.html');
+  fs.writeFileSync(index, fs.readFileSync(index, 'utf8').replace('<title>Chronicle</title>', '<title>Chronicle</title><meta name="build" content="next">'));
+  return copy;
+}
+
+test('opens and saves with the server down, and updates only when asked', async () => {
+  server = await serveDist(dist);
+  const { port } = server;
+  const page = await browser.context.newPage();
+  await page.goto(server.url);
+  await page.getByRole('textbox', { name: 'New board name' }).fill('On the train');
+  await page.getByRole('button', { name: 'New board' }).click();
+  await page.getByRole('textbox', { name: 'New card in To do' }).fill('Written online');
+  await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('All changes saved');
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
+
+  await server.close();
+  server = undefined;
+
+  await page.reload();
+  const todo = page.getByRole('list', { name: 'To do', exact: true });
+  await expect(todo.getByRole('listitem').filter({ hasText: 'Written online' })).toBeVisible();
+  await page.getByRole('textbox', { name: 'New card in To do' }).fill('Written offline');
+  await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('All changes saved');
+  await page.getByRole('link', { name: 'All boards' }).click();
+  await expect(page.getByRole('list', { name: 'Boards' }).getByRole('link', { name: 'On the train' })).toBeVisible();
+
+  // The server comes back with a new build: it waits until the person accepts it.
+  server = await serveDist(nextBuild(), port);
+  await page.evaluate(async () => (await navigator.serviceWorker.ready).update());
+  await expect(page.getByRole('status', { name: 'Update' })).toContainText('Update available');
+  expect(await page.locator('meta[name="build"]').count()).toEqual(0);
+  await page.getByRole('status', { name: 'Update' }).getByRole('button', { name: 'Reload' }).click();
+
+  await page.waitForFunction(() => document.querySelector('meta[name="build"]')?.content === 'next', null, { timeout: 20_000 });
+  await page.getByRole('list', { name: 'Boards' }).getByRole('link', { name: 'On the train' }).click();
+  await expect(todo.getByRole('listitem')).toHaveCount(2);
+  await page.close();
+});
