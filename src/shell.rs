@@ -1,5 +1,6 @@
-//! The page's side of the service worker in `sw.js`: registers it, notices when a new build has
-//! been installed and is waiting, and switches to it when the person accepts.
+//! What the app asks of the browser beyond storage itself: the service worker in `sw.js`
+//! (registered here; a new build is noticed when installed and taken when the person accepts)
+//! and persistent storage with its usage figures.
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -70,5 +71,68 @@ fn post(worker: &ServiceWorker) {
 fn reload() {
     if let Some(window) = web_sys::window() {
         let _ = window.location().reload();
+    }
+}
+
+/// How much the browser lets Chronicle keep, and whether it promised to keep it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StorageUse {
+    /// Bytes used by this site.
+    pub used: f64,
+    /// Bytes this site may use in all.
+    pub quota: f64,
+    /// Whether the browser will keep the data even when the disk runs low.
+    pub persisted: bool,
+}
+
+fn storage_manager() -> Option<web_sys::StorageManager> {
+    let navigator = web_sys::window()?.navigator();
+    js_sys::Reflect::has(&navigator, &JsValue::from_str("storage")).ok()?.then(|| navigator.storage())
+}
+
+/// Asks the browser to keep Chronicle's data even when space runs low. Browsers decide by their
+/// own rules (an installed app, a bookmarked site); the answer is shown in the settings.
+pub async fn ask_to_persist() -> bool {
+    let Some(manager) = storage_manager() else { return false };
+    match manager.persist() {
+        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|v| v.as_bool()).unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// The current use of storage, when the browser tells.
+pub async fn storage_use() -> Option<StorageUse> {
+    let manager = storage_manager()?;
+    let estimate = JsFuture::from(manager.estimate().ok()?).await.ok()?;
+    let number = |key: &str| js_sys::Reflect::get(&estimate, &JsValue::from_str(key)).ok().and_then(|v| v.as_f64());
+    let persisted = match manager.persisted() {
+        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|v| v.as_bool()).unwrap_or(false),
+        Err(_) => false,
+    };
+    Some(StorageUse { used: number("usage")?, quota: number("quota")?, persisted })
+}
+
+/// "1.4 MB", "12 GB": a size for people.
+pub fn human_size(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KB", "MB", "GB", "TB"];
+    let mut size = bytes.max(0.0);
+    let mut unit = 0;
+    while size >= 1000.0 && unit + 1 < UNITS.len() {
+        size /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{size:.0} {}", UNITS[0]) } else { format!("{size:.1} {}", UNITS[unit]) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_read_as_people_say_them() {
+        assert_eq!(human_size(0.0), "0 bytes");
+        assert_eq!(human_size(999.0), "999 bytes");
+        assert_eq!(human_size(1_400_000.0), "1.4 MB");
+        assert_eq!(human_size(12e9), "12.0 GB");
     }
 }

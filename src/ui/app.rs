@@ -60,6 +60,9 @@ pub(crate) fn App() -> impl IntoView {
     let blocked = RwSignal::new(false);
     let update_ready = RwSignal::new(false);
     spawn_local(crate::shell::register(move || update_ready.set(true)));
+    spawn_local(async {
+        crate::shell::ask_to_persist().await;
+    });
     spawn_local(async move {
         match start(blocked).await {
             Ok((storage, device, name)) => {

@@ -193,6 +193,8 @@ fn DeviceSettings() -> impl IntoView {
             }
         });
     };
+    let usage: RwSignal<Option<crate::shell::StorageUse>> = RwSignal::new(None);
+    spawn_local(async move { usage.set(crate::shell::storage_use().await) });
     view! {
         <section class="settings" aria-labelledby="device-heading">
             <h2 id="device-heading">"This device"</h2>
@@ -202,6 +204,18 @@ fn DeviceSettings() -> impl IntoView {
                 <button type="submit" class="small">"Save name"</button>
             </form>
             {move || status.get().map(|s| view! { <p class="small muted" role="status">{s}</p> })}
+            {move || usage.get().map(|u| {
+                let kept = if u.persisted {
+                    "The browser keeps this data even when the disk runs low."
+                } else {
+                    "The browser may clear this data if the disk runs very low; installing Chronicle as an app makes it keep it."
+                };
+                view! {
+                    <p class="small muted storage-use">
+                        {format!("Storage: {} used of {} available. {kept}", crate::shell::human_size(u.used), crate::shell::human_size(u.quota))}
+                    </p>
+                }
+            })}
         </section>
     }
 }

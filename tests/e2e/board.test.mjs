@@ -50,6 +50,7 @@ test('a board survives a reload with its cards and activity', async () => {
   // Back on the board list, the board is there to open again.
   await page.getByRole('link', { name: 'All boards' }).click();
   await expect(page.getByRole('list', { name: 'Boards' }).getByRole('link', { name: 'Release 1.0' })).toBeVisible();
+  await expect(page.getByText(/^Storage: .* used of .* available\./)).toBeVisible();
   expect(errors).toEqual([]);
   await page.close();
 });
