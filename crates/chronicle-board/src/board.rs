@@ -97,8 +97,11 @@ pub struct Board {
     columns: Vec<Column>,
     /// Every card ever added, archived or not; a card's slot is its index here.
     cards: Vec<Card>,
-    /// Card id to slot.
+    /// Card id to slot, for every card.
     slots: IdMap<u32>,
+    /// Card id to slot for live cards only: a few hundred entries that stay in cache, where
+    /// nearly every event looks its card up.
+    live: IdMap<u32>,
     /// How many archivings there have been, to order the archive.
     archivings: u64,
     archived_count: usize,
@@ -134,6 +137,8 @@ impl From<BoardWire> for Board {
     /// rather than trusted, so a bad snapshot can never make a later replay panic.
     fn from(w: BoardWire) -> Self {
         let slots: IdMap<u32> = w.cards.iter().enumerate().map(|(i, c)| (c.id, i as u32)).collect();
+        let live: IdMap<u32> =
+            w.cards.iter().enumerate().filter(|(_, c)| !c.archived).map(|(i, c)| (c.id, i as u32)).collect();
         let mut columns = w.columns;
         for column in &mut columns {
             column.cards.retain(|slot| (*slot as usize) < w.cards.len());
@@ -145,6 +150,7 @@ impl From<BoardWire> for Board {
             columns,
             cards: w.cards,
             slots,
+            live,
             archivings: w.archivings,
             archived_count,
             devices: w.devices,
@@ -194,7 +200,7 @@ impl Board {
     }
 
     fn card_mut(&mut self, id: Uuid) -> Option<&mut Card> {
-        let slot = *self.slots.get(&id)?;
+        let slot = *self.live.get(&id).or_else(|| self.slots.get(&id))?;
         self.cards.get_mut(slot as usize)
     }
 
@@ -222,7 +228,7 @@ impl Board {
 
     /// Where a live card sits: its column's index and its index in that column.
     pub fn position_of(&self, card: Uuid) -> Option<(usize, usize)> {
-        let slot = *self.slots.get(&card)?;
+        let slot = *self.live.get(&card)?;
         let c = self.cards.get(slot as usize).filter(|c| !c.archived)?;
         let column_index = self.column_index(c.column)?;
         let index = find_slot(&self.columns[column_index].cards, slot)?;
@@ -296,6 +302,7 @@ impl Board {
                             archived_order: 0,
                         });
                         self.slots.insert(*card, slot);
+                        self.live.insert(*card, slot);
                         self.columns[target].cards.push(slot);
                         true
                     }
@@ -311,9 +318,10 @@ impl Board {
                 None => false,
             },
             BoardEvent::CardMoved { card, to, index, .. } => self.move_card(*card, *to, *index as usize),
-            BoardEvent::CardArchived { card } => match (self.position_of(*card), self.slots.get(card).copied()) {
+            BoardEvent::CardArchived { card } => match (self.position_of(*card), self.live.get(card).copied()) {
                 (Some((column, index)), Some(slot)) => {
                     self.columns[column].cards.remove(index);
+                    self.live.remove(card);
                     self.archivings += 1;
                     self.archived_count += 1;
                     let order = self.archivings;
@@ -336,11 +344,8 @@ impl Board {
     fn move_card(&mut self, card: Uuid, to: Uuid, index: usize) -> bool {
         // The hot path of every replay: one map lookup, then work within the two columns only.
         let Some(target) = self.column_index(to) else { return false };
-        let Some(&slot) = self.slots.get(&card) else { return false };
+        let Some(&slot) = self.live.get(&card) else { return false };
         let c = &mut self.cards[slot as usize];
-        if c.archived {
-            return false;
-        }
         let from_id = c.column;
         let Some(source) = self.columns.iter().position(|col| col.id == from_id) else { return false };
         let Some(from) = find_slot(&self.columns[source].cards, slot) else { return false };
@@ -372,6 +377,7 @@ impl Board {
         let Some(target) = target else { return false };
         let target_id = self.columns[target].id;
         self.columns[target].cards.push(slot);
+        self.live.insert(card, slot);
         self.archived_count -= 1;
         let c = &mut self.cards[slot as usize];
         c.archived = false;
