@@ -4,7 +4,7 @@
 use chronicle_board::{BoardEvent, BoardProjections};
 use chronicle_core::{Event, Uuid};
 
-use crate::session::SNAPSHOT_EVERY;
+use crate::session::{SNAPSHOT_EVERY, snapshot_of};
 use crate::storage::{Storage, StorageError, StoredSnapshot};
 
 /// A board as read from storage.
@@ -49,13 +49,7 @@ pub async fn open(storage: &Storage, stream: Uuid) -> Result<OpenedBoard, Storag
     // count differs, so such a board is always replayed in full rather than snapshotted wrongly.
     let end = loaded.total;
     let fresh_snapshot = (tail.len() as u64 >= SNAPSHOT_EVERY && projections.position == end)
-        .then(|| {
-            projections.last_event.map(|last_event| StoredSnapshot {
-                position: projections.position,
-                last_event,
-                text: projections.to_snapshot(),
-            })
-        })
+        .then(|| snapshot_of(&projections))
         .flatten();
     Ok(OpenedBoard {
         end,

@@ -9,6 +9,8 @@ use std::collections::VecDeque;
 use chronicle_board::{BoardDecider, BoardEvent, BoardProjections, Command, Rejection};
 use chronicle_core::{Decider, Event, RawEnvelope, Uuid};
 
+use crate::storage::StoredSnapshot;
+
 /// One board being edited on this device.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -25,6 +27,12 @@ pub struct Session {
 
 /// Events are snapshotted every this many events, so a start replays at most this many.
 pub const SNAPSHOT_EVERY: u64 = 500;
+
+/// A snapshot of projections covering the first `projections.position` events of the log.
+pub fn snapshot_of(projections: &BoardProjections) -> Option<StoredSnapshot> {
+    let last_event = projections.last_event?;
+    Some(StoredSnapshot { position: projections.position, last_event, text: projections.to_snapshot() })
+}
 
 impl Session {
     /// A session over a board as loaded from storage, whose stored log ends at `end`.
@@ -88,7 +96,7 @@ impl Session {
     }
 
     /// The write under way succeeded. Returns a snapshot to store when one is due.
-    pub fn written(&mut self) -> Option<(u64, Uuid, String)> {
+    pub fn written(&mut self) -> Option<StoredSnapshot> {
         let batch = self.writing.take()?;
         self.end += batch.len() as u64;
         let events: Vec<Event<BoardEvent>> = batch.into_iter().map(Event::decode).collect();
@@ -96,8 +104,7 @@ impl Session {
         let due = self.saved.position >= self.snapshot_at + SNAPSHOT_EVERY && self.queued.is_empty();
         if due && self.saved.position == self.end {
             self.snapshot_at = self.saved.position;
-            let last = self.saved.last_event?;
-            return Some((self.saved.position, last, self.saved.to_snapshot()));
+            return snapshot_of(&self.saved);
         }
         None
     }

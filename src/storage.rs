@@ -279,13 +279,6 @@ impl Storage {
         Ok((batches, end))
     }
 
-    /// Every stored batch of a stream, in order.
-    pub async fn batches(&self, stream: Uuid) -> Result<Vec<StoredBatch>, StorageError> {
-        let tx = self.db.transaction(EVENTS).build()?;
-        let mut problems = Vec::new();
-        Ok(self.read_batches(&tx, stream, 0, &mut problems).await?.0)
-    }
-
     /// Finds an event by its id.
     pub async fn event_by_id(&self, id: Uuid) -> Result<Option<RawEnvelope>, StorageError> {
         self.event_by_index("by_id", JsValue::from_str(&id.to_string()), |e| e.id == id).await

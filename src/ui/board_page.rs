@@ -54,8 +54,7 @@ impl BoardContext {
                         let snapshot = this.session.try_update_value(Session::written).flatten();
                         let end = this.session.with_value(Session::end);
                         this.tabs.with_value(|tabs| tabs.iter().for_each(|t| t.announce(stream, end)));
-                        if let Some((position, last_event, text)) = snapshot {
-                            let snapshot = crate::storage::StoredSnapshot { position, last_event, text };
+                        if let Some(snapshot) = snapshot {
                             // A snapshot only speeds up the next start; a failure to write one loses nothing.
                             let _ = storage.put_snapshot(stream, &snapshot).await;
                         }
