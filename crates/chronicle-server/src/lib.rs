@@ -1,0 +1,23 @@
+//! The Chronicle sync server.
+//!
+//! It keeps one append-only, densely numbered log per **stream** (a board is one stream) and never
+//! looks inside an event: it checks the envelope, gives each new event the next `seq`, and hands
+//! events back in that order. The protocol it speaks is written down in `docs/protocol.md`.
+//!
+//! - [`app`] builds the axum [`Router`](axum::Router): the API under `/api/v1`, the web app's
+//!   files at `/`.
+//! - [`Store`] is the storage a server needs; [`SqliteStore`] keeps it in an embedded SQLite file.
+//! - [`ApiError`] is the one error shape every client sees.
+
+mod api;
+mod auth;
+mod error;
+mod protocol;
+mod sqlite;
+mod store;
+
+pub use api::{AppState, app};
+pub use error::ApiError;
+pub use protocol::{MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES, MAX_TYPE_CHARS};
+pub use sqlite::SqliteStore;
+pub use store::{Appended, NewEvent, Page, Store, StoreError, StoreFuture, StoredEvent};

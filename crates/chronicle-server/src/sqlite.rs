@@ -1,0 +1,285 @@
+//! [`SqliteStore`]: the default store, one SQLite file in WAL mode.
+//!
+//! Writes go through one thread that owns the write connection. It takes every write waiting in
+//! its queue, runs each in a savepoint of one transaction and commits them together, so that many
+//! clients pushing at once share one `fsync` (group commit) while each batch still succeeds or
+//! fails on its own. Reads run on a small pool of read connections, which WAL lets run while a
+//! write is under way.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use crate::protocol::same_envelope;
+use crate::store::{Appended, NewEvent, Page, Store, StoreError, StoreFuture, StoredEvent};
+
+/// The layout this build writes; kept in `PRAGMA user_version`.
+const SCHEMA_VERSION: i64 = 1;
+
+/// The schema, in SQL that PostgreSQL reads too (`BLOB` becomes `BYTEA` there).
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS streams (
+    id TEXT PRIMARY KEY,
+    token_hash BLOB NOT NULL,
+    head BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS events (
+    stream TEXT NOT NULL REFERENCES streams (id),
+    seq BIGINT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (stream, seq)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (stream, id);
+";
+
+/// Most writes committed together.
+const GROUP: usize = 64;
+/// Read connections kept open.
+const READERS: usize = 4;
+
+enum Write {
+    Create { stream: Uuid, token_hash: [u8; 32], reply: oneshot::Sender<Result<(), StoreError>> },
+    Append { stream: Uuid, events: Vec<NewEvent>, reply: oneshot::Sender<Result<Appended, StoreError>> },
+}
+
+/// Streams and events in one SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    writes: mpsc::Sender<Write>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+fn storage(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Storage(error.to_string())
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let connection = Connection::open(path).map_err(storage)?;
+    // WAL lets reads run during a write; FULL makes every acknowledged commit survive a power cut.
+    connection
+        .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;")
+        .map_err(storage)?;
+    Ok(connection)
+}
+
+impl SqliteStore {
+    /// Opens the database at `path`, creating it (and its schema) if needed.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let mut writer = connect(&path)?;
+        let version: i64 = writer.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(storage)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Storage(format!(
+                "{} was written by a newer server (schema {version}); this one knows schema {SCHEMA_VERSION}",
+                path.display()
+            )));
+        }
+        let tx = writer.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
+        tx.execute_batch(SCHEMA).map_err(storage)?;
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(storage)?;
+        tx.commit().map_err(storage)?;
+        let readers = (0..READERS).map(|_| connect(&path)).collect::<Result<Vec<_>, _>>()?;
+        let (writes, queue) = mpsc::channel();
+        thread::Builder::new()
+            .name("sqlite-writer".to_owned())
+            .spawn(move || write_loop(writer, queue))
+            .map_err(storage)?;
+        Ok(SqliteStore { writes, readers: Arc::new(Mutex::new(readers)), path })
+    }
+
+    fn send(&self, write: Write) -> Result<(), StoreError> {
+        self.writes.send(write).map_err(|_| StoreError::Storage("the writer thread has stopped".to_owned()))
+    }
+
+    async fn with_reader<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let readers = Arc::clone(&self.readers);
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = readers.lock().map_err(storage)?.pop();
+            let mut connection = match pooled {
+                Some(c) => c,
+                None => connect(&path)?,
+            };
+            let result = work(&mut connection);
+            let mut pool = readers.lock().map_err(storage)?;
+            if pool.len() < READERS {
+                pool.push(connection);
+            }
+            result
+        })
+        .await
+        .map_err(storage)?
+    }
+}
+
+fn write_loop(mut connection: Connection, queue: mpsc::Receiver<Write>) {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        while group.len() < GROUP {
+            match queue.try_recv() {
+                Ok(write) => group.push(write),
+                Err(_) => break,
+            }
+        }
+        commit_group(&mut connection, group);
+    }
+}
+
+enum Outcome {
+    Created(oneshot::Sender<Result<(), StoreError>>, Result<(), StoreError>),
+    Appended(oneshot::Sender<Result<Appended, StoreError>>, Result<Appended, StoreError>),
+}
+
+fn commit_group(connection: &mut Connection, group: Vec<Write>) {
+    let mut outcomes = Vec::with_capacity(group.len());
+    let committed = (|| -> Result<(), StoreError> {
+        let mut tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
+        for write in group {
+            // Each write runs in its own savepoint: one that fails is undone alone.
+            let mut savepoint = tx.savepoint().map_err(storage)?;
+            let outcome = match write {
+                Write::Create { stream, token_hash, reply } => {
+                    Outcome::Created(reply, create(&savepoint, stream, &token_hash))
+                }
+                Write::Append { stream, events, reply } => {
+                    Outcome::Appended(reply, append(&savepoint, stream, &events))
+                }
+            };
+            let ok = matches!(&outcome, Outcome::Created(_, Ok(_)) | Outcome::Appended(_, Ok(_)));
+            if ok {
+                savepoint.commit().map_err(storage)?;
+            } else {
+                savepoint.rollback().map_err(storage)?;
+                savepoint.finish().map_err(storage)?;
+            }
+            outcomes.push(outcome);
+        }
+        tx.commit().map_err(storage)
+    })();
+    // Nobody hears "stored" before the commit is on disk; if the commit failed, everyone hears so.
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Created(reply, result) => {
+                let _ = reply.send(committed.clone().and(result));
+            }
+            Outcome::Appended(reply, result) => {
+                let _ = reply.send(committed.clone().and(result));
+            }
+        }
+    }
+    if let Err(e) = committed {
+        tracing::error!(error = %e, "a group of writes could not be committed");
+    }
+}
+
+fn create(tx: &Connection, stream: Uuid, token_hash: &[u8; 32]) -> Result<(), StoreError> {
+    let inserted = tx
+        .execute(
+            "INSERT INTO streams (id, token_hash, head) VALUES (?1, ?2, 0) ON CONFLICT (id) DO NOTHING",
+            params![stream.to_string(), &token_hash[..]],
+        )
+        .map_err(storage)?;
+    if inserted == 0 { Err(StoreError::StreamExists) } else { Ok(()) }
+}
+
+fn append(tx: &Connection, stream: Uuid, events: &[NewEvent]) -> Result<Appended, StoreError> {
+    let stream_id = stream.to_string();
+    let mut head: i64 = tx
+        .query_row("SELECT head FROM streams WHERE id = ?1", [&stream_id], |row| row.get(0))
+        .optional()
+        .map_err(storage)?
+        .ok_or(StoreError::StreamNotFound)?;
+    let mut find = tx.prepare_cached("SELECT seq, body FROM events WHERE stream = ?1 AND id = ?2").map_err(storage)?;
+    let mut insert =
+        tx.prepare_cached("INSERT INTO events (stream, seq, id, body) VALUES (?1, ?2, ?3, ?4)").map_err(storage)?;
+    let mut accepted = Vec::with_capacity(events.len());
+    for event in events {
+        let id = event.id.to_string();
+        let known: Option<(i64, String)> =
+            find.query_row(params![stream_id, id], |row| Ok((row.get(0)?, row.get(1)?))).optional().map_err(storage)?;
+        match known {
+            Some((seq, body)) if same_envelope(&body, &event.body) => accepted.push((event.id, seq as u64)),
+            Some(_) => return Err(StoreError::IdReused { id: event.id }),
+            None => {
+                head += 1;
+                insert.execute(params![stream_id, head, id, event.body]).map_err(storage)?;
+                accepted.push((event.id, head as u64));
+            }
+        }
+    }
+    tx.execute("UPDATE streams SET head = ?1 WHERE id = ?2", params![head, stream_id]).map_err(storage)?;
+    Ok(Appended { accepted, head: head as u64 })
+}
+
+impl Store for SqliteStore {
+    fn create_stream(&self, stream: Uuid, token_hash: [u8; 32]) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let (reply, result) = oneshot::channel();
+            self.send(Write::Create { stream, token_hash, reply })?;
+            result.await.map_err(storage)?
+        })
+    }
+
+    fn token_hash(&self, stream: Uuid) -> StoreFuture<'_, Option<[u8; 32]>> {
+        Box::pin(self.with_reader(move |connection| {
+            let hash: Option<Vec<u8>> = connection
+                .query_row("SELECT token_hash FROM streams WHERE id = ?1", [stream.to_string()], |row| row.get(0))
+                .optional()
+                .map_err(storage)?;
+            Ok(hash.and_then(|h| h.try_into().ok()))
+        }))
+    }
+
+    fn append(&self, stream: Uuid, events: Vec<NewEvent>) -> StoreFuture<'_, Appended> {
+        Box::pin(async move {
+            let (reply, result) = oneshot::channel();
+            self.send(Write::Append { stream, events, reply })?;
+            result.await.map_err(storage)?
+        })
+    }
+
+    fn read(&self, stream: Uuid, after: u64, limit: usize) -> StoreFuture<'_, Page> {
+        Box::pin(self.with_reader(move |connection| {
+            // One read transaction, so that the head and the events are of the same moment.
+            let tx = connection.transaction().map_err(storage)?;
+            let stream_id = stream.to_string();
+            let head: i64 = tx
+                .query_row("SELECT head FROM streams WHERE id = ?1", [&stream_id], |row| row.get(0))
+                .optional()
+                .map_err(storage)?
+                .ok_or(StoreError::StreamNotFound)?;
+            let head = head as u64;
+            let mut events = Vec::new();
+            if after < head {
+                let mut query = tx
+                    .prepare_cached("SELECT seq, body FROM events WHERE stream = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")
+                    .map_err(storage)?;
+                let rows = query
+                    .query_map(params![stream_id, after as i64, limit as i64], |row| {
+                        Ok(StoredEvent { seq: row.get::<_, i64>(0)? as u64, body: row.get(1)? })
+                    })
+                    .map_err(storage)?;
+                for row in rows {
+                    events.push(row.map_err(storage)?);
+                }
+            }
+            drop(tx);
+            Ok(Page { events, head })
+        }))
+    }
+}

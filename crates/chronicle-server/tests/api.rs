@@ -1,0 +1,289 @@
+//! Every endpoint and every error of the protocol, through `oneshot` against a temporary database.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use common::{Server, event};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+fn seqs(reply: &Value) -> Vec<u64> {
+    reply["events"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn creating_a_stream_gives_an_id_and_a_long_token() {
+    let server = Server::new();
+    let reply = server.json("POST", "/api/v1/streams", None, json!({})).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert!(reply.body["stream"].as_str().unwrap().parse::<Uuid>().is_ok());
+    let token = reply.body["token"].as_str().unwrap();
+    assert!(token.len() * 4 >= 128, "at least 128 bits: {token}");
+    let other = server.json("POST", "/api/v1/streams", None, json!({})).await;
+    assert_ne!(other.body["token"], reply.body["token"]);
+    assert_ne!(other.body["stream"], reply.body["stream"]);
+}
+
+#[tokio::test]
+async fn a_stream_keeps_the_id_its_client_chose_and_that_id_cannot_be_taken_again() {
+    let server = Server::new();
+    let chosen = Uuid::from_u128(42);
+    let reply = server.json("POST", "/api/v1/streams", None, json!({ "stream": chosen })).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_eq!(reply.body["stream"], json!(chosen));
+    let again = server.json("POST", "/api/v1/streams", None, json!({ "stream": chosen })).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.code(), "stream_exists");
+}
+
+#[tokio::test]
+async fn a_bad_create_request_is_refused() {
+    let server = Server::new();
+    for body in [json!({ "stream": "not-a-uuid" }), json!({ "stream": 5 }), json!({ "other": 1 }), json!([1])] {
+        let reply = server.json("POST", "/api/v1/streams", None, body.clone()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+    }
+    let reply = server.send("POST", "/api/v1/streams", None, Body::from("{")).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "malformed_json"));
+}
+
+#[tokio::test]
+async fn without_a_token_nothing_is_served_and_a_wrong_token_looks_like_no_stream() {
+    let server = Server::new();
+    let (stream, token) = server.stream().await;
+    let uri = format!("/api/v1/streams/{stream}/events");
+    let none = server.send("GET", &uri, None, Body::empty()).await;
+    assert_eq!((none.status, none.code()), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    let none = server.json("POST", &uri, None, json!({ "events": [event(1)] })).await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+
+    let wrong = server.pull(stream, "0123456789abcdef0123456789abcdef", "").await;
+    let unknown = server.pull(Uuid::from_u128(99), &token, "").await;
+    let not_an_id = server.pull(Uuid::nil(), &token, "").await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    assert_eq!(wrong.body, unknown.body, "a wrong token and an unknown stream read the same");
+    assert_eq!(wrong.body, not_an_id.body);
+    let garbage = server.send("GET", "/api/v1/streams/garbage/events", Some(&token), Body::empty()).await;
+    assert_eq!(garbage.body, wrong.body);
+
+    // Nothing was stored by the refused push.
+    assert_eq!(server.pull(stream, &token, "").await.body["head"], 0);
+}
+
+#[tokio::test]
+async fn pushes_get_dense_seqs_and_pulls_return_them_in_order() {
+    let server = Server::new();
+    let (stream, token) = server.stream().await;
+    let first = server.push(stream, &token, vec![event(1), event(2), event(3)]).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(
+        first.body,
+        json!({ "accepted": [
+            { "id": event(1)["id"], "seq": 1 },
+            { "id": event(2)["id"], "seq": 2 },
+            { "id": event(3)["id"], "seq": 3 },
+        ], "head": 3 })
+    );
+    let second = server.push(stream, &token, vec![event(4)]).await;
+    assert_eq!(second.body["head"], 4);
+
+    let all = server.pull(stream, &token, "").await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(seqs(&all.body), [1, 2, 3, 4]);
+    assert_eq!(all.body["head"], 4);
+    let mut expected = event(2);
+    expected["seq"] = json!(2);
+    assert_eq!(all.body["events"][1], expected, "an event comes back as it was pushed, with its seq");
+
+    assert_eq!(seqs(&server.pull(stream, &token, "?after=2").await.body), [3, 4]);
+    assert_eq!(seqs(&server.pull(stream, &token, "?after=1&limit=2").await.body), [2, 3]);
+    assert_eq!(seqs(&server.pull(stream, &token, "?after=4").await.body), Vec::<u64>::new());
+    assert_eq!(seqs(&server.pull(stream, &token, "?after=400").await.body), Vec::<u64>::new());
+    let bad = server.pull(stream, &token, "?after=x").await;
+    assert_eq!((bad.status, bad.code()), (StatusCode::BAD_REQUEST, "bad_query"));
+}
+
+#[tokio::test]
+async fn a_page_holds_at_most_a_thousand_events() {
+    let server = Server::new();
+    let (stream, token) = server.stream().await;
+    for chunk in 0..2u128 {
+        let events = (0..1000).map(|i| event(chunk * 1000 + i)).collect();
+        assert_eq!(server.push(stream, &token, events).await.status, StatusCode::OK);
+    }
+    let page = server.pull(stream, &token, "?limit=5000").await;
+    assert_eq!(seqs(&page.body).len(), 1000);
+    assert_eq!(page.body["head"], 2000);
+    assert_eq!(seqs(&server.pull(stream, &token, "?after=1000").await.body).first(), Some(&1001));
+}
+
+#[tokio::test]
+async fn streams_are_separate() {
+    let server = Server::new();
+    let (a, token_a) = server.stream().await;
+    let (b, token_b) = server.stream().await;
+    server.push(a, &token_a, vec![event(1), event(2)]).await;
+    let reply = server.push(b, &token_b, vec![event(1)]).await;
+    assert_eq!(reply.body["accepted"][0]["seq"], 1, "the same id may be in two streams");
+    assert_eq!(server.pull(a, &token_b, "").await.status, StatusCode::NOT_FOUND, "b's token does not open a");
+}
+
+#[tokio::test]
+async fn a_retried_push_returns_the_original_seqs_and_stores_nothing_twice() {
+    let server = Server::new();
+    let (stream, token) = server.stream().await;
+    server.push(stream, &token, vec![event(1), event(2)]).await;
+    let retry = server.push(stream, &token, vec![event(2), event(3)]).await;
+    assert_eq!(retry.status, StatusCode::OK);
+    assert_eq!(retry.body["accepted"][0]["seq"], 2);
+    assert_eq!(retry.body["accepted"][1]["seq"], 3);
+    assert_eq!(retry.body["head"], 3);
+    // The same id twice in one batch is one event.
+    let twice = server.push(stream, &token, vec![event(4), event(4)]).await;
+    assert_eq!(twice.body["accepted"][0]["seq"], twice.body["accepted"][1]["seq"]);
+    assert_eq!(seqs(&server.pull(stream, &token, "").await.body), [1, 2, 3, 4]);
+}
+
+#[tokio::test]
+async fn an_id_reused_with_other_content_refuses_the_whole_batch() {
+    let server = Server::new();
+    let (stream, token) = server.stream().await;
+    server.push(stream, &token, vec![event(1)]).await;
+    let mut changed = event(1);
+    changed["data"] = json!({ "n": 100 });
+    let reply = server.push(stream, &token, vec![event(2), changed]).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::CONFLICT, "event_id_reused"));
+    let all = server.pull(stream, &token, "").await;
+    assert_eq!(seqs(&all.body), [1], "event 2 of the refused batch was not stored");
+    assert_eq!(all.body["head"], 1);
+    // The next push still gets a dense seq.
+    assert_eq!(server.push(stream, &token, vec![event(2)]).await.body["accepted"][0]["seq"], 2);
+}
+
+#[tokio::test]
+async fn bad_envelopes_are_refused_with_what_was_wrong() {
+    let server = Server::new();
+    let (stream, token) = server.stream().await;
+    let broken = |change: &dyn Fn(&mut serde_json::Map<String, Value>)| {
+        let mut e = event(1);
+        change(e.as_object_mut().unwrap());
+        e
+    };
+    let cases: Vec<(&str, Value)> = vec![
+        ("id", broken(&|e| drop(e.insert("id".into(), json!("nope"))))),
+        ("device", broken(&|e| drop(e.insert("device".into(), json!(12))))),
+        ("type", broken(&|e| drop(e.insert("type".into(), json!(""))))),
+        ("type", broken(&|e| drop(e.insert("type".into(), json!("x".repeat(65)))))),
+        ("version", broken(&|e| drop(e.insert("version".into(), json!(0))))),
+        ("version", broken(&|e| drop(e.insert("version".into(), json!(1.5))))),
+        ("at", broken(&|e| drop(e.insert("at".into(), json!("yesterday"))))),
+        ("data", broken(&|e| drop(e.remove("data")))),
+        ("id", broken(&|e| drop(e.remove("id")))),
+        ("seq", broken(&|e| drop(e.insert("seq".into(), json!(1))))),
+        ("object", json!("an event")),
+    ];
+    for (field, bad) in cases {
+        let reply = server.push(stream, &token, vec![event(5), bad.clone()]).await;
+        assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "bad_envelope"), "{bad}");
+        let message = reply.body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("Event 2 of the batch"), "{message}");
+        assert!(message.contains(field), "{field}: {message}");
+    }
+    // A type of exactly 64 characters is fine.
+    let mut long = event(6);
+    long["type"] = json!("y".repeat(64));
+    assert_eq!(server.push(stream, &token, vec![long]).await.status, StatusCode::OK);
+    assert_eq!(server.pull(stream, &token, "").await.body["head"], 1, "no refused batch left anything behind");
+
+    for body in ["{", "[]", "{\"events\": 3}", "{\"events\": [], \"more\": 1}", ""] {
+        let reply =
+            server.send("POST", &format!("/api/v1/streams/{stream}/events"), Some(&token), Body::from(body)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn oversized_requests_are_refused() {
+    let server = Server::new();
+    let (stream, token) = server.stream().await;
+    let many = (0..1001).map(event).collect();
+    let reply = server.push(stream, &token, many).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::PAYLOAD_TOO_LARGE, "too_many_events"));
+
+    let mut big = event(1);
+    big["data"] = json!({ "text": "x".repeat(64 * 1024) });
+    let reply = server.push(stream, &token, vec![big]).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::PAYLOAD_TOO_LARGE, "event_too_large"));
+
+    let huge = format!("{{\"events\": [], \"pad\": \"{}\"}}", "x".repeat(4 * 1024 * 1024));
+    let reply = server.send("POST", &format!("/api/v1/streams/{stream}/events"), Some(&token), Body::from(huge)).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"));
+    assert_eq!(server.pull(stream, &token, "").await.body["head"], 0);
+}
+
+#[tokio::test]
+async fn unknown_endpoints_answer_in_the_error_shape() {
+    let server = Server::new();
+    let reply = server.send("GET", "/api/v1/nothing", None, Body::empty()).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = server.send("DELETE", "/api/v1/streams", None, Body::empty()).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn everything_acknowledged_is_there_after_a_restart() {
+    let server = Server::new();
+    let (stream, token) = server.stream().await;
+    server.push(stream, &token, vec![event(1), event(2)]).await;
+    let server = server.reopen();
+    let all = server.pull(stream, &token, "").await;
+    assert_eq!(seqs(&all.body), [1, 2]);
+    assert_eq!(server.push(stream, &token, vec![event(3)]).await.body["head"], 3);
+}
+
+/// Reads the next server-sent message's `data` line, waiting at most a few seconds for it.
+async fn next_message(body: &mut Body, buffer: &mut String) -> Value {
+    loop {
+        if let Some(end) = buffer.find("\n\n") {
+            let message: String = buffer.drain(..end + 2).collect();
+            if let Some(data) = message.lines().find_map(|l| l.strip_prefix("data:")) {
+                return serde_json::from_str(data.trim()).unwrap();
+            }
+            continue;
+        }
+        let frame = tokio::time::timeout(Duration::from_secs(10), body.frame()).await.expect("a live message").unwrap();
+        if let Ok(data) = frame.unwrap().into_data() {
+            buffer.push_str(std::str::from_utf8(&data).unwrap());
+        }
+    }
+}
+
+#[tokio::test]
+async fn live_sends_what_is_there_then_each_new_batch() {
+    let server = Server::new();
+    let (stream, token) = server.stream().await;
+    server.push(stream, &token, vec![event(1), event(2)]).await;
+    let request = axum::http::Request::get(format!("/api/v1/streams/{stream}/live?after=1"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = server.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = response.into_body();
+    let mut buffer = String::new();
+    let first = next_message(&mut body, &mut buffer).await;
+    assert_eq!(seqs(&first), [2]);
+    server.push(stream, &token, vec![event(3), event(4)]).await;
+    let second = next_message(&mut body, &mut buffer).await;
+    assert_eq!(seqs(&second), [3, 4]);
+    assert_eq!(second["head"], 4);
+
+    let refused = server.send("GET", &format!("/api/v1/streams/{stream}/live"), None, Body::empty()).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+}

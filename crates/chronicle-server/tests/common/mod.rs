@@ -1,0 +1,99 @@
+//! A server over a temporary SQLite file, driven through `oneshot` with no socket.
+
+#![allow(dead_code, unreachable_pub)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chronicle_server::{AppState, SqliteStore, app};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+pub struct Server {
+    pub dir: TempDir,
+    pub router: Router,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+impl Server {
+    pub fn new() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let router = Self::router_at(&dir);
+        Server { dir, router }
+    }
+
+    pub fn router_at(dir: &TempDir) -> Router {
+        let store = SqliteStore::open(dir.path().join("chronicle.db")).unwrap();
+        app(AppState::new(store, None))
+    }
+
+    /// The same database, opened again as after a restart.
+    pub fn reopen(self) -> Server {
+        let Server { dir, router } = self;
+        drop(router);
+        let router = Self::router_at(&dir);
+        Server { dir, router }
+    }
+
+    pub async fn send(&self, method: &str, uri: &str, token: Option<&str>, body: Body) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri).header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let response = self.router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+        if !status.is_success() {
+            // Every error, whatever the cause, has the one shape.
+            assert!(body["error"]["code"].is_string(), "{status}: {body}");
+            assert!(body["error"]["message"].is_string(), "{status}: {body}");
+        }
+        Reply { status, body }
+    }
+
+    pub async fn json(&self, method: &str, uri: &str, token: Option<&str>, body: Value) -> Reply {
+        self.send(method, uri, token, Body::from(body.to_string())).await
+    }
+
+    /// Creates a stream and returns its id and token.
+    pub async fn stream(&self) -> (Uuid, String) {
+        let reply = self.json("POST", "/api/v1/streams", None, json!({})).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        let stream = reply.body["stream"].as_str().unwrap().parse().unwrap();
+        (stream, reply.body["token"].as_str().unwrap().to_owned())
+    }
+
+    pub async fn push(&self, stream: Uuid, token: &str, events: Vec<Value>) -> Reply {
+        self.json("POST", &format!("/api/v1/streams/{stream}/events"), Some(token), json!({ "events": events })).await
+    }
+
+    pub async fn pull(&self, stream: Uuid, token: &str, query: &str) -> Reply {
+        self.send("GET", &format!("/api/v1/streams/{stream}/events{query}"), Some(token), Body::empty()).await
+    }
+}
+
+/// A valid envelope numbered `n` (its id is derived from `n`).
+pub fn event(n: u128) -> Value {
+    json!({
+        "id": Uuid::from_u128(0x1000_0000 + n),
+        "type": "card_added",
+        "version": 2,
+        "device": Uuid::from_u128(7),
+        "at": 1_700_000_000_000i64 + n as i64,
+        "data": { "n": n as u64 },
+    })
+}
