@@ -7,11 +7,14 @@
 //! - [`Projection`] is a read model folded from events; [`Diagnostics`] counts what a fold skipped.
 //! - [`Log`] keeps `confirmed` and `pending` events and [`Log::rebase`]s pending work onto what the
 //!   server confirmed.
+//! - [`SyncState`] decides what sync does next ([`Action`]) and what to tell a person
+//!   ([`SyncStatus`]); [`WireEnvelope`] and [`WirePage`] are the server's wire form.
 
 mod decider;
 mod envelope;
 mod log;
 mod projection;
+mod sync;
 
 pub use decider::Decider;
 pub use envelope::{
@@ -19,4 +22,5 @@ pub use envelope::{
 };
 pub use log::{Log, Rebased};
 pub use projection::{Diagnostics, Effect, Projection};
+pub use sync::{Action, MAX_PUSH, SyncState, SyncStatus, WireEnvelope, WirePage};
 pub use uuid::Uuid;

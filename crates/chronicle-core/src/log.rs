@@ -13,13 +13,15 @@ use crate::envelope::Event;
 /// of `confirmed` followed by `pending`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Log<E> {
+    /// Confirmed events before `confirmed`, known to the caller but not held here.
+    base: u64,
     confirmed: Vec<Event<E>>,
     pending: Vec<Event<E>>,
 }
 
 impl<E> Default for Log<E> {
     fn default() -> Self {
-        Log { confirmed: Vec::new(), pending: Vec::new() }
+        Log { base: 0, confirmed: Vec::new(), pending: Vec::new() }
     }
 }
 
@@ -40,12 +42,18 @@ pub struct Rebased {
 impl<E: Clone> Log<E> {
     /// A log of events the server already confirmed (ordered by `seq`) and local pending ones.
     pub fn new(confirmed: Vec<Event<E>>, pending: Vec<Event<E>>) -> Self {
-        let mut log = Log { confirmed: Vec::new(), pending };
+        let mut log = Log { base: 0, confirmed: Vec::new(), pending };
         log.rebase(confirmed);
         log
     }
 
-    /// Confirmed events, in `seq` order.
+    /// A log that goes on from `head`: the first `head` confirmed events are stored elsewhere and
+    /// not held here, so `confirmed()` returns only what a later [`Log::rebase`] adds.
+    pub fn resume(head: u64, pending: Vec<Event<E>>) -> Self {
+        Log { base: head, confirmed: Vec::new(), pending }
+    }
+
+    /// Confirmed events held here (after the `head` a log [`resume`](Log::resume)d from), in `seq` order.
     pub fn confirmed(&self) -> &[Event<E>] {
         &self.confirmed
     }
@@ -60,7 +68,7 @@ impl<E: Clone> Log<E> {
         self.confirmed.iter().chain(self.pending.iter())
     }
 
-    /// Number of events in the log.
+    /// Number of events held here.
     pub fn len(&self) -> usize {
         self.confirmed.len() + self.pending.len()
     }
@@ -72,7 +80,7 @@ impl<E: Clone> Log<E> {
 
     /// The `seq` of the last confirmed event, 0 when none is confirmed.
     pub fn head(&self) -> u64 {
-        self.confirmed.last().and_then(|e| e.meta.seq).unwrap_or(0)
+        self.confirmed.last().and_then(|e| e.meta.seq).unwrap_or(self.base)
     }
 
     /// Adds events made on this device; they stay pending until the server confirms them.

@@ -211,3 +211,145 @@ proptest! {
         }
     }
 }
+
+/// A server as the protocol describes it: one dense log, ids unique, a retried push is harmless.
+#[derive(Default)]
+struct Server {
+    log: Vec<Event<Counted>>,
+}
+
+impl Server {
+    fn push(&mut self, events: &[Event<Counted>]) {
+        for e in events {
+            if !self.log.iter().any(|s| s.meta.id == e.meta.id) {
+                let mut stored = e.clone();
+                stored.meta.seq = Some(self.log.len() as u64 + 1);
+                self.log.push(stored);
+            }
+        }
+    }
+}
+
+/// What can happen to a device, in any order.
+#[derive(Debug, Clone)]
+enum Step {
+    /// The device records an edit, online or not.
+    Edit { device: usize, amount: i64 },
+    /// The device pushes its pending events, perhaps twice (a retry after a lost reply).
+    Push { device: usize, retry: bool },
+    /// The device gets some of the server's events: from `from`, `count` of them, in an order
+    /// rotated by `rotate` (a reordered delivery; `from` below its head brings duplicates).
+    Deliver { device: usize, from: usize, count: usize, rotate: usize },
+}
+
+fn step(devices: usize) -> impl Strategy<Value = Step> {
+    prop_oneof![
+        3 => (0..devices, -9i64..9).prop_filter("0 is refused", |(_, a)| *a != 0)
+            .prop_map(|(device, amount)| Step::Edit { device, amount }),
+        2 => (0..devices, any::<bool>()).prop_map(|(device, retry)| Step::Push { device, retry }),
+        2 => (0..devices, 0usize..40, 0usize..10, 0usize..10)
+            .prop_map(|(device, from, count, rotate)| Step::Deliver { device, from, count, rotate }),
+    ]
+}
+
+/// Runs the steps, then lets every device come online and sync fully, and checks that all of them
+/// hold the server's sequence and the same state.
+fn converge(devices: usize, steps: Vec<Step>) -> Result<(), TestCaseError> {
+    let mut server = Server::default();
+    let mut logs: Vec<Log<Counted>> = (0..devices).map(|_| Log::default()).collect();
+    let mut next_id = 1u128;
+    let mut made = 0usize;
+    for s in steps {
+        match s {
+            Step::Edit { device, amount } => {
+                let state = Counter::replay(logs[device].events());
+                let decided = Counter::decide(&state, amount).expect("non-zero amounts are accepted");
+                let events = decided.into_iter().map(|payload| {
+                    next_id += 1;
+                    Event::new(
+                        Uuid::from_u128(next_id),
+                        Uuid::from_u128(2),
+                        Uuid::from_u128(device as u128),
+                        0,
+                        payload,
+                    )
+                });
+                logs[device].append(events);
+                made += 1;
+            }
+            Step::Push { device, retry } => {
+                let pending = logs[device].pending().to_vec();
+                server.push(&pending);
+                if retry {
+                    server.push(&pending);
+                }
+            }
+            Step::Deliver { device, from, count, rotate } => {
+                let from = from.min(server.log.len());
+                let mut delivery: Vec<_> = server.log[from..(from + count).min(server.log.len())].to_vec();
+                if !delivery.is_empty() {
+                    let n = delivery.len();
+                    delivery.rotate_left(rotate % n);
+                }
+                let before = logs[device].head();
+                let report = logs[device].rebase(delivery);
+                prop_assert!(logs[device].head() >= before);
+                if let Some(missing) = report.missing_from {
+                    prop_assert_eq!(missing, logs[device].head() + 1, "a gap is reported from the head");
+                }
+            }
+        }
+        for log in &logs {
+            let seqs: Vec<u64> = log.confirmed().iter().filter_map(|e| e.meta.seq).collect();
+            prop_assert_eq!(seqs, (1..=log.head()).collect::<Vec<_>>(), "confirmed stays dense");
+        }
+    }
+    // Everyone comes back online: pushes what is pending, then pulls in pages from its head.
+    for device in 0..devices {
+        let pending = logs[device].pending().to_vec();
+        server.push(&pending);
+    }
+    for log in &mut logs {
+        while (log.head() as usize) < server.log.len() {
+            let from = log.head() as usize;
+            log.rebase(server.log[from..(from + 3).min(server.log.len())].to_vec());
+        }
+    }
+    prop_assert_eq!(server.log.len(), made, "every edit is on the server exactly once");
+    let ids = |log: &Log<Counted>| log.confirmed().iter().map(|e| e.meta.id).collect::<Vec<_>>();
+    let server_ids: Vec<Uuid> = server.log.iter().map(|e| e.meta.id).collect();
+    let server_state = Counter::replay(server.log.iter());
+    for log in &logs {
+        prop_assert!(log.pending().is_empty());
+        prop_assert_eq!(ids(log), server_ids.clone(), "the same confirmed sequence");
+        prop_assert_eq!(Counter::replay(log.events()), server_state.clone(), "the same state");
+    }
+    Ok(())
+}
+
+proptest! {
+    /// Two devices editing offline, pushing, retrying and receiving duplicated, reordered, partial
+    /// deliveries end with the server's sequence and the same state.
+    #[test]
+    fn two_devices_converge(steps in proptest::collection::vec(step(2), 0..40)) {
+        converge(2, steps)?;
+    }
+
+    /// The same with three devices.
+    #[test]
+    fn three_devices_converge(steps in proptest::collection::vec(step(3), 0..60)) {
+        converge(3, steps)?;
+    }
+
+    /// A log resumed from a stored head takes exactly what comes after it.
+    #[test]
+    fn a_resumed_log_takes_what_follows_its_head(head in 0u64..20, more in 0u64..10) {
+        let mut log = Log::resume(head, vec![event(9_000, 1, None)]);
+        let incoming: Vec<_> = (1..=head + more).map(|s| event(s as u128, 1, Some(s))).collect();
+        let report = log.rebase(incoming);
+        prop_assert_eq!(report.confirmed as u64, more);
+        prop_assert_eq!(report.duplicates as u64, head);
+        prop_assert_eq!(log.head(), head + more);
+        prop_assert_eq!(log.pending().len(), 1);
+    }
+}

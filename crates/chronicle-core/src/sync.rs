@@ -1,0 +1,373 @@
+//! Sync with a server, as a state machine: it says what to do next and takes the outcome; the
+//! caller moves the bytes (over HTTP in the browser) and keeps the time.
+//!
+//! One [`SyncState`] follows one stream. The caller asks [`SyncState::next`] for an [`Action`],
+//! carries it out, and reports back with [`SyncState::registered`], [`SyncState::pushed`],
+//! [`SyncState::pulled`], [`SyncState::live_ended`] or [`SyncState::failed`]. Failures back off
+//! exponentially with jitter (the caller passes a random number in, the engine has no randomness);
+//! coming back online clears the back-off so that sync starts at once.
+//!
+//! The wire form of events is [`WireEnvelope`]: an envelope without `stream`, which the URL names.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::envelope::RawEnvelope;
+
+/// Most events in one push, and in one page of a pull.
+pub const MAX_PUSH: usize = 1000;
+/// First wait after a failure, in milliseconds; it doubles with each failure in a row.
+const FIRST_BACKOFF_MS: i64 = 1_000;
+/// Longest wait after failures, in milliseconds.
+const MAX_BACKOFF_MS: i64 = 60_000;
+/// While the live connection is down, pull this often, in milliseconds.
+const POLL_MS: i64 = 5_000;
+/// After the live connection broke, poll for this long before trying it again, in milliseconds.
+const LIVE_RETRY_MS: i64 = 30_000;
+
+/// What the caller should do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing until something changes: the browser is offline.
+    Idle,
+    /// Register the stream on the server (a board made on this device, syncing the first time).
+    Register,
+    /// Push the oldest pending events, at most `max` of them, keeping whole records together.
+    Push {
+        /// Most events to push.
+        max: usize,
+    },
+    /// Pull the events after `after`.
+    Pull {
+        /// The last `seq` stored here.
+        after: u64,
+    },
+    /// Listen for new events after `after` until the connection ends or there is work to do.
+    Listen {
+        /// The last `seq` stored here.
+        after: u64,
+    },
+    /// Wait until this time (milliseconds since the epoch), or until something changes.
+    WaitUntil(i64),
+}
+
+/// What a person is told about sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncStatus {
+    /// The browser is offline; `pending` events wait to be sent.
+    Offline {
+        /// Events not yet confirmed by the server.
+        pending: usize,
+    },
+    /// Sending or fetching.
+    Syncing {
+        /// Events not yet confirmed by the server.
+        pending: usize,
+    },
+    /// Everything here is on the server and everything on the server is here.
+    Synced {
+        /// When that was last checked (milliseconds since the epoch).
+        at: i64,
+    },
+    /// The last attempt failed; another follows at `retry_at`.
+    Failed {
+        /// What went wrong, for a person.
+        message: String,
+        /// When the next attempt is due (milliseconds since the epoch).
+        retry_at: i64,
+        /// Events not yet confirmed by the server.
+        pending: usize,
+    },
+}
+
+/// The sync state of one stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncState {
+    online: bool,
+    registered: bool,
+    cursor: u64,
+    server_head: Option<u64>,
+    failures: u32,
+    retry_at: Option<i64>,
+    error: Option<String>,
+    synced_at: Option<i64>,
+    poll_until: Option<i64>,
+    next_poll: i64,
+}
+
+impl SyncState {
+    /// A stream whose events up to `cursor` are stored here; `registered` when the server knows it.
+    pub fn new(cursor: u64, registered: bool, online: bool) -> Self {
+        SyncState {
+            online,
+            registered,
+            cursor,
+            server_head: None,
+            failures: 0,
+            retry_at: None,
+            error: None,
+            synced_at: None,
+            poll_until: None,
+            next_poll: 0,
+        }
+    }
+
+    /// The last `seq` stored here.
+    pub fn cursor(&self) -> u64 {
+        self.cursor
+    }
+
+    /// The browser went online or offline. Going online retries at once.
+    pub fn set_online(&mut self, online: bool) {
+        if online && !self.online {
+            self.retry_at = None;
+            self.failures = 0;
+            self.server_head = None;
+        }
+        self.online = online;
+    }
+
+    /// What to do now, with `pending` events waiting to be pushed.
+    pub fn next(&self, now: i64, pending: usize) -> Action {
+        if !self.online {
+            return Action::Idle;
+        }
+        if let Some(at) = self.retry_at.filter(|at| *at > now) {
+            return Action::WaitUntil(at);
+        }
+        if !self.registered {
+            return Action::Register;
+        }
+        if pending > 0 {
+            return Action::Push { max: MAX_PUSH };
+        }
+        if self.server_head.is_none_or(|head| head > self.cursor) {
+            return Action::Pull { after: self.cursor };
+        }
+        match self.poll_until {
+            Some(until) if until > now => {
+                if self.next_poll <= now {
+                    Action::Pull { after: self.cursor }
+                } else {
+                    Action::WaitUntil(self.next_poll.min(until))
+                }
+            }
+            _ => Action::Listen { after: self.cursor },
+        }
+    }
+
+    /// The stream was registered (or found registered).
+    pub fn registered(&mut self) {
+        self.registered = true;
+        self.succeeded(None);
+    }
+
+    /// A push was stored; the server's head is now `head`.
+    pub fn pushed(&mut self, head: u64) {
+        self.server_head = Some(head);
+        self.succeeded(None);
+    }
+
+    /// Events up to `cursor` are now stored here (from a pull, a live message or acknowledged
+    /// pushes), and the server's head was `head`.
+    pub fn pulled(&mut self, now: i64, cursor: u64, head: u64) {
+        self.cursor = cursor;
+        self.server_head = Some(head.max(cursor));
+        if self.poll_until.is_some() {
+            self.next_poll = now + POLL_MS;
+        }
+        self.succeeded(Some(now));
+    }
+
+    /// The live connection ended without an error reply: poll for a while, then listen again.
+    pub fn live_ended(&mut self, now: i64) {
+        self.poll_until = Some(now + LIVE_RETRY_MS);
+        self.next_poll = now + POLL_MS;
+    }
+
+    /// An attempt failed. `jitter` is a random number in `0.0..1.0`.
+    pub fn failed(&mut self, now: i64, message: impl Into<String>, jitter: f64) {
+        self.failures = self.failures.saturating_add(1);
+        let backoff = FIRST_BACKOFF_MS.saturating_mul(1 << self.failures.min(16).saturating_sub(1)).min(MAX_BACKOFF_MS);
+        // "Equal jitter": at least half the back-off, so retries spread out but never pile up early.
+        let wait = backoff / 2 + (backoff as f64 / 2.0 * jitter.clamp(0.0, 1.0)) as i64;
+        self.retry_at = Some(now + wait);
+        self.error = Some(message.into());
+        self.server_head = None;
+    }
+
+    fn succeeded(&mut self, now: Option<i64>) {
+        self.failures = 0;
+        self.retry_at = None;
+        self.error = None;
+        if let Some(now) = now.filter(|_| self.server_head == Some(self.cursor)) {
+            self.synced_at = Some(now);
+        }
+    }
+
+    /// What to tell a person, with `pending` events waiting.
+    pub fn status(&self, pending: usize) -> SyncStatus {
+        if !self.online {
+            return SyncStatus::Offline { pending };
+        }
+        if let (Some(message), Some(retry_at)) = (&self.error, self.retry_at) {
+            return SyncStatus::Failed { message: message.clone(), retry_at, pending };
+        }
+        match self.synced_at {
+            Some(at) if pending == 0 && self.registered && self.server_head == Some(self.cursor) => {
+                SyncStatus::Synced { at }
+            }
+            _ => SyncStatus::Syncing { pending },
+        }
+    }
+}
+
+/// An event as it travels to and from the server: a [`RawEnvelope`] without `stream`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireEnvelope {
+    /// Unique id of the event.
+    pub id: Uuid,
+    /// Wire name of the event type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Version of the payload schema.
+    pub version: u16,
+    /// The device that recorded it.
+    pub device: Uuid,
+    /// When, in milliseconds since the epoch, on that device.
+    pub at: i64,
+    /// Position the server gave it; never sent by a client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// The payload.
+    pub data: Value,
+}
+
+impl WireEnvelope {
+    /// The envelope to push: everything but `stream` and `seq`.
+    pub fn to_push(raw: &RawEnvelope) -> WireEnvelope {
+        WireEnvelope {
+            id: raw.id,
+            kind: raw.kind.clone(),
+            version: raw.version,
+            device: raw.device,
+            at: raw.at,
+            seq: None,
+            data: raw.data.clone(),
+        }
+    }
+
+    /// The envelope of `stream`, as stored here.
+    pub fn into_raw(self, stream: Uuid) -> RawEnvelope {
+        RawEnvelope {
+            id: self.id,
+            stream,
+            kind: self.kind,
+            version: self.version,
+            device: self.device,
+            at: self.at,
+            seq: self.seq,
+            data: self.data,
+        }
+    }
+}
+
+/// A page of a pull, and the data of one live message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WirePage {
+    /// Events in `seq` order.
+    pub events: Vec<WireEnvelope>,
+    /// The server's last `seq` for the stream.
+    pub head: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_board_registers_pushes_pulls_then_listens() {
+        let mut sync = SyncState::new(0, false, true);
+        assert_eq!(sync.next(0, 3), Action::Register);
+        sync.registered();
+        assert_eq!(sync.next(0, 3), Action::Push { max: MAX_PUSH });
+        sync.pushed(3);
+        sync.pulled(10, 3, 3);
+        assert_eq!(sync.next(10, 0), Action::Listen { after: 3 });
+        assert_eq!(sync.status(0), SyncStatus::Synced { at: 10 });
+    }
+
+    #[test]
+    fn offline_waits_and_online_syncs_at_once() {
+        let mut sync = SyncState::new(5, true, false);
+        assert_eq!(sync.next(0, 2), Action::Idle);
+        assert_eq!(sync.status(2), SyncStatus::Offline { pending: 2 });
+        sync.set_online(true);
+        sync.failed(0, "no network", 0.5);
+        sync.set_online(false);
+        sync.set_online(true);
+        assert_eq!(sync.next(1, 2), Action::Push { max: MAX_PUSH }, "no back-off left after coming online");
+    }
+
+    #[test]
+    fn failures_back_off_with_jitter_up_to_a_minute() {
+        let mut sync = SyncState::new(0, true, true);
+        let mut waits = Vec::new();
+        for _ in 0..10 {
+            sync.failed(0, "down", 0.0);
+            let Action::WaitUntil(at) = sync.next(0, 1) else { panic!("should wait") };
+            waits.push(at);
+        }
+        assert_eq!(&waits[..4], [500, 1000, 2000, 4000]);
+        assert_eq!(*waits.last().unwrap(), 30_000);
+        sync.failed(0, "down", 1.0);
+        assert_eq!(sync.next(0, 1), Action::WaitUntil(60_000));
+        assert!(matches!(sync.status(1), SyncStatus::Failed { retry_at: 60_000, .. }));
+        assert_eq!(sync.next(60_000, 1), Action::Push { max: MAX_PUSH }, "due: try again");
+        sync.pushed(1);
+        assert_eq!(sync.status(1), SyncStatus::Syncing { pending: 1 }, "a success clears the error");
+    }
+
+    #[test]
+    fn a_broken_live_connection_falls_back_to_polling() {
+        let mut sync = SyncState::new(4, true, true);
+        sync.pulled(0, 4, 4);
+        sync.live_ended(100);
+        assert_eq!(sync.next(100, 0), Action::WaitUntil(5_100));
+        assert_eq!(sync.next(5_100, 0), Action::Pull { after: 4 });
+        sync.pulled(5_100, 4, 4);
+        assert_eq!(sync.next(5_200, 0), Action::WaitUntil(10_100));
+        assert_eq!(sync.next(30_100, 0), Action::Listen { after: 4 }, "then listens again");
+    }
+
+    #[test]
+    fn pulls_until_the_server_head_is_reached() {
+        let mut sync = SyncState::new(0, true, true);
+        assert_eq!(sync.next(0, 0), Action::Pull { after: 0 });
+        sync.pulled(0, 1000, 2500);
+        assert_eq!(sync.next(0, 0), Action::Pull { after: 1000 });
+        assert_eq!(sync.status(0), SyncStatus::Syncing { pending: 0 });
+    }
+
+    #[test]
+    fn wire_envelopes_leave_the_stream_to_the_url() {
+        let raw = RawEnvelope {
+            id: Uuid::from_u128(1),
+            stream: Uuid::from_u128(2),
+            kind: "card_added".into(),
+            version: 2,
+            device: Uuid::from_u128(3),
+            at: 5,
+            seq: Some(9),
+            data: serde_json::json!({"a": 1}),
+        };
+        let wire = WireEnvelope::to_push(&raw);
+        let text = serde_json::to_value(&wire).unwrap();
+        assert!(text.get("stream").is_none() && text.get("seq").is_none());
+        let mut back = wire.into_raw(raw.stream);
+        back.seq = Some(9);
+        assert_eq!(back, raw);
+    }
+}
