@@ -305,9 +305,8 @@ fn converge(devices: usize, steps: Vec<Step>) -> Result<(), TestCaseError> {
         }
     }
     // Everyone comes back online: pushes what is pending, then pulls in pages from its head.
-    for device in 0..devices {
-        let pending = logs[device].pending().to_vec();
-        server.push(&pending);
+    for log in &logs {
+        server.push(log.pending());
     }
     for log in &mut logs {
         while (log.head() as usize) < server.log.len() {
