@@ -5,7 +5,7 @@ use chronicle_board::{BoardEvent, BoardProjections};
 use chronicle_core::{Event, Uuid};
 
 use crate::session::{SNAPSHOT_EVERY, snapshot_of};
-use crate::storage::{Storage, StorageError, StoredSnapshot};
+use crate::storage::{LogState, Storage, StorageError, StoredSnapshot};
 
 /// A board as read from storage.
 #[derive(Debug, Clone)]
@@ -14,8 +14,10 @@ pub struct OpenedBoard {
     pub projections: BoardProjections,
     /// Position of the snapshot it started from (0 when it replayed everything).
     pub snapshot_at: u64,
-    /// Where the next append goes.
-    pub end: u64,
+    /// Where the stored log stands.
+    pub state: LogState,
+    /// Ids of the pending events, in order.
+    pub pending: Vec<Uuid>,
     /// What could not be read, in words.
     pub problems: Vec<String>,
     /// A fresh snapshot to store, when the one found was missing, unusable or far behind.
@@ -47,12 +49,13 @@ pub async fn open(storage: &Storage, stream: Uuid) -> Result<OpenedBoard, Storag
     projections.extend(tail.iter());
     // A snapshot's position is a place in the stored log; with unreadable records in it the folded
     // count differs, so such a board is always replayed in full rather than snapshotted wrongly.
-    let end = loaded.total;
+    let end = loaded.state.confirmed + loaded.pending.len() as u64;
     let fresh_snapshot = (tail.len() as u64 >= SNAPSHOT_EVERY && projections.position == end)
         .then(|| snapshot_of(&projections))
         .flatten();
     Ok(OpenedBoard {
-        end,
+        state: loaded.state,
+        pending: loaded.pending,
         snapshot_at: if fresh_snapshot.is_some() { projections.position } else { snapshot_at },
         projections,
         problems,

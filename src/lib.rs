@@ -6,9 +6,11 @@
 
 pub mod boards;
 pub mod clock;
+pub mod remote;
 pub mod session;
 pub mod shell;
 pub mod storage;
+pub mod sync;
 pub mod tabs;
 mod ui;
 

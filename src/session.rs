@@ -3,26 +3,30 @@
 //! A command is decided against the board as shown, applied at once (the UI is optimistic) and
 //! queued for writing. Batches are written one at a time, in order. When a write fails, the board
 //! goes back to what is saved, the queued batches are dropped, and the caller tells the person.
+//! When the stored log changes under the session (another tab wrote, or sync confirmed events),
+//! [`Session::refresh`] takes the new events, or asks the caller to read the board again when
+//! the server put other devices' events before ours.
 
 use std::collections::VecDeque;
 
 use chronicle_board::{BoardDecider, BoardEvent, BoardProjections, Command, Rejection};
 use chronicle_core::{Decider, Event, RawEnvelope, Uuid};
 
-use crate::storage::StoredSnapshot;
+use crate::storage::{LogState, LogTail, StoredSnapshot};
 
 /// One board being edited on this device.
 #[derive(Debug, Clone)]
 pub struct Session {
     stream: Uuid,
     device: Uuid,
+    /// The board after every stored event: the confirmed ones, then `pending`.
     saved: BoardProjections,
+    state: LogState,
+    /// Ids of the stored pending events, in order.
+    pending: Vec<Uuid>,
     queued: VecDeque<Vec<RawEnvelope>>,
     writing: Option<Vec<RawEnvelope>>,
     snapshot_at: u64,
-    /// Where the next batch goes in the stored log. Usually `saved.position`, but a log can hold
-    /// records this version could not read; they keep their places.
-    end: u64,
 }
 
 /// Events are snapshotted every this many events, so a start replays at most this many.
@@ -34,10 +38,30 @@ pub fn snapshot_of(projections: &BoardProjections) -> Option<StoredSnapshot> {
     Some(StoredSnapshot { position: projections.position, last_event, text: projections.to_snapshot() })
 }
 
+/// What a [`Session::refresh`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refreshed {
+    /// The stored log only grew after what the session had: here is the board to show.
+    Extended(Box<BoardProjections>),
+    /// Nothing new.
+    Unchanged,
+    /// Events were placed before ones the session had shown: read the board again and
+    /// [`Session::rebase_onto`] it.
+    Reread,
+}
+
 impl Session {
-    /// A session over a board as loaded from storage, whose stored log ends at `end`.
-    pub fn new(stream: Uuid, device: Uuid, saved: BoardProjections, snapshot_at: u64, end: u64) -> Self {
-        Session { stream, device, saved, queued: VecDeque::new(), writing: None, snapshot_at, end }
+    /// A session over a board as loaded from storage: `saved` folds every stored event, `state`
+    /// and `pending` say how the log stands.
+    pub fn new(
+        stream: Uuid,
+        device: Uuid,
+        saved: BoardProjections,
+        snapshot_at: u64,
+        state: LogState,
+        pending: Vec<Uuid>,
+    ) -> Self {
+        Session { stream, device, saved, state, pending, queued: VecDeque::new(), writing: None, snapshot_at }
     }
 
     /// The board's stream id.
@@ -85,24 +109,32 @@ impl Session {
         Ok(count)
     }
 
-    /// The next batch to write and the position it goes to, unless a write is under way.
+    /// The next batch to write and the log revision it was decided at, unless a write is under way.
     pub fn next_write(&mut self) -> Option<(u64, Vec<RawEnvelope>)> {
         if self.writing.is_some() {
             return None;
         }
         let batch = self.queued.pop_front()?;
         self.writing = Some(batch.clone());
-        Some((self.end, batch))
+        Some((self.state.revision, batch))
     }
 
-    /// The write under way succeeded. Returns a snapshot to store when one is due.
-    pub fn written(&mut self) -> Option<StoredSnapshot> {
+    /// The write under way succeeded and the log is now at `state`. Returns a snapshot to store
+    /// when one is due.
+    pub fn written(&mut self, state: LogState) -> Option<StoredSnapshot> {
         let batch = self.writing.take()?;
-        self.end += batch.len() as u64;
+        self.state = state;
+        self.pending.extend(batch.iter().map(|e| e.id));
         let events: Vec<Event<BoardEvent>> = batch.into_iter().map(Event::decode).collect();
         self.saved.extend(events.iter());
+        self.snapshot_due()
+    }
+
+    fn snapshot_due(&mut self) -> Option<StoredSnapshot> {
         let due = self.saved.position >= self.snapshot_at + SNAPSHOT_EVERY && self.queued.is_empty();
-        if due && self.saved.position == self.end {
+        // With unreadable records in the log the folded count differs from the stored one; such a
+        // board is never snapshotted, so that a snapshot's position is always a place in the log.
+        if due && self.saved.position == self.state.confirmed + self.pending.len() as u64 {
             self.snapshot_at = self.saved.position;
             return snapshot_of(&self.saved);
         }
@@ -117,32 +149,63 @@ impl Session {
         self.saved.clone()
     }
 
-    /// Another writer (another tab) appended to the log first. Takes `saved`, the board as it is now
-    /// stored, and replays the write under way and everything queued on top of it, to be written
-    /// after what is stored. Returns the board to show. The events keep their ids and their
-    /// meaning; one that no longer applies is kept and marked as having had no effect.
-    pub fn rebase_onto(&mut self, saved: BoardProjections, end: u64) -> BoardProjections {
+    /// The stored log changed; `tail` is what follows the confirmed events this session knew.
+    /// When it only adds to what the session had, the new events are folded in and the board to
+    /// show comes back. Work not yet written replays on top.
+    pub fn refresh(&mut self, tail: &LogTail) -> Refreshed {
+        if tail.state == self.state {
+            return Refreshed::Unchanged;
+        }
+        let after: Vec<&RawEnvelope> = tail.confirmed.iter().chain(tail.pending.iter().flatten()).collect();
+        let extends = after.len() >= self.pending.len() && after.iter().zip(&self.pending).all(|(e, id)| e.id == *id);
+        if !extends || tail.state.confirmed < self.state.confirmed {
+            return Refreshed::Reread;
+        }
+        let new: Vec<Event<BoardEvent>> =
+            after[self.pending.len()..].iter().map(|e| Event::decode((*e).clone())).collect();
+        self.saved.extend(new.iter());
+        self.pending = tail.pending.iter().flatten().map(|e| e.id).collect();
+        self.state = tail.state;
+        let _ = self.snapshot_due();
+        Refreshed::Extended(Box::new(self.shown()))
+    }
+
+    /// The log as stored is `saved` (read again after another writer, or after sync placed other
+    /// devices' events first). The write under way and everything queued replay on top of it, to be
+    /// written after what is stored. Returns the board to show. The events keep their ids and
+    /// their meaning; one that no longer applies is kept and marked as having had no effect.
+    pub fn rebase_onto(&mut self, saved: BoardProjections, state: LogState, pending: Vec<Uuid>) -> BoardProjections {
         if let Some(batch) = self.writing.take() {
             self.queued.push_front(batch);
         }
         self.saved = saved;
-        self.end = end;
+        self.state = state;
+        self.pending = pending;
+        self.shown()
+    }
+
+    fn shown(&self) -> BoardProjections {
         let mut shown = self.saved.clone();
-        for batch in &self.queued {
+        for batch in self.writing.iter().chain(self.queued.iter()) {
             let events: Vec<Event<BoardEvent>> = batch.iter().cloned().map(Event::decode).collect();
             shown.extend(events.iter());
         }
         shown
     }
 
-    /// Where the next batch goes in the stored log.
-    pub fn end(&self) -> u64 {
-        self.end
+    /// Where the stored log stands, as this session knows it.
+    pub fn state(&self) -> LogState {
+        self.state
     }
 
     /// Number of events waiting to be written.
     pub fn unsaved(&self) -> usize {
         self.queued.iter().chain(self.writing.iter()).map(Vec::len).sum()
+    }
+
+    /// Number of stored events the server has not confirmed yet.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
     }
 }
 
@@ -160,16 +223,21 @@ mod tests {
         }
     }
 
-    fn created() -> (Session, BoardProjections, [Uuid; 3]) {
+    fn state(revision: u64, confirmed: u64) -> LogState {
+        LogState { revision, confirmed }
+    }
+
+    fn created() -> (Session, BoardProjections, [Uuid; 3], Vec<RawEnvelope>) {
         let columns = [Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3)];
-        let mut session = Session::new(Uuid::from_u128(9), DEVICE, BoardProjections::default(), 0, 0);
+        let mut session =
+            Session::new(Uuid::from_u128(9), DEVICE, BoardProjections::default(), 0, LogState::default(), Vec::new());
         let mut shown = BoardProjections::default();
         session.execute(&mut shown, Command::CreateBoard { name: "B".into(), columns }, "Laptop", 0, ids()).unwrap();
-        let (first, batch) = session.next_write().unwrap();
-        assert_eq!(first, 0);
+        let (revision, batch) = session.next_write().unwrap();
+        assert_eq!(revision, 0);
         assert_eq!(batch.len(), 2, "the board, then who made it");
-        session.written();
-        (session, shown, columns)
+        session.written(state(2, 0));
+        (session, shown, columns, batch)
     }
 
     fn add(session: &mut Session, shown: &mut BoardProjections, column: Uuid, title: &str, n: u128) {
@@ -178,22 +246,27 @@ mod tests {
         session.execute(shown, command, "Laptop", 1, move || Uuid::from_u128(5000 + n)).unwrap();
     }
 
+    fn confirmed(events: &[RawEnvelope], from: u64) -> Vec<RawEnvelope> {
+        events.iter().enumerate().map(|(i, e)| RawEnvelope { seq: Some(from + 1 + i as u64), ..e.clone() }).collect()
+    }
+
     #[test]
     fn writes_go_one_at_a_time_in_order() {
-        let (mut session, mut shown, columns) = created();
+        let (mut session, mut shown, columns, _) = created();
         add(&mut session, &mut shown, columns[0], "A", 1);
         add(&mut session, &mut shown, columns[0], "B", 2);
         assert_eq!(session.unsaved(), 2);
-        let (first, _) = session.next_write().unwrap();
-        assert_eq!(first, 2);
+        let (revision, _) = session.next_write().unwrap();
+        assert_eq!(revision, 2);
         assert!(session.next_write().is_none(), "one write at a time");
-        session.written();
+        session.written(state(3, 0));
         assert_eq!(session.next_write().unwrap().0, 3);
+        assert_eq!(session.pending(), 3);
     }
 
     #[test]
     fn a_failed_write_undoes_it_and_what_was_queued_after_it() {
-        let (mut session, mut shown, columns) = created();
+        let (mut session, mut shown, columns, _) = created();
         let before = shown.clone();
         add(&mut session, &mut shown, columns[0], "A", 1);
         add(&mut session, &mut shown, columns[0], "B", 2);
@@ -205,7 +278,7 @@ mod tests {
 
     #[test]
     fn rejected_commands_change_nothing() {
-        let (mut session, mut shown, columns) = created();
+        let (mut session, mut shown, columns, _) = created();
         let before = shown.clone();
         let command = Command::AddCard {
             card: Uuid::from_u128(1),
@@ -220,7 +293,7 @@ mod tests {
 
     #[test]
     fn after_another_writer_pending_work_replays_on_top() {
-        let (mut session, mut shown, columns) = created();
+        let (mut session, mut shown, columns, _) = created();
         // Another tab of this browser added a card; this tab's card was being written meanwhile.
         let mut other = session.clone();
         let mut other_shown = shown.clone();
@@ -230,18 +303,61 @@ mod tests {
         session.next_write().unwrap();
 
         let mut stored = session.saved.clone();
-        let theirs: Vec<Event<BoardEvent>> = theirs.into_iter().map(Event::decode).collect();
-        stored.extend(theirs.iter());
-        let shown = session.rebase_onto(stored.clone(), stored.position);
+        let decoded: Vec<Event<BoardEvent>> = theirs.iter().cloned().map(Event::decode).collect();
+        stored.extend(decoded.iter());
+        let mut pending = session.pending.clone();
+        pending.extend(theirs.iter().map(|e| e.id));
+        let shown = session.rebase_onto(stored, state(3, 0), pending);
         assert_eq!(shown.board.live_cards(), 2);
-        let (first, batch) = session.next_write().unwrap();
-        assert_eq!(first, stored.position, "written after what is stored");
+        let (revision, batch) = session.next_write().unwrap();
+        assert_eq!(revision, 3, "written after what is stored");
         assert_eq!(batch.len(), 1);
     }
 
     #[test]
+    fn confirmed_own_events_change_nothing_shown_and_remote_ones_are_added() {
+        let (mut session, mut shown, columns, first) = created();
+        add(&mut session, &mut shown, columns[0], "Mine", 1);
+        let (_, mine) = session.next_write().unwrap();
+        session.written(state(3, 0));
+        let stored_pending: Vec<Uuid> = session.pending.clone();
+        assert_eq!(stored_pending.len(), 3);
+
+        // The server confirmed our three events in order, then another device's card.
+        let mut other = Session::new(session.stream, Uuid::from_u128(8), session.saved.clone(), 0, state(3, 0), vec![]);
+        let mut other_shown = session.saved.clone();
+        add(&mut other, &mut other_shown, columns[1], "Theirs", 2);
+        let (_, theirs) = other.next_write().unwrap();
+        let ours: Vec<RawEnvelope> = first.iter().chain(&mine).cloned().collect();
+        let all: Vec<RawEnvelope> = ours.iter().chain(&theirs).cloned().collect();
+        let tail = LogTail { confirmed: confirmed(&all, 0), pending: vec![], state: state(4, 4), problems: vec![] };
+        let Refreshed::Extended(shown) = session.refresh(&tail) else { panic!("only grew") };
+        assert_eq!(shown.board.live_cards(), 2);
+        assert_eq!(session.pending(), 0);
+        assert_eq!(session.state(), state(4, 4));
+        assert_eq!(session.refresh(&LogTail { state: state(4, 4), ..tail }), Refreshed::Unchanged);
+    }
+
+    #[test]
+    fn remote_events_before_ours_need_a_reread() {
+        let (mut session, _, _, _) = created();
+        let remote = RawEnvelope {
+            id: Uuid::from_u128(77),
+            stream: session.stream,
+            kind: "board_renamed".into(),
+            version: 1,
+            device: Uuid::from_u128(8),
+            at: 0,
+            seq: Some(1),
+            data: serde_json::json!({ "name": "Theirs" }),
+        };
+        let tail = LogTail { confirmed: vec![remote], pending: vec![vec![]], state: state(3, 1), problems: vec![] };
+        assert_eq!(session.refresh(&tail), Refreshed::Reread);
+    }
+
+    #[test]
     fn a_renamed_device_is_recorded_before_its_next_edit() {
-        let (mut session, mut shown, columns) = created();
+        let (mut session, mut shown, columns, _) = created();
         let command = Command::AddCard {
             card: Uuid::from_u128(1),
             column: columns[0],

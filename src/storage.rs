@@ -1,35 +1,49 @@
 //! Everything Chronicle keeps in the browser, in IndexedDB.
 //!
-//! Three object stores:
-//! - `events`: the log. One record per appended batch (all events of one command, or up to
-//!   [`MAX_BATCH`] events of a bulk append), keyed `[stream, first position]`. A record holds the
-//!   envelopes as one JSON text, exactly as they were written, plus the ids (`by_id` index) and
-//!   the server positions (`by_seq` index) of its events so either finds it. Records are only
-//!   ever added, never overwritten: `add` refuses an existing key, so two writers racing for the
-//!   same position fail instead of losing each other's events.
-//! - `meta`: device id and name, the list of local boards, per-board sync cursors.
+//! A board's log is its **confirmed** events, in the server's order, followed by its **pending**
+//! events, recorded here and not yet confirmed, in the order they were made. Four object stores:
+//! - `confirmed`: events the server has ordered. One record per batch of up to [`MAX_BATCH`]
+//!   events, keyed `[stream, seq of its first event - 1]`, so records follow the server's order
+//!   and two writers of the same events collide instead of doubling them.
+//! - `events`: the pending events (the store keeps the name of the first layout, when every event
+//!   was pending). One record per command, keyed `[stream, revision]`, where the revision is a
+//!   per-stream counter bumped by every write: keys follow the order the events were made in.
+//!   A pending event leaves this store only in the transaction that adds it to `confirmed`.
+//! - `meta`: device id and name, the list of local boards (`board/<id>`), each board's log state
+//!   (`log/<id>`: revision and confirmed count) and its sync credentials (`sync/<id>`).
 //! - `snapshots`: the board's projections after its first `position` events, for a fast start.
+//!
+//! Records hold the envelopes as one JSON text, exactly as they were written, plus their ids
+//! (`by_id` index) and server positions (`by_seq` index), so either finds them. A write states the
+//! revision it was decided at; when another tab (or the sync) wrote in between, the write is
+//! refused with [`StorageError::Conflict`] and the caller rereads and tries again.
+
+use std::collections::HashSet;
 
 use chronicle_core::{RawEnvelope, Uuid};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::{TransactionDurability, TransactionMode, TransactionOptions};
+use indexed_db_futures::transaction::{Transaction, TransactionDurability, TransactionMode, TransactionOptions};
 use indexed_db_futures::{KeyPath, KeyRange};
 use js_sys::{Array, Object, Reflect};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Name of the database the app uses.
 pub const DATABASE: &str = "chronicle";
 /// Version of the database layout.
-const LAYOUT_VERSION: u32 = 1;
-/// Most events kept in one record of the `events` store.
+const LAYOUT_VERSION: u32 = 2;
+/// Most events kept in one record.
 pub const MAX_BATCH: usize = 1000;
 
 /// Prefix of the metadata keys that list local boards.
 pub const BOARD_PREFIX: &str = "board/";
+const LOG_PREFIX: &str = "log/";
+const SYNC_PREFIX: &str = "sync/";
 
-const EVENTS: &str = "events";
+const CONFIRMED: &str = "confirmed";
+const PENDING: &str = "events";
 const META: &str = "meta";
 const SNAPSHOTS: &str = "snapshots";
 
@@ -42,7 +56,7 @@ pub enum StorageError {
     /// The browser ran out of space for this site.
     #[error("The browser is out of storage space for Chronicle. Free some space, then try again.")]
     QuotaExceeded,
-    /// Another tab wrote the same position first; reload to see its changes.
+    /// Another tab (or the sync) wrote this board first; read again and retry.
     #[error("Another tab changed this board at the same moment. Reload to see both changes.")]
     Conflict,
     /// Any other failure of a read or a write.
@@ -78,13 +92,13 @@ fn js_error(value: JsValue) -> StorageError {
     StorageError::Failed(format!("{value:?}"))
 }
 
-/// One stored batch of events.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredBatch {
-    /// Position of its first event in the stream's local log, from 0.
-    pub first: u64,
-    /// Its envelopes, in order.
-    pub events: Vec<RawEnvelope>,
+/// Where a board's stored log stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogState {
+    /// Bumped by every write to the board's log; a write must name the revision it was made at.
+    pub revision: u64,
+    /// How many confirmed events are stored: the `seq` of the last one.
+    pub confirmed: u64,
 }
 
 /// What was read for one board: the newest usable snapshot, the events after it, and any record
@@ -95,9 +109,23 @@ pub struct Loaded {
     pub snapshot: Option<StoredSnapshot>,
     /// Events after the snapshot (all of them without one), in log order.
     pub tail: Vec<RawEnvelope>,
-    /// Where the next append goes: the end of the stored log, counting records that could not
-    /// be read, so that nothing is ever written over or between them.
-    pub total: u64,
+    /// The log's state when it was read.
+    pub state: LogState,
+    /// Ids of the pending events, in order.
+    pub pending: Vec<Uuid>,
+    /// Records that could not be read, in words.
+    pub problems: Vec<String>,
+}
+
+/// The part of a board's log after its first `from` confirmed events.
+#[derive(Debug, Clone, Default)]
+pub struct LogTail {
+    /// Confirmed events with `seq > from`, in order.
+    pub confirmed: Vec<RawEnvelope>,
+    /// Every pending event, grouped as they were written (one group per command), in order.
+    pub pending: Vec<Vec<RawEnvelope>>,
+    /// The log's state when it was read.
+    pub state: LogState,
     /// Records that could not be read, in words.
     pub problems: Vec<String>,
 }
@@ -127,8 +155,21 @@ fn get(object: &JsValue, key: &str) -> JsValue {
     Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn event_key(stream: Uuid, first: u64) -> JsValue {
+fn record_key(stream: Uuid, first: u64) -> JsValue {
     Array::of2(&JsValue::from_str(&stream.to_string()), &JsValue::from_f64(first as f64)).into()
+}
+
+/// Every record key of `stream` from `from` on.
+fn stream_range(stream: Uuid, from: u64) -> Result<KeyRange<JsValue>, StorageError> {
+    let range =
+        web_sys::IdbKeyRange::bound(&record_key(stream, from), &record_key(stream, (1 << 53) - 1)).map_err(js_error)?;
+    Ok(KeyRange::Only(range.into()))
+}
+
+fn strict() -> TransactionOptions {
+    // Strict durability: the commit is reported only once the data is on disk, so what the app
+    // shows as saved survives a crash of the browser or of the machine.
+    TransactionOptions::new().with_durability(TransactionDurability::Strict)
 }
 
 impl Storage {
@@ -142,21 +183,34 @@ impl Storage {
                 Ok(())
             })
             .with_on_upgrade_needed(|event, db| {
-                if event.old_version() < 1.0 {
-                    let events =
-                        db.create_object_store(EVENTS).with_key_path(KeyPath::from(["stream", "first"])).build()?;
-                    events
+                let old = event.old_version();
+                if old < 1.0 {
+                    let pending =
+                        db.create_object_store(PENDING).with_key_path(KeyPath::from(["stream", "first"])).build()?;
+                    pending
                         .create_index("by_id", KeyPath::from("ids"))
                         .with_unique(true)
                         .with_multi_entry(true)
                         .build()?;
-                    events
+                    pending
                         .create_index("by_seq", KeyPath::from("seqs"))
                         .with_unique(true)
                         .with_multi_entry(true)
                         .build()?;
                     db.create_object_store(META).build()?;
                     db.create_object_store(SNAPSHOTS).build()?;
+                }
+                if old < 2.0 {
+                    // Layout 1 kept only pending events: they stay where they are, and the log
+                    // state of their boards is worked out from them on first use.
+                    let confirmed =
+                        db.create_object_store(CONFIRMED).with_key_path(KeyPath::from(["stream", "first"])).build()?;
+                    confirmed.create_index("by_id", KeyPath::from("ids")).with_multi_entry(true).build()?;
+                    confirmed
+                        .create_index("by_seq", KeyPath::from("seqs"))
+                        .with_unique(true)
+                        .with_multi_entry(true)
+                        .build()?;
                 }
                 Ok(())
             })
@@ -169,40 +223,78 @@ impl Storage {
         self.db.close();
     }
 
-    /// Appends events to a stream at `first`, the number of events it already holds, in one
-    /// transaction together with an optional snapshot: all of it is written, or none. The first
-    /// append to a stream also lists it among the local boards, in the same transaction.
-    pub async fn append(
-        &self,
-        stream: Uuid,
-        first: u64,
-        events: &[RawEnvelope],
-        snapshot: Option<&StoredSnapshot>,
-    ) -> Result<(), StorageError> {
-        // Strict durability: the commit is reported only once the events are on disk, so what the
-        // app shows as saved survives a crash of the browser or of the machine.
+    /// Appends events made on this device to a board's pending events, in one transaction: all of
+    /// them or none. `revision` is the log's revision they were decided at; if the log has changed
+    /// since, nothing is written and the answer is [`StorageError::Conflict`]. The first write to
+    /// a board also lists it among the local boards.
+    pub async fn append(&self, stream: Uuid, revision: u64, events: &[RawEnvelope]) -> Result<LogState, StorageError> {
         let tx = self
             .db
-            .transaction([EVENTS, SNAPSHOTS, META])
+            .transaction([PENDING, META])
             .with_mode(TransactionMode::Readwrite)
-            .with_options(TransactionOptions::new().with_durability(TransactionDurability::Strict))
+            .with_options(strict())
             .build()?;
-        if first == 0 {
-            tx.object_store(META)?.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
+        let (mut state, known) = log_state(&tx, stream).await?;
+        if state.revision != revision {
+            return Err(StorageError::Conflict);
         }
-        let store = tx.object_store(EVENTS)?;
-        let mut at = first;
+        let meta = tx.object_store(META)?;
+        if !known {
+            meta.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
+        }
+        let store = tx.object_store(PENDING)?;
         for chunk in events.chunks(MAX_BATCH) {
-            let record = batch_record(stream, at, chunk)?;
-            store.add(record).primitive()?;
-            at += chunk.len() as u64;
+            store.add(batch_record(stream, state.revision, chunk)?).primitive()?;
+            state.revision += chunk.len() as u64;
         }
-        if let Some(snapshot) = snapshot {
-            let snapshots = tx.object_store(SNAPSHOTS)?;
-            snapshots.put(snapshot_record(snapshot)?).with_key(stream.to_string()).primitive()?;
-        }
+        put_log_state(&tx, stream, state)?;
         tx.commit().await?;
-        Ok(())
+        Ok(state)
+    }
+
+    /// Stores events the server has confirmed, in one transaction: `events` follow the stored
+    /// confirmed events densely (their `seq`s go on from [`LogState::confirmed`]); pending events
+    /// among them leave the pending store. Lists the board (a board joined from another device
+    /// starts this way). Returns the new state, or [`StorageError::Conflict`] when the events do
+    /// not follow on (another tab stored them first).
+    pub async fn confirm(&self, stream: Uuid, events: &[RawEnvelope]) -> Result<LogState, StorageError> {
+        let tx = self
+            .db
+            .transaction([CONFIRMED, PENDING, META])
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(strict())
+            .build()?;
+        let (mut state, _) = log_state(&tx, stream).await?;
+        let dense = events.iter().enumerate().all(|(i, e)| e.seq == Some(state.confirmed + 1 + i as u64));
+        if !dense {
+            return Err(StorageError::Conflict);
+        }
+        let confirmed = tx.object_store(CONFIRMED)?;
+        for chunk in events.chunks(MAX_BATCH) {
+            confirmed.add(batch_record(stream, state.confirmed, chunk)?).primitive()?;
+            state.confirmed += chunk.len() as u64;
+        }
+        // Pending records whose events are now confirmed go; one partly confirmed keeps the rest.
+        let ids: HashSet<Uuid> = events.iter().map(|e| e.id).collect();
+        let pending = tx.object_store(PENDING)?;
+        let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?).primitive()?;
+        for record in records.await? {
+            let record = record?;
+            let Ok(batch) = read_batch(&record) else { continue };
+            let left: Vec<RawEnvelope> = batch.events.iter().filter(|e| !ids.contains(&e.id)).cloned().collect();
+            if left.len() == batch.events.len() {
+                continue;
+            }
+            pending.delete(record_key(stream, batch.first)).primitive()?;
+            if !left.is_empty() {
+                pending.add(batch_record(stream, batch.first, &left)?).primitive()?;
+            }
+        }
+        state.revision += 1;
+        put_log_state(&tx, stream, state)?;
+        tx.object_store(META)?.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
+        tx.commit().await?;
+        Ok(state)
     }
 
     /// Writes a snapshot of a stream's projections.
@@ -216,7 +308,7 @@ impl Storage {
     /// Reads a board: its newest snapshot if it still matches the log, and the events after it.
     /// A snapshot that does not match (another history, a position past the end) is ignored.
     pub async fn load(&self, stream: Uuid) -> Result<Loaded, StorageError> {
-        let tx = self.db.transaction([EVENTS, SNAPSHOTS]).build()?;
+        let tx = self.db.transaction([CONFIRMED, PENDING, META, SNAPSHOTS]).build()?;
         let stored: Option<JsValue> = tx.object_store(SNAPSHOTS)?.get(stream.to_string()).primitive()?.await?;
         let mut problems = Vec::new();
         let snapshot = stored.and_then(|value| match read_snapshot(&value) {
@@ -227,79 +319,73 @@ impl Storage {
             }
         });
         let from = snapshot.as_ref().map_or(0, |s| s.position.saturating_sub(MAX_BATCH as u64));
-        let (batches, total) = self.read_batches(&tx, stream, from, &mut problems).await?;
-        if let Some(s) = snapshot.filter(|s| covers(&batches, s)) {
-            let tail = batches
-                .into_iter()
-                .flat_map(|b| {
-                    let first = b.first;
-                    b.events.into_iter().enumerate().map(move |(i, e)| (first + i as u64, e))
-                })
-                .filter(|(position, _)| *position >= s.position)
-                .map(|(_, e)| e)
-                .collect();
-            return Ok(Loaded { snapshot: Some(s), tail, total, problems });
+        let tail = read_tail(&tx, stream, from, &mut problems).await?;
+        if let Some(s) = snapshot.filter(|s| covers(&positioned(&tail), s)) {
+            let (pending, state) = (pending_ids(&tail), tail.state);
+            let after =
+                positioned(&tail).into_iter().filter(|(p, _)| *p >= s.position).map(|(_, e)| e.clone()).collect();
+            return Ok(Loaded { snapshot: Some(s), tail: after, state, pending, problems });
         }
-        let (batches, total) =
-            if from == 0 { (batches, total) } else { self.read_batches(&tx, stream, 0, &mut problems).await? };
-        let tail = batches.into_iter().flat_map(|b| b.events).collect();
-        Ok(Loaded { snapshot: None, tail, total, problems })
+        let tail = if from == 0 { tail } else { read_tail(&tx, stream, 0, &mut problems).await? };
+        Ok(whole(tail, problems))
     }
 
     /// Reads a board's whole log, ignoring any snapshot.
     pub async fn load_all(&self, stream: Uuid) -> Result<Loaded, StorageError> {
-        let tx = self.db.transaction(EVENTS).build()?;
+        let tx = self.db.transaction([CONFIRMED, PENDING, META]).build()?;
         let mut problems = Vec::new();
-        let (batches, total) = self.read_batches(&tx, stream, 0, &mut problems).await?;
-        let tail = batches.into_iter().flat_map(|b| b.events).collect();
-        Ok(Loaded { snapshot: None, tail, total, problems })
+        let tail = read_tail(&tx, stream, 0, &mut problems).await?;
+        Ok(whole(tail, problems))
     }
 
-    async fn read_batches(
-        &self,
-        tx: &indexed_db_futures::transaction::Transaction<'_>,
-        stream: Uuid,
-        from: u64,
-        problems: &mut Vec<String>,
-    ) -> Result<(Vec<StoredBatch>, u64), StorageError> {
-        let range = web_sys::IdbKeyRange::bound(&event_key(stream, from), &event_key(stream, u64::MAX >> 11))
-            .map_err(js_error)?;
-        let store = tx.object_store(EVENTS)?;
-        let records = store.get_all::<JsValue>().with_query::<JsValue, _>(KeyRange::Only(range.into())).primitive()?;
-        let mut batches = Vec::new();
-        let mut end = 0;
-        for record in records.await? {
-            let record = record?;
-            end = end.max(record_end(&record));
-            match read_batch(&record) {
-                Ok(batch) => batches.push(batch),
-                Err(problem) => problems.push(problem),
+    /// Reads the confirmed events after the first `from`, and every pending event.
+    pub async fn tail(&self, stream: Uuid, from: u64) -> Result<LogTail, StorageError> {
+        let tx = self.db.transaction([CONFIRMED, PENDING, META]).build()?;
+        let mut problems = Vec::new();
+        let mut tail = read_tail(&tx, stream, from, &mut problems).await?;
+        tail.confirmed.retain(|e| e.seq.is_some_and(|seq| seq > from));
+        tail.problems = problems;
+        Ok(tail)
+    }
+
+    /// Finds an event by its id, confirmed or pending.
+    pub async fn event_by_id(&self, id: Uuid) -> Result<Option<RawEnvelope>, StorageError> {
+        let key = JsValue::from_str(&id.to_string());
+        for store in [CONFIRMED, PENDING] {
+            if let Some(event) = self.event_by_index(store, "by_id", key.clone(), |e| e.id == id).await? {
+                return Ok(Some(event));
             }
         }
-        Ok((batches, end))
+        Ok(None)
     }
 
-    /// Finds an event by its id.
-    pub async fn event_by_id(&self, id: Uuid) -> Result<Option<RawEnvelope>, StorageError> {
-        self.event_by_index("by_id", JsValue::from_str(&id.to_string()), |e| e.id == id).await
-    }
-
-    /// Finds an event by its server position in a stream.
+    /// Finds a confirmed event by its server position in a stream.
     pub async fn event_by_seq(&self, stream: Uuid, seq: u64) -> Result<Option<RawEnvelope>, StorageError> {
         let key = Array::of2(&JsValue::from_str(&stream.to_string()), &JsValue::from_f64(seq as f64));
-        self.event_by_index("by_seq", key.into(), |e| e.seq == Some(seq)).await
+        self.event_by_index(CONFIRMED, "by_seq", key.into(), |e| e.seq == Some(seq)).await
     }
 
     async fn event_by_index(
         &self,
+        store: &str,
         index: &str,
         key: JsValue,
         matches: impl Fn(&RawEnvelope) -> bool,
     ) -> Result<Option<RawEnvelope>, StorageError> {
-        let tx = self.db.transaction(EVENTS).build()?;
-        let store = tx.object_store(EVENTS)?;
-        let record: Option<JsValue> = store.index(index)?.get(key).primitive()?.await?;
+        let tx = self.db.transaction(store).build()?;
+        let record: Option<JsValue> = tx.object_store(store)?.index(index)?.get(key).primitive()?.await?;
         Ok(record.and_then(|r| read_batch(&r).ok()).and_then(|b| b.events.into_iter().find(|e| matches(e))))
+    }
+
+    /// The token that opens a board's stream on the server, once it is registered or joined.
+    pub async fn sync_token(&self, stream: Uuid) -> Result<Option<String>, StorageError> {
+        self.meta(&format!("{SYNC_PREFIX}{stream}")).await
+    }
+
+    /// Keeps a board's stream token and lists the board (a joined board has no events yet).
+    pub async fn set_sync_token(&self, stream: Uuid, token: &str) -> Result<(), StorageError> {
+        let id = stream.to_string();
+        self.set_meta(&[(&format!("{SYNC_PREFIX}{stream}"), token), (&format!("{BOARD_PREFIX}{stream}"), &id)]).await
     }
 
     /// Reads a metadata value.
@@ -344,6 +430,83 @@ impl Storage {
     }
 }
 
+/// A board's log state, and whether it was stored (a board from layout 1 has none yet: its
+/// revision is worked out from its pending records).
+async fn log_state(tx: &Transaction<'_>, stream: Uuid) -> Result<(LogState, bool), StorageError> {
+    let stored: Option<JsValue> = tx.object_store(META)?.get(format!("{LOG_PREFIX}{stream}")).primitive()?.await?;
+    if let Some(state) = stored.and_then(|v| v.as_string()).and_then(|text| serde_json::from_str(&text).ok()) {
+        return Ok((state, true));
+    }
+    let pending = tx.object_store(PENDING)?;
+    let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
+    let mut revision = 0;
+    for record in records.primitive()?.await? {
+        revision = revision.max(record_end(&record?));
+    }
+    Ok((LogState { revision, confirmed: 0 }, revision > 0))
+}
+
+fn put_log_state(tx: &Transaction<'_>, stream: Uuid, state: LogState) -> Result<(), StorageError> {
+    let text = serde_json::to_string(&state).map_err(|e| StorageError::Failed(e.to_string()))?;
+    tx.object_store(META)?.put(text).with_key(format!("{LOG_PREFIX}{stream}")).primitive()?;
+    Ok(())
+}
+
+/// One stored record.
+struct StoredBatch {
+    first: u64,
+    events: Vec<RawEnvelope>,
+}
+
+/// Confirmed records from position `from` on (their events may start a little earlier), and all
+/// pending records.
+async fn read_tail(
+    tx: &Transaction<'_>,
+    stream: Uuid,
+    from: u64,
+    problems: &mut Vec<String>,
+) -> Result<LogTail, StorageError> {
+    let (state, _) = log_state(tx, stream).await?;
+    let mut tail = LogTail { state, ..LogTail::default() };
+    let start = from.saturating_sub(MAX_BATCH as u64);
+    let confirmed = tx.object_store(CONFIRMED)?;
+    let records = confirmed.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, start)?);
+    for record in records.primitive()?.await? {
+        match read_batch(&record?) {
+            Ok(batch) => tail.confirmed.extend(batch.events),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    let pending = tx.object_store(PENDING)?;
+    let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
+    for record in records.primitive()?.await? {
+        match read_batch(&record?) {
+            Ok(batch) => tail.pending.push(batch.events),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    Ok(tail)
+}
+
+fn pending_ids(tail: &LogTail) -> Vec<Uuid> {
+    tail.pending.iter().flatten().map(|e| e.id).collect()
+}
+
+/// The events of a tail with their positions in the log: a confirmed event sits at `seq - 1`,
+/// pending events follow the confirmed ones.
+fn positioned(tail: &LogTail) -> Vec<(u64, &RawEnvelope)> {
+    let confirmed = tail.confirmed.iter().map(|e| (e.seq.unwrap_or(1).saturating_sub(1), e));
+    let pending = tail.pending.iter().flatten().enumerate().map(|(i, e)| (tail.state.confirmed + i as u64, e));
+    confirmed.chain(pending).collect()
+}
+
+fn whole(tail: LogTail, problems: Vec<String>) -> Loaded {
+    let pending = pending_ids(&tail);
+    let state = tail.state;
+    let events = tail.confirmed.into_iter().chain(tail.pending.into_iter().flatten()).collect();
+    Loaded { snapshot: None, tail: events, state, pending, problems }
+}
+
 fn batch_record(stream: Uuid, first: u64, events: &[RawEnvelope]) -> Result<JsValue, StorageError> {
     let record = Object::new();
     let stream_id = stream.to_string();
@@ -364,8 +527,8 @@ fn batch_record(stream: Uuid, first: u64, events: &[RawEnvelope]) -> Result<JsVa
     Ok(record.into())
 }
 
-/// The position after a record's last event, from its id list, which is there even when its
-/// events cannot be read.
+/// The key after a record's last event, from its id list, which is there even when its events
+/// cannot be read.
 fn record_end(record: &JsValue) -> u64 {
     let first = get(record, "first").as_f64().unwrap_or(0.0) as u64;
     let count = get(record, "ids").dyn_into::<Array>().map_or(0, |ids| ids.length());
@@ -396,14 +559,11 @@ fn read_snapshot(record: &JsValue) -> Option<StoredSnapshot> {
     Some(StoredSnapshot { position, last_event, text })
 }
 
-/// Whether the snapshot covers exactly the first `position` events of these batches.
-fn covers(batches: &[StoredBatch], snapshot: &StoredSnapshot) -> bool {
-    if snapshot.position == 0 {
-        return false;
-    }
-    let last = snapshot.position - 1;
-    batches
-        .iter()
-        .find(|b| b.first <= last && last < b.first + b.events.len() as u64)
-        .is_some_and(|b| b.events[(last - b.first) as usize].id == snapshot.last_event)
+/// Whether the snapshot covers exactly the first `position` events of the log.
+fn covers(log: &[(u64, &RawEnvelope)], snapshot: &StoredSnapshot) -> bool {
+    snapshot.position > 0
+        && log
+            .iter()
+            .find(|(position, _)| *position == snapshot.position - 1)
+            .is_some_and(|(_, e)| e.id == snapshot.last_event)
 }

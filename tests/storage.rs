@@ -5,7 +5,7 @@
 
 use chronicle::boards;
 use chronicle::session::Session;
-use chronicle::storage::{MAX_BATCH, Storage, StorageError, StoredSnapshot};
+use chronicle::storage::{LogState, MAX_BATCH, Storage, StorageError, StoredSnapshot};
 use chronicle_board::{BoardProjections, Command};
 use chronicle_core::{RawEnvelope, Uuid};
 use serde_json::json;
@@ -32,7 +32,8 @@ fn envelope(stream: Uuid, n: u64) -> RawEnvelope {
 
 /// A real board's first events, made the way the app makes them.
 fn board_events(stream: Uuid) -> Vec<RawEnvelope> {
-    let mut session = Session::new(stream, Uuid::from_u128(7), BoardProjections::default(), 0, 0);
+    let mut session =
+        Session::new(stream, Uuid::from_u128(7), BoardProjections::default(), 0, LogState::default(), Vec::new());
     let mut shown = BoardProjections::default();
     let ids = [Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3)];
     session
@@ -45,7 +46,7 @@ fn board_events(stream: Uuid) -> Vec<RawEnvelope> {
         )
         .unwrap();
     let mut events = session.next_write().unwrap().1;
-    session.written();
+    session.written(LogState { revision: events.len() as u64, confirmed: 0 });
     session
         .execute(
             &mut shown,
@@ -64,23 +65,30 @@ fn board_events(stream: Uuid) -> Vec<RawEnvelope> {
     events
 }
 
+fn pending(events: &[RawEnvelope]) -> Vec<RawEnvelope> {
+    events.iter().map(|e| RawEnvelope { seq: None, ..e.clone() }).collect()
+}
+
 #[wasm_bindgen_test]
-async fn appended_events_read_back_in_order_and_by_id_and_seq() {
+async fn confirmed_then_pending_events_read_back_in_order_and_by_id_and_seq() {
     let name = fresh_name();
     let storage = Storage::open(&name, || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
-    let first: Vec<_> = (0..3).map(|n| envelope(stream, n)).collect();
-    let second: Vec<_> = (3..5).map(|n| envelope(stream, n)).collect();
-    storage.append(stream, 0, &first, None).await.unwrap();
-    storage.append(stream, 3, &second, None).await.unwrap();
+    let confirmed: Vec<_> = (0..3).map(|n| envelope(stream, n)).collect();
+    let mine = pending(&(3..5).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    let state = storage.confirm(stream, &confirmed).await.unwrap();
+    assert_eq!(state.confirmed, 3);
+    let state = storage.append(stream, state.revision, &mine).await.unwrap();
 
     let loaded = storage.load(stream).await.unwrap();
-    let all: Vec<_> = first.iter().chain(&second).cloned().collect();
+    let all: Vec<_> = confirmed.iter().chain(&mine).cloned().collect();
     assert_eq!(loaded.tail, all);
-    assert_eq!(loaded.total, 5);
+    assert_eq!(loaded.state, state);
+    assert_eq!(loaded.pending, mine.iter().map(|e| e.id).collect::<Vec<_>>());
     assert!(loaded.problems.is_empty());
 
     assert_eq!(storage.event_by_id(all[4].id).await.unwrap(), Some(all[4].clone()));
+    assert_eq!(storage.event_by_id(all[0].id).await.unwrap(), Some(all[0].clone()));
     assert_eq!(storage.event_by_seq(stream, 2).await.unwrap(), Some(all[1].clone()));
     assert_eq!(storage.event_by_seq(stream, 99).await.unwrap(), None);
     assert_eq!(storage.event_by_id(Uuid::from_u128(12345)).await.unwrap(), None);
@@ -90,18 +98,56 @@ async fn appended_events_read_back_in_order_and_by_id_and_seq() {
 }
 
 #[wasm_bindgen_test]
+async fn confirming_moves_own_events_and_places_others_before_what_is_still_pending() {
+    let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    let mine = pending(&(0..3).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    // Two commands: [a, b] and [c].
+    let state = storage.append(stream, 0, &mine[..2]).await.unwrap();
+    let state = storage.append(stream, state.revision, &mine[2..]).await.unwrap();
+
+    // The server confirmed a, then another device's event; b and c are still on their way.
+    let remote = envelope(stream, 100);
+    let confirmed =
+        vec![RawEnvelope { seq: Some(1), ..mine[0].clone() }, RawEnvelope { seq: Some(2), ..remote.clone() }];
+    let after = storage.confirm(stream, &confirmed).await.unwrap();
+    assert_eq!(after.confirmed, 2);
+    assert!(after.revision > state.revision, "every change to the log moves its revision on");
+
+    let loaded = storage.load_all(stream).await.unwrap();
+    let ids: Vec<Uuid> = loaded.tail.iter().map(|e| e.id).collect();
+    assert_eq!(ids, [mine[0].id, remote.id, mine[1].id, mine[2].id], "confirmed in server order, then pending");
+    assert_eq!(loaded.pending, [mine[1].id, mine[2].id]);
+
+    let tail = storage.tail(stream, 1).await.unwrap();
+    assert_eq!(tail.confirmed.iter().map(|e| e.id).collect::<Vec<_>>(), [remote.id]);
+    assert_eq!(tail.pending.len(), 2, "b kept its record when a left it; c has its own");
+
+    // Events that do not follow on are refused: another tab stored them first.
+    let stale = vec![RawEnvelope { seq: Some(2), ..remote }];
+    assert_eq!(storage.confirm(stream, &stale).await, Err(StorageError::Conflict));
+    // A write decided before the confirmation is refused too, and is retried by its caller.
+    assert_eq!(
+        storage.append(stream, state.revision, &pending(&[envelope(stream, 7)])).await,
+        Err(StorageError::Conflict)
+    );
+}
+
+#[wasm_bindgen_test]
 async fn everything_is_there_after_reopening() {
     let name = fresh_name();
     let stream = chronicle::clock::new_id();
     let events = board_events(stream);
     {
         let storage = Storage::open(&name, || ()).await.unwrap();
-        storage.append(stream, 0, &events, None).await.unwrap();
+        storage.append(stream, 0, &events).await.unwrap();
         storage.set_meta(&[("device/name", "Laptop")]).await.unwrap();
+        storage.set_sync_token(stream, "abc123").await.unwrap();
         storage.close();
     }
     let storage = Storage::open(&name, || ()).await.unwrap();
     assert_eq!(storage.meta("device/name").await.unwrap().as_deref(), Some("Laptop"));
+    assert_eq!(storage.sync_token(stream).await.unwrap().as_deref(), Some("abc123"));
     let boards = storage.meta_with_prefix(chronicle::storage::BOARD_PREFIX).await.unwrap();
     assert_eq!(boards.len(), 1, "the first append listed the board");
     let opened = boards::open(&storage, stream).await.unwrap();
@@ -115,23 +161,30 @@ async fn everything_is_there_after_reopening() {
 async fn a_failing_batch_leaves_nothing_behind() {
     let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
-    // Someone else already wrote position 1000: a batch of 1500 from 0 spans two records and its
-    // second record collides. The first record must not stay behind.
-    let blocker = envelope(stream, 5000);
-    storage.append(stream, MAX_BATCH as u64, std::slice::from_ref(&blocker), None).await.unwrap();
-    let big: Vec<_> = (0..1500).map(|n| envelope(stream, n)).collect();
-    let snapshot = StoredSnapshot { position: 1500, last_event: big[1499].id, text: "{}".into() };
-    let result = storage.append(stream, 0, &big, Some(&snapshot)).await;
-    assert_eq!(result, Err(StorageError::Conflict));
-    let loaded = storage.load_all(stream).await.unwrap();
-    assert_eq!(loaded.tail, vec![blocker.clone()], "only the earlier write is there");
-    assert_eq!(storage.event_by_id(big[0].id).await.unwrap(), None);
+    let blocker = pending(&[envelope(stream, 5000)]);
+    let state = storage.append(stream, 0, &blocker).await.unwrap();
 
-    // An event id that is already stored fails the whole batch as well.
+    // A write decided at an old revision: refused, nothing written.
+    let late = pending(&[envelope(stream, 1)]);
+    assert_eq!(storage.append(stream, 0, &late).await, Err(StorageError::Conflict));
+
+    // A batch of 1500 spans two records, and its last event reuses a stored id: the first record
+    // must not stay behind.
+    let mut big = pending(&(0..1500).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    big[1499].id = blocker[0].id;
+    assert!(storage.append(stream, state.revision, &big).await.is_err());
+    let loaded = storage.load_all(stream).await.unwrap();
+    assert_eq!(loaded.tail, blocker, "only the earlier write is there");
+    assert_eq!(loaded.state, state);
+    assert_eq!(storage.event_by_id(big[0].id).await.unwrap(), None);
+    const { assert!(MAX_BATCH < 1500, "the batch spans two records") };
+
+    // A new board whose first write fails is not listed either.
     let other = chronicle::clock::new_id();
     let mut again = envelope(other, 0);
-    again.id = blocker.id;
-    let result = storage.append(other, 0, &[envelope(other, 1), again], None).await;
+    again.seq = None;
+    again.id = blocker[0].id;
+    let result = storage.append(other, 0, &[pending(&[envelope(other, 1)])[0].clone(), again]).await;
     assert!(result.is_err(), "a duplicate id is refused");
     assert!(storage.load_all(other).await.unwrap().tail.is_empty());
     assert!(storage.meta_with_prefix(&format!("board/{other}")).await.unwrap().is_empty(), "nor is the board listed");
@@ -142,7 +195,7 @@ async fn a_snapshot_is_used_only_when_it_matches_the_log() {
     let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
     let events = board_events(stream);
-    storage.append(stream, 0, &events, None).await.unwrap();
+    storage.append(stream, 0, &events).await.unwrap();
     let decoded: Vec<_> = events.iter().cloned().map(chronicle_core::Event::decode).collect();
     let full = BoardProjections::replay(decoded.iter());
 
@@ -177,23 +230,23 @@ async fn an_unreadable_record_is_reported_kept_in_place_and_written_after() {
     let storage = Storage::open(&name, || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
     let events = board_events(stream);
-    storage.append(stream, 0, &events, None).await.unwrap();
-    let end = events.len() as u64;
-    damage(&name, stream, end).await;
+    let first = storage.append(stream, 0, &events[..2]).await.unwrap();
+    let state = storage.append(stream, first.revision, &events[2..]).await.unwrap();
+    damage(&name, stream, first.revision).await;
 
     let opened = boards::open(&storage, stream).await.unwrap();
     assert_eq!(opened.problems.len(), 1, "{:?}", opened.problems);
-    assert_eq!(opened.projections.position, end, "the readable events are all there");
-    assert_eq!(opened.end, end + 2, "the damaged record keeps its two places");
+    assert_eq!(opened.projections.board.name(), "Kept", "the readable events are all there");
+    assert_eq!(opened.state, state);
 
-    let later = envelope(stream, 99);
-    storage.append(stream, opened.end, std::slice::from_ref(&later), None).await.unwrap();
+    let later = pending(&[envelope(stream, 99)]);
+    storage.append(stream, opened.state.revision, &later).await.unwrap();
     let loaded = storage.load_all(stream).await.unwrap();
-    assert_eq!(loaded.tail.last(), Some(&later));
-    assert_eq!(loaded.total, end + 3);
+    assert_eq!(loaded.tail.last(), Some(&later[0]));
+    assert_eq!(loaded.problems.len(), 1, "the damaged record is still there, still reported");
 }
 
-/// Adds, behind the app's back, a record of two events whose text is not JSON.
+/// Replaces, behind the app's back, the record at `first` with one whose text is not JSON.
 async fn damage(name: &str, stream: Uuid, first: u64) {
     use indexed_db_futures::prelude::*;
     use indexed_db_futures::transaction::TransactionMode;
@@ -211,7 +264,7 @@ async fn damage(name: &str, stream: Uuid, first: u64) {
     set("ids", ids.into());
     set("seqs", Array::new().into());
     set("events", "[{\"id\": truncated".into());
-    tx.object_store("events").unwrap().add(JsValue::from(record)).primitive().unwrap().await.unwrap();
+    tx.object_store("events").unwrap().put(JsValue::from(record)).primitive().unwrap().await.unwrap();
     tx.commit().await.unwrap();
     db.close();
 }

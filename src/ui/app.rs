@@ -10,7 +10,9 @@ use super::board_list::BoardList;
 use super::board_page::BoardPage;
 use super::workspace::{Route, Workspace};
 use crate::clock::new_id;
-use crate::storage::{DATABASE, Storage, StorageError};
+use crate::storage::{BOARD_PREFIX, DATABASE, Storage, StorageError};
+use crate::sync::SyncHub;
+use crate::tabs::{Notice, Tabs};
 
 const DEVICE_ID: &str = "device/id";
 const DEVICE_NAME: &str = "device/name";
@@ -27,6 +29,23 @@ async fn start(blocked: RwSignal<bool>) -> Result<(Rc<Storage>, chronicle_core::
     };
     let name = storage.meta(DEVICE_NAME).await?.unwrap_or_else(guess_device_name);
     Ok((Rc::new(storage), device, name))
+}
+
+/// Opens a share link (`#/join/<board>/<token>`): keeps the board's token, starts syncing it, and
+/// shows the board. The link is replaced in the address bar and history, so that the token does not
+/// linger there.
+async fn join_from_link(workspace: Workspace, hash: &str) {
+    let Some((stream, token)) = Route::join_link(hash) else { return };
+    match workspace.storage().set_sync_token(stream, &token).await {
+        Ok(()) => {
+            workspace.sync(stream);
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().replace(&Route::Board(stream).href());
+            }
+            workspace.route.set(Route::Board(stream));
+        }
+        Err(e) => workspace.tell(format!("The shared board could not be added. {e}")),
+    }
 }
 
 /// A first name for this device, from what the browser says it runs on: "Chrome on Linux".
@@ -67,13 +86,37 @@ pub(crate) fn App() -> impl IntoView {
         match start(blocked).await {
             Ok((storage, device, name)) => {
                 let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+                let tabs = Tabs::open();
+                let sync = RwSignal::new(std::collections::HashMap::new());
+                // Every tab shows every board's sync status, whichever tab does the syncing.
+                tabs.subscribe(move |notice| {
+                    if let Notice::Sync { stream, status } = notice {
+                        sync.update(|map| {
+                            map.insert(*stream, status.clone());
+                        });
+                    }
+                })
+                .keep();
+                let hub = SyncHub::start(Rc::clone(&storage), Rc::clone(&tabs));
                 let workspace = Workspace {
-                    storage: StoredValue::new_local(storage),
+                    storage: StoredValue::new_local(Rc::clone(&storage)),
                     device,
                     device_name: RwSignal::new(name),
                     notice: RwSignal::new(None),
                     route: RwSignal::new(Route::from_hash(&hash)),
+                    tabs: StoredValue::new_local(tabs),
+                    hub: StoredValue::new_local(hub),
+                    sync,
                 };
+                join_from_link(workspace, &hash).await;
+                // Every local board syncs, open or not.
+                if let Ok(boards) = storage.meta_with_prefix(BOARD_PREFIX).await {
+                    for (key, _) in boards {
+                        if let Ok(stream) = key[BOARD_PREFIX.len()..].parse() {
+                            workspace.sync(stream);
+                        }
+                    }
+                }
                 ready.set(Some(workspace));
             }
             Err(e) => failure.set(Some(e.to_string())),
@@ -113,7 +156,11 @@ fn Shell(workspace: Workspace) -> impl IntoView {
     provide_context(workspace);
     let handle = window_event_listener(ev::hashchange, move |_| {
         let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-        workspace.route.set(Route::from_hash(&hash));
+        if Route::join_link(&hash).is_some() {
+            spawn_local(async move { join_from_link(workspace, &hash).await });
+        } else {
+            workspace.route.set(Route::from_hash(&hash));
+        }
     });
     on_cleanup(move || handle.remove());
     view! {

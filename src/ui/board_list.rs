@@ -9,7 +9,7 @@ use super::workspace::{Route, Workspace, workspace};
 use crate::boards;
 use crate::clock::{new_id, now};
 use crate::session::Session;
-use crate::storage::BOARD_PREFIX;
+use crate::storage::{BOARD_PREFIX, LogState, StorageError};
 
 #[derive(Debug, Clone, PartialEq)]
 struct Summary {
@@ -72,7 +72,8 @@ pub(crate) fn BoardList() -> impl IntoView {
         let name = new_name.get_untracked();
         let name = if name.trim().is_empty() { "Untitled board".to_owned() } else { name };
         let stream = new_id();
-        let mut session = Session::new(stream, ws.device, BoardProjections::default(), 0, 0);
+        let mut session =
+            Session::new(stream, ws.device, BoardProjections::default(), 0, LogState::default(), Vec::new());
         let mut shown = BoardProjections::default();
         let command = Command::CreateBoard { name, columns: [new_id(), new_id(), new_id()] };
         match session.execute(&mut shown, command, &ws.device_name.get_untracked(), now(), new_id) {
@@ -80,9 +81,12 @@ pub(crate) fn BoardList() -> impl IntoView {
             Ok(_) => {
                 error.set(None);
                 spawn_local(async move {
-                    if let Some((first, batch)) = session.next_write() {
-                        match ws.storage().append(stream, first, &batch, None).await {
-                            Ok(()) => ws.go(Route::Board(stream)),
+                    if let Some((revision, batch)) = session.next_write() {
+                        match ws.storage().append(stream, revision, &batch).await {
+                            Ok(state) => {
+                                ws.written(stream, state);
+                                ws.go(Route::Board(stream));
+                            }
                             Err(e) => ws.tell(format!("The board was not created. {e}")),
                         }
                     }
@@ -130,18 +134,29 @@ fn BoardTile(summary: Summary, on_renamed: Callback<()>) -> impl IntoView {
         spawn_local(async move {
             let storage = ws.storage();
             let result = async {
-                let opened = boards::open(&storage, stream).await.map_err(|e| e.to_string())?;
-                let mut shown = opened.projections;
-                // A rename is one small write: no snapshot is due from it.
-                let mut session = Session::new(stream, ws.device, shown.clone(), u64::MAX / 2, opened.end);
-                let command = Command::RenameBoard { name: name.get_untracked() };
-                session
-                    .execute(&mut shown, command, &ws.device_name.get_untracked(), now(), new_id)
-                    .map_err(|r| r.to_string())?;
-                if let Some((first, batch)) = session.next_write() {
-                    storage.append(stream, first, &batch, None).await.map_err(|e| e.to_string())?;
+                // Another tab or the sync may write this board at the same moment: read it again
+                // and decide the rename anew, a few times, before giving up.
+                let mut attempts = 0;
+                loop {
+                    let opened = boards::open(&storage, stream).await.map_err(|e| e.to_string())?;
+                    let mut shown = opened.projections;
+                    // A rename is one small write: no snapshot is due from it.
+                    let mut session =
+                        Session::new(stream, ws.device, shown.clone(), u64::MAX / 2, opened.state, opened.pending);
+                    let command = Command::RenameBoard { name: name.get_untracked() };
+                    session
+                        .execute(&mut shown, command, &ws.device_name.get_untracked(), now(), new_id)
+                        .map_err(|r| r.to_string())?;
+                    let Some((revision, batch)) = session.next_write() else { return Ok(()) };
+                    match storage.append(stream, revision, &batch).await {
+                        Ok(state) => {
+                            ws.written(stream, state);
+                            return Ok(());
+                        }
+                        Err(StorageError::Conflict) if attempts < 3 => attempts += 1,
+                        Err(e) => return Err(e.to_string()),
+                    }
                 }
-                Ok(())
             };
             match result.await {
                 Ok(()) => {

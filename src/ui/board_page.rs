@@ -8,13 +8,14 @@ use leptos::task::spawn_local;
 use super::activity_panel::ActivityPanel;
 use super::column::ColumnView;
 use super::flow_panel::FlowPanel;
-use super::status_line::StatusLine;
+use super::share::SharePanel;
+use super::status_line::{StatusLine, describe_sync};
 use super::workspace::{Route, Workspace, workspace};
-use crate::boards;
+use crate::boards::{self, OpenedBoard};
 use crate::clock::{new_id, now};
-use crate::session::Session;
+use crate::session::{Refreshed, Session};
 use crate::storage::StorageError;
-use crate::tabs::Tabs;
+use crate::tabs::{Notice, Subscription};
 
 /// The open board, shared by its panels.
 #[derive(Clone, Copy)]
@@ -23,10 +24,47 @@ pub(crate) struct BoardContext {
     pub(crate) shown: RwSignal<BoardProjections>,
     session: StoredValue<Session>,
     pub(crate) unsaved: RwSignal<usize>,
-    tabs: StoredValue<Option<Tabs>, LocalStorage>,
+    /// Stored events the server has not confirmed yet.
+    pub(crate) pending: RwSignal<usize>,
+    subscription: StoredValue<Option<Subscription>, LocalStorage>,
+    writing: RwSignal<bool>,
 }
 
 impl BoardContext {
+    fn new(ws: Workspace, stream: Uuid, opened: OpenedBoard) -> Self {
+        let session = Session::new(
+            stream,
+            ws.device,
+            opened.projections.clone(),
+            opened.snapshot_at,
+            opened.state,
+            opened.pending,
+        );
+        let context = BoardContext {
+            ws,
+            shown: RwSignal::new(opened.projections),
+            pending: RwSignal::new(session.pending()),
+            session: StoredValue::new(session),
+            unsaved: RwSignal::new(0),
+            subscription: StoredValue::new_local(None),
+            writing: RwSignal::new(false),
+        };
+        context.subscription.set_value(Some(ws.subscribe(move |notice| {
+            if let Notice::Written { stream: written, state } = notice {
+                let behind = context.session.try_with_value(|s| s.state() != *state).unwrap_or(false);
+                if *written == stream && behind {
+                    context.catch_up();
+                }
+            }
+        })));
+        context
+    }
+
+    /// The board's stream id.
+    pub(crate) fn stream(&self) -> Uuid {
+        self.session.with_value(Session::stream)
+    }
+
     /// Decides a command, shows its effect at once and saves it. A rejection comes back to the
     /// control that asked; a failed save undoes the change and says so.
     pub(crate) fn run(&self, command: Command) -> Result<(), Rejection> {
@@ -43,31 +81,35 @@ impl BoardContext {
     }
 
     fn save(&self) {
+        if self.writing.get_untracked() {
+            // The loop under way writes this batch too.
+            return;
+        }
+        self.writing.set(true);
         let this = *self;
         spawn_local(async move {
             let storage = this.ws.storage();
             let stream = this.session.with_value(Session::stream);
             let mut attempts = 0;
-            while let Some((first, batch)) = this.session.try_update_value(Session::next_write).flatten() {
-                match storage.append(stream, first, &batch, None).await {
-                    Ok(()) => {
-                        let snapshot = this.session.try_update_value(Session::written).flatten();
-                        let end = this.session.with_value(Session::end);
-                        this.tabs.with_value(|tabs| tabs.iter().for_each(|t| t.announce(stream, end)));
+            while let Some((revision, batch)) = this.session.try_update_value(Session::next_write).flatten() {
+                match storage.append(stream, revision, &batch).await {
+                    Ok(state) => {
+                        let snapshot = this.session.try_update_value(|s| s.written(state)).flatten();
+                        this.ws.written(stream, state);
                         if let Some(snapshot) = snapshot {
                             // A snapshot only speeds up the next start; a failure to write one loses nothing.
                             let _ = storage.put_snapshot(stream, &snapshot).await;
                         }
                     }
                     Err(StorageError::Conflict) if attempts < 3 => {
-                        // Another tab of this browser wrote first: read what it wrote and put
-                        // this tab's changes after it, so that neither is lost.
+                        // Another tab, or the sync, wrote first: read what is stored and put this
+                        // tab's changes after it, so that nothing is lost.
                         attempts += 1;
                         match boards::open(&storage, stream).await {
                             Ok(opened) => {
-                                if let Some(shown) =
-                                    this.session.try_update_value(|s| s.rebase_onto(opened.projections, opened.end))
-                                {
+                                if let Some(shown) = this.session.try_update_value(|s| {
+                                    s.rebase_onto(opened.projections, opened.state, opened.pending)
+                                }) {
                                     this.shown.set(shown);
                                 }
                             }
@@ -76,29 +118,51 @@ impl BoardContext {
                     }
                     Err(e) => this.fail(e),
                 }
-                this.unsaved.set(this.session.with_value(Session::unsaved));
+                this.counts();
             }
+            this.writing.set(false);
+            this.counts();
+            // Whatever was stored while this tab wrote is read now.
+            this.catch_up();
         });
     }
 
-    /// Another tab stored this board up to `end`: read what it wrote, unless this tab has changes
-    /// of its own on the way (their write will meet the other tab's and replay after it).
-    fn catch_up(&self, end: u64) {
-        let this = *self;
-        let behind = this.session.try_with_value(|s| s.end() < end && s.unsaved() == 0).unwrap_or(false);
-        if !behind {
+    fn counts(&self) {
+        self.unsaved.set(self.session.try_with_value(Session::unsaved).unwrap_or(0));
+        self.pending.set(self.session.try_with_value(Session::pending).unwrap_or(0));
+    }
+
+    /// The stored log changed (another tab wrote, or the sync stored confirmed events): take
+    /// what is new. While this tab is writing, its save loop catches up when it is done.
+    fn catch_up(&self) {
+        if self.writing.get_untracked() {
             return;
         }
+        let this = *self;
         spawn_local(async move {
-            let stream = this.session.with_value(Session::stream);
-            let Ok(opened) = boards::open(&this.ws.storage(), stream).await else { return };
-            let idle = this.session.try_with_value(|s| s.unsaved() == 0 && s.end() < opened.end).unwrap_or(false);
-            if idle {
-                let session =
-                    Session::new(stream, this.ws.device, opened.projections.clone(), opened.snapshot_at, opened.end);
-                this.session.set_value(session);
-                this.shown.set(opened.projections);
+            let storage = this.ws.storage();
+            let Some((stream, known)) = this.session.try_with_value(|s| (s.stream(), s.state())) else { return };
+            let Ok(tail) = storage.tail(stream, known.confirmed).await else { return };
+            if this.writing.get_untracked() || tail.state.revision < known.revision {
+                return;
             }
+            match this.session.try_update_value(|s| s.refresh(&tail)) {
+                Some(Refreshed::Extended(shown)) => this.shown.set(*shown),
+                Some(Refreshed::Reread) => {
+                    let Ok(opened) = boards::open(&storage, stream).await else { return };
+                    if this.writing.get_untracked() {
+                        return;
+                    }
+                    if let Some(shown) = this
+                        .session
+                        .try_update_value(|s| s.rebase_onto(opened.projections, opened.state, opened.pending))
+                    {
+                        this.shown.set(shown);
+                    }
+                }
+                _ => {}
+            }
+            this.counts();
         });
     }
 
@@ -110,61 +174,93 @@ impl BoardContext {
     }
 }
 
+#[derive(Clone)]
+enum PageState {
+    Opening,
+    /// A board joined from a share link whose events have not arrived yet.
+    Fetching,
+    Open(BoardContext),
+    Missing(String),
+}
+
 /// The board page.
 #[component]
 pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
     let ws = workspace();
-    let state: RwSignal<Option<Result<BoardContext, String>>> = RwSignal::new(None);
-    spawn_local(async move {
-        let storage = ws.storage();
-        match boards::open(&storage, stream).await {
-            Ok(opened) if opened.projections.board.is_created() => {
-                if let Some(problem) = opened.problems.first() {
-                    ws.tell(problem.clone());
-                }
-                if let Some(snapshot) = &opened.fresh_snapshot {
-                    let _ = storage.put_snapshot(stream, snapshot).await;
-                }
-                let session =
-                    Session::new(stream, ws.device, opened.projections.clone(), opened.snapshot_at, opened.end);
-                let context = BoardContext {
-                    ws,
-                    shown: RwSignal::new(opened.projections),
-                    session: StoredValue::new(session),
-                    unsaved: RwSignal::new(0),
-                    tabs: StoredValue::new_local(None),
-                };
-                context.tabs.set_value(Tabs::listen(move |written, end| {
-                    if written == stream {
-                        context.catch_up(end);
+    let state: RwSignal<PageState, LocalStorage> = RwSignal::new_local(PageState::Opening);
+    let load = move || {
+        spawn_local(async move {
+            let storage = ws.storage();
+            match boards::open(&storage, stream).await {
+                Ok(opened) if opened.projections.board.is_created() => {
+                    if let Some(problem) = opened.problems.first() {
+                        ws.tell(problem.clone());
                     }
-                }));
-                state.set(Some(Ok(context)));
+                    if let Some(snapshot) = &opened.fresh_snapshot {
+                        let _ = storage.put_snapshot(stream, snapshot).await;
+                    }
+                    if !matches!(state.get_untracked(), PageState::Open(_)) {
+                        state.set(PageState::Open(BoardContext::new(ws, stream, opened)));
+                    }
+                }
+                Ok(_) => match storage.sync_token(stream).await {
+                    Ok(Some(_)) => state.set(PageState::Fetching),
+                    _ => state.set(PageState::Missing(
+                        "There is no board here. It may have been made in another browser; open its share link \
+                         to bring it here."
+                            .to_owned(),
+                    )),
+                },
+                Err(e) => state.set(PageState::Missing(e.to_string())),
             }
-            Ok(_) => {
-                state.set(Some(Err("There is no board here. It may have been made in another browser.".to_owned())))
-            }
-            Err(e) => state.set(Some(Err(e.to_string()))),
+        });
+    };
+    load();
+    // A joined board opens as soon as its first events are stored.
+    let waiting = ws.subscribe(move |notice| {
+        if matches!(notice, Notice::Written { stream: s, .. } if *s == stream)
+            && matches!(state.get_untracked(), PageState::Fetching)
+        {
+            load();
         }
     });
-    move || match state.get() {
-        None => view! { <main class="page"><p class="muted">"Opening the board…"</p></main> }.into_any(),
-        Some(Err(message)) => view! {
-            <main class="page centered">
-                <h1>"Board not available"</h1>
-                <p role="alert" class="error">{message}</p>
-                <a href=Route::Boards.href()>"Back to all boards"</a>
-            </main>
-        }
-        .into_any(),
-        Some(Ok(context)) => view! { <Board context /> }.into_any(),
+    let waiting = StoredValue::new_local(Some(waiting));
+    on_cleanup(move || waiting.set_value(None));
+    move || {
+        state.with(|s| match s {
+            PageState::Opening => view! { <main class="page"><p class="muted">"Opening the board…"</p></main> }.into_any(),
+            PageState::Fetching => {
+                let status = move || ws.sync.with(|m| m.get(&stream).map(describe_sync)).unwrap_or_else(|| "Connecting…".to_owned());
+                view! {
+                    <main class="page centered">
+                        <h1>"Fetching the board"</h1>
+                        <p class="muted">"This board was shared with this browser. Its history is on its way from the server."</p>
+                        <p role="status" aria-label="Sync status">{status}</p>
+                        <a href=Route::Boards.href()>"Back to all boards"</a>
+                    </main>
+                }
+                .into_any()
+            }
+            PageState::Missing(message) => view! {
+                <main class="page centered">
+                    <h1>"Board not available"</h1>
+                    <p role="alert" class="error">{message.clone()}</p>
+                    <a href=Route::Boards.href()>"Back to all boards"</a>
+                </main>
+            }
+            .into_any(),
+            PageState::Open(context) => {
+                let context = *context;
+                view! { <Board context /> }.into_any()
+            }
+        })
     }
 }
 
 #[component]
 fn Board(context: BoardContext) -> impl IntoView {
     provide_context(context);
-    on_cleanup(move || context.tabs.set_value(None));
+    on_cleanup(move || context.subscription.set_value(None));
     let shown = context.shown;
     let column_ids = Memo::new(move |_| shown.with(|p| p.board.columns().iter().map(|c| c.id).collect::<Vec<_>>()));
     let title = move || shown.with(|p| p.board.name().to_owned());
@@ -227,6 +323,7 @@ fn BoardHeader() -> impl IntoView {
                     name.set(context.shown.with_untracked(|p| p.board.name().to_owned()));
                     renaming.set(true);
                 }>"Rename board"</button>
+                <SharePanel />
             }>
                 <form class="inline-form" on:submit=save>
                     <input type="text" aria-label="Board name" maxlength="80" bind:value=name />

@@ -53,7 +53,7 @@ pub enum Action {
 }
 
 /// What a person is told about sync.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SyncStatus {
     /// The browser is offline; `pending` events wait to be sent.
     Offline {

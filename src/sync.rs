@@ -1,0 +1,376 @@
+//! The client's side of sync: one driver per board, run by one tab of the profile at a time.
+//!
+//! The engine's [`SyncState`] decides what to do next; a driver carries it out against the
+//! server ([`crate::remote`]) and storage, and tells every tab how sync stands. Pulled events go
+//! through the engine's [`Log::rebase`]: our acknowledged events move from pending to confirmed,
+//! other devices' events take their places in the server's order, and what is still pending
+//! replays on top. Each step is stored in one IndexedDB transaction (events, acknowledgements
+//! and cursor together) before the next request goes out.
+//!
+//! A Web Lock named after the board makes sure only one tab of the profile talks to the server
+//! for it; when that tab closes, the lock passes to a waiting tab at once. No event is pushed
+//! twice because two tabs raced.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use chronicle_board::BoardEvent;
+use chronicle_core::{Action, Event, Log, RawEnvelope, SyncState, SyncStatus, Uuid};
+use futures::channel::mpsc;
+use futures::{FutureExt, StreamExt, select};
+use js_sys::{Function, Promise, Reflect};
+use leptos::task::spawn_local;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::clock::now;
+use crate::remote::{self, RemoteError};
+use crate::storage::{LogTail, Storage, StorageError};
+use crate::tabs::{Notice, Subscription, Tabs};
+
+/// Reads pending events without the confirmed ones: a confirmed count no log reaches.
+const PENDING_ONLY: u64 = 1 << 52;
+
+/// Starts and wakes the drivers of this tab.
+pub struct SyncHub {
+    storage: Rc<Storage>,
+    tabs: Rc<Tabs>,
+    drivers: RefCell<HashMap<Uuid, Driver>>,
+    _subscription: RefCell<Option<Subscription>>,
+    _online: RefCell<Vec<Closure<dyn FnMut()>>>,
+}
+
+struct Driver {
+    wake: mpsc::UnboundedSender<()>,
+    /// The last status published, when this tab holds the board's lock.
+    status: Rc<RefCell<Option<SyncStatus>>>,
+}
+
+impl SyncHub {
+    /// A hub that syncs the boards it is asked to [`watch`](SyncHub::watch), and any board
+    /// another tab writes to.
+    pub fn start(storage: Rc<Storage>, tabs: Rc<Tabs>) -> Rc<SyncHub> {
+        let hub = Rc::new(SyncHub {
+            storage,
+            tabs: Rc::clone(&tabs),
+            drivers: RefCell::default(),
+            _subscription: RefCell::default(),
+            _online: RefCell::default(),
+        });
+        let weak = Rc::downgrade(&hub);
+        let subscription = tabs.subscribe(move |notice| {
+            let Some(hub) = weak.upgrade() else { return };
+            match notice {
+                Notice::Written { stream, .. } => hub.watch(*stream),
+                Notice::Hello => {
+                    for (stream, driver) in hub.drivers.borrow().iter() {
+                        if let Some(status) = driver.status.borrow().clone() {
+                            hub.tabs.publish(Notice::Sync { stream: *stream, status });
+                        }
+                    }
+                }
+                Notice::Sync { .. } => {}
+            }
+        });
+        *hub._subscription.borrow_mut() = Some(subscription);
+        if let Some(window) = web_sys::window() {
+            for event in ["online", "offline"] {
+                let weak = Rc::downgrade(&hub);
+                let listener = Closure::<dyn FnMut()>::new(move || {
+                    if let Some(hub) = weak.upgrade() {
+                        hub.wake_all();
+                    }
+                });
+                let _ = window.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+                hub._online.borrow_mut().push(listener);
+            }
+        }
+        tabs.publish(Notice::Hello);
+        hub
+    }
+
+    /// Makes sure `stream` is synced (by this tab, or by another that holds its lock), and wakes
+    /// its driver: there may be new pending events.
+    pub fn watch(self: &Rc<Self>, stream: Uuid) {
+        if let Some(driver) = self.drivers.borrow().get(&stream) {
+            let _ = driver.wake.unbounded_send(());
+            return;
+        }
+        let (wake, woken) = mpsc::unbounded();
+        let status = Rc::new(RefCell::new(None));
+        self.drivers.borrow_mut().insert(stream, Driver { wake, status: Rc::clone(&status) });
+        let (storage, tabs) = (Rc::clone(&self.storage), Rc::clone(&self.tabs));
+        spawn_local(async move {
+            // Waits here while another tab syncs this board.
+            let _lock = WebLock::acquire(&format!("chronicle-sync/{stream}")).await;
+            run(stream, storage, tabs, woken, status).await;
+        });
+    }
+
+    fn wake_all(&self) {
+        for driver in self.drivers.borrow().values() {
+            let _ = driver.wake.unbounded_send(());
+        }
+    }
+}
+
+fn online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+fn jitter() -> f64 {
+    js_sys::Math::random()
+}
+
+/// What a person reads when sync failed.
+fn explain(error: &RemoteError) -> String {
+    match error.code() {
+        Some("stream_not_found") => {
+            "The server does not know this board, or this browser's key for it is wrong.".to_owned()
+        }
+        Some("stream_exists") => "This board is already on the server, but this browser does not have its key. \
+                                  Open the board's share link here to sync it."
+            .to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+struct Step {
+    stream: Uuid,
+    storage: Rc<Storage>,
+    tabs: Rc<Tabs>,
+}
+
+impl Step {
+    async fn pending(&self) -> Result<LogTail, StorageError> {
+        self.storage.tail(self.stream, PENDING_ONLY).await
+    }
+
+    /// Stores events the server confirmed, dense after `cursor`, and tells every tab. Returns the
+    /// new cursor.
+    async fn confirm(&self, events: &[RawEnvelope]) -> Result<u64, StorageError> {
+        let state = self.storage.confirm(self.stream, events).await?;
+        self.tabs.publish(Notice::Written { stream: self.stream, state });
+        Ok(state.confirmed)
+    }
+
+    /// Takes a page from the server through the engine's rebase and stores what it confirmed.
+    async fn take(&self, cursor: u64, page: Vec<RawEnvelope>) -> Result<u64, StorageError> {
+        let pending = self.pending().await?;
+        let mine: Vec<Event<BoardEvent>> = pending.pending.iter().flatten().cloned().map(Event::decode).collect();
+        let mut log = Log::resume(cursor, mine);
+        let incoming: Vec<Event<BoardEvent>> = page.iter().cloned().map(Event::decode).collect();
+        log.rebase(incoming);
+        let head = log.head();
+        let confirmed: Vec<RawEnvelope> =
+            page.into_iter().filter(|e| e.seq.is_some_and(|s| s > cursor && s <= head)).collect();
+        let mut sorted = confirmed;
+        sorted.sort_by_key(|e| e.seq);
+        sorted.dedup_by_key(|e| e.seq);
+        if sorted.is_empty() {
+            return Ok(cursor);
+        }
+        match self.confirm(&sorted).await {
+            Err(StorageError::Conflict) => Ok(self.pending().await?.state.confirmed),
+            other => other,
+        }
+    }
+}
+
+async fn run(
+    stream: Uuid,
+    storage: Rc<Storage>,
+    tabs: Rc<Tabs>,
+    mut woken: mpsc::UnboundedReceiver<()>,
+    published: Rc<RefCell<Option<SyncStatus>>>,
+) {
+    let step = Step { stream, storage: Rc::clone(&storage), tabs: Rc::clone(&tabs) };
+    let token = storage.sync_token(stream).await.ok().flatten();
+    let token = Rc::new(RefCell::new(token));
+    let cursor = step.pending().await.map(|t| t.state.confirmed).unwrap_or(0);
+    let mut sync = SyncState::new(cursor, token.borrow().is_some(), online());
+    let live_open = Cell::new(false);
+    loop {
+        sync.set_online(online());
+        let pending = match step.pending().await {
+            Ok(tail) => tail,
+            Err(e) => {
+                sync.failed(now(), e.to_string(), jitter());
+                LogTail::default()
+            }
+        };
+        let count: usize = pending.pending.iter().map(Vec::len).sum();
+        let status = sync.status(count);
+        if published.borrow().as_ref() != Some(&status) {
+            *published.borrow_mut() = Some(status.clone());
+            tabs.publish(Notice::Sync { stream, status });
+        }
+        let token_now = token.borrow().clone();
+        match (sync.next(now(), count), token_now) {
+            (Action::Idle, _) => {
+                let _ = woken.next().await;
+            }
+            (Action::WaitUntil(at), _) => {
+                let wait = gloo_timers::future::TimeoutFuture::new((at - now()).clamp(0, i64::from(u32::MAX)) as u32);
+                select! {
+                    _ = wait.fuse() => {}
+                    _ = woken.next() => {}
+                }
+            }
+            (Action::Register, _) => match remote::register(stream).await {
+                Ok(new_token) => match storage.set_sync_token(stream, &new_token).await {
+                    Ok(()) => {
+                        *token.borrow_mut() = Some(new_token);
+                        sync.registered();
+                    }
+                    Err(e) => sync.failed(now(), e.to_string(), jitter()),
+                },
+                Err(e) => sync.failed(now(), explain(&e), jitter()),
+            },
+            (Action::Push { max }, Some(token)) => {
+                let mut batch: Vec<RawEnvelope> = Vec::new();
+                for group in &pending.pending {
+                    if !batch.is_empty() && batch.len() + group.len() > max {
+                        break;
+                    }
+                    batch.extend(group.iter().take(max).cloned());
+                }
+                match remote::push(stream, &token, &batch).await {
+                    Ok(pushed) => {
+                        sync.pushed(pushed.head);
+                        // When nobody else pushed in between, the acknowledgements are the next
+                        // positions: store them at once. Otherwise a pull brings everything in order.
+                        let cursor = sync.cursor();
+                        let dense = pushed.accepted.len() == batch.len()
+                            && pushed
+                                .accepted
+                                .iter()
+                                .enumerate()
+                                .all(|(i, a)| a.id == batch[i].id && a.seq == cursor + 1 + i as u64);
+                        if dense {
+                            let events: Vec<RawEnvelope> = batch
+                                .into_iter()
+                                .zip(&pushed.accepted)
+                                .map(|(e, a)| RawEnvelope { seq: Some(a.seq), ..e })
+                                .collect();
+                            match step.confirm(&events).await {
+                                Ok(cursor) => sync.pulled(now(), cursor, pushed.head),
+                                Err(StorageError::Conflict) => {}
+                                Err(e) => sync.failed(now(), e.to_string(), jitter()),
+                            }
+                        }
+                    }
+                    Err(e) => sync.failed(now(), explain(&e), jitter()),
+                }
+            }
+            (Action::Pull { after }, Some(token)) => match remote::pull(stream, &token, after).await {
+                Ok(page) => {
+                    let head = page.head;
+                    match step.take(after, remote::envelopes(stream, page)).await {
+                        Ok(cursor) => sync.pulled(now(), cursor, head),
+                        Err(e) => sync.failed(now(), e.to_string(), jitter()),
+                    }
+                }
+                Err(e) => sync.failed(now(), explain(&e), jitter()),
+            },
+            (Action::Listen { after }, Some(token)) => {
+                let Ok(controller) = web_sys::AbortController::new() else {
+                    sync.live_ended(now());
+                    continue;
+                };
+                match remote::listen(stream, &token, after, &controller.signal()).await {
+                    Ok(mut live) => {
+                        live_open.set(true);
+                        loop {
+                            let message = select! {
+                                message = live.next().fuse() => Some(message),
+                                _ = woken.next() => None,
+                            };
+                            match message {
+                                // Something to push, or the network changed: go round again.
+                                None => break,
+                                Some(Ok(Some(page))) => {
+                                    let head = page.head;
+                                    let cursor = sync.cursor();
+                                    match step.take(cursor, remote::envelopes(stream, page)).await {
+                                        Ok(cursor) => sync.pulled(now(), cursor, head),
+                                        Err(e) => {
+                                            sync.failed(now(), e.to_string(), jitter());
+                                            break;
+                                        }
+                                    }
+                                    // The new status goes out before the next message.
+                                    let status = sync.status(0);
+                                    if published.borrow().as_ref() != Some(&status) {
+                                        *published.borrow_mut() = Some(status.clone());
+                                        tabs.publish(Notice::Sync { stream, status });
+                                    }
+                                }
+                                Some(Ok(None)) => {
+                                    sync.live_ended(now());
+                                    break;
+                                }
+                                Some(Err(e)) => {
+                                    if online() {
+                                        sync.live_ended(now());
+                                    }
+                                    let _ = e;
+                                    break;
+                                }
+                            }
+                        }
+                        controller.abort();
+                        live_open.set(false);
+                    }
+                    Err(e) => sync.failed(now(), explain(&e), jitter()),
+                }
+            }
+            // Every action but registering needs the token; without one, register first.
+            (_, None) => sync = SyncState::new(sync.cursor(), false, online()),
+        }
+    }
+}
+
+/// A held Web Lock; dropping it lets the next tab in line take it.
+struct WebLock {
+    release: Option<Function>,
+}
+
+impl WebLock {
+    /// Waits for the lock `name`. Where the browser has no Web Locks, returns at once: one tab is
+    /// then all there is to coordinate, or the server's idempotent pushes keep a race harmless.
+    async fn acquire(name: &str) -> WebLock {
+        let locks = web_sys::window()
+            .map(|w| Reflect::get(&w.navigator(), &JsValue::from_str("locks")).unwrap_or(JsValue::UNDEFINED))
+            .filter(|l| !l.is_undefined() && !l.is_null());
+        let request = locks.as_ref().and_then(|l| Reflect::get(l, &JsValue::from_str("request")).ok());
+        let (Some(locks), Some(request)) = (locks, request.and_then(|r| r.dyn_into::<Function>().ok())) else {
+            return WebLock { release: None };
+        };
+        // The lock is held until the promise returned to `request`'s callback settles.
+        let mut release = None;
+        let held = Promise::new(&mut |resolve, _| release = Some(resolve));
+        let (granted, on_grant) = futures::channel::oneshot::channel::<()>();
+        let granted_tx = RefCell::new(Some(granted));
+        let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
+            if let Some(tx) = granted_tx.borrow_mut().take() {
+                let _ = tx.send(());
+            }
+            held
+        });
+        if request.call2(&locks, &JsValue::from_str(name), &callback).is_err() {
+            return WebLock { release: None };
+        }
+        let _ = on_grant.await;
+        WebLock { release }
+    }
+}
+
+impl Drop for WebLock {
+    fn drop(&mut self) {
+        if let Some(release) = self.release.take() {
+            let _ = release.call0(&JsValue::UNDEFINED);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! Sharing a board: a link that carries the board's id and its server token in the URL fragment,
+//! which browsers never send to a server, so the token stays out of every log.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::board_page::BoardContext;
+
+/// The "Share" button and what it opens.
+#[component]
+pub(crate) fn SharePanel() -> impl IntoView {
+    let context = expect_context::<BoardContext>();
+    let open = RwSignal::new(false);
+    let link: RwSignal<Option<String>> = RwSignal::new(None);
+    let copied = RwSignal::new(false);
+    let stream = context.stream();
+    let show = move |_| {
+        copied.set(false);
+        open.update(|o| *o = !*o);
+        spawn_local(async move {
+            let token = context.ws.storage().sync_token(stream).await.ok().flatten();
+            let base = web_sys::window()
+                .and_then(|w| Some(format!("{}{}", w.location().origin().ok()?, w.location().pathname().ok()?)))
+                .unwrap_or_default();
+            link.set(token.map(|token| format!("{base}#/join/{stream}/{token}")));
+        });
+    };
+    let copy = move |_| {
+        if let (Some(text), Some(window)) = (link.get_untracked(), web_sys::window()) {
+            let promise = window.navigator().clipboard().write_text(&text);
+            spawn_local(async move {
+                copied.set(wasm_bindgen_futures::JsFuture::from(promise).await.is_ok());
+            });
+        }
+    };
+    view! {
+        <button class="ghost small" aria-expanded=move || open.get().to_string() on:click=show>"Share"</button>
+        <Show when=move || open.get()>
+            <div class="share panel" role="dialog" aria-label="Share this board">
+                {move || match link.get() {
+                    Some(url) => view! {
+                        <p>"Open this link on your other devices to keep this board on them too. Anyone with the link can read and change the board."</p>
+                        <div class="share-row">
+                            <input type="text" readonly=true aria-label="Share link" prop:value=url.clone()
+                                on:focus=move |ev| { event_target::<web_sys::HtmlInputElement>(&ev).select(); } />
+                            <button class="primary small" on:click=copy>"Copy link"</button>
+                        </div>
+                        {move || copied.get().then(|| view! { <p class="muted small" role="status">"Copied."</p> })}
+                    }.into_any(),
+                    None => view! {
+                        <p>"This board has not reached the sync server yet. Its link appears here once it has synced; edits are kept here meanwhile."</p>
+                    }.into_any(),
+                }}
+                <button class="ghost small" on:click=move |_| open.set(false)>"Close"</button>
+            </div>
+        </Show>
+    }
+}
