@@ -182,8 +182,12 @@ impl Live {
 
 impl Drop for Live {
     fn drop(&mut self) {
-        // Lets go of the connection; the promise's outcome does not matter.
-        let _ = self.reader.cancel();
+        // Lets go of the connection. The promise fails when the connection was aborted first,
+        // which is expected: it gets a handler so that nothing reports it as unhandled.
+        let cancelled = JsFuture::from(self.reader.cancel());
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = cancelled.await;
+        });
     }
 }
 

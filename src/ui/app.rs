@@ -159,7 +159,11 @@ fn Shell(workspace: Workspace) -> impl IntoView {
         if Route::join_link(&hash).is_some() {
             spawn_local(async move { join_from_link(workspace, &hash).await });
         } else {
-            workspace.route.set(Route::from_hash(&hash));
+            let route = Route::from_hash(&hash);
+            // Setting the route that is already shown would build its page again.
+            if workspace.route.get_untracked() != route {
+                workspace.route.set(route);
+            }
         }
     });
     on_cleanup(move || handle.remove());

@@ -81,7 +81,7 @@ impl BoardContext {
     }
 
     fn save(&self) {
-        if self.writing.get_untracked() {
+        if self.writing.try_get_untracked().unwrap_or(true) {
             // The loop under way writes this batch too.
             return;
         }
@@ -89,7 +89,7 @@ impl BoardContext {
         let this = *self;
         spawn_local(async move {
             let storage = this.ws.storage();
-            let stream = this.session.with_value(Session::stream);
+            let Some(stream) = this.session.try_with_value(Session::stream) else { return };
             let mut attempts = 0;
             while let Some((revision, batch)) = this.session.try_update_value(Session::next_write).flatten() {
                 match storage.append(stream, revision, &batch).await {
@@ -135,7 +135,7 @@ impl BoardContext {
     /// The stored log changed (another tab wrote, or the sync stored confirmed events): take
     /// what is new. While this tab is writing, its save loop catches up when it is done.
     fn catch_up(&self) {
-        if self.writing.get_untracked() {
+        if self.writing.try_get_untracked().unwrap_or(true) {
             return;
         }
         let this = *self;
@@ -143,14 +143,14 @@ impl BoardContext {
             let storage = this.ws.storage();
             let Some((stream, known)) = this.session.try_with_value(|s| (s.stream(), s.state())) else { return };
             let Ok(tail) = storage.tail(stream, known.confirmed).await else { return };
-            if this.writing.get_untracked() || tail.state.revision < known.revision {
+            if this.writing.try_get_untracked().unwrap_or(true) || tail.state.revision < known.revision {
                 return;
             }
             match this.session.try_update_value(|s| s.refresh(&tail)) {
                 Some(Refreshed::Extended(shown)) => this.shown.set(*shown),
                 Some(Refreshed::Reread) => {
                     let Ok(opened) = boards::open(&storage, stream).await else { return };
-                    if this.writing.get_untracked() {
+                    if this.writing.try_get_untracked().unwrap_or(true) {
                         return;
                     }
                     if let Some(shown) = this
@@ -199,7 +199,7 @@ pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
                     if let Some(snapshot) = &opened.fresh_snapshot {
                         let _ = storage.put_snapshot(stream, snapshot).await;
                     }
-                    if !matches!(state.get_untracked(), PageState::Open(_)) {
+                    if state.try_with_untracked(|s| !matches!(s, PageState::Open(_))).unwrap_or(false) {
                         state.set(PageState::Open(BoardContext::new(ws, stream, opened)));
                     }
                 }
@@ -219,7 +219,7 @@ pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
     // A joined board opens as soon as its first events are stored.
     let waiting = ws.subscribe(move |notice| {
         if matches!(notice, Notice::Written { stream: s, .. } if *s == stream)
-            && matches!(state.get_untracked(), PageState::Fetching)
+            && state.try_with_untracked(|s| matches!(s, PageState::Fetching)).unwrap_or(false)
         {
             load();
         }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from './expect.mjs';
-import { serveDist, startBrowser } from './support.mjs';
+import { startServer, startBrowser } from './support.mjs';
 
 let browser;
 let server;
@@ -33,8 +33,8 @@ function nextBuild() {
 }
 
 test('opens and saves with the server down, and updates only when asked', async () => {
-  server = await serveDist(dist);
-  const { port } = server;
+  server = await startServer({ dist });
+  const { port, database } = server;
   const page = await browser.context.newPage();
   await page.goto(server.url);
   await page.getByRole('textbox', { name: 'New board name' }).fill('On the train');
@@ -57,7 +57,7 @@ test('opens and saves with the server down, and updates only when asked', async 
   await expect(page.getByRole('list', { name: 'Boards' }).getByRole('link', { name: 'On the train' })).toBeVisible();
 
   // The server comes back with a new build: it waits until the person accepts it.
-  server = await serveDist(nextBuild(), port);
+  server = await startServer({ dist: nextBuild(), port, database });
   await page.evaluate(async () => (await navigator.serviceWorker.ready).update());
   await expect(page.getByRole('status', { name: 'Update' })).toContainText('Update available');
   expect(await page.locator('meta[name="build"]').count()).toEqual(0);

@@ -1,54 +1,46 @@
-// Shared by the end-to-end tests: serves the built app from dist/ on a free loopback port and
-// starts Debian's Chromium through playwright-core (never a downloaded browser).
+// Shared by the end-to-end tests: runs the real Chronicle server (the API and the built app from
+// dist/) on a free loopback port, and starts Debian's Chromium through playwright-core (never a
+// downloaded browser).
 
-import http from 'node:http';
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { chromium } from 'playwright-core';
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json',
-  '.webmanifest': 'application/manifest+json',
-};
+const SERVER = process.env.CHRONICLE_SERVER ?? 'target/debug/chronicle-server';
 
-/** Serves `dist` on 127.0.0.1 (on `port`, or a free one); resolves to { url, port, close }. */
-export async function serveDist(dist = process.env.CHRONICLE_DIST ?? 'dist', port = 0) {
+/**
+ * Starts `chronicle-server` serving `dist` with its database in `database` (a fresh temporary
+ * file unless given, so that a restart can keep its data), on `port` or a free one.
+ * Resolves to { url, port, database, close, kill }: `close` stops it the polite way, `kill` as a
+ * crash or a pulled plug would.
+ */
+export async function startServer({ dist = process.env.CHRONICLE_DIST ?? 'dist', port = 0, database } = {}) {
   const root = path.resolve(dist);
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     throw new Error(`${root}/index.html is missing: build the app first (cargo xtask test does)`);
   }
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    let file = path.join(root, decodeURIComponent(url.pathname));
-    if (!file.startsWith(root)) {
-      res.writeHead(403).end();
-      return;
-    }
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    fs.readFile(file, (err, body) => {
-      if (err) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-        return;
-      }
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
-      res.end(body);
-    });
+  if (!fs.existsSync(SERVER)) {
+    throw new Error(`${SERVER} is missing: build it first (cargo build -p chronicle-server)`);
+  }
+  database ??= path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-db-')), 'chronicle.db');
+  const child = spawn(SERVER, ['--listen', `127.0.0.1:${port}`, '--database', database, '--static-dir', root], {
+    stdio: ['ignore', 'pipe', process.env.CHRONICLE_SERVER_LOG ? 'inherit' : 'ignore'],
   });
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const bound = server.address().port;
-  const close = () =>
-    new Promise((resolve) => {
-      server.close(resolve);
-      // Like a server that is switched off: open keep-alive connections go too.
-      server.closeAllConnections();
-    });
-  return { url: `http://127.0.0.1:${bound}/`, port: bound, close };
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = await new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.once('line', (line) => resolve(line.trim().split(' ').pop()));
+    child.once('exit', (code) => reject(new Error(`chronicle-server exited (${code}) before it listened`)));
+  });
+  const bound = Number(new URL(url).port);
+  const stop = (signal) => async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return { url: `${url}/`, port: bound, database, close: stop('SIGTERM'), kill: stop('SIGKILL') };
 }
 
 /** Starts headless Chromium with a fresh profile; resolves to { context, close }. */
@@ -86,7 +78,7 @@ export function useApp({ before, after }) {
   let server;
   let browser;
   before(async () => {
-    server = await serveDist();
+    server = await startServer();
     browser = await startBrowser();
     app.url = server.url;
     app.context = browser.context;

@@ -24,7 +24,9 @@ fn main() -> Result<()> {
         Some("bench") => bench(&root),
         _ => {
             eprintln!("usage: cargo xtask <run | test | bench>");
-            eprintln!("  run    install what is missing, build the release app, serve it on http://127.0.0.1:8080");
+            eprintln!(
+                "  run    install what is missing, build the app and the server, serve both on http://127.0.0.1:8080"
+            );
             eprintln!("  test   install what is missing, then fmt, clippy, native, wasm and end-to-end tests");
             eprintln!("  bench  measure replay, IndexedDB appends, cold start and app size");
             std::process::exit(2);
@@ -38,8 +40,15 @@ fn project_root() -> PathBuf {
 
 fn run(root: &Path) -> Result<()> {
     ensure_build_tools(root)?;
-    println!("Building and serving Chronicle on http://127.0.0.1:8080 (Ctrl-C stops it)");
-    trunk(root, &["serve", "--release", "--no-autoreload", "--address", "127.0.0.1", "--port", "8080"])
+    step("release build of the app", build_app(root))?;
+    step("release build of the server", cargo(&["build", "--release", "-p", "chronicle-server"]))?;
+    println!("Serving Chronicle and its sync API on http://127.0.0.1:8080 (Ctrl-C stops it; data in ./data)");
+    let server = root.join("target/release/chronicle-server");
+    let status = Command::new(server)
+        .args(["--listen", "127.0.0.1:8080", "--database", "data/chronicle.db", "--static-dir"])
+        .arg(root.join("dist"))
+        .status()?;
+    step("chronicle-server", Ok(status))
 }
 
 fn test(root: &Path) -> Result<()> {
@@ -66,6 +75,7 @@ fn test(root: &Path) -> Result<()> {
     step("native tests", tally.run(Command::new("cargo").args(["test", "--workspace", "--tests"])))?;
     step("wasm tests in headless Chromium", tally.run(&mut wasm_command(&["--tests"])))?;
     step("release build", build_app(root))?;
+    step("server build", cargo(&["build", "-p", "chronicle-server"]))?;
     step("end-to-end tests in headless Chromium", tally.run(&mut e2e_command(root)?))?;
     println!("\nAll checks passed.");
     println!("Summary: {} passed, {} failed", tally.passed, tally.failed);
@@ -251,7 +261,12 @@ fn e2e_command(root: &Path) -> Result<Command> {
         .collect();
     files.sort();
     let mut command = Command::new("node");
-    command.arg("--test").arg("--test-concurrency=1").args(&files).env("CHRONICLE_DIST", root.join("dist"));
+    command
+        .arg("--test")
+        .arg("--test-concurrency=1")
+        .args(&files)
+        .env("CHRONICLE_DIST", root.join("dist"))
+        .env("CHRONICLE_SERVER", root.join("target/debug/chronicle-server"));
     Ok(command)
 }
 
