@@ -25,7 +25,7 @@ pub(crate) fn ActivityPanel() -> impl IntoView {
                         None if e.device == device => "This device".to_owned(),
                         None => "Another device".to_owned(),
                     };
-                    (e.position, e.text.clone(), who, e.at, e.effect)
+                    (e.position, e.text.clone(), who, e.at, e.effect, e.event)
                 })
                 .collect::<Vec<_>>()
         })
@@ -35,7 +35,8 @@ pub(crate) fn ActivityPanel() -> impl IntoView {
         <section class="panel activity" aria-labelledby="activity-heading">
             <h2 id="activity-heading">"Activity"</h2>
             <ol aria-label="Activity" class="feed">
-                <For each=move || entries.get() key=|e| e.0 let:entry>
+                // A rebase can put other events at a position already shown: the key is the event.
+                <For each=move || entries.get() key=|e| (e.5, e.0, e.4, e.2.clone()) let:entry>
                     <li class="feed-entry" class:no-effect=entry.4 != Effect::Applied>
                         <span class="feed-text">{entry.1.clone()}</span>
                         <span class="feed-meta">

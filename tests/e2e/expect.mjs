@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 const TIMEOUT = 15_000;
 
-async function until(check, describe, timeout = TIMEOUT) {
+export async function until(check, describe, timeout = TIMEOUT) {
   const deadline = Date.now() + timeout;
   let last;
   for (;;) {

@@ -14,7 +14,7 @@ pub trait Projection<E> {
 }
 
 /// Whether an event changed anything when it was applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Effect {
     /// The event changed the read model.
     Applied,

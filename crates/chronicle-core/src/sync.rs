@@ -139,10 +139,15 @@ impl SyncState {
         if !self.registered {
             return Action::Register;
         }
+        // Known to be behind (others pushed, or our push landed after theirs): pull first, so
+        // that what we pushed is acknowledged through the pull instead of being pushed again.
+        if self.server_head.is_some_and(|head| head > self.cursor) {
+            return Action::Pull { after: self.cursor };
+        }
         if pending > 0 {
             return Action::Push { max: MAX_PUSH };
         }
-        if self.server_head.is_none_or(|head| head > self.cursor) {
+        if self.server_head.is_none() {
             return Action::Pull { after: self.cursor };
         }
         match self.poll_until {
@@ -340,6 +345,17 @@ mod tests {
         sync.pulled(5_100, 4, 4);
         assert_eq!(sync.next(5_200, 0), Action::WaitUntil(10_100));
         assert_eq!(sync.next(30_100, 0), Action::Listen { after: 4 }, "then listens again");
+    }
+
+    #[test]
+    fn a_push_that_landed_after_others_is_followed_by_a_pull_not_a_second_push() {
+        let mut sync = SyncState::new(4, true, true);
+        assert_eq!(sync.next(0, 3), Action::Push { max: MAX_PUSH });
+        // The server stored ours at 7..9: another device pushed 5 and 6 first.
+        sync.pushed(9);
+        assert_eq!(sync.next(0, 3), Action::Pull { after: 4 });
+        sync.pulled(0, 9, 9);
+        assert_eq!(sync.next(0, 0), Action::Listen { after: 9 });
     }
 
     #[test]

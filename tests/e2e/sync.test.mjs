@@ -1,0 +1,115 @@
+// One board on several devices: two browser profiles join it by its share link, both edit it
+// offline (the same card moved on one and archived on the other), come back online, and end with
+// the same board and the same history. A third device joins late and gets everything.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { expect, until } from './expect.mjs';
+import { startServer, startBrowser } from './support.mjs';
+
+let server;
+const browsers = [];
+
+before(async () => {
+  server = await startServer();
+});
+
+after(async () => {
+  for (const b of browsers) await b.close();
+  await server?.close();
+});
+
+/** A new device: its own browser profile, on the app. */
+async function device(url = server.url) {
+  const browser = await startBrowser();
+  browsers.push(browser);
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  return { page, context: browser.context, errors };
+}
+
+const syncStatus = (page) => page.getByRole('status', { name: 'Sync status' });
+
+async function addCard(page, title) {
+  await page.getByRole('textbox', { name: 'New card in To do' }).fill(title);
+  await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+  await expect(page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: title })).toBeVisible();
+}
+
+/** What a person sees of the board: each column's cards, the archive, and the history. */
+async function seen(page) {
+  return page.evaluate(() => {
+    const columns = [...document.querySelectorAll('.columns ul[aria-label]')].map((list) => ({
+      column: list.getAttribute('aria-label'),
+      cards: [...list.querySelectorAll(':scope > li .card-title')].map((c) => c.textContent.trim()),
+    }));
+    const archived = document.querySelector('.archive summary')?.textContent;
+    const history = [...document.querySelectorAll('ol[aria-label="Activity"] > li')].map((item) =>
+      item.textContent.replace(/just now|\d+ min ago/g, '').trim(),
+    );
+    return { columns, archived, history };
+  });
+}
+
+test('two devices edit offline and converge; a third joins late', async () => {
+  const laptop = await device();
+  await laptop.page.getByRole('textbox', { name: 'New board name' }).fill('Trip');
+  await laptop.page.getByRole('button', { name: 'New board' }).click();
+  await addCard(laptop.page, 'Tickets');
+  await addCard(laptop.page, 'Hotel');
+  await expect(syncStatus(laptop.page)).toContainText('Synced');
+
+  await laptop.page.getByRole('button', { name: 'Share' }).click();
+  const link = await laptop.page.getByRole('textbox', { name: 'Share link' }).inputValue();
+  assert.match(link, /#\/join\/[0-9a-f-]{36}\/[0-9a-f]{64}$/, 'the token travels in the fragment only');
+  await laptop.page.getByRole('dialog', { name: 'Share this board' }).getByRole('button', { name: 'Close' }).click();
+
+  const phone = await device(link);
+  await expect(phone.page.getByRole('heading', { level: 1, name: 'Trip' })).toBeVisible();
+  await expect(phone.page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem')).toHaveCount(2);
+  assert.ok(!phone.page.url().includes('/join/'), 'the link with its token leaves the address bar');
+  await expect(syncStatus(phone.page)).toContainText('Synced');
+
+  // Both go offline and edit the same card.
+  await laptop.context.setOffline(true);
+  await phone.context.setOffline(true);
+  await expect(syncStatus(laptop.page)).toContainText('Offline');
+  await expect(syncStatus(phone.page)).toContainText('Offline');
+
+  const laptopTickets = laptop.page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: 'Tickets' });
+  await laptopTickets.getByRole('button', { name: 'Move right' }).click();
+  await expect(laptop.page.getByRole('list', { name: 'Doing', exact: true }).getByRole('listitem').filter({ hasText: 'Tickets' })).toBeVisible();
+  await addCard(laptop.page, 'Packed on the laptop');
+
+  const phoneTickets = phone.page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: 'Tickets' });
+  await phoneTickets.getByRole('button', { name: 'Archive' }).click();
+  await expect(phoneTickets).toHaveCount(0);
+  await addCard(phone.page, 'Booked on the phone');
+  await expect(syncStatus(phone.page)).toContainText('pending');
+
+  // Both come back; within a few seconds they show the same board and the same history.
+  await laptop.context.setOffline(false);
+  await phone.context.setOffline(false);
+  await until(async () => {
+    const [a, b] = [await seen(laptop.page), await seen(phone.page)];
+    return { ok: JSON.stringify(a) === JSON.stringify(b) && a.history.length > 0, seen: { laptop: a, phone: b } };
+  }, 'both devices show the same board and history');
+  await expect(syncStatus(laptop.page)).toContainText('Synced');
+  await expect(syncStatus(phone.page)).toContainText('Synced');
+  const board = await seen(laptop.page);
+  const titles = board.columns.flatMap((c) => c.cards);
+  assert.ok(titles.includes('Packed on the laptop') && titles.includes('Booked on the phone'), 'nothing was lost');
+  assert.equal(titles.filter((t) => t === 'Tickets').length, 0, 'the archive holds, wherever the move landed');
+  assert.equal(board.archived, 'Archived cards (1)');
+
+  // A third device joins late and gets the whole history, in the same order.
+  const tablet = await device(link);
+  await until(async () => {
+    const [a, c] = [await seen(laptop.page), await seen(tablet.page)];
+    return { ok: JSON.stringify(a) === JSON.stringify(c), seen: { laptop: a, tablet: c } };
+  }, 'the late device shows the same board and history');
+
+  for (const d of [laptop, phone, tablet]) assert.deepEqual(d.errors, []);
+});
