@@ -95,7 +95,8 @@ fn js_error(value: JsValue) -> StorageError {
 /// Where a board's stored log stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogState {
-    /// Bumped by every write to the board's log; a write must name the revision it was made at.
+    /// Bumped by every change to what the board's log reads (a local write, events of others);
+    /// a write must name the revision it was decided at.
     pub revision: u64,
     /// How many confirmed events are stored: the `seq` of the last one.
     pub confirmed: u64,
@@ -278,9 +279,11 @@ impl Storage {
         let ids: HashSet<Uuid> = events.iter().map(|e| e.id).collect();
         let pending = tx.object_store(PENDING)?;
         let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?).primitive()?;
+        let mut pending_order = Vec::new();
         for record in records.await? {
             let record = record?;
             let Ok(batch) = read_batch(&record) else { continue };
+            pending_order.extend(batch.events.iter().map(|e| e.id));
             let left: Vec<RawEnvelope> = batch.events.iter().filter(|e| !ids.contains(&e.id)).cloned().collect();
             if left.len() == batch.events.len() {
                 continue;
@@ -290,7 +293,13 @@ impl Storage {
                 pending.add(batch_record(stream, batch.first, &left)?).primitive()?;
             }
         }
-        state.revision += 1;
+        // When the server confirmed our oldest pending events, in order and with nothing of
+        // others before them, the log reads exactly as before: writers need not start over.
+        let acknowledged_only =
+            events.len() <= pending_order.len() && events.iter().zip(&pending_order).all(|(e, id)| e.id == *id);
+        if !acknowledged_only {
+            state.revision += 1;
+        }
         put_log_state(&tx, stream, state)?;
         tx.object_store(META)?.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
         tx.commit().await?;

@@ -112,7 +112,7 @@ async fn confirming_moves_own_events_and_places_others_before_what_is_still_pend
         vec![RawEnvelope { seq: Some(1), ..mine[0].clone() }, RawEnvelope { seq: Some(2), ..remote.clone() }];
     let after = storage.confirm(stream, &confirmed).await.unwrap();
     assert_eq!(after.confirmed, 2);
-    assert!(after.revision > state.revision, "every change to the log moves its revision on");
+    assert!(after.revision > state.revision, "others' events placed before ours move the revision on");
 
     let loaded = storage.load_all(stream).await.unwrap();
     let ids: Vec<Uuid> = loaded.tail.iter().map(|e| e.id).collect();

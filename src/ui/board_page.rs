@@ -17,6 +17,10 @@ use crate::session::{Refreshed, Session};
 use crate::storage::StorageError;
 use crate::tabs::{Notice, Subscription};
 
+/// How many times in a row a write is decided again after others wrote first, before giving up.
+/// Each time means another writer made progress, so this is only reached under a storm of writes.
+const MAX_REREADS: u32 = 20;
+
 /// The open board, shared by its panels.
 #[derive(Clone, Copy)]
 pub(crate) struct BoardContext {
@@ -101,7 +105,7 @@ impl BoardContext {
                             let _ = storage.put_snapshot(stream, &snapshot).await;
                         }
                     }
-                    Err(StorageError::Conflict) if attempts < 3 => {
+                    Err(StorageError::Conflict) if attempts < MAX_REREADS => {
                         // Another tab, or the sync, wrote first: read what is stored and put this
                         // tab's changes after it, so that nothing is lost.
                         attempts += 1;

@@ -66,5 +66,16 @@ test('opens and saves with the server down, and updates only when asked', async 
   await page.waitForFunction(() => document.querySelector('meta[name="build"]')?.content === 'next', null, { timeout: 20_000 });
   await page.getByRole('list', { name: 'Boards' }).getByRole('link', { name: 'On the train' }).click();
   await expect(todo.getByRole('listitem')).toHaveCount(2);
+
+  // The server is back: the card written while it was down syncs.
+  await expect(page.getByRole('status', { name: 'Sync status' })).toContainText('Synced');
+  await page.getByRole('button', { name: 'Share' }).click();
+  const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
+  const [, stream, token] = link.match(/#\/join\/([^/]+)\/(.+)$/);
+  const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, server.url), {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const titles = (await response.json()).events.filter((e) => e.type === 'card_added').map((e) => e.data.title);
+  expect(titles).toEqual(['Written online', 'Written offline']);
   await page.close();
 });
