@@ -77,6 +77,10 @@ impl From<IdbError> for StorageError {
 impl From<OpenDbError> for StorageError {
     fn from(error: OpenDbError) -> Self {
         match error {
+            OpenDbError::Base(IdbError::DomException(e)) if dom_name(&e) == "VersionError" => StorageError::Unavailable(
+                "a newer version of Chronicle has already updated this browser's data. Reload to get the newer version."
+                    .to_owned(),
+            ),
             OpenDbError::Base(e) => StorageError::Unavailable(e.to_string()),
             other => StorageError::Unavailable(other.to_string()),
         }
@@ -217,6 +221,21 @@ impl Storage {
             })
             .await?;
         Ok(Storage { db })
+    }
+
+    /// Calls `on_replaced` once when a newer version of the app, in another tab, needs to change
+    /// the database's layout. This connection is closed first, so the upgrade can go ahead and
+    /// nothing is written in the old layout after it; the page should then ask to be reloaded.
+    pub fn on_replaced(&self, on_replaced: impl FnOnce() + 'static) -> Result<(), StorageError> {
+        let mut changes = self.db.version_changes()?;
+        let db = self.db.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if changes.recv().await.is_some() {
+                db.close();
+                on_replaced();
+            }
+        });
+        Ok(())
     }
 
     /// Closes the connection.

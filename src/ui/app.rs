@@ -17,8 +17,12 @@ use crate::tabs::{Notice, Tabs};
 const DEVICE_ID: &str = "device/id";
 const DEVICE_NAME: &str = "device/name";
 
-async fn start(blocked: RwSignal<bool>) -> Result<(Rc<Storage>, chronicle_core::Uuid, String), StorageError> {
+async fn start(
+    blocked: RwSignal<bool>,
+    replaced: RwSignal<bool>,
+) -> Result<(Rc<Storage>, chronicle_core::Uuid, String), StorageError> {
     let storage = Storage::open(DATABASE, move || blocked.set(true)).await?;
+    storage.on_replaced(move || replaced.set(true))?;
     let device = match storage.meta(DEVICE_ID).await?.and_then(|id| id.parse().ok()) {
         Some(id) => id,
         None => {
@@ -77,13 +81,14 @@ pub(crate) fn App() -> impl IntoView {
     let ready: RwSignal<Option<Workspace>> = RwSignal::new(None);
     let failure: RwSignal<Option<String>> = RwSignal::new(None);
     let blocked = RwSignal::new(false);
+    let replaced = RwSignal::new(false);
     let update_ready = RwSignal::new(false);
     spawn_local(crate::shell::register(move || update_ready.set(true)));
     spawn_local(async {
         crate::shell::ask_to_persist().await;
     });
     spawn_local(async move {
-        match start(blocked).await {
+        match start(blocked, replaced).await {
             Ok((storage, device, name)) => {
                 let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
                 let tabs = Tabs::open();
@@ -128,6 +133,19 @@ pub(crate) fn App() -> impl IntoView {
                 <div class="update" role="status" aria-label="Update">
                     <span>"Update available"</span>
                     <button class="primary small" on:click=move |_| spawn_local(crate::shell::apply_update())>"Reload"</button>
+                </div>
+            })}
+            {move || replaced.get().then(|| view! {
+                <div class="replaced" role="alertdialog" aria-label="Chronicle was updated">
+                    <div class="panel">
+                        <h1>"Chronicle was updated in another tab"</h1>
+                        <p>"This tab runs the older version and has stepped aside so the new one can open your boards. Everything saved is kept."</p>
+                        <button class="primary" on:click=move |_| {
+                            if let Some(window) = web_sys::window() {
+                                let _ = window.location().reload();
+                            }
+                        }>"Reload"</button>
+                    </div>
                 </div>
             })}
             {move || match (ready.get(), failure.get()) {
