@@ -37,6 +37,7 @@ pub struct SyncHub {
     storage: Rc<Storage>,
     tabs: Rc<Tabs>,
     drivers: RefCell<HashMap<Uuid, Driver>>,
+    folds: Rc<Folds>,
     _subscription: RefCell<Option<Subscription>>,
     _online: RefCell<Vec<Closure<dyn FnMut()>>>,
 }
@@ -55,6 +56,7 @@ impl SyncHub {
             storage,
             tabs: Rc::clone(&tabs),
             drivers: RefCell::default(),
+            folds: Rc::default(),
             _subscription: RefCell::default(),
             _online: RefCell::default(),
         });
@@ -100,18 +102,57 @@ impl SyncHub {
         let (wake, woken) = mpsc::unbounded();
         let status = Rc::new(RefCell::new(None));
         self.drivers.borrow_mut().insert(stream, Driver { wake, status: Rc::clone(&status) });
-        let (storage, tabs) = (Rc::clone(&self.storage), Rc::clone(&self.tabs));
+        let step = Step {
+            stream,
+            storage: Rc::clone(&self.storage),
+            tabs: Rc::clone(&self.tabs),
+            folds: Rc::clone(&self.folds),
+        };
         spawn_local(async move {
             // Waits here while another tab syncs this board.
             let _lock = WebLock::acquire(&format!("chronicle-sync/{stream}")).await;
-            run(stream, storage, tabs, woken, status).await;
+            run(step, woken, status).await;
         });
+    }
+
+    /// Hands `on_confirmed` the events this tab's driver confirms for `stream`, decoded, as it
+    /// stores them: a page catching up with a long history folds them as they come instead of
+    /// reading them back from storage. Dropping the returned value stops the calls.
+    pub fn on_confirmed(
+        &self,
+        stream: Uuid,
+        on_confirmed: impl Fn(&[Event<BoardEvent>]) + 'static,
+    ) -> FoldSubscription {
+        let id = self.folds.next.get();
+        self.folds.next.set(id + 1);
+        self.folds.list.borrow_mut().push((id, stream, Rc::new(on_confirmed)));
+        FoldSubscription { id, folds: Rc::clone(&self.folds) }
     }
 
     fn wake_all(&self) {
         for driver in self.drivers.borrow().values() {
             let _ = driver.wake.unbounded_send(());
         }
+    }
+}
+
+type Fold = Rc<dyn Fn(&[Event<BoardEvent>])>;
+
+#[derive(Default)]
+struct Folds {
+    next: Cell<u64>,
+    list: RefCell<Vec<(u64, Uuid, Fold)>>,
+}
+
+/// See [`SyncHub::on_confirmed`].
+pub struct FoldSubscription {
+    id: u64,
+    folds: Rc<Folds>,
+}
+
+impl Drop for FoldSubscription {
+    fn drop(&mut self) {
+        self.folds.list.borrow_mut().retain(|(id, _, _)| *id != self.id);
     }
 }
 
@@ -140,6 +181,7 @@ struct Step {
     stream: Uuid,
     storage: Rc<Storage>,
     tabs: Rc<Tabs>,
+    folds: Rc<Folds>,
 }
 
 impl Step {
@@ -155,43 +197,52 @@ impl Step {
         Ok(state.confirmed)
     }
 
-    /// Takes a page from the server through the engine's rebase and stores what it confirmed.
+    /// Takes pages from the server through the engine's rebase and stores what they confirm.
+    /// Returns the new cursor.
     async fn take(&self, cursor: u64, page: Vec<RawEnvelope>) -> Result<u64, StorageError> {
         let pending = self.pending().await?;
         let mine: Vec<Event<BoardEvent>> = pending.pending.iter().flatten().cloned().map(Event::decode).collect();
         let mut log = Log::resume(cursor, mine);
+        let mut page: Vec<RawEnvelope> = page.into_iter().filter(|e| e.seq.is_some_and(|s| s > cursor)).collect();
+        page.sort_by_key(|e| e.seq);
+        page.dedup_by_key(|e| e.seq);
         let incoming: Vec<Event<BoardEvent>> = page.iter().cloned().map(Event::decode).collect();
         log.rebase(incoming);
         let head = log.head();
-        let confirmed: Vec<RawEnvelope> =
-            page.into_iter().filter(|e| e.seq.is_some_and(|s| s > cursor && s <= head)).collect();
-        let mut sorted = confirmed;
-        sorted.sort_by_key(|e| e.seq);
-        sorted.dedup_by_key(|e| e.seq);
-        if sorted.is_empty() {
+        page.retain(|e| e.seq.is_some_and(|s| s <= head));
+        if page.is_empty() {
             return Ok(cursor);
         }
-        match self.confirm(&sorted).await {
+        match self.confirm(&page).await {
+            Ok(cursor) => {
+                let listeners: Vec<Fold> = self
+                    .folds
+                    .list
+                    .borrow()
+                    .iter()
+                    .filter(|(_, s, _)| *s == self.stream)
+                    .map(|(_, _, f)| Rc::clone(f))
+                    .collect();
+                for listener in listeners {
+                    listener(log.confirmed());
+                }
+                Ok(cursor)
+            }
             Err(StorageError::Conflict) => Ok(self.pending().await?.state.confirmed),
-            other => other,
+            Err(e) => Err(e),
         }
     }
 }
 
-async fn run(
-    stream: Uuid,
-    storage: Rc<Storage>,
-    tabs: Rc<Tabs>,
-    mut woken: mpsc::UnboundedReceiver<()>,
-    published: Rc<RefCell<Option<SyncStatus>>>,
-) {
-    let step = Step { stream, storage: Rc::clone(&storage), tabs: Rc::clone(&tabs) };
+async fn run(step: Step, mut woken: mpsc::UnboundedReceiver<()>, published: Rc<RefCell<Option<SyncStatus>>>) {
+    let (stream, storage, tabs) = (step.stream, Rc::clone(&step.storage), Rc::clone(&step.tabs));
     let token = storage.sync_token(stream).await.ok().flatten();
     let token = Rc::new(RefCell::new(token));
     let cursor = step.pending().await.map(|t| t.state.confirmed).unwrap_or(0);
     let mut sync = SyncState::new(cursor, token.borrow().is_some(), online());
-    let live_open = Cell::new(false);
     loop {
+        // Every wake so far is answered by this round: it reads the pending events afresh.
+        while woken.try_recv().is_ok() {}
         sync.set_online(online());
         let pending = match step.pending().await {
             Ok(tail) => tail,
@@ -264,16 +315,45 @@ async fn run(
                     Err(e) => sync.failed(now(), explain(&e), jitter()),
                 }
             }
-            (Action::Pull { after }, Some(token)) => match remote::pull(stream, &token, after).await {
-                Ok(page) => {
-                    let head = page.head;
-                    match step.take(after, remote::envelopes(stream, page)).await {
-                        Ok(cursor) => sync.pulled(now(), cursor, head),
-                        Err(e) => sync.failed(now(), e.to_string(), jitter()),
+            (Action::Pull { after }, Some(token)) => {
+                // While far behind, the next pages are fetched while the last ones are stored.
+                let mut fetched = pull_pages(stream, &token, after).await;
+                let mut cursor = after;
+                loop {
+                    let (events, head) = match fetched {
+                        Ok(pages) => pages,
+                        Err(e) => {
+                            sync.failed(now(), explain(&e), jitter());
+                            break;
+                        }
+                    };
+                    let reached = events.last().and_then(|e| e.seq).unwrap_or(cursor);
+                    let ahead = reached < head;
+                    let (stored, next) = futures::join!(step.take(cursor, events), async {
+                        if ahead { Some(pull_pages(stream, &token, reached).await) } else { None }
+                    });
+                    match stored {
+                        Ok(now_at) => {
+                            cursor = now_at;
+                            sync.pulled(now(), cursor, head);
+                        }
+                        Err(e) => {
+                            sync.failed(now(), e.to_string(), jitter());
+                            break;
+                        }
+                    }
+                    let status = sync.status(count);
+                    if published.borrow().as_ref() != Some(&status) {
+                        *published.borrow_mut() = Some(status.clone());
+                        tabs.publish(Notice::Sync { stream, status });
+                    }
+                    match next {
+                        // Only when what was stored reaches where the prefetch started.
+                        Some(next) if cursor == reached => fetched = next,
+                        _ => break,
                     }
                 }
-                Err(e) => sync.failed(now(), explain(&e), jitter()),
-            },
+            }
             (Action::Listen { after }, Some(token)) => {
                 let Ok(controller) = web_sys::AbortController::new() else {
                     sync.live_ended(now());
@@ -281,7 +361,6 @@ async fn run(
                 };
                 match remote::listen(stream, &token, after, &controller.signal()).await {
                     Ok(mut live) => {
-                        live_open.set(true);
                         loop {
                             let message = select! {
                                 message = live.next().fuse() => Some(message),
@@ -311,17 +390,17 @@ async fn run(
                                     sync.live_ended(now());
                                     break;
                                 }
-                                Some(Err(e)) => {
+                                // A broken connection: poll for a while. Going offline is told
+                                // by the browser's event and needs nothing here.
+                                Some(Err(_)) => {
                                     if online() {
                                         sync.live_ended(now());
                                     }
-                                    let _ = e;
                                     break;
                                 }
                             }
                         }
                         controller.abort();
-                        live_open.set(false);
                     }
                     Err(e) => sync.failed(now(), explain(&e), jitter()),
                 }
@@ -330,6 +409,33 @@ async fn run(
             (_, None) => sync = SyncState::new(sync.cursor(), false, online()),
         }
     }
+}
+
+/// Pages fetched side by side when far behind.
+const PAGES_AT_ONCE: u64 = 8;
+
+/// Pulls the events after `after`: one page, and when that shows the server is further ahead,
+/// the next few pages side by side (positions are dense, so where each starts is known). Returns
+/// the events in order and the server's head.
+async fn pull_pages(stream: Uuid, token: &str, after: u64) -> Result<(Vec<RawEnvelope>, u64), RemoteError> {
+    let first = remote::pull(stream, token, after).await?;
+    let head = first.head;
+    let mut reached = first.events.last().and_then(|e| e.seq).unwrap_or(after);
+    let page = (first.events.len() as u64).max(1);
+    let mut events = remote::envelopes(stream, first);
+    if reached < head {
+        let starts: Vec<u64> = (0..PAGES_AT_ONCE - 1).map(|k| reached + k * page).take_while(|a| *a < head).collect();
+        let pages = futures::future::join_all(starts.iter().map(|a| remote::pull(stream, token, *a))).await;
+        for page in pages {
+            // A page that failed or came short leaves a gap: the rebase stops before it, and the
+            // next pull starts there.
+            let Ok(page) = page else { break };
+            let Some(last) = page.events.last().and_then(|e| e.seq) else { break };
+            reached = reached.max(last);
+            events.extend(remote::envelopes(stream, page));
+        }
+    }
+    Ok((events, head))
 }
 
 /// A held Web Lock; dropping it lets the next tab in line take it.

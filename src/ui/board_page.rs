@@ -1,7 +1,7 @@
 //! A board: its columns and cards, the archive, the activity panel and the status line.
 
 use chronicle_board::{BoardProjections, Command, Rejection};
-use chronicle_core::Uuid;
+use chronicle_core::{SyncStatus, Uuid};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -13,7 +13,7 @@ use super::status_line::{StatusLine, describe_sync};
 use super::workspace::{Route, Workspace, workspace};
 use crate::boards::{self, OpenedBoard};
 use crate::clock::{new_id, now};
-use crate::session::{Refreshed, Session};
+use crate::session::{Refreshed, SNAPSHOT_EVERY, Session, snapshot_of};
 use crate::storage::StorageError;
 use crate::tabs::{Notice, Subscription};
 
@@ -192,21 +192,61 @@ enum PageState {
 pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
     let ws = workspace();
     let state: RwSignal<PageState, LocalStorage> = RwSignal::new_local(PageState::Opening);
+    // While a joined board is fetched, the events this tab's sync confirms are folded here as
+    // they come, so that the board opens without reading its whole history back from storage.
+    let fold: StoredValue<Option<BoardProjections>, LocalStorage> =
+        StoredValue::new_local(Some(BoardProjections::default()));
+    let folding = ws.hub.get_value().on_confirmed(stream, move |events| {
+        fold.update_value(|fold| {
+            let follows =
+                fold.as_ref().is_some_and(|p| events.first().and_then(|e| e.meta.seq) == Some(p.position + 1));
+            match fold {
+                Some(projections) if follows => projections.extend(events.iter()),
+                _ => *fold = None,
+            }
+        });
+    });
+    let folding = StoredValue::new_local(Some(folding));
+    let open = move |opened: OpenedBoard| {
+        if let Some(problem) = opened.problems.first() {
+            ws.tell(problem.clone());
+        }
+        let snapshot = opened.fresh_snapshot.clone();
+        if state.try_with_untracked(|s| !matches!(s, PageState::Open(_))).unwrap_or(false) {
+            folding.set_value(None);
+            fold.set_value(None);
+            state.set(PageState::Open(BoardContext::new(ws, stream, opened)));
+        }
+        if let Some(snapshot) = snapshot {
+            // After the board is on screen: a snapshot only speeds up the next start.
+            spawn_local(async move {
+                let _ = ws.storage().put_snapshot(stream, &snapshot).await;
+            });
+        }
+    };
     let load = move || {
         spawn_local(async move {
             let storage = ws.storage();
+            // A fold that holds every confirmed event stored, with nothing pending, is the board.
+            if let Some(folded) = fold.try_with_value(|f| f.clone()).flatten().filter(|p| p.board.is_created())
+                && let Ok(tail) = storage.tail(stream, u64::MAX >> 12).await
+                && tail.pending.iter().all(Vec::is_empty)
+                && tail.state.confirmed == folded.position
+            {
+                let fresh_snapshot = (folded.position >= SNAPSHOT_EVERY).then(|| snapshot_of(&folded)).flatten();
+                let state = tail.state;
+                open(OpenedBoard {
+                    projections: folded,
+                    snapshot_at: 0,
+                    state,
+                    pending: Vec::new(),
+                    problems: tail.problems,
+                    fresh_snapshot,
+                });
+                return;
+            }
             match boards::open(&storage, stream).await {
-                Ok(opened) if opened.projections.board.is_created() => {
-                    if let Some(problem) = opened.problems.first() {
-                        ws.tell(problem.clone());
-                    }
-                    if let Some(snapshot) = &opened.fresh_snapshot {
-                        let _ = storage.put_snapshot(stream, snapshot).await;
-                    }
-                    if state.try_with_untracked(|s| !matches!(s, PageState::Open(_))).unwrap_or(false) {
-                        state.set(PageState::Open(BoardContext::new(ws, stream, opened)));
-                    }
-                }
+                Ok(opened) if opened.projections.board.is_created() => open(opened),
                 Ok(_) => match storage.sync_token(stream).await {
                     Ok(Some(_)) => state.set(PageState::Fetching),
                     _ => state.set(PageState::Missing(
@@ -220,16 +260,24 @@ pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
         });
     };
     load();
-    // A joined board opens as soon as its first events are stored.
+    // A joined board opens once its history is here, rather than being drawn again for every
+    // page of a long catch-up; meanwhile the page says how far the fetch has come.
     let waiting = ws.subscribe(move |notice| {
-        if matches!(notice, Notice::Written { stream: s, .. } if *s == stream)
-            && state.try_with_untracked(|s| matches!(s, PageState::Fetching)).unwrap_or(false)
-        {
+        let caught_up = match notice {
+            Notice::Sync { stream: s, status } if *s == stream => {
+                !matches!(status, SyncStatus::Syncing { behind, .. } if *behind > 0)
+            }
+            _ => false,
+        };
+        if caught_up && state.try_with_untracked(|s| matches!(s, PageState::Fetching)).unwrap_or(false) {
             load();
         }
     });
     let waiting = StoredValue::new_local(Some(waiting));
-    on_cleanup(move || waiting.set_value(None));
+    on_cleanup(move || {
+        waiting.set_value(None);
+        folding.set_value(None);
+    });
     move || {
         state.with(|s| match s {
             PageState::Opening => view! { <main class="page"><p class="muted">"Opening the board…"</p></main> }.into_any(),

@@ -12,8 +12,9 @@ pub(crate) fn describe_sync(status: &SyncStatus) -> String {
     match status {
         SyncStatus::Offline { pending: 0 } => "Offline".to_owned(),
         SyncStatus::Offline { pending } => format!("Offline ({pending} pending)"),
-        SyncStatus::Syncing { pending: 0 } => "Syncing".to_owned(),
-        SyncStatus::Syncing { pending } => format!("Syncing ({pending} pending)"),
+        SyncStatus::Syncing { pending: 0, behind: 0 } => "Syncing".to_owned(),
+        SyncStatus::Syncing { pending: 0, behind } => format!("Syncing ({behind} to fetch)"),
+        SyncStatus::Syncing { pending, .. } => format!("Syncing ({pending} pending)"),
         SyncStatus::Synced { at } => format!("Synced {}", clock_time(*at)),
         SyncStatus::Failed { message, retry_at, pending } => {
             let seconds = ((retry_at - now()) / 1000).max(1);
@@ -40,7 +41,7 @@ pub(crate) fn StatusLine() -> impl IntoView {
             .ws
             .sync
             .with(|map| map.get(&stream).cloned())
-            .unwrap_or(SyncStatus::Syncing { pending: context.pending.get() })
+            .unwrap_or(SyncStatus::Syncing { pending: context.pending.get(), behind: 0 })
     };
     let failed = move || matches!(sync(), SyncStatus::Failed { .. });
     view! {

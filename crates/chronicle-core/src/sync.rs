@@ -64,6 +64,8 @@ pub enum SyncStatus {
     Syncing {
         /// Events not yet confirmed by the server.
         pending: usize,
+        /// Events known to be on the server and not yet here.
+        behind: u64,
     },
     /// Everything here is on the server and everything on the server is here.
     Synced {
@@ -223,7 +225,7 @@ impl SyncState {
             Some(at) if pending == 0 && self.registered && self.server_head == Some(self.cursor) => {
                 SyncStatus::Synced { at }
             }
-            _ => SyncStatus::Syncing { pending },
+            _ => SyncStatus::Syncing { pending, behind: self.server_head.map_or(0, |h| h.saturating_sub(self.cursor)) },
         }
     }
 }
@@ -332,7 +334,7 @@ mod tests {
         assert!(matches!(sync.status(1), SyncStatus::Failed { retry_at: 60_000, .. }));
         assert_eq!(sync.next(60_000, 1), Action::Push { max: MAX_PUSH }, "due: try again");
         sync.pushed(1);
-        assert_eq!(sync.status(1), SyncStatus::Syncing { pending: 1 }, "a success clears the error");
+        assert_eq!(sync.status(1), SyncStatus::Syncing { pending: 1, behind: 0 }, "a success clears the error");
     }
 
     #[test]
@@ -364,7 +366,7 @@ mod tests {
         assert_eq!(sync.next(0, 0), Action::Pull { after: 0 });
         sync.pulled(0, 1000, 2500);
         assert_eq!(sync.next(0, 0), Action::Pull { after: 1000 });
-        assert_eq!(sync.status(0), SyncStatus::Syncing { pending: 0 });
+        assert_eq!(sync.status(0), SyncStatus::Syncing { pending: 0, behind: 1500 });
     }
 
     #[test]

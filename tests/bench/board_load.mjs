@@ -1,0 +1,73 @@
+// A board of 100k events on the sync server, in headless Chromium: how long a fresh browser takes
+// from opening the share link to a usable board (catch-up), then how long a reload takes to a
+// usable board (cold start, from the snapshot the first open stored).
+// Prints `BENCH<TAB>name<TAB>value` rows for `cargo xtask bench`.
+
+import { startServer, startBrowser } from '../e2e/support.mjs';
+import { workload } from './workload.mjs';
+
+const COUNT = 100_000;
+
+async function api(server, path, token, body) {
+  const response = await fetch(new URL(`/api/v1${path}`, server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** Opens `url` in a new page and resolves when the whole board is on screen, with the time it took. */
+async function openBoard(context, url) {
+  const page = await context.newPage();
+  // Records, from navigation start, when the board's title, its last column and its full event
+  // count are in the page.
+  await page.addInitScript((count) => {
+    const observer = new MutationObserver(() => {
+      const status = document.querySelector('footer.status-line')?.textContent ?? '';
+      if (document.querySelector('.board-page h1') && document.querySelector('ul[aria-label="Done"] li') && status.includes(`${count} events`)) {
+        window.__usableAt = performance.now();
+        observer.disconnect();
+      }
+    });
+    observer.observe(document, { childList: true, subtree: true, characterData: true });
+  }, COUNT);
+  await page.goto(url);
+  const ms = Math.round(await page.waitForFunction(() => window.__usableAt, null, { timeout: 120_000, polling: 50 }).then((h) => h.jsonValue()));
+  return { page, ms };
+}
+
+const server = await startServer();
+const browser = await startBrowser();
+try {
+  const { stream, token } = await api(server, '/streams', null, {});
+  const events = workload(COUNT);
+  for (let first = 0; first < events.length; first += 1000) {
+    await api(server, `/streams/${stream}/events`, token, { events: events.slice(first, first + 1000) });
+  }
+
+  const joined = await openBoard(browser.context, `${server.url}#/join/${stream}/${token}`);
+  console.log(`BENCH\tcatch-up, ${COUNT / 1000}k events from the server (share link to usable board)\t${joined.ms} ms`);
+  // The first open stores a snapshot; wait until it is there.
+  await joined.page.waitForFunction(async (stream) => {
+    const db = await new Promise((r) => { const q = indexedDB.open('chronicle'); q.onsuccess = () => r(q.result); });
+    const found = await new Promise((r) => { const q = db.transaction('snapshots').objectStore('snapshots').get(stream); q.onsuccess = () => r(q.result); });
+    db.close();
+    return found !== undefined;
+  }, stream, { timeout: 60_000, polling: 100 });
+  await joined.page.close();
+
+  const url = `${server.url}#/board/${stream}`;
+  const runs = [];
+  for (let i = 0; i < 5; i += 1) {
+    const again = await openBoard(browser.context, url);
+    runs.push(again.ms);
+    await again.page.close();
+  }
+  runs.sort((a, b) => a - b);
+  console.log(`BENCH\tcold start, ${COUNT / 1000}k synced events, with snapshot (median of 5)\t${runs[2]} ms (min ${runs[0]}, max ${runs[4]})`);
+} finally {
+  await browser.close();
+  await server.close();
+}
