@@ -28,7 +28,7 @@ fn main() -> Result<()> {
                 "  run    install what is missing, build the app and the server, serve both on http://127.0.0.1:8080"
             );
             eprintln!("  test   install what is missing, then fmt, clippy, native, wasm and end-to-end tests");
-            eprintln!("  bench  measure replay, IndexedDB appends, cold start and app size");
+            eprintln!("  bench  measure replay, IndexedDB appends, server ingest, catch-up, cold start and app size");
             std::process::exit(2);
         }
     }
@@ -105,9 +105,25 @@ fn bench(root: &Path) -> Result<()> {
     let browser = output_text(&mut wasm)?;
     table.extend(parse_rows(&browser));
 
-    let cold =
-        output_text(Command::new("node").arg("tests/bench/cold_start.mjs").env("CHRONICLE_DIST", root.join("dist")))?;
-    table.extend(parse_rows(&cold));
+    let ingest = output_text(Command::new("cargo").args([
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "chronicle-server",
+        "--example",
+        "ingest",
+    ]))?;
+    table.extend(parse_rows(&ingest));
+
+    step("release build of the server", cargo(&["build", "--release", "-p", "chronicle-server"]))?;
+    let load = output_text(
+        Command::new("node")
+            .arg("tests/bench/board_load.mjs")
+            .env("CHRONICLE_DIST", root.join("dist"))
+            .env("CHRONICLE_SERVER", root.join("target/release/chronicle-server")),
+    )?;
+    table.extend(parse_rows(&load));
 
     table.extend(sizes(&root.join("dist"))?);
 

@@ -204,23 +204,25 @@ fn append(tx: &Connection, stream: Uuid, events: &[NewEvent]) -> Result<Appended
         .optional()
         .map_err(storage)?
         .ok_or(StoreError::StreamNotFound)?;
+    // Insert first and look only when the id was there already: new events are the rule.
+    let mut insert = tx
+        .prepare_cached("INSERT INTO events (stream, seq, id, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")
+        .map_err(storage)?;
     let mut find = tx.prepare_cached("SELECT seq, body FROM events WHERE stream = ?1 AND id = ?2").map_err(storage)?;
-    let mut insert =
-        tx.prepare_cached("INSERT INTO events (stream, seq, id, body) VALUES (?1, ?2, ?3, ?4)").map_err(storage)?;
     let mut accepted = Vec::with_capacity(events.len());
     for event in events {
         let id = event.id.to_string();
-        let known: Option<(i64, String)> =
-            find.query_row(params![stream_id, id], |row| Ok((row.get(0)?, row.get(1)?))).optional().map_err(storage)?;
-        match known {
-            Some((seq, body)) if same_envelope(&body, &event.body) => accepted.push((event.id, seq as u64)),
-            Some(_) => return Err(StoreError::IdReused { id: event.id }),
-            None => {
-                head += 1;
-                insert.execute(params![stream_id, head, id, event.body]).map_err(storage)?;
-                accepted.push((event.id, head as u64));
-            }
+        if insert.execute(params![stream_id, head + 1, id, event.body]).map_err(storage)? == 1 {
+            head += 1;
+            accepted.push((event.id, head as u64));
+            continue;
         }
+        let (seq, body): (i64, String) =
+            find.query_row(params![stream_id, id], |row| Ok((row.get(0)?, row.get(1)?))).map_err(storage)?;
+        if !same_envelope(&body, &event.body) {
+            return Err(StoreError::IdReused { id: event.id });
+        }
+        accepted.push((event.id, seq as u64));
     }
     tx.execute("UPDATE streams SET head = ?1 WHERE id = ?2", params![head, stream_id]).map_err(storage)?;
     Ok(Appended { accepted, head: head as u64 })
