@@ -41,8 +41,9 @@ pub fn snapshot_of(projections: &BoardProjections) -> Option<StoredSnapshot> {
 /// What a [`Session::refresh`] found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refreshed {
-    /// The stored log only grew after what the session had: here is the board to show.
-    Extended(Box<BoardProjections>),
+    /// The stored log only grew after what the session had: here is the board to show, and a
+    /// snapshot to store when one is due.
+    Extended(Box<BoardProjections>, Option<StoredSnapshot>),
     /// Nothing new.
     Unchanged,
     /// Events were placed before ones the session had shown: read the board again and
@@ -166,8 +167,8 @@ impl Session {
         self.saved.extend(new.iter());
         self.pending = tail.pending.iter().flatten().map(|e| e.id).collect();
         self.state = tail.state;
-        let _ = self.snapshot_due();
-        Refreshed::Extended(Box::new(self.shown()))
+        let snapshot = self.snapshot_due();
+        Refreshed::Extended(Box::new(self.shown()), snapshot)
     }
 
     /// The log as stored is `saved` (read again after another writer, or after sync placed other
@@ -331,7 +332,7 @@ mod tests {
         let ours: Vec<RawEnvelope> = first.iter().chain(&mine).cloned().collect();
         let all: Vec<RawEnvelope> = ours.iter().chain(&theirs).cloned().collect();
         let tail = LogTail { confirmed: confirmed(&all, 0), pending: vec![], state: state(4, 4), problems: vec![] };
-        let Refreshed::Extended(shown) = session.refresh(&tail) else { panic!("only grew") };
+        let Refreshed::Extended(shown, None) = session.refresh(&tail) else { panic!("only grew") };
         assert_eq!(shown.board.live_cards(), 2);
         assert_eq!(session.pending(), 0);
         assert_eq!(session.state(), state(4, 4));

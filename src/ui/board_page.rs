@@ -151,7 +151,12 @@ impl BoardContext {
                 return;
             }
             match this.session.try_update_value(|s| s.refresh(&tail)) {
-                Some(Refreshed::Extended(shown)) => this.shown.set(*shown),
+                Some(Refreshed::Extended(shown, snapshot)) => {
+                    this.shown.set(*shown);
+                    if let Some(snapshot) = snapshot {
+                        let _ = storage.put_snapshot(stream, &snapshot).await;
+                    }
+                }
                 Some(Refreshed::Reread) => {
                     let Ok(opened) = boards::open(&storage, stream).await else { return };
                     if this.writing.try_get_untracked().unwrap_or(true) {
