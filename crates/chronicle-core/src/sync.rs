@@ -334,7 +334,7 @@ mod tests {
         assert!(matches!(sync.status(1), SyncStatus::Failed { retry_at: 60_000, .. }));
         assert_eq!(sync.next(60_000, 1), Action::Push { max: MAX_PUSH }, "due: try again");
         sync.pushed(1);
-        assert_eq!(sync.status(1), SyncStatus::Syncing { pending: 1, behind: 0 }, "a success clears the error");
+        assert_eq!(sync.status(1), SyncStatus::Syncing { pending: 1, behind: 1 }, "a success clears the error");
     }
 
     #[test]
