@@ -89,7 +89,7 @@ pub struct Card {
 }
 
 /// A board: its name, columns in order, cards, and the names of the devices that edited it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "BoardWire", into = "BoardWire")]
 pub struct Board {
     created: bool,

@@ -96,6 +96,13 @@ pub enum Command {
         /// The card.
         card: Uuid,
     },
+    /// Makes the board show what it showed at an earlier point of its history: its name, its
+    /// columns and their cards in order, with their titles and descriptions. History is not
+    /// rewritten: the change is made of ordinary events, added now.
+    RestoreVersion {
+        /// The board as it was.
+        target: Box<Board>,
+    },
     /// Gives this device a name on the board, shown in the activity feed.
     NameDevice {
         /// The device.
@@ -111,6 +118,9 @@ pub enum Rejection {
     /// The board has not been created yet.
     #[error("This board does not exist yet.")]
     BoardNotCreated,
+    /// A version from before the board was created cannot be restored.
+    #[error("That version is from before the board was created; choose a later one.")]
+    BeforeCreation,
     /// The board was already created.
     #[error("This board already exists.")]
     BoardAlreadyCreated,
@@ -324,6 +334,7 @@ impl Decider for BoardDecider {
                 let column = board.column(current.column).unwrap_or(first).id;
                 vec![BoardEvent::CardRestored { card: id, column }]
             }
+            Command::RestoreVersion { target } => restore(board, &target)?,
             Command::NameDevice { device, name } => {
                 let name = check_name(&name)?;
                 if board.device_name(device) == Some(name.as_str()) {
@@ -340,4 +351,69 @@ impl Decider for BoardDecider {
         }
         board
     }
+}
+
+/// The events that make `present` show what `target` showed. They are decided one after another
+/// on a copy of the board, each through the rules of its own command, so that every one of them
+/// applies where it lands: missing columns come back, cards not on the target are archived, the
+/// target's cards are restored, edited and moved into place in order, then columns are renamed,
+/// put in order, and those the target did not have are removed (empty by then).
+fn restore(present: &Board, target: &Board) -> Result<Vec<BoardEvent>, Rejection> {
+    if !target.is_created() {
+        return Err(Rejection::BeforeCreation);
+    }
+    let mut board = present.clone();
+    let mut events = Vec::new();
+    let mut run = |board: &mut Board, command: Command| -> Result<(), Rejection> {
+        for event in BoardDecider::decide(board, command)? {
+            board.evolve(&event);
+            events.push(event);
+        }
+        Ok(())
+    };
+    if board.name() != target.name() {
+        run(&mut board, Command::RenameBoard { name: target.name().to_owned() })?;
+    }
+    for column in target.columns() {
+        if board.column(column.id).is_none() {
+            run(&mut board, Command::AddColumn { column: column.id, name: column.name.clone() })?;
+        }
+    }
+    let kept: std::collections::HashSet<Uuid> = target.columns().iter().flat_map(|c| target.card_ids(c.id)).collect();
+    let live: Vec<Uuid> = board.columns().iter().flat_map(|c| board.card_ids(c.id)).collect();
+    for card in live.into_iter().filter(|id| !kept.contains(id)) {
+        run(&mut board, Command::ArchiveCard { card })?;
+    }
+    for column in target.columns() {
+        for (index, then) in target.cards_in(column).enumerate() {
+            match board.card(then.id) {
+                None => run(
+                    &mut board,
+                    Command::AddCard {
+                        card: then.id,
+                        column: column.id,
+                        title: then.title.clone(),
+                        description: then.description.clone(),
+                    },
+                )?,
+                Some(now) if now.archived => run(&mut board, Command::RestoreCard { card: then.id })?,
+                Some(_) => {}
+            }
+            let now = board.card(then.id).ok_or(Rejection::UnknownCard)?;
+            if now.title != then.title || now.description != then.description {
+                let (title, description) = (then.title.clone(), then.description.clone());
+                run(&mut board, Command::EditCard { card: then.id, title, description })?;
+            }
+            run(&mut board, Command::MoveCard { card: then.id, to: column.id, index })?;
+        }
+    }
+    for (index, column) in target.columns().iter().enumerate() {
+        run(&mut board, Command::RenameColumn { column: column.id, name: column.name.clone() })?;
+        run(&mut board, Command::MoveColumn { column: column.id, index })?;
+    }
+    let extra: Vec<Uuid> = board.columns().iter().map(|c| c.id).filter(|id| target.column(*id).is_none()).collect();
+    for column in extra {
+        run(&mut board, Command::RemoveColumn { column })?;
+    }
+    Ok(events)
 }

@@ -5,12 +5,15 @@
 //! - [`Board`] is both the write model and the `BoardView` read model: columns and cards in order.
 //! - [`Activity`] is the feed a person reads; [`FlowStats`] counts cards per column over time.
 //! - [`BoardProjections`] folds all of them in one pass and snapshots them for a fast start.
+//! - [`History`] keeps the whole log and gives the board as it was after any event
+//!   (`board_at`); `Command::RestoreVersion` brings such a version back with new events.
 
 mod activity;
 mod board;
 mod command;
 mod event;
 mod flow;
+mod history;
 mod projections;
 pub mod workload;
 
@@ -19,6 +22,7 @@ pub use board::{Board, Card, Column};
 pub use command::{BoardDecider, Command, DEFAULT_COLUMNS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE, Rejection};
 pub use event::{BoardEvent, ColumnSeed};
 pub use flow::{FlowSample, FlowStats};
+pub use history::{History, KEYFRAME_EVERY, MAX_KEYFRAMES};
 pub use projections::{BoardProjections, SNAPSHOT_FORMAT, SnapshotError};
 
 /// An event of a board, decoded.

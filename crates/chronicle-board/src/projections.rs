@@ -54,7 +54,17 @@ impl BoardProjections {
         self.fold(event, true)
     }
 
+    /// Folds one event, describing it, without adding to the flow of cards over time: for
+    /// keyframes of the history, which read the flow from the present.
+    pub(crate) fn apply_without_flow(&mut self, event: &Event<BoardEvent>) -> Effect {
+        self.fold_with(event, true, false)
+    }
+
     fn fold(&mut self, event: &Event<BoardEvent>, describe_it: bool) -> Effect {
+        self.fold_with(event, describe_it, true)
+    }
+
+    fn fold_with(&mut self, event: &Event<BoardEvent>, describe_it: bool, with_flow: bool) -> Effect {
         self.position += 1;
         self.last_event = Some(event.meta.id);
         let text = describe_it.then(|| describe(&self.board, event));
@@ -62,7 +72,7 @@ impl BoardProjections {
             Payload::Known(e) => self.board.evolve(e),
             Payload::Unreadable(_) => Effect::Unreadable,
         };
-        if effect == Effect::Applied && touches_cards(event) {
+        if with_flow && effect == Effect::Applied && touches_cards(event) {
             self.flow.record(self.position, event.meta.at, &self.board);
         }
         self.diagnostics.record(event, effect);

@@ -132,3 +132,71 @@ proptest! {
         }
     }
 }
+
+/// What a person sees of a board: its name, and each column's name and cards in order.
+fn view(board: &chronicle_board::Board) -> (String, Vec<(Uuid, String, Vec<(Uuid, String, String)>)>) {
+    let columns = board
+        .columns()
+        .iter()
+        .map(|c| {
+            let cards = board.cards_in(c).map(|k| (k.id, k.title.clone(), k.description.clone())).collect();
+            (c.id, c.name.clone(), cards)
+        })
+        .collect();
+    (board.name().to_owned(), columns)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The board at any position of a history equals a full replay up to there, whatever the
+    /// spacing of keyframes, and it stays so as the history grows.
+    #[test]
+    fn board_at_equals_a_replay(
+        events in proptest::collection::vec(any_record(), 0..300),
+        positions in proptest::collection::vec(0u64..320, 1..8),
+    ) {
+        let (first, rest) = events.split_at(events.len() / 2);
+        let mut history = chronicle_board::History::new(first.to_vec());
+        history.extend(rest.iter().cloned());
+        for position in positions {
+            let replayed = BoardProjections::replay(events.iter().take(position as usize));
+            let seen = history.projections_at(position);
+            prop_assert_eq!(&seen.board, &replayed.board);
+            prop_assert_eq!(&seen.activity, &replayed.activity);
+            prop_assert_eq!(seen.position, replayed.position);
+        }
+        prop_assert_eq!(history.board(), BoardProjections::replay(events.iter()).board);
+    }
+
+    /// Restoring any earlier version of a realistic board makes it show exactly that version, with
+    /// new events only: the history grows and keeps everything it had.
+    #[test]
+    fn restoring_a_version_shows_it_again(seed in any::<u64>(), count in 2usize..600, at in 0.0f64..1.0) {
+        let events = chronicle_board::workload::generate(count, seed);
+        let position = 1 + ((events.len() - 1) as f64 * at) as usize;
+        let present = BoardProjections::replay(events.iter()).board;
+        let target = BoardProjections::replay(events.iter().take(position)).board;
+        let restored = BoardDecider::decide(&present, Command::RestoreVersion { target: Box::new(target.clone()) })
+            .expect("an earlier version can always be restored");
+        let mut board = present.clone();
+        for event in &restored {
+            prop_assert_eq!(board.evolve(event), chronicle_core::Effect::Applied, "every restoring event applies");
+        }
+        prop_assert_eq!(view(&board), view(&target));
+        if view(&present) == view(&target) {
+            prop_assert!(restored.is_empty(), "nothing to do, nothing written");
+        }
+    }
+}
+
+#[test]
+fn a_version_from_before_the_board_existed_is_refused() {
+    let events = chronicle_board::workload::generate(20, 1);
+    let present = BoardProjections::replay(events.iter()).board;
+    let empty = chronicle_board::Board::default();
+    assert_eq!(
+        BoardDecider::decide(&present, Command::RestoreVersion { target: Box::new(empty) }),
+        Err(chronicle_board::Rejection::BeforeCreation)
+    );
+}

@@ -7,11 +7,14 @@
 //! - [`Projection`] is a read model folded from events; [`Diagnostics`] counts what a fold skipped.
 //! - [`Log`] keeps `confirmed` and `pending` events and [`Log::rebase`]s pending work onto what the
 //!   server confirmed.
+//! - [`Keyframes`] keep a fold's state every so many events, so that any position of a long log
+//!   is reached quickly: the engine's half of `board_at(position)`.
 //! - [`SyncState`] decides what sync does next ([`Action`]) and what to tell a person
 //!   ([`SyncStatus`]); [`WireEnvelope`] and [`WirePage`] are the server's wire form.
 
 mod decider;
 mod envelope;
+mod keyframes;
 mod log;
 mod projection;
 mod sync;
@@ -20,6 +23,7 @@ pub use decider::Decider;
 pub use envelope::{
     Event, EventPayload, LineError, Meta, Payload, RawEnvelope, Unreadable, UnreadableReason, Upcaster, parse_lines,
 };
+pub use keyframes::Keyframes;
 pub use log::{Log, Rebased};
 pub use projection::{Diagnostics, Effect, Projection};
 pub use sync::{Action, MAX_PUSH, SyncState, SyncStatus, WireEnvelope, WirePage};

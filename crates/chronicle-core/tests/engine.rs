@@ -352,3 +352,61 @@ proptest! {
         prop_assert_eq!(log.pending().len(), 1);
     }
 }
+
+/// A fold of the counter model, as a projection.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Sums(Vec<i64>);
+
+impl chronicle_core::Projection<Counted> for Sums {
+    fn apply(&mut self, event: &Event<Counted>) {
+        self.0 = Counter::evolve(std::mem::take(&mut self.0), event);
+    }
+}
+
+proptest! {
+    /// The state at any position through keyframes equals a full replay up to that position.
+    #[test]
+    fn a_keyframe_seek_equals_a_full_replay(
+        amounts in proptest::collection::vec(-9i64..9, 0..120),
+        every in 1usize..20,
+        positions in proptest::collection::vec(0usize..130, 1..10),
+    ) {
+        let log: Vec<_> = amounts.iter().enumerate().map(|(i, a)| event(i as u128 + 1, *a, None)).collect();
+        let keyframes = chronicle_core::Keyframes::<Sums>::build(&log, every);
+        for position in positions {
+            let expected = Counter::replay(log.iter().take(position));
+            prop_assert_eq!(keyframes.at(&log, position).0, expected);
+        }
+    }
+
+    /// After a rebase puts remote events before pending ones, the keyframes are cut back to where
+    /// the log changed and extended: seeks still equal full replays of the new log.
+    #[test]
+    fn keyframes_follow_a_rebase(
+        confirmed in proptest::collection::vec(-9i64..9, 0..30),
+        pending in proptest::collection::vec(-9i64..9, 1..30),
+        remote in proptest::collection::vec(-9i64..9, 1..30),
+        every in 1usize..12,
+        positions in proptest::collection::vec(0usize..100, 1..10),
+    ) {
+        let seq = |events: &mut Vec<Event<Counted>>, from: usize| {
+            for (i, e) in events.iter_mut().enumerate() { e.meta.seq = Some((from + i + 1) as u64); }
+        };
+        let mut confirmed: Vec<_> = confirmed.iter().enumerate().map(|(i, a)| event(i as u128 + 1, *a, None)).collect();
+        seq(&mut confirmed, 0);
+        let mine: Vec<_> = pending.iter().enumerate().map(|(i, a)| event(1000 + i as u128, *a, None)).collect();
+        let mut log = Log::new(confirmed.clone(), mine.clone());
+        let before: Vec<_> = log.events().cloned().collect();
+        let mut keyframes = chronicle_core::Keyframes::<Sums>::build(&before, every);
+
+        let mut theirs: Vec<_> = remote.iter().enumerate().map(|(i, a)| event(2000 + i as u128, *a, None)).collect();
+        seq(&mut theirs, confirmed.len());
+        log.rebase(theirs);
+        let after: Vec<_> = log.events().cloned().collect();
+        keyframes.truncate(&after, confirmed.len());
+        keyframes.extend(&after);
+        for position in positions {
+            prop_assert_eq!(keyframes.at(&after, position).0, Counter::replay(after.iter().take(position)));
+        }
+    }
+}

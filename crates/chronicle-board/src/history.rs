@@ -1,0 +1,103 @@
+//! A board's history: every event of its log, and the board as it was after any of them.
+//!
+//! Reads come in pairs, the present and the past: [`History::projections`] and
+//! [`History::projections_at`], [`History::board`] and [`History::board_at`]. The past is reached
+//! through [`Keyframes`]: a copy of the board every so many events, plus the events after it.
+
+use chronicle_core::{Event, Keyframes, Projection};
+
+use crate::board::Board;
+use crate::event::BoardEvent;
+use crate::projections::BoardProjections;
+
+/// Keyframes are kept at least this many events apart.
+pub const KEYFRAME_EVERY: usize = 256;
+/// At most this many keyframes are kept; a longer history spaces them further apart.
+pub const MAX_KEYFRAMES: usize = 256;
+
+/// The projections at a keyframe. The flow of cards over time is left out: it is one series over
+/// the whole history, read from the present (`FlowStats::at`), and copying it into every keyframe
+/// would cost as much as the rest together.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Past(BoardProjections);
+
+impl Projection<BoardEvent> for Past {
+    fn apply(&mut self, event: &Event<BoardEvent>) {
+        self.0.apply_without_flow(event);
+    }
+}
+
+/// A board's log with fast access to any point of it.
+#[derive(Debug, Clone)]
+pub struct History {
+    events: Vec<Event<BoardEvent>>,
+    keyframes: Keyframes<Past>,
+}
+
+impl History {
+    /// The history of a log, in log order (confirmed events, then pending ones).
+    pub fn new(events: Vec<Event<BoardEvent>>) -> Self {
+        let every = KEYFRAME_EVERY.max(events.len().div_ceil(MAX_KEYFRAMES));
+        let keyframes = Keyframes::build(&events, every);
+        History { events, keyframes }
+    }
+
+    /// Number of events: positions go from 0 (before the first) to `len()` (now).
+    pub fn len(&self) -> u64 {
+        self.events.len() as u64
+    }
+
+    /// Whether the log has no events.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The event that brought the log to `position` (from 1).
+    pub fn event(&self, position: u64) -> Option<&Event<BoardEvent>> {
+        position.checked_sub(1).and_then(|i| self.events.get(i as usize))
+    }
+
+    /// Every event, in order.
+    pub fn events(&self) -> &[Event<BoardEvent>] {
+        &self.events
+    }
+
+    /// The events of the log grew: takes the new ones.
+    pub fn extend(&mut self, events: impl IntoIterator<Item = Event<BoardEvent>>) {
+        self.events.extend(events);
+        self.keyframes.extend(&self.events);
+    }
+
+    /// The log from `position` on was replaced (a rebase placed others' events before ours).
+    pub fn replace_from(&mut self, position: u64, events: impl IntoIterator<Item = Event<BoardEvent>>) {
+        let position = (position as usize).min(self.events.len());
+        self.events.truncate(position);
+        self.keyframes.truncate(&self.events, position);
+        self.extend(events);
+    }
+
+    /// The projections now (without the flow; see [`Past`]).
+    pub fn projections(&self) -> BoardProjections {
+        self.projections_at(self.len())
+    }
+
+    /// The projections after the first `position` events (without the flow; see [`Past`]).
+    pub fn projections_at(&self, position: u64) -> BoardProjections {
+        self.keyframes.at(&self.events, position as usize).0
+    }
+
+    /// The board now.
+    pub fn board(&self) -> Board {
+        self.board_at(self.len())
+    }
+
+    /// The board after the first `position` events.
+    pub fn board_at(&self, position: u64) -> Board {
+        self.projections_at(position).board
+    }
+
+    /// How many events apart the keyframes are.
+    pub fn keyframe_every(&self) -> usize {
+        self.keyframes.every()
+    }
+}
