@@ -133,8 +133,13 @@ proptest! {
     }
 }
 
+/// A card as seen: id, title, description.
+type SeenCard = (Uuid, String, String);
+/// A column as seen: id, name, cards in order.
+type SeenColumn = (Uuid, String, Vec<SeenCard>);
+
 /// What a person sees of a board: its name, and each column's name and cards in order.
-fn view(board: &chronicle_board::Board) -> (String, Vec<(Uuid, String, Vec<(Uuid, String, String)>)>) {
+fn view(board: &chronicle_board::Board) -> (String, Vec<SeenColumn>) {
     let columns = board
         .columns()
         .iter()
