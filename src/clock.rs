@@ -31,3 +31,9 @@ pub fn relative(at: i64, now: i64) -> String {
         }
     }
 }
+
+/// A date and time in the person's locale, for "what did this board look like last Tuesday".
+pub fn date_time(at: i64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+    String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+}

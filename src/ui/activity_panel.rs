@@ -15,7 +15,7 @@ pub(crate) fn ActivityPanel() -> impl IntoView {
     let context = expect_context::<BoardContext>();
     let device = context.ws.device;
     let entries = Memo::new(move |_| {
-        context.shown.with(|p| {
+        context.with_view(|p| {
             p.activity
                 .recent()
                 .take(SHOWN)
@@ -30,7 +30,7 @@ pub(crate) fn ActivityPanel() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let no_effect = move || context.shown.with(|p| p.diagnostics.no_effect);
+    let no_effect = move || context.with_view(|p| p.diagnostics.no_effect);
     view! {
         <section class="panel activity" aria-labelledby="activity-heading">
             <h2 id="activity-heading">"Activity"</h2>

@@ -1,13 +1,16 @@
 //! A board: its columns and cards, the archive, the activity panel and the status line.
 
-use chronicle_board::{BoardProjections, Command, Rejection};
-use chronicle_core::{SyncStatus, Uuid};
+use std::rc::Rc;
+
+use chronicle_board::{BoardProjections, Command, History, Rejection};
+use chronicle_core::{Event, SyncStatus, Uuid};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::activity_panel::ActivityPanel;
 use super::column::ColumnView;
 use super::flow_panel::FlowPanel;
+use super::history_panel::{HistoryPanel, PastBanner};
 use super::share::SharePanel;
 use super::status_line::{StatusLine, describe_sync};
 use super::workspace::{Route, Workspace, workspace};
@@ -32,6 +35,13 @@ pub(crate) struct BoardContext {
     pub(crate) pending: RwSignal<usize>,
     subscription: StoredValue<Option<Subscription>, LocalStorage>,
     writing: RwSignal<bool>,
+    /// The whole log with its keyframes, read when the history panel first needs it and
+    /// forgotten when the log changes.
+    history: StoredValue<Option<Rc<History>>, LocalStorage>,
+    /// The position being looked at in the history, or `None` for now.
+    pub(crate) viewing: RwSignal<Option<u64>>,
+    /// The projections at `viewing`.
+    past: RwSignal<Option<BoardProjections>>,
 }
 
 impl BoardContext {
@@ -52,6 +62,9 @@ impl BoardContext {
             unsaved: RwSignal::new(0),
             subscription: StoredValue::new_local(None),
             writing: RwSignal::new(false),
+            history: StoredValue::new_local(None),
+            viewing: RwSignal::new(None),
+            past: RwSignal::new(None),
         };
         context.subscription.set_value(Some(ws.subscribe(move |notice| {
             if let Notice::Written { stream: written, state } = notice {
@@ -69,9 +82,77 @@ impl BoardContext {
         self.session.with_value(Session::stream)
     }
 
+    /// Reads the board as it is on screen: as it was at the position being viewed in the
+    /// history, or as it is now.
+    pub(crate) fn with_view<T>(&self, f: impl FnOnce(&BoardProjections) -> T) -> T {
+        let mut f = Some(f);
+        let past = self.past.with(|p| p.as_ref().map(|p| f.take().map(|f| f(p))));
+        match past.flatten() {
+            Some(seen) => seen,
+            None => self.shown.with(|p| f.take().map(|f| f(p))).expect("the board is read once"),
+        }
+    }
+
+    /// Whether the board on screen is a past version (read-only).
+    pub(crate) fn in_the_past(&self) -> bool {
+        self.viewing.get().is_some()
+    }
+
+    /// The board's history, read from storage the first time it is needed.
+    pub(crate) async fn history(&self) -> Result<Rc<History>, StorageError> {
+        if let Some(history) = self.history.try_get_value().flatten() {
+            return Ok(history);
+        }
+        let stream = self.stream();
+        let loaded = self.ws.storage().load_all(stream).await?;
+        let events = loaded.tail.into_iter().map(Event::decode).collect();
+        let history = Rc::new(History::new(events));
+        self.history.set_value(Some(Rc::clone(&history)));
+        Ok(history)
+    }
+
+    /// Shows the board as it was after the first `position` events (or now, at the end).
+    pub(crate) fn view_at(&self, position: u64) {
+        let this = *self;
+        let now = self.shown.with_untracked(|p| p.position);
+        if position >= now {
+            self.back_to_now();
+            return;
+        }
+        self.viewing.set(Some(position));
+        spawn_local(async move {
+            match this.history().await {
+                // Only the latest request is shown, whatever order the reads finish in.
+                Ok(history) if this.viewing.try_get_untracked().flatten() == Some(position) => {
+                    this.past.set(Some(history.projections_at(position)));
+                }
+                Ok(_) => {}
+                Err(e) => this.ws.tell(format!("The history could not be read. {e}")),
+            }
+        });
+    }
+
+    /// Leaves the history and shows the board as it is now.
+    pub(crate) fn back_to_now(&self) {
+        self.viewing.set(None);
+        self.past.set(None);
+    }
+
+    /// Makes the board show the version being viewed again, with new events, and returns to now.
+    pub(crate) fn restore_viewed(&self) -> Result<(), Rejection> {
+        let Some(target) = self.past.with_untracked(|p| p.as_ref().map(|p| p.board.clone())) else { return Ok(()) };
+        self.back_to_now();
+        self.run(Command::RestoreVersion { target: Box::new(target) })
+    }
+
     /// Decides a command, shows its effect at once and saves it. A rejection comes back to the
     /// control that asked; a failed save undoes the change and says so.
     pub(crate) fn run(&self, command: Command) -> Result<(), Rejection> {
+        if self.viewing.get_untracked().is_some() {
+            // The past is read-only; the controls are hidden, this is for anything that slips by.
+            self.ws.tell("This is a past version of the board. Press Back to now to make changes.");
+            return Ok(());
+        }
         let name = self.ws.device_name.get_untracked();
         let mut result = Ok(0);
         self.shown.update(|shown| {
@@ -132,6 +213,8 @@ impl BoardContext {
     }
 
     fn counts(&self) {
+        // The log changed: the history is read again when next needed.
+        self.history.try_set_value(None);
         self.unsaved.set(self.session.try_with_value(Session::unsaved).unwrap_or(0));
         self.pending.set(self.session.try_with_value(Session::pending).unwrap_or(0));
     }
@@ -319,7 +402,8 @@ fn Board(context: BoardContext) -> impl IntoView {
     provide_context(context);
     on_cleanup(move || context.subscription.set_value(None));
     let shown = context.shown;
-    let column_ids = Memo::new(move |_| shown.with(|p| p.board.columns().iter().map(|c| c.id).collect::<Vec<_>>()));
+    let column_ids =
+        Memo::new(move |_| context.with_view(|p| p.board.columns().iter().map(|c| c.id).collect::<Vec<_>>()));
     let title = move || shown.with(|p| p.board.name().to_owned());
     // Leaving while a change is still being written would lose it: ask first.
     let unload = window_event_listener(leptos::ev::beforeunload, move |ev| {
@@ -335,16 +419,20 @@ fn Board(context: BoardContext) -> impl IntoView {
         }
     });
     view! {
-        <main class="board-page">
+        <main class="board-page" class:in-the-past=move || context.in_the_past()>
             <BoardHeader />
+            <PastBanner />
             <div class="board-layout">
                 <div class="columns" role="group" aria-label="Columns">
                     <For each=move || column_ids.get() key=|id| *id let:column>
                         <ColumnView column />
                     </For>
-                    <AddColumn />
+                    <Show when=move || !context.in_the_past()>
+                        <AddColumn />
+                    </Show>
                 </div>
                 <div class="side">
+                    <HistoryPanel />
                     <Archive />
                     <ActivityPanel />
                     <FlowPanel />
@@ -375,12 +463,14 @@ fn BoardHeader() -> impl IntoView {
         <div class="board-head">
             <a class="back" href=Route::Boards.href()>"← All boards"</a>
             <Show when=move || renaming.get() fallback=move || view! {
-                <h1>{move || context.shown.with(|p| p.board.name().to_owned())}</h1>
-                <button class="ghost small" on:click=move |_| {
-                    name.set(context.shown.with_untracked(|p| p.board.name().to_owned()));
-                    renaming.set(true);
-                }>"Rename board"</button>
-                <SharePanel />
+                <h1>{move || context.with_view(|p| p.board.name().to_owned())}</h1>
+                <Show when=move || !context.in_the_past()>
+                    <button class="ghost small" on:click=move |_| {
+                        name.set(context.shown.with_untracked(|p| p.board.name().to_owned()));
+                        renaming.set(true);
+                    }>"Rename board"</button>
+                    <SharePanel />
+                </Show>
             }>
                 <form class="inline-form" on:submit=save>
                     <input type="text" aria-label="Board name" maxlength="80" bind:value=name />
@@ -426,15 +516,15 @@ fn Archive() -> impl IntoView {
     let context = expect_context::<BoardContext>();
     let open = RwSignal::new(false);
     let shown_count = RwSignal::new(ARCHIVE_PAGE);
-    let total = Memo::new(move |_| context.shown.with(|p| p.board.archived_count()));
+    let total = Memo::new(move |_| context.with_view(|p| p.board.archived_count()));
     let archived = Memo::new(move |_| {
         if !open.get() {
             return Vec::new();
         }
         let limit = shown_count.get();
-        context
-            .shown
-            .with(|p| p.board.archived().into_iter().take(limit).map(|c| (c.id, c.title.clone())).collect::<Vec<_>>())
+        context.with_view(|p| {
+            p.board.archived().into_iter().take(limit).map(|c| (c.id, c.title.clone())).collect::<Vec<_>>()
+        })
     });
     let error: RwSignal<Option<String>> = RwSignal::new(None);
     view! {
@@ -447,9 +537,11 @@ fn Archive() -> impl IntoView {
                 <For each=move || archived.get() key=|(id, title)| (*id, title.clone()) let:card>
                     <li class="archived-card">
                         <span>{card.1.clone()}</span>
-                        <button class="small" aria-label=format!("Restore {}", card.1) on:click=move |_| {
-                            error.set(context.run(Command::RestoreCard { card: card.0 }).err().map(|r| r.to_string()));
-                        }>"Restore"</button>
+                        <Show when=move || !context.in_the_past()>
+                            <button class="small" aria-label=format!("Restore {}", card.1) on:click=move |_| {
+                                error.set(context.run(Command::RestoreCard { card: card.0 }).err().map(|r| r.to_string()));
+                            }>"Restore"</button>
+                        </Show>
                     </li>
                 </For>
             </ul>

@@ -13,11 +13,11 @@ use crate::clock::new_id;
 #[component]
 pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
     let context = expect_context::<BoardContext>();
-    let shown = context.shown;
-    let name = Memo::new(move |_| shown.with(|p| p.board.column(column).map(|c| c.name.clone()).unwrap_or_default()));
-    let cards = Memo::new(move |_| shown.with(|p| p.board.card_ids(column)));
+    let name =
+        Memo::new(move |_| context.with_view(|p| p.board.column(column).map(|c| c.name.clone()).unwrap_or_default()));
+    let cards = Memo::new(move |_| context.with_view(|p| p.board.card_ids(column)));
     let place =
-        Memo::new(move |_| shown.with(|p| (p.board.column_index(column).unwrap_or(0), p.board.columns().len())));
+        Memo::new(move |_| context.with_view(|p| (p.board.column_index(column).unwrap_or(0), p.board.columns().len())));
     let error: RwSignal<Option<String>> = RwSignal::new(None);
     let report = move |result: Result<(), chronicle_board::Rejection>| error.set(result.err().map(|r| r.to_string()));
 
@@ -82,6 +82,7 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
                         <button type="button" class="ghost small" on:click=move |_| renaming.set(false)>"Cancel"</button>
                     </form>
                 </Show>
+                <Show when=move || !context.in_the_past()>
                 <details class="column-menu">
                     <summary aria-label=move || format!("Column options for {}", name.get())>"⋯"</summary>
                     <div class="menu">
@@ -93,6 +94,7 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
                         <button class="ghost small danger" on:click=move |_| report(context.run(Command::RemoveColumn { column }))>"Remove column"</button>
                     </div>
                 </details>
+                </Show>
             </header>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <ul class="cards" aria-label=move || name.get()
@@ -102,12 +104,14 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
                     <CardView card column />
                 </For>
             </ul>
+            <Show when=move || !context.in_the_past()>
             <form class="add-card" on:submit=add>
                 <input id=input_id.clone() type="text" maxlength="240" placeholder="Add a card…"
                     aria-label=move || format!("New card in {}", name.get()) bind:value=title />
                 <button type="submit" class="primary">"Add card"</button>
                 {move || add_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             </form>
+            </Show>
         </section>
     }
 }

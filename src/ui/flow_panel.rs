@@ -72,11 +72,20 @@ pub(crate) fn FlowPanel() -> impl IntoView {
                     return view! { <p class="small muted">"Cards per column over time appear here once the board has cards."</p> }.into_any();
                 }
                 let legend = series.clone();
+                // While a past version is shown, a line marks where it is in the history.
+                let cursor = move || {
+                    let end = context.shown.with(|p| p.position).max(1);
+                    context.viewing.get().map(|at| {
+                        let x = format!("{:.2}", at.min(end) as f64 * 100.0 / end as f64);
+                        view! { <line class="cursor" x1=x.clone() x2=x y1="0" y2="100" stroke="currentColor" stroke-width="2" vector-effect="non-scaling-stroke" /> }
+                    })
+                };
                 view! {
                     <svg viewBox="0 0 100 100" preserveAspectRatio="none" role="img" aria-label="Cumulative flow: cards per column over the board's history">
                         {series.into_iter().map(|(_, points, _, colour)| view! {
                             <polygon points=points fill=colour fill-opacity="0.75" stroke=colour stroke-width="0.3" vector-effect="non-scaling-stroke" />
                         }).collect_view()}
+                        {cursor}
                     </svg>
                     <ul class="legend">
                         {legend.into_iter().rev().map(|(name, _, now, colour)| view! {

@@ -10,6 +10,7 @@ mod board_page;
 mod card;
 mod column;
 mod flow_panel;
+mod history_panel;
 mod share;
 mod status_line;
 mod workspace;

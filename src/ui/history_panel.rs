@@ -1,0 +1,244 @@
+//! The history panel: a slider over every position of the board's log, a strip showing when
+//! events happened and on which device, and the list of events; and the banner shown while the
+//! board on screen is a past version.
+
+use std::rc::Rc;
+
+use chronicle_board::{History, describe};
+use chronicle_core::{Effect as EventEffect, Uuid};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::board_page::BoardContext;
+use crate::clock::{date_time, relative};
+
+/// Height of one row of the event list, in pixels: rows are placed by position, so only the
+/// rows in view are ever drawn, however long the history.
+const ROW: u64 = 52;
+/// Rows drawn beyond those in view, above and below.
+const OVERSCAN: u64 = 6;
+/// Height of the event list, in pixels.
+const LIST_HEIGHT: u64 = 312;
+/// Bars of the density strip.
+const BUCKETS: usize = 60;
+const DEVICE_COLOURS: [&str; 6] = ["#3f51b5", "#00897b", "#e65100", "#8e24aa", "#c62828", "#2e7d32"];
+
+/// One row of the event list.
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    position: u64,
+    text: String,
+    who: String,
+    at: i64,
+    effect: EventEffect,
+}
+
+/// The events at positions `from..=to`, in words, as they read when they happened.
+fn rows(history: &History, from: u64, to: u64) -> Vec<Row> {
+    let mut before = history.projections_at(from.saturating_sub(1));
+    (from..=to)
+        .filter_map(|position| {
+            let event = history.event(position)?;
+            let text = describe(&before.board, event);
+            let effect = before.apply_event(event);
+            let who = before.board.device_name(event.meta.device).unwrap_or("Another device").to_owned();
+            Some(Row { position, text, who, at: event.meta.at, effect })
+        })
+        .collect()
+}
+
+/// Bars of the density strip: for each slice of time, the number of events per device.
+fn density(history: &History) -> (Vec<(f64, f64, f64, &'static str)>, Vec<(String, &'static str)>) {
+    let events = history.events();
+    let (Some(first), Some(last)) = (events.first(), events.last()) else { return (Vec::new(), Vec::new()) };
+    let span = (last.meta.at - first.meta.at).max(1) as f64;
+    let mut devices: Vec<Uuid> = Vec::new();
+    let mut counts = vec![Vec::<u32>::new(); BUCKETS];
+    for event in events {
+        let device = match devices.iter().position(|d| *d == event.meta.device) {
+            Some(i) => i,
+            None => {
+                devices.push(event.meta.device);
+                devices.len() - 1
+            }
+        };
+        let bucket = (((event.meta.at - first.meta.at) as f64 / span) * (BUCKETS - 1) as f64).round() as usize;
+        let row = &mut counts[bucket.min(BUCKETS - 1)];
+        if row.len() <= device {
+            row.resize(device + 1, 0);
+        }
+        row[device] += 1;
+    }
+    let top = counts.iter().map(|c| c.iter().sum::<u32>()).max().unwrap_or(1).max(1) as f64;
+    let width = 100.0 / BUCKETS as f64;
+    let mut bars = Vec::new();
+    for (b, row) in counts.iter().enumerate() {
+        let mut y = 20.0;
+        for (device, count) in row.iter().enumerate().filter(|(_, c)| **c > 0) {
+            let height = *count as f64 / top * 20.0;
+            y -= height;
+            bars.push((b as f64 * width, y, height, DEVICE_COLOURS[device % DEVICE_COLOURS.len()]));
+        }
+    }
+    let present = history.projections();
+    let legend = devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let name = present.board.device_name(*d).unwrap_or("Another device").to_owned();
+            (name, DEVICE_COLOURS[i % DEVICE_COLOURS.len()])
+        })
+        .collect();
+    (bars, legend)
+}
+
+/// The history panel.
+#[component]
+pub(crate) fn HistoryPanel() -> impl IntoView {
+    let context = expect_context::<BoardContext>();
+    let now = Memo::new(move |_| context.shown.with(|p| p.position));
+    let position = Memo::new(move |_| context.viewing.get().unwrap_or_else(|| now.get()));
+    let open = RwSignal::new(false);
+    let history: RwSignal<Option<Rc<History>>, LocalStorage> = RwSignal::new_local(None);
+    // Read when the panel opens, and again after the log changed.
+    Effect::new(move |_| {
+        let _ = now.get();
+        if open.get() {
+            spawn_local(async move {
+                match context.history().await {
+                    Ok(h) => history.set(Some(h)),
+                    Err(e) => context.ws.tell(format!("The history could not be read. {e}")),
+                }
+            });
+        }
+    });
+    let keydown = move |ev: leptos::ev::KeyboardEvent| {
+        // Arrows step one event, Home and End go to the start and to now (the slider's own keys);
+        // Page Up and Page Down step ten.
+        let step = match ev.key().as_str() {
+            "PageUp" => 10i64,
+            "PageDown" => -10,
+            _ => return,
+        };
+        ev.prevent_default();
+        let target = (position.get_untracked() as i64 + step).clamp(0, now.get_untracked() as i64);
+        context.view_at(target as u64);
+    };
+    let strip = Memo::new(move |_| history.with(|h| h.as_ref().map(|h| density(h))).unwrap_or_default());
+    view! {
+        <details class="panel history" on:toggle=move |ev| {
+            open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open());
+        }>
+            <summary>"History"</summary>
+            <p class="small muted">"Drag through time to see the board as it was. Nothing changes until you restore a version."</p>
+            <svg class="density" viewBox="0 0 100 20" preserveAspectRatio="none" role="img"
+                aria-label="When changes were made, and on which device">
+                {move || strip.get().0.into_iter().map(|(x, y, h, colour)| view! {
+                    <rect x=format!("{x:.2}") y=format!("{y:.2}") width=format!("{:.2}", 100.0 / BUCKETS as f64 * 0.8)
+                        height=format!("{h:.2}") fill=colour />
+                }).collect_view()}
+            </svg>
+            <ul class="legend devices small">
+                {move || strip.get().1.into_iter().map(|(name, colour)| view! {
+                    <li><span class="swatch" style=format!("background:{colour}")></span>{name}</li>
+                }).collect_view()}
+            </ul>
+            <input type="range" class="scrubber" aria-label="History" min="0" max=move || now.get().to_string() step="1"
+                prop:value=move || position.get().to_string()
+                aria-valuetext=move || format!("Event {} of {}", position.get(), now.get())
+                on:input=move |ev| {
+                    if let Ok(target) = event_target_value(&ev).parse::<u64>() {
+                        context.view_at(target);
+                    }
+                }
+                on:keydown=keydown />
+            <EventList history position />
+        </details>
+    }
+}
+
+/// The list of events, drawn only where it is scrolled to.
+#[component]
+fn EventList(history: RwSignal<Option<Rc<History>>, LocalStorage>, position: Memo<u64>) -> impl IntoView {
+    let context = expect_context::<BoardContext>();
+    let scroller = NodeRef::<html::Div>::new();
+    let top = RwSignal::new(0u64);
+    let total = Memo::new(move |_| history.with(|h| h.as_ref().map_or(0, |h| h.len())));
+    let visible = Memo::new(move |_| {
+        let first = (top.get() / ROW).saturating_sub(OVERSCAN) + 1;
+        let last = ((top.get() + LIST_HEIGHT) / ROW + OVERSCAN).min(total.get());
+        history.with(|h| h.as_ref().map(|h| rows(h, first, last))).unwrap_or_default()
+    });
+    // The event at the cursor stays in view.
+    Effect::new(move |_| {
+        let at = position.get();
+        let _ = total.get();
+        if let Some(element) = scroller.get() {
+            let row_top = at.saturating_sub(1) * ROW;
+            let scrolled = element.scroll_top().max(0) as u64;
+            if row_top < scrolled || row_top + ROW > scrolled + LIST_HEIGHT {
+                element.set_scroll_top(row_top.saturating_sub(LIST_HEIGHT / 2) as i32);
+            }
+        }
+    });
+    view! {
+        <div class="event-scroll" node_ref=scroller style=format!("height:{LIST_HEIGHT}px")
+            on:scroll=move |_| {
+                if let Some(element) = scroller.get_untracked() {
+                    top.set(element.scroll_top().max(0) as u64);
+                }
+            }>
+            {move || (history.with(Option::is_none)).then(|| view! { <p class="small muted">"Reading the history…"</p> })}
+            <ol aria-label="Events" class="event-list" style=move || format!("height:{}px", total.get() * ROW)>
+                <For each=move || visible.get() key=|row| (row.position, row.text.clone(), row.effect) let:row>
+                    <li style=format!("top:{}px;height:{ROW}px", (row.position - 1) * ROW)
+                        class:current=move || position.get() == row.position>
+                        <button class="event-row" aria-current=move || (position.get() == row.position).then_some("step")
+                            on:click=move |_| context.view_at(row.position)>
+                            <span class="event-text">{row.text.clone()}</span>
+                            <span class="event-meta small muted">
+                                {format!("{} · {}", row.who, relative(row.at, crate::clock::now()))}
+                                {match row.effect {
+                                    EventEffect::Applied => "",
+                                    EventEffect::NoEffect => " · had no effect",
+                                    EventEffect::Unreadable => " · not readable by this version",
+                                }}
+                            </span>
+                        </button>
+                    </li>
+                </For>
+            </ol>
+        </div>
+    }
+}
+
+/// The line above a past version of the board: which version, when, and the way back.
+#[component]
+pub(crate) fn PastBanner() -> impl IntoView {
+    let context = expect_context::<BoardContext>();
+    let error: RwSignal<Option<String>> = RwSignal::new(None);
+    let label = move || {
+        let now = context.shown.with(|p| p.position);
+        let at = context.viewing.get().unwrap_or(now);
+        let when = context.with_view(|p| p.activity.recent().next().map(|e| e.at));
+        match (at, when) {
+            (0, _) => format!("Viewing history: before the first event, {now} events ago"),
+            (_, Some(when)) => format!("Viewing history: event {at} of {now}, {}", date_time(when)),
+            (_, None) => format!("Viewing history: event {at} of {now}"),
+        }
+    };
+    view! {
+        <Show when=move || context.in_the_past()>
+            <div class="past-banner" role="status" aria-label="Viewing history">
+                <span>{label}</span>
+                <span class="spacer"></span>
+                <button class="primary small" on:click=move |_| {
+                    error.set(context.restore_viewed().err().map(|r| r.to_string()));
+                }>"Restore this version"</button>
+                <button class="small" on:click=move |_| context.back_to_now()>"Back to now"</button>
+                {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            </div>
+        </Show>
+    }
+}

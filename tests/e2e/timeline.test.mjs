@@ -1,0 +1,70 @@
+// The timeline: drag back through a board's history with the keyboard, see the board as it was,
+// come back to now, and restore an old version, which adds to the history rather than cutting it.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { expect } from './expect.mjs';
+import { useApp } from './support.mjs';
+
+const app = useApp({ before, after });
+
+test('scrub to event 5 with the keyboard, come back, and restore it', async () => {
+  const page = await app.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(app.url);
+  await page.getByRole('textbox', { name: 'New board name' }).fill('Time travel');
+  await page.getByRole('button', { name: 'New board' }).click();
+  // Creating the board is two events (the board, then this device's name); 18 cards make 20.
+  const todo = page.getByRole('list', { name: 'To do', exact: true });
+  for (let n = 1; n <= 18; n += 1) {
+    await page.getByRole('textbox', { name: 'New card in To do' }).fill(`Card ${n}`);
+    await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+    await expect(todo.getByRole('listitem').filter({ hasText: `Card ${n}` })).toBeVisible();
+  }
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('20 events');
+
+  await page.getByText('History', { exact: true }).click();
+  const slider = page.getByRole('slider', { name: 'History' });
+  await slider.focus();
+  await slider.press('Home');
+  for (let i = 0; i < 5; i += 1) await slider.press('ArrowRight');
+
+  const banner = page.getByRole('status', { name: 'Viewing history' });
+  await expect(banner).toContainText('Viewing history: event 5 of 20');
+  await expect(todo.getByRole('listitem')).toHaveCount(3);
+  await expect(todo.getByRole('listitem').filter({ hasText: 'Card 3' })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'New card in To do' })).toHaveCount(0);
+  await expect(page.getByRole('list', { name: 'Events' }).getByRole('button', { name: /Added 'Card 3' to To do/ })).toBeVisible();
+
+  // Page Up steps ten; a click in the list jumps there.
+  await slider.press('PageUp');
+  await expect(banner).toContainText('event 15 of 20');
+  await expect(todo.getByRole('listitem')).toHaveCount(13);
+  await page.getByRole('list', { name: 'Events' }).getByRole('button', { name: /Added 'Card 4' to To do/ }).click();
+  await expect(banner).toContainText('event 6 of 20');
+  await expect(todo.getByRole('listitem')).toHaveCount(4);
+
+  await page.getByRole('button', { name: 'Back to now' }).click();
+  await expect(banner).toHaveCount(0);
+  await expect(todo.getByRole('listitem')).toHaveCount(18);
+
+  // Restore version 5: the board shows it again, and the history grew.
+  await slider.focus();
+  await slider.press('Home');
+  for (let i = 0; i < 5; i += 1) await slider.press('ArrowRight');
+  await expect(banner).toContainText('event 5 of 20');
+  await page.getByRole('button', { name: 'Restore this version' }).click();
+  await expect(banner).toHaveCount(0);
+  await expect(todo.getByRole('listitem')).toHaveCount(3);
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('All changes saved');
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('35 events');
+  assert.ok(Number(await slider.getAttribute('max')) > 20, 'the history grew, not shrank');
+
+  // And it is all there after a reload, the restored cards in the archive.
+  await page.reload();
+  await expect(todo.getByRole('listitem')).toHaveCount(3);
+  await expect(page.getByText('Archived cards (15)')).toBeVisible();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
