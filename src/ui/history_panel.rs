@@ -48,10 +48,26 @@ fn rows(history: &History, from: u64, to: u64) -> Vec<Row> {
         .collect()
 }
 
-/// Bars of the density strip: for each slice of time, the number of events per device.
-fn density(history: &History) -> (Vec<(f64, f64, f64, &'static str)>, Vec<(String, &'static str)>) {
+/// One bar of the density strip, in the strip's 100 × 20 box.
+#[derive(Debug, Clone, PartialEq)]
+struct Bar {
+    x: f64,
+    y: f64,
+    height: f64,
+    colour: &'static str,
+}
+
+/// The density strip: its bars, and each device's name and colour.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Strip {
+    bars: Vec<Bar>,
+    devices: Vec<(String, &'static str)>,
+}
+
+/// For each slice of the board's lifetime, how many events each device made.
+fn density(history: &History) -> Strip {
     let events = history.events();
-    let (Some(first), Some(last)) = (events.first(), events.last()) else { return (Vec::new(), Vec::new()) };
+    let (Some(first), Some(last)) = (events.first(), events.last()) else { return Strip::default() };
     let span = (last.meta.at - first.meta.at).max(1) as f64;
     let mut devices: Vec<Uuid> = Vec::new();
     let mut counts = vec![Vec::<u32>::new(); BUCKETS];
@@ -78,11 +94,11 @@ fn density(history: &History) -> (Vec<(f64, f64, f64, &'static str)>, Vec<(Strin
         for (device, count) in row.iter().enumerate().filter(|(_, c)| **c > 0) {
             let height = *count as f64 / top * 20.0;
             y -= height;
-            bars.push((b as f64 * width, y, height, DEVICE_COLOURS[device % DEVICE_COLOURS.len()]));
+            bars.push(Bar { x: b as f64 * width, y, height, colour: DEVICE_COLOURS[device % DEVICE_COLOURS.len()] });
         }
     }
     let present = history.projections();
-    let legend = devices
+    let devices = devices
         .iter()
         .enumerate()
         .map(|(i, d)| {
@@ -90,7 +106,7 @@ fn density(history: &History) -> (Vec<(f64, f64, f64, &'static str)>, Vec<(Strin
             (name, DEVICE_COLOURS[i % DEVICE_COLOURS.len()])
         })
         .collect();
-    (bars, legend)
+    Strip { bars, devices }
 }
 
 /// The history panel.
@@ -134,13 +150,13 @@ pub(crate) fn HistoryPanel() -> impl IntoView {
             <p class="small muted">"Drag through time to see the board as it was. Nothing changes until you restore a version."</p>
             <svg class="density" viewBox="0 0 100 20" preserveAspectRatio="none" role="img"
                 aria-label="When changes were made, and on which device">
-                {move || strip.get().0.into_iter().map(|(x, y, h, colour)| view! {
-                    <rect x=format!("{x:.2}") y=format!("{y:.2}") width=format!("{:.2}", 100.0 / BUCKETS as f64 * 0.8)
-                        height=format!("{h:.2}") fill=colour />
+                {move || strip.get().bars.into_iter().map(|bar| view! {
+                    <rect x=format!("{:.2}", bar.x) y=format!("{:.2}", bar.y) width=format!("{:.2}", 100.0 / BUCKETS as f64 * 0.8)
+                        height=format!("{:.2}", bar.height) fill=bar.colour />
                 }).collect_view()}
             </svg>
             <ul class="legend devices small">
-                {move || strip.get().1.into_iter().map(|(name, colour)| view! {
+                {move || strip.get().devices.into_iter().map(|(name, colour)| view! {
                     <li><span class="swatch" style=format!("background:{colour}")></span>{name}</li>
                 }).collect_view()}
             </ul>
