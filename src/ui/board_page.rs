@@ -271,7 +271,7 @@ enum PageState {
     Opening,
     /// A board joined from a share link whose events have not arrived yet.
     Fetching,
-    Open(BoardContext),
+    Open(Box<BoardContext>),
     Missing(String),
 }
 
@@ -303,7 +303,7 @@ pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
         if state.try_with_untracked(|s| !matches!(s, PageState::Open(_))).unwrap_or(false) {
             folding.set_value(None);
             fold.set_value(None);
-            state.set(PageState::Open(BoardContext::new(ws, stream, opened)));
+            state.set(PageState::Open(Box::new(BoardContext::new(ws, stream, opened))));
         }
         if let Some(snapshot) = snapshot {
             // After the board is on screen: a snapshot only speeds up the next start.
@@ -390,7 +390,7 @@ pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
             }
             .into_any(),
             PageState::Open(context) => {
-                let context = *context;
+                let context = **context;
                 view! { <Board context /> }.into_any()
             }
         })
