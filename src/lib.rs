@@ -12,6 +12,7 @@ pub mod shell;
 pub mod storage;
 pub mod sync;
 pub mod tabs;
+pub mod transfer;
 mod ui;
 
 /// Mounts the app on the page's body.

@@ -1,12 +1,14 @@
-//! In-browser measurements for `cargo xtask bench`: board replay in wasm and IndexedDB appends.
+//! In-browser measurements for `cargo xtask bench`: board replay in wasm, IndexedDB appends,
+//! seeking in a long history, and opening a long board from its snapshot.
 //! Compiled only with the `browser-bench` feature; it measures and prints, it asserts nothing.
 
 #![cfg(all(target_arch = "wasm32", feature = "browser-bench"))]
 
 use chronicle::storage::Storage;
 use chronicle_board::workload::generate;
-use chronicle_board::{Board, BoardProjections};
+use chronicle_board::{Board, BoardProjections, History};
 use chronicle_core::{Payload, RawEnvelope};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -96,4 +98,71 @@ async fn indexeddb_appends() {
         "IndexedDB append, 1k commands one by one",
         format!("{:.2} ms per command ({:.0} commands/s)", ms / 1000.0, 1e6 / ms),
     );
+}
+
+/// Bytes of the wasm module's memory: everything the app holds, boards and keyframes included.
+fn memory_bytes() -> f64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let buffer: js_sys::ArrayBuffer = memory.buffer().unchecked_into();
+    buffer.byte_length() as f64
+}
+
+#[wasm_bindgen_test]
+fn seeking_in_a_long_history() {
+    for count in [100_000usize, 1_000_000] {
+        let events = generate(count, 9);
+        let before = memory_bytes();
+        let start = now();
+        let history = History::new(events);
+        let build_ms = now() - start;
+        let used = memory_bytes() - before;
+        row(
+            &format!("history of {}k events: keyframes built, every (events), memory grown", count / 1000),
+            format!("{build_ms:.0} ms, every {}, {:.0} MB", history.keyframe_every(), used / 1e6),
+        );
+        // Positions spread over the whole log, in a scrambled order, as a drag back and forth does.
+        let mut latencies: Vec<f64> = (0..200u64)
+            .map(|i| {
+                let position = (i * 7_919 % 200) * history.len() / 200 + i;
+                let start = now();
+                std::hint::black_box(history.projections_at(position.min(history.len())));
+                now() - start
+            })
+            .collect();
+        latencies.sort_by(f64::total_cmp);
+        row(
+            &format!("history seek, {}k events, 200 random positions (p50 / p99)", count / 1000),
+            format!("{:.2} ms / {:.2} ms", latencies[100], latencies[197]),
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn opening_a_long_board_from_its_snapshot() {
+    let count = 1_000_000;
+    let events = generate(count, 11);
+    let stream = events[0].meta.stream;
+    let storage = Storage::open(&format!("chronicle-bench-{}", chronicle::clock::new_id()), || ()).await.unwrap();
+    // Stored as a synced board is: confirmed events, in chunks, then a snapshot of the whole.
+    for (k, chunk) in events.chunks(10_000).enumerate() {
+        let raw: Vec<RawEnvelope> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, e)| RawEnvelope { seq: Some((k * 10_000 + i + 1) as u64), ..e.encode() })
+            .collect();
+        storage.confirm(stream, &raw).await.unwrap();
+    }
+    let projections = BoardProjections::replay(events.iter());
+    let snapshot = chronicle::session::snapshot_of(&projections).unwrap();
+    row("1M-event board: snapshot size", format!("{:.1} MB", snapshot.text.len() as f64 / 1e6));
+    storage.put_snapshot(stream, &snapshot).await.unwrap();
+    drop(projections);
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let start = now();
+        std::hint::black_box(chronicle::boards::open(&storage, stream).await.unwrap());
+        runs.push(now() - start);
+    }
+    runs.sort_by(f64::total_cmp);
+    row("open a 1M-event board from its snapshot (median of 3, storage to projections)", format!("{:.0} ms", runs[1]));
 }

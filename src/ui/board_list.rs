@@ -10,6 +10,10 @@ use crate::boards;
 use crate::clock::{new_id, now};
 use crate::session::Session;
 use crate::storage::{BOARD_PREFIX, LogState, StorageError};
+use crate::transfer::import_lines;
+
+/// Largest history file taken in, in bytes.
+const MAX_IMPORT_BYTES: f64 = 256e6;
 
 #[derive(Debug, Clone, PartialEq)]
 struct Summary {
@@ -95,6 +99,40 @@ pub(crate) fn BoardList() -> impl IntoView {
         }
     };
 
+    let import_error: RwSignal<Option<String>> = RwSignal::new(None);
+    let import = move |ev: leptos::ev::Event| {
+        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+        // The same file can be chosen again after a refusal.
+        input.set_value("");
+        import_error.set(None);
+        spawn_local(async move {
+            let result = async {
+                if file.size() > MAX_IMPORT_BYTES {
+                    return Err(format!(
+                        "The file is {:.0} MB; at most {} MB can be imported.",
+                        file.size() / 1e6,
+                        MAX_IMPORT_BYTES / 1e6
+                    ));
+                }
+                let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                    .await
+                    .ok()
+                    .and_then(|t| t.as_string())
+                    .ok_or("The file could not be read.")?;
+                let stream = new_id();
+                let events = import_lines(&text, stream, new_id).map_err(|e| e.to_string())?;
+                let state = ws.storage().append(stream, 0, &events).await.map_err(|e| e.to_string())?;
+                ws.written(stream, state);
+                Ok(stream)
+            };
+            match result.await {
+                Ok(stream) => ws.go(Route::Board(stream)),
+                Err(message) => import_error.set(Some(format!("Nothing was imported. {message}"))),
+            }
+        });
+    };
+
     view! {
         <main class="page boards-page">
             <div class="page-head">
@@ -106,6 +144,13 @@ pub(crate) fn BoardList() -> impl IntoView {
                 <button type="submit" class="primary">"New board"</button>
                 {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             </form>
+            <div class="import">
+                <label class="button-like small">
+                    "Import a board from a history file"
+                    <input type="file" class="visually-hidden" accept=".jsonl,.ndjson,application/x-ndjson,text/plain" on:change=import />
+                </label>
+                {move || import_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            </div>
             {move || match boards.get() {
                 None => view! { <p class="muted">"Loading boards…"</p> }.into_any(),
                 Some(list) if list.is_empty() => view! {

@@ -170,6 +170,22 @@ pub(crate) fn HistoryPanel() -> impl IntoView {
                 }
                 on:keydown=keydown />
             <EventList history position />
+            <div class="history-actions">
+                <button class="small" on:click=move |_| {
+                    spawn_local(async move {
+                        let stream = context.stream();
+                        let name = context.shown.with_untracked(|p| p.board.name().to_owned());
+                        let result = match context.ws.storage().load_all(stream).await {
+                            Ok(loaded) => crate::transfer::download(&crate::transfer::file_name(&name), &crate::transfer::export_lines(&loaded.tail)),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        if let Err(e) = result {
+                            context.ws.tell(format!("The history could not be exported. {e}"));
+                        }
+                    });
+                }>"Export history"</button>
+                <span class="small muted">"One change per line, to keep or to import as a new board."</span>
+            </div>
         </details>
     }
 }

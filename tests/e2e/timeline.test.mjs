@@ -3,6 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { expect } from './expect.mjs';
 import { useApp } from './support.mjs';
 
@@ -66,5 +67,49 @@ test('scrub to event 5 with the keyboard, come back, and restore it', async () =
   await expect(todo.getByRole('listitem')).toHaveCount(3);
   await expect(page.getByText('Archived cards (15)')).toBeVisible();
   assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a history leaves as a file and comes back as a new board; a bad file changes nothing', async () => {
+  const page = await app.context.newPage();
+  await page.goto(app.url);
+  await page.getByRole('textbox', { name: 'New board name' }).fill('Audit trail');
+  await page.getByRole('button', { name: 'New board' }).click();
+  for (const title of ['Keep receipts', 'File taxes']) {
+    await page.getByRole('textbox', { name: 'New card in To do' }).fill(title);
+    await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+  }
+  const todo = page.getByRole('list', { name: 'To do', exact: true });
+  await todo.getByRole('listitem').filter({ hasText: 'File taxes' }).getByRole('button', { name: 'Move right' }).click();
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('All changes saved');
+
+  await page.getByText('History', { exact: true }).click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export history' }).click()]);
+  assert.equal(download.suggestedFilename(), 'Audit trail.chronicle.jsonl');
+  const text = fs.readFileSync(await download.path(), 'utf8');
+  const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((e) => e.type), ['board_created', 'device_named', 'card_added', 'card_added', 'card_moved']);
+
+  await page.getByRole('link', { name: 'All boards' }).click();
+  const boards = page.getByRole('list', { name: 'Boards' }).getByRole('listitem');
+  await expect(page.getByRole('list', { name: 'Boards' }).getByRole('link', { name: 'Audit trail' })).toBeVisible();
+  const before = await boards.count();
+  const picker = page.getByLabel('Import a board from a history file');
+
+  // A file that is not a Chronicle history is refused, and nothing is added.
+  await picker.setInputFiles({ name: 'notes.csv', mimeType: 'text/plain', buffer: Buffer.from('name,title\nBoard,Card\n') });
+  await expect(page.getByRole('alert')).toContainText('Nothing was imported. Line 1 is not a Chronicle event');
+  await picker.setInputFiles({ name: 'cut.jsonl', mimeType: 'text/plain', buffer: Buffer.from(text.split('\n').slice(2).join('\n')) });
+  await expect(page.getByRole('alert')).toContainText('do not create a board');
+  await expect(boards).toHaveCount(before);
+
+  // The exported file comes back as a new board with the same cards where they were.
+  await picker.setInputFiles({ name: 'Audit trail.chronicle.jsonl', mimeType: 'text/plain', buffer: Buffer.from(text) });
+  await expect(page.getByRole('heading', { level: 1, name: 'Audit trail' })).toBeVisible();
+  await expect(todo.getByRole('listitem')).toHaveCount(1);
+  await expect(page.getByRole('list', { name: 'Doing', exact: true }).getByRole('listitem').filter({ hasText: 'File taxes' })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('5 events');
+  await page.getByRole('link', { name: 'All boards' }).click();
+  await expect(boards).toHaveCount(before + 1);
   await page.close();
 });

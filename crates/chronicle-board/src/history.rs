@@ -14,6 +14,11 @@ use crate::projections::BoardProjections;
 pub const KEYFRAME_EVERY: usize = 256;
 /// At most this many keyframes are kept; a longer history spaces them further apart.
 pub const MAX_KEYFRAMES: usize = 256;
+/// Memory the keyframes of one history may take, roughly, in bytes. A keyframe holds a whole
+/// board, archive included, so a board with a long past gets fewer, further apart.
+pub const KEYFRAME_BUDGET: usize = 128 << 20;
+/// What one card costs in a keyframe, roughly, in bytes (the card, its strings, its index entry).
+const CARD_BYTES: usize = 160;
 
 /// The projections at a keyframe. The flow of cards over time is left out: it is one series over
 /// the whole history, read from the present (`FlowStats::at`), and copying it into every keyframe
@@ -37,9 +42,18 @@ pub struct History {
 impl History {
     /// The history of a log, in log order (confirmed events, then pending ones).
     pub fn new(events: Vec<Event<BoardEvent>>) -> Self {
-        let every = KEYFRAME_EVERY.max(events.len().div_ceil(MAX_KEYFRAMES));
+        let every = Self::spacing(&events);
         let keyframes = Keyframes::build(&events, every);
         History { events, keyframes }
+    }
+
+    /// Events between keyframes: as close as [`KEYFRAME_EVERY`], as few as [`MAX_KEYFRAMES`],
+    /// and within [`KEYFRAME_BUDGET`] for a board whose cards grow steadily over its history.
+    fn spacing(events: &[Event<BoardEvent>]) -> usize {
+        let cards = events.iter().filter(|e| matches!(e.known(), Some(BoardEvent::CardAdded { .. }))).count();
+        let average_frame = 4096 + cards * CARD_BYTES / 2;
+        let frames = (KEYFRAME_BUDGET / average_frame).clamp(8, MAX_KEYFRAMES);
+        KEYFRAME_EVERY.max(events.len().div_ceil(frames))
     }
 
     /// Number of events: positions go from 0 (before the first) to `len()` (now).

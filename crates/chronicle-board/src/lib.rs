@@ -22,7 +22,7 @@ pub use board::{Board, Card, Column};
 pub use command::{BoardDecider, Command, DEFAULT_COLUMNS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE, Rejection};
 pub use event::{BoardEvent, ColumnSeed};
 pub use flow::{FlowSample, FlowStats};
-pub use history::{History, KEYFRAME_EVERY, MAX_KEYFRAMES};
+pub use history::{History, KEYFRAME_BUDGET, KEYFRAME_EVERY, MAX_KEYFRAMES};
 pub use projections::{BoardProjections, SNAPSHOT_FORMAT, SnapshotError};
 
 /// An event of a board, decoded.
