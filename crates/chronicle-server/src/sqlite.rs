@@ -39,6 +39,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (stream, id);
 
 /// Most writes committed together.
 const GROUP: usize = 64;
+/// How often the write-ahead log is folded back into the database, off the write path.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 /// Read connections kept open.
 const READERS: usize = 4;
 
@@ -51,6 +53,8 @@ enum Write {
 #[derive(Clone)]
 pub struct SqliteStore {
     writes: mpsc::Sender<Write>,
+    /// Dropped with the last copy of the store, which stops the checkpoint thread.
+    _checkpoints: Arc<mpsc::Sender<()>>,
     readers: Arc<Mutex<Vec<Connection>>>,
     path: PathBuf,
 }
@@ -91,12 +95,28 @@ impl SqliteStore {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(storage)?;
         tx.commit().map_err(storage)?;
         let readers = (0..READERS).map(|_| connect(&path)).collect::<Result<Vec<_>, _>>()?;
+        // Checkpoints run on their own thread: left to SQLite, one would run inside whichever
+        // commit crossed the threshold and make that push wait for it.
+        writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(storage)?;
+        let checkpointer = connect(&path)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        thread::Builder::new()
+            .name("sqlite-checkpoint".to_owned())
+            .spawn(move || {
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+                    // PASSIVE never blocks the writer; what it cannot copy now, the next one does.
+                    if let Err(e) = checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                        tracing::warn!(error = %e, "a checkpoint failed");
+                    }
+                }
+            })
+            .map_err(storage)?;
         let (writes, queue) = mpsc::channel();
         thread::Builder::new()
             .name("sqlite-writer".to_owned())
             .spawn(move || write_loop(writer, queue))
             .map_err(storage)?;
-        Ok(SqliteStore { writes, readers: Arc::new(Mutex::new(readers)), path })
+        Ok(SqliteStore { writes, _checkpoints: Arc::new(stop), readers: Arc::new(Mutex::new(readers)), path })
     }
 
     fn send(&self, write: Write) -> Result<(), StoreError> {
