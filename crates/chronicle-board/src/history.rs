@@ -30,6 +30,12 @@ impl Projection<BoardEvent> for Past {
     fn apply(&mut self, event: &Event<BoardEvent>) {
         self.0.apply_without_flow(event);
     }
+
+    /// Only the newest events of a run are described: the feed keeps no more, and describing
+    /// is most of the cost of a seek.
+    fn apply_all(&mut self, events: &[Event<BoardEvent>]) {
+        self.0.extend_without_flow(events);
+    }
 }
 
 /// A board's log with fast access to any point of it.
@@ -43,6 +49,11 @@ impl History {
     /// The history of a log, in log order (confirmed events, then pending ones).
     pub fn new(events: Vec<Event<BoardEvent>>) -> Self {
         let every = Self::spacing(&events);
+        Self::with_keyframes_every(events, every)
+    }
+
+    /// The history of a log with keyframes every `every` events.
+    pub fn with_keyframes_every(events: Vec<Event<BoardEvent>>, every: usize) -> Self {
         let keyframes = Keyframes::build(&events, every);
         History { events, keyframes }
     }

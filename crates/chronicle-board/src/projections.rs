@@ -38,30 +38,39 @@ impl BoardProjections {
     /// Folds more events. Only the last [`Activity::KEPT`] are described in words: the feed
     /// keeps no more, and describing is most of the cost of a fold.
     pub fn extend<'a>(&mut self, events: impl IntoIterator<Item = &'a Event<BoardEvent>, IntoIter: Clone>) {
+        self.extend_with(events, true);
+    }
+
+    /// [`BoardProjections::extend`] without adding to the flow of cards over time: for keyframes
+    /// of the history, which read the flow from the present.
+    pub(crate) fn extend_without_flow<'a>(
+        &mut self,
+        events: impl IntoIterator<Item = &'a Event<BoardEvent>, IntoIter: Clone>,
+    ) {
+        self.extend_with(events, false);
+    }
+
+    fn extend_with<'a>(
+        &mut self,
+        events: impl IntoIterator<Item = &'a Event<BoardEvent>, IntoIter: Clone>,
+        with_flow: bool,
+    ) {
         let events = events.into_iter();
         let quiet = events.clone().count().saturating_sub(Activity::KEPT);
         for (i, event) in events.enumerate() {
-            if i < quiet {
-                self.fold(event, false);
-            } else {
-                self.fold(event, true);
-            }
+            self.fold_with(event, i >= quiet, with_flow);
         }
     }
 
     /// Folds one event and returns the effect it had.
     pub fn apply_event(&mut self, event: &Event<BoardEvent>) -> Effect {
-        self.fold(event, true)
+        self.fold_with(event, true, true)
     }
 
     /// Folds one event, describing it, without adding to the flow of cards over time: for
     /// keyframes of the history, which read the flow from the present.
     pub(crate) fn apply_without_flow(&mut self, event: &Event<BoardEvent>) -> Effect {
         self.fold_with(event, true, false)
-    }
-
-    fn fold(&mut self, event: &Event<BoardEvent>, describe_it: bool) -> Effect {
-        self.fold_with(event, describe_it, true)
     }
 
     fn fold_with(&mut self, event: &Event<BoardEvent>, describe_it: bool, with_flow: bool) -> Effect {

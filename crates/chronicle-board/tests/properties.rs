@@ -205,3 +205,17 @@ fn a_version_from_before_the_board_existed_is_refused() {
         Err(chronicle_board::Rejection::BeforeCreation)
     );
 }
+
+#[test]
+fn board_at_equals_a_replay_far_from_any_keyframe() {
+    // Long runs between keyframes are folded describing only their newest events, as a replay is.
+    let events = chronicle_board::workload::generate(6_000, 5);
+    let history = chronicle_board::History::with_keyframes_every(events.clone(), 2_500);
+    for position in [0u64, 1, 499, 500, 501, 1_234, 2_499, 2_500, 2_999, 4_321, 4_999, 5_000, 5_999, 6_000] {
+        let replayed = BoardProjections::replay(events.iter().take(position as usize));
+        let seen = history.projections_at(position);
+        assert_eq!(seen.board, replayed.board, "board at {position}");
+        assert_eq!(seen.activity, replayed.activity, "activity at {position}");
+        assert_eq!(seen.diagnostics, replayed.diagnostics, "diagnostics at {position}");
+    }
+}

@@ -52,9 +52,11 @@ impl<P: Clone + Default> Keyframes<P> {
     where
         P: Projection<E>,
     {
-        for event in log.iter().skip(self.covered) {
-            self.running.apply(event);
-            self.covered += 1;
+        while self.covered < log.len() {
+            // Up to the next keyframe, in one run.
+            let next = ((self.covered / self.every + 1) * self.every).min(log.len());
+            self.running.apply_all(&log[self.covered..next]);
+            self.covered = next;
             if self.covered.is_multiple_of(self.every) {
                 self.frames.push(self.running.clone());
             }
@@ -88,9 +90,7 @@ impl<P: Clone + Default> Keyframes<P> {
         }
         let frame = (position / self.every).min(self.frames.len() - 1);
         let mut state = self.frames[frame].clone();
-        for event in &log[frame * self.every..position] {
-            state.apply(event);
-        }
+        state.apply_all(&log[frame * self.every..position]);
         state
     }
 }

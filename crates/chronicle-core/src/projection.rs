@@ -11,6 +11,15 @@ use crate::envelope::{Event, Payload, UnreadableReason};
 pub trait Projection<E> {
     /// Folds one event into the read model.
     fn apply(&mut self, event: &Event<E>);
+
+    /// Folds several events in order. A read model may skip work whose result later events in
+    /// the same run overwrite (a feed that keeps only its newest entries need not describe the
+    /// others); the result must be the same as applying them one by one.
+    fn apply_all(&mut self, events: &[Event<E>]) {
+        for event in events {
+            self.apply(event);
+        }
+    }
 }
 
 /// Whether an event changed anything when it was applied.
