@@ -341,14 +341,14 @@ impl Storage {
             }
         });
         let from = snapshot.as_ref().map_or(0, |s| s.position.saturating_sub(MAX_BATCH as u64));
-        let tail = read_tail(&tx, stream, from, &mut problems).await?;
+        let tail = read_tail(&tx, stream, Some(from), &mut problems).await?;
         if let Some(s) = snapshot.filter(|s| covers(&positioned(&tail), s)) {
             let (pending, state) = (pending_ids(&tail), tail.state);
             let after =
                 positioned(&tail).into_iter().filter(|(p, _)| *p >= s.position).map(|(_, e)| e.clone()).collect();
             return Ok(Loaded { snapshot: Some(s), tail: after, state, pending, problems });
         }
-        let tail = if from == 0 { tail } else { read_tail(&tx, stream, 0, &mut problems).await? };
+        let tail = if from == 0 { tail } else { read_tail(&tx, stream, Some(0), &mut problems).await? };
         Ok(whole(tail, problems))
     }
 
@@ -356,7 +356,7 @@ impl Storage {
     pub async fn load_all(&self, stream: Uuid) -> Result<Loaded, StorageError> {
         let tx = self.db.transaction([CONFIRMED, PENDING, META]).build()?;
         let mut problems = Vec::new();
-        let tail = read_tail(&tx, stream, 0, &mut problems).await?;
+        let tail = read_tail(&tx, stream, Some(0), &mut problems).await?;
         Ok(whole(tail, problems))
     }
 
@@ -364,8 +364,17 @@ impl Storage {
     pub async fn tail(&self, stream: Uuid, from: u64) -> Result<LogTail, StorageError> {
         let tx = self.db.transaction([CONFIRMED, PENDING, META]).build()?;
         let mut problems = Vec::new();
-        let mut tail = read_tail(&tx, stream, from, &mut problems).await?;
+        let mut tail = read_tail(&tx, stream, Some(from), &mut problems).await?;
         tail.confirmed.retain(|e| e.seq.is_some_and(|seq| seq > from));
+        tail.problems = problems;
+        Ok(tail)
+    }
+
+    /// Reads the log state and every pending event, without the confirmed events.
+    pub async fn pending(&self, stream: Uuid) -> Result<LogTail, StorageError> {
+        let tx = self.db.transaction([PENDING, META]).build()?;
+        let mut problems = Vec::new();
+        let mut tail = read_tail(&tx, stream, None, &mut problems).await?;
         tail.problems = problems;
         Ok(tail)
     }
@@ -498,23 +507,25 @@ struct StoredBatch {
     events: Vec<RawEnvelope>,
 }
 
-/// Confirmed records from position `from` on (their events may start a little earlier), and all
-/// pending records.
+/// Confirmed records from position `from` on (their events may start a little earlier; none
+/// without `from`), and all pending records.
 async fn read_tail(
     tx: &Transaction<'_>,
     stream: Uuid,
-    from: u64,
+    from: Option<u64>,
     problems: &mut Vec<String>,
 ) -> Result<LogTail, StorageError> {
     let (state, _) = log_state(tx, stream).await?;
     let mut tail = LogTail { state, ..LogTail::default() };
-    let start = from.saturating_sub(MAX_BATCH as u64);
-    let confirmed = tx.object_store(CONFIRMED)?;
-    let records = confirmed.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, start)?);
-    for record in records.primitive()?.await? {
-        match read_batch(&record?) {
-            Ok(batch) => tail.confirmed.extend(batch.events),
-            Err(problem) => problems.push(problem),
+    if let Some(from) = from {
+        let start = from.saturating_sub(MAX_BATCH as u64);
+        let confirmed = tx.object_store(CONFIRMED)?;
+        let records = confirmed.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, start)?);
+        for record in records.primitive()?.await? {
+            match read_batch(&record?) {
+                Ok(batch) => tail.confirmed.extend(batch.events),
+                Err(problem) => problems.push(problem),
+            }
         }
     }
     let pending = tx.object_store(PENDING)?;

@@ -29,9 +29,6 @@ use crate::remote::{self, RemoteError};
 use crate::storage::{LogTail, Storage, StorageError};
 use crate::tabs::{Notice, Subscription, Tabs};
 
-/// Reads pending events without the confirmed ones: a confirmed count no log reaches.
-const PENDING_ONLY: u64 = 1 << 52;
-
 /// Starts and wakes the drivers of this tab.
 pub struct SyncHub {
     storage: Rc<Storage>,
@@ -186,7 +183,7 @@ struct Step {
 
 impl Step {
     async fn pending(&self) -> Result<LogTail, StorageError> {
-        self.storage.tail(self.stream, PENDING_ONLY).await
+        self.storage.pending(self.stream).await
     }
 
     /// Stores events the server confirmed, dense after `cursor`, and tells every tab. Returns the

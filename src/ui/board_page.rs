@@ -317,7 +317,7 @@ pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
             let storage = ws.storage();
             // A fold that holds every confirmed event stored, with nothing pending, is the board.
             if let Some(folded) = fold.try_with_value(|f| f.clone()).flatten().filter(|p| p.board.is_created())
-                && let Ok(tail) = storage.tail(stream, u64::MAX >> 12).await
+                && let Ok(tail) = storage.pending(stream).await
                 && tail.pending.iter().all(Vec::is_empty)
                 && tail.state.confirmed == folded.position
             {
