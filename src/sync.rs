@@ -231,6 +231,14 @@ impl Step {
     }
 }
 
+/// Tells every tab the board's sync status, when it changed since it was last told.
+fn tell(tabs: &Tabs, stream: Uuid, published: &RefCell<Option<SyncStatus>>, status: SyncStatus) {
+    if published.borrow().as_ref() != Some(&status) {
+        *published.borrow_mut() = Some(status.clone());
+        tabs.publish(Notice::Sync { stream, status });
+    }
+}
+
 async fn run(step: Step, mut woken: mpsc::UnboundedReceiver<()>, published: Rc<RefCell<Option<SyncStatus>>>) {
     let (stream, storage, tabs) = (step.stream, Rc::clone(&step.storage), Rc::clone(&step.tabs));
     let token = storage.sync_token(stream).await.ok().flatten();
@@ -249,11 +257,7 @@ async fn run(step: Step, mut woken: mpsc::UnboundedReceiver<()>, published: Rc<R
             }
         };
         let count: usize = pending.pending.iter().map(Vec::len).sum();
-        let status = sync.status(count);
-        if published.borrow().as_ref() != Some(&status) {
-            *published.borrow_mut() = Some(status.clone());
-            tabs.publish(Notice::Sync { stream, status });
-        }
+        tell(&tabs, stream, &published, sync.status(count));
         let token_now = token.borrow().clone();
         match (sync.next(now(), count), token_now) {
             (Action::Idle, _) => {
@@ -339,11 +343,7 @@ async fn run(step: Step, mut woken: mpsc::UnboundedReceiver<()>, published: Rc<R
                             break;
                         }
                     }
-                    let status = sync.status(count);
-                    if published.borrow().as_ref() != Some(&status) {
-                        *published.borrow_mut() = Some(status.clone());
-                        tabs.publish(Notice::Sync { stream, status });
-                    }
+                    tell(&tabs, stream, &published, sync.status(count));
                     match next {
                         // Only when what was stored reaches where the prefetch started.
                         Some(next) if cursor == reached => fetched = next,
@@ -377,11 +377,7 @@ async fn run(step: Step, mut woken: mpsc::UnboundedReceiver<()>, published: Rc<R
                                         }
                                     }
                                     // The new status goes out before the next message.
-                                    let status = sync.status(0);
-                                    if published.borrow().as_ref() != Some(&status) {
-                                        *published.borrow_mut() = Some(status.clone());
-                                        tabs.publish(Notice::Sync { stream, status });
-                                    }
+                                    tell(&tabs, stream, &published, sync.status(0));
                                 }
                                 Some(Ok(None)) => {
                                     sync.live_ended(now());
