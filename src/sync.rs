@@ -11,7 +11,7 @@
 //! for it; when that tab closes, the lock passes to a waiting tab at once. No event is pushed
 //! twice because two tabs raced.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -27,7 +27,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::clock::now;
 use crate::remote::{self, RemoteError};
 use crate::storage::{LogTail, Storage, StorageError};
-use crate::tabs::{Notice, Subscription, Tabs};
+use crate::tabs::{Listeners, Notice, Subscription, Tabs};
 
 /// Starts and wakes the drivers of this tab.
 pub struct SyncHub {
@@ -115,15 +115,9 @@ impl SyncHub {
     /// Hands `on_confirmed` the events this tab's driver confirms for `stream`, decoded, as it
     /// stores them: a page catching up with a long history folds them as they come instead of
     /// reading them back from storage. Dropping the returned value stops the calls.
-    pub fn on_confirmed(
-        &self,
-        stream: Uuid,
-        on_confirmed: impl Fn(&[Event<BoardEvent>]) + 'static,
-    ) -> FoldSubscription {
-        let id = self.folds.next.get();
-        self.folds.next.set(id + 1);
-        self.folds.list.borrow_mut().push((id, stream, Rc::new(on_confirmed)));
-        FoldSubscription { id, folds: Rc::clone(&self.folds) }
+    pub fn on_confirmed(&self, stream: Uuid, on_confirmed: impl Fn(&[Event<BoardEvent>]) + 'static) -> Subscription {
+        let listeners = Rc::clone(self.folds.borrow_mut().entry(stream).or_default());
+        listeners.add(on_confirmed)
     }
 
     fn wake_all(&self) {
@@ -133,25 +127,8 @@ impl SyncHub {
     }
 }
 
-type Fold = Rc<dyn Fn(&[Event<BoardEvent>])>;
-
-#[derive(Default)]
-struct Folds {
-    next: Cell<u64>,
-    list: RefCell<Vec<(u64, Uuid, Fold)>>,
-}
-
-/// See [`SyncHub::on_confirmed`].
-pub struct FoldSubscription {
-    id: u64,
-    folds: Rc<Folds>,
-}
-
-impl Drop for FoldSubscription {
-    fn drop(&mut self) {
-        self.folds.list.borrow_mut().retain(|(id, _, _)| *id != self.id);
-    }
-}
+/// Per board, who wants the events its driver confirms (see [`SyncHub::on_confirmed`]).
+type Folds = RefCell<HashMap<Uuid, Rc<Listeners<[Event<BoardEvent>]>>>>;
 
 fn online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
@@ -212,16 +189,9 @@ impl Step {
         }
         match self.confirm(&page).await {
             Ok(cursor) => {
-                let listeners: Vec<Fold> = self
-                    .folds
-                    .list
-                    .borrow()
-                    .iter()
-                    .filter(|(_, s, _)| *s == self.stream)
-                    .map(|(_, _, f)| Rc::clone(f))
-                    .collect();
-                for listener in listeners {
-                    listener(log.confirmed());
+                let listeners = self.folds.borrow().get(&self.stream).cloned();
+                if let Some(listeners) = listeners {
+                    listeners.tell(log.confirmed());
                 }
                 Ok(cursor)
             }

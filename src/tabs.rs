@@ -39,20 +39,42 @@ pub enum Notice {
     Hello,
 }
 
-type Subscriber = Rc<dyn Fn(&Notice)>;
+type Listener<T> = Rc<dyn Fn(&T)>;
 
-#[derive(Default)]
-struct Subscribers {
+/// Callbacks to tell of something; one may be added or removed while they are being told.
+pub struct Listeners<T: ?Sized> {
     next: Cell<u64>,
-    list: RefCell<Vec<(u64, Subscriber)>>,
+    list: RefCell<Vec<(u64, Listener<T>)>>,
 }
 
-impl Subscribers {
-    fn tell(&self, notice: &Notice) {
-        // Cloned first, so that a subscriber may subscribe or leave while being told.
-        let list: Vec<Subscriber> = self.list.borrow().iter().map(|(_, s)| Rc::clone(s)).collect();
-        for subscriber in list {
-            subscriber(notice);
+impl<T: ?Sized> Default for Listeners<T> {
+    fn default() -> Self {
+        Listeners { next: Cell::new(0), list: RefCell::new(Vec::new()) }
+    }
+}
+
+impl<T: ?Sized + 'static> Listeners<T> {
+    /// Calls `listener` with everything told, until the subscription is dropped.
+    pub fn add(self: &Rc<Self>, listener: impl Fn(&T) + 'static) -> Subscription {
+        let id = self.next.get();
+        self.next.set(id + 1);
+        self.list.borrow_mut().push((id, Rc::new(listener)));
+        let listeners = Rc::downgrade(self);
+        Subscription {
+            remove: Some(Box::new(move || {
+                if let Some(listeners) = listeners.upgrade() {
+                    listeners.list.borrow_mut().retain(|(i, _)| *i != id);
+                }
+            })),
+        }
+    }
+
+    /// Tells every listener.
+    pub fn tell(&self, value: &T) {
+        // Cloned first, so that a listener may add or remove one while being told.
+        let list: Vec<Listener<T>> = self.list.borrow().iter().map(|(_, l)| Rc::clone(l)).collect();
+        for listener in list {
+            listener(value);
         }
     }
 }
@@ -61,13 +83,12 @@ impl Subscribers {
 pub struct Tabs {
     channel: Option<BroadcastChannel>,
     _listener: Option<Closure<dyn FnMut(MessageEvent)>>,
-    subscribers: Rc<Subscribers>,
+    subscribers: Rc<Listeners<Notice>>,
 }
 
 /// A subscription; dropping it stops the calls.
 pub struct Subscription {
-    id: u64,
-    subscribers: Rc<Subscribers>,
+    remove: Option<Box<dyn FnOnce()>>,
 }
 
 impl Subscription {
@@ -79,14 +100,16 @@ impl Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.subscribers.list.borrow_mut().retain(|(id, _)| *id != self.id);
+        if let Some(remove) = self.remove.take() {
+            remove();
+        }
     }
 }
 
 impl Tabs {
     /// Opens the channel. Without BroadcastChannel (very old browsers) notices stay in this tab.
     pub fn open() -> Rc<Tabs> {
-        let subscribers = Rc::new(Subscribers::default());
+        let subscribers: Rc<Listeners<Notice>> = Rc::default();
         let channel = BroadcastChannel::new(CHANNEL).ok();
         let listener = channel.as_ref().map(|channel| {
             let subscribers = Rc::clone(&subscribers);
@@ -104,10 +127,7 @@ impl Tabs {
 
     /// Calls `on_notice` for every notice, from this tab or another, until the subscription drops.
     pub fn subscribe(&self, on_notice: impl Fn(&Notice) + 'static) -> Subscription {
-        let id = self.subscribers.next.get();
-        self.subscribers.next.set(id + 1);
-        self.subscribers.list.borrow_mut().push((id, Rc::new(on_notice)));
-        Subscription { id, subscribers: Rc::clone(&self.subscribers) }
+        self.subscribers.add(on_notice)
     }
 
     /// Tells this tab and the others.
