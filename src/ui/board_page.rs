@@ -191,13 +191,7 @@ impl BoardContext {
                         // tab's changes after it, so that nothing is lost.
                         attempts += 1;
                         match boards::open(&storage, stream).await {
-                            Ok(opened) => {
-                                if let Some(shown) = this.session.try_update_value(|s| {
-                                    s.rebase_onto(opened.projections, opened.state, opened.pending)
-                                }) {
-                                    this.shown.set(shown);
-                                }
-                            }
+                            Ok(opened) => this.rebase_onto(opened),
                             Err(e) => this.fail(e),
                         }
                     }
@@ -210,6 +204,15 @@ impl BoardContext {
             // Whatever was stored while this tab wrote is read now.
             this.catch_up();
         });
+    }
+
+    /// Shows the board as read again from storage, with this tab's unsaved work on top.
+    fn rebase_onto(&self, opened: OpenedBoard) {
+        if let Some(shown) =
+            self.session.try_update_value(|s| s.rebase_onto(opened.projections, opened.state, opened.pending))
+        {
+            self.shown.set(shown);
+        }
     }
 
     fn counts(&self) {
@@ -245,12 +248,7 @@ impl BoardContext {
                     if this.writing.try_get_untracked().unwrap_or(true) {
                         return;
                     }
-                    if let Some(shown) = this
-                        .session
-                        .try_update_value(|s| s.rebase_onto(opened.projections, opened.state, opened.pending))
-                    {
-                        this.shown.set(shown);
-                    }
+                    this.rebase_onto(opened);
                 }
                 _ => {}
             }
