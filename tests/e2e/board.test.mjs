@@ -2,7 +2,7 @@
 
 import { test, before, after } from 'node:test';
 import { expect } from './expect.mjs';
-import { useApp } from './support.mjs';
+import { useApp, createBoard, addCard } from './support.mjs';
 
 const app = useApp({ before, after });
 
@@ -12,13 +12,11 @@ test('a board survives a reload with its cards and activity', async () => {
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(app.url);
 
-  await page.getByRole('textbox', { name: 'New board name' }).fill('Release 1.0');
-  await page.getByRole('button', { name: 'New board' }).click();
+  await createBoard(page, 'Release 1.0');
   await expect(page.getByRole('heading', { level: 1, name: 'Release 1.0' })).toBeVisible();
 
   for (const title of ['Fix login', 'Write release notes', 'Ship it']) {
-    await page.getByRole('textbox', { name: 'New card in To do' }).fill(title);
-    await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+    await addCard(page, title);
   }
   const todo = page.getByRole('list', { name: 'To do', exact: true });
   await expect(todo.getByRole('listitem')).toHaveCount(3);

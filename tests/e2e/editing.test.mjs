@@ -2,18 +2,16 @@
 
 import { test, before, after } from 'node:test';
 import { expect } from './expect.mjs';
-import { useApp } from './support.mjs';
+import { useApp, createBoard, addCard } from './support.mjs';
 
 const app = useApp({ before, after });
 
 async function newBoard(page, name, cards) {
   await page.goto(app.url);
-  await page.getByRole('textbox', { name: 'New board name' }).fill(name);
-  await page.getByRole('button', { name: 'New board' }).click();
+  await createBoard(page, name);
   await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
   for (const title of cards) {
-    await page.getByRole('textbox', { name: 'New card in To do' }).fill(title);
-    await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+    await addCard(page, title);
   }
   await expect(page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem')).toHaveCount(cards.length);
 }

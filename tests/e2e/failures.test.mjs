@@ -2,7 +2,7 @@
 
 import { test, before, after } from 'node:test';
 import { expect } from './expect.mjs';
-import { useApp } from './support.mjs';
+import { useApp, createBoard, addCard } from './support.mjs';
 
 const app = useApp({ before, after });
 
@@ -39,8 +39,7 @@ async function writeFromAnotherTab(page) {
 test('a change that races another tab is kept, and unreadable events are kept and counted', async () => {
   const page = await app.context.newPage();
   await page.goto(app.url);
-  await page.getByRole('textbox', { name: 'New board name' }).fill('Two tabs');
-  await page.getByRole('button', { name: 'New board' }).click();
+  await createBoard(page, 'Two tabs');
   const todo = page.getByRole('list', { name: 'To do', exact: true });
   await page.getByRole('textbox', { name: 'New card in To do' }).fill('First');
   await page.getByRole('button', { name: 'Add card' }).first().click();
@@ -67,10 +66,8 @@ test('a change that races another tab is kept, and unreadable events are kept an
 test('card text is shown as text, never as markup', async () => {
   const page = await app.context.newPage();
   await page.goto(app.url);
-  await page.getByRole('textbox', { name: 'New board name' }).fill('<img src=x onerror="window.hacked=1">');
-  await page.getByRole('button', { name: 'New board' }).click();
-  await page.getByRole('textbox', { name: 'New card in To do' }).fill('<b>bold</b> & <script>window.hacked=2</script>');
-  await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+  await createBoard(page, '<img src=x onerror="window.hacked=1">');
+  await addCard(page, '<b>bold</b> & <script>window.hacked=2</script>');
   const card = page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem');
   await expect(card).toContainText('<b>bold</b> & <script>window.hacked=2</script>');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('<img src=x onerror="window.hacked=1">');

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from './expect.mjs';
-import { startServer, startBrowser } from './support.mjs';
+import { startServer, startBrowser, createBoard, addCard, serverEvents } from './support.mjs';
 
 let browser;
 let server;
@@ -37,10 +37,8 @@ test('opens and saves with the server down, and updates only when asked', async 
   const { port, database } = server;
   const page = await browser.context.newPage();
   await page.goto(server.url);
-  await page.getByRole('textbox', { name: 'New board name' }).fill('On the train');
-  await page.getByRole('button', { name: 'New board' }).click();
-  await page.getByRole('textbox', { name: 'New card in To do' }).fill('Written online');
-  await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+  await createBoard(page, 'On the train');
+  await addCard(page, 'Written online');
   await expect(page.getByRole('status', { name: 'Status' })).toContainText('All changes saved');
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
 
@@ -50,8 +48,7 @@ test('opens and saves with the server down, and updates only when asked', async 
   await page.reload();
   const todo = page.getByRole('list', { name: 'To do', exact: true });
   await expect(todo.getByRole('listitem').filter({ hasText: 'Written online' })).toBeVisible();
-  await page.getByRole('textbox', { name: 'New card in To do' }).fill('Written offline');
-  await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+  await addCard(page, 'Written offline');
   await expect(page.getByRole('status', { name: 'Status' })).toContainText('All changes saved');
   await page.getByRole('link', { name: 'All boards' }).click();
   await expect(page.getByRole('list', { name: 'Boards' }).getByRole('link', { name: 'On the train' })).toBeVisible();
@@ -69,13 +66,8 @@ test('opens and saves with the server down, and updates only when asked', async 
 
   // The server is back: the card written while it was down syncs.
   await expect(page.getByRole('status', { name: 'Sync status' })).toContainText('Synced');
-  await page.getByRole('button', { name: 'Share' }).click();
-  const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
-  const [, stream, token] = link.match(/#\/join\/([^/]+)\/(.+)$/);
-  const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, server.url), {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  const titles = (await response.json()).events.filter((e) => e.type === 'card_added').map((e) => e.data.title);
+  const events = await serverEvents(page, server.url);
+  const titles = events.filter((e) => e.type === 'card_added').map((e) => e.data.title);
   expect(titles).toEqual(['Written online', 'Written offline']);
   await page.close();
 });

@@ -89,3 +89,34 @@ export function useApp({ before, after }) {
   });
   return app;
 }
+
+/** Makes a board from the board list, as a person does: types its name, presses New board. */
+export async function createBoard(page, name) {
+  await page.getByRole('textbox', { name: 'New board name' }).fill(name);
+  await page.getByRole('button', { name: 'New board' }).click();
+}
+
+/** Adds a card to a column of the open board by typing its title and pressing Enter. */
+export async function addCard(page, title, column = 'To do') {
+  await page.getByRole('textbox', { name: `New card in ${column}` }).fill(title);
+  await page.getByRole('textbox', { name: `New card in ${column}` }).press('Enter');
+}
+
+/** The open board's share link, read from its Share panel, with the board id and token in it. */
+export async function shareLink(page) {
+  await page.getByRole('button', { name: 'Share' }).click();
+  const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
+  await page.getByRole('dialog', { name: 'Share this board' }).getByRole('button', { name: 'Close' }).click();
+  const [, stream, token] = link.match(/#\/join\/([^/]+)\/(.+)$/);
+  return { link, stream, token };
+}
+
+/** The open board's events as the server at `url` has them, read with the share link's token. */
+export async function serverEvents(page, url) {
+  const { stream, token } = await shareLink(page);
+  const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, url), {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (response.status !== 200) throw new Error(`the server answered ${response.status}`);
+  return (await response.json()).events;
+}

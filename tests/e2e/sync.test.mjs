@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { expect, until } from './expect.mjs';
-import { startServer, startBrowser } from './support.mjs';
+import { startServer, startBrowser, addCard, createBoard, shareLink } from './support.mjs';
 
 let server;
 const browsers = [];
@@ -32,9 +32,9 @@ async function device(url = server.url) {
 
 const syncStatus = (page) => page.getByRole('status', { name: 'Sync status' });
 
-async function addCard(page, title) {
-  await page.getByRole('textbox', { name: 'New card in To do' }).fill(title);
-  await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+/** Adds a card and waits until it is on the board. */
+async function addCardAndSee(page, title) {
+  await addCard(page, title);
   await expect(page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: title })).toBeVisible();
 }
 
@@ -55,16 +55,13 @@ async function seen(page) {
 
 test('two devices edit offline and converge; a third joins late', async () => {
   const laptop = await device();
-  await laptop.page.getByRole('textbox', { name: 'New board name' }).fill('Trip');
-  await laptop.page.getByRole('button', { name: 'New board' }).click();
-  await addCard(laptop.page, 'Tickets');
-  await addCard(laptop.page, 'Hotel');
+  await createBoard(laptop.page, 'Trip');
+  await addCardAndSee(laptop.page, 'Tickets');
+  await addCardAndSee(laptop.page, 'Hotel');
   await expect(syncStatus(laptop.page)).toContainText('Synced');
 
-  await laptop.page.getByRole('button', { name: 'Share' }).click();
-  const link = await laptop.page.getByRole('textbox', { name: 'Share link' }).inputValue();
+  const { link } = await shareLink(laptop.page);
   assert.match(link, /#\/join\/[0-9a-f-]{36}\/[0-9a-f]{64}$/, 'the token travels in the fragment only');
-  await laptop.page.getByRole('dialog', { name: 'Share this board' }).getByRole('button', { name: 'Close' }).click();
 
   const phone = await device(link);
   await expect(phone.page.getByRole('heading', { level: 1, name: 'Trip' })).toBeVisible();
@@ -81,12 +78,12 @@ test('two devices edit offline and converge; a third joins late', async () => {
   const laptopTickets = laptop.page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: 'Tickets' });
   await laptopTickets.getByRole('button', { name: 'Move right' }).click();
   await expect(laptop.page.getByRole('list', { name: 'Doing', exact: true }).getByRole('listitem').filter({ hasText: 'Tickets' })).toBeVisible();
-  await addCard(laptop.page, 'Packed on the laptop');
+  await addCardAndSee(laptop.page, 'Packed on the laptop');
 
   const phoneTickets = phone.page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: 'Tickets' });
   await phoneTickets.getByRole('button', { name: 'Archive' }).click();
   await expect(phoneTickets).toHaveCount(0);
-  await addCard(phone.page, 'Booked on the phone');
+  await addCardAndSee(phone.page, 'Booked on the phone');
   await expect(syncStatus(phone.page)).toContainText('pending');
 
   // Both come back; within a few seconds they show the same board and the same history.

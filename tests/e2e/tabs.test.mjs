@@ -3,23 +3,21 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { expect, until } from './expect.mjs';
-import { useApp } from './support.mjs';
+import { useApp, createBoard, addCard, serverEvents } from './support.mjs';
 
 const app = useApp({ before, after });
 
 test('an edit in one tab appears in the other', async () => {
   const first = await app.context.newPage();
   await first.goto(app.url);
-  await first.getByRole('textbox', { name: 'New board name' }).fill('Shared');
-  await first.getByRole('button', { name: 'New board' }).click();
+  await createBoard(first, 'Shared');
   await expect(first.getByRole('heading', { level: 1, name: 'Shared' })).toBeVisible();
 
   const second = await app.context.newPage();
   await second.goto(first.url());
   await expect(second.getByRole('heading', { level: 1, name: 'Shared' })).toBeVisible();
 
-  await first.getByRole('textbox', { name: 'New card in To do' }).fill('From the first tab');
-  await first.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+  await addCard(first, 'From the first tab');
   const secondTodo = second.getByRole('list', { name: 'To do', exact: true });
   await expect(secondTodo.getByRole('listitem').filter({ hasText: 'From the first tab' })).toBeVisible();
 
@@ -28,8 +26,7 @@ test('an edit in one tab appears in the other', async () => {
   await expect(firstDoing.getByRole('listitem').filter({ hasText: 'From the first tab' })).toBeVisible();
 
   // Both keep writing, each after the other's events.
-  await first.getByRole('textbox', { name: 'New card in To do' }).fill('Again from the first');
-  await first.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+  await addCard(first, 'Again from the first');
   await expect(secondTodo.getByRole('listitem')).toHaveCount(1);
   await second.reload();
   await expect(second.getByRole('list', { name: 'Doing', exact: true }).getByRole('listitem')).toHaveCount(1);
@@ -38,24 +35,10 @@ test('an edit in one tab appears in the other', async () => {
   await second.close();
 });
 
-/** The board's events as the server has them, read with the token from the board's share link. */
-async function serverEvents(page) {
-  await page.getByRole('button', { name: 'Share' }).click();
-  const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
-  await page.getByRole('dialog', { name: 'Share this board' }).getByRole('button', { name: 'Close' }).click();
-  const [, stream, token] = link.match(/#\/join\/([^/]+)\/(.+)$/);
-  const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, app.url), {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  assert.equal(response.status, 200);
-  return (await response.json()).events;
-}
-
 test('one tab syncs a board; when it closes another takes over, and nothing is pushed twice', async () => {
   const first = await app.context.newPage();
   await first.goto(app.url);
-  await first.getByRole('textbox', { name: 'New board name' }).fill('Handed over');
-  await first.getByRole('button', { name: 'New board' }).click();
+  await createBoard(first, 'Handed over');
   await expect(first.getByRole('heading', { level: 1, name: 'Handed over' })).toBeVisible();
   const second = await app.context.newPage();
   await second.goto(first.url());
@@ -65,14 +48,12 @@ test('one tab syncs a board; when it closes another takes over, and nothing is p
   await Promise.all([
     (async () => {
       for (const t of ['One', 'Two']) {
-        await first.getByRole('textbox', { name: 'New card in To do' }).fill(t);
-        await first.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+        await addCard(first, t);
       }
     })(),
     (async () => {
       for (const t of ['Three', 'Four']) {
-        await second.getByRole('textbox', { name: 'New card in To do' }).fill(t);
-        await second.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+        await addCard(second, t);
       }
     })(),
   ]);
@@ -86,14 +67,13 @@ test('one tab syncs a board; when it closes another takes over, and nothing is p
   // The tab that opened first holds the sync; it closes, and the edit made in the other still
   // reaches the server.
   await first.close();
-  await second.getByRole('textbox', { name: 'New card in To do' }).fill('After the handover');
-  await second.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+  await addCard(second, 'After the handover');
   await until(async () => {
-    const events = await serverEvents(second);
+    const events = await serverEvents(second, app.url);
     const titles = events.filter((e) => e.type === 'card_added').map((e) => e.data.title);
     return { ok: titles.includes('After the handover'), seen: titles };
   }, 'the edit reaches the server');
-  const events = await serverEvents(second);
+  const events = await serverEvents(second, app.url);
   const ids = events.map((e) => e.id);
   assert.equal(new Set(ids).size, ids.length, 'no event is stored twice');
   assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { expect } from './expect.mjs';
-import { useApp } from './support.mjs';
+import { useApp, createBoard, addCard } from './support.mjs';
 
 const app = useApp({ before, after });
 
@@ -14,13 +14,11 @@ test('scrub to event 5 with the keyboard, come back, and restore it', async () =
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(app.url);
-  await page.getByRole('textbox', { name: 'New board name' }).fill('Time travel');
-  await page.getByRole('button', { name: 'New board' }).click();
+  await createBoard(page, 'Time travel');
   // Creating the board is two events (the board, then this device's name); 18 cards make 20.
   const todo = page.getByRole('list', { name: 'To do', exact: true });
   for (let n = 1; n <= 18; n += 1) {
-    await page.getByRole('textbox', { name: 'New card in To do' }).fill(`Card ${n}`);
-    await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+    await addCard(page, `Card ${n}`);
     await expect(todo.getByRole('listitem').filter({ hasText: `Card ${n}` })).toBeVisible();
   }
   await expect(page.getByRole('status', { name: 'Status' })).toContainText('20 events');
@@ -73,11 +71,9 @@ test('scrub to event 5 with the keyboard, come back, and restore it', async () =
 test('a history leaves as a file and comes back as a new board; a bad file changes nothing', async () => {
   const page = await app.context.newPage();
   await page.goto(app.url);
-  await page.getByRole('textbox', { name: 'New board name' }).fill('Audit trail');
-  await page.getByRole('button', { name: 'New board' }).click();
+  await createBoard(page, 'Audit trail');
   for (const title of ['Keep receipts', 'File taxes']) {
-    await page.getByRole('textbox', { name: 'New card in To do' }).fill(title);
-    await page.getByRole('textbox', { name: 'New card in To do' }).press('Enter');
+    await addCard(page, title);
   }
   const todo = page.getByRole('list', { name: 'To do', exact: true });
   await todo.getByRole('listitem').filter({ hasText: 'File taxes' }).getByRole('button', { name: 'Move right' }).click();

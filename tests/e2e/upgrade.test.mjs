@@ -4,15 +4,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { expect } from './expect.mjs';
-import { useApp } from './support.mjs';
+import { useApp, createBoard } from './support.mjs';
 
 const app = useApp({ before, after });
 
 test('an older tab steps aside when a newer one upgrades the database', async () => {
   const old = await app.context.newPage();
   await old.goto(app.url);
-  await old.getByRole('textbox', { name: 'New board name' }).fill('Kept through the upgrade');
-  await old.getByRole('button', { name: 'New board' }).click();
+  await createBoard(old, 'Kept through the upgrade');
   await expect(old.getByRole('status', { name: 'Status' })).toContainText('All changes saved');
 
   // The newer version opens the database at a higher version, as an app update would.
