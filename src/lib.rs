@@ -1,12 +1,18 @@
 //! Chronicle, the web app: a board that keeps every change as an event, in the browser.
 //!
-//! - [`storage`] is the only module that talks to IndexedDB.
-//! - [`session::Session`] is an open board: what is shown, what is saved, and the writes between.
-//! - `ui` holds the Leptos components, one page or panel per file.
+//! - `ui` holds the Leptos components, one page or panel per file. They talk to the
+//!   [`service::BoardService`] and to an open board's [`service::OpenBoard`], never below.
+//! - [`service`] is the one way from the screen to what is kept: the one save sequence, opening,
+//!   importing, exporting, sharing.
+//! - [`session::Session`] is an open board's state machine: what is shown, what is saved, and the
+//!   writes between.
+//! - [`storage`] is the only module that talks to IndexedDB; [`remote`] the only one that talks
+//!   to the server; [`sync`] drives a board's sync; [`tabs`] tells the other tabs.
 
 pub mod boards;
 pub mod clock;
 pub mod remote;
+pub mod service;
 pub mod session;
 pub mod shell;
 pub mod storage;

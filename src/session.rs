@@ -110,6 +110,13 @@ impl Session {
         Ok(count)
     }
 
+    /// Queues events made elsewhere (the history of an imported file) to be written as they are.
+    pub fn queue(&mut self, events: Vec<RawEnvelope>) {
+        if !events.is_empty() {
+            self.queued.push_back(events);
+        }
+    }
+
     /// The next batch to write and the log revision it was decided at, unless a write is under way.
     pub fn next_write(&mut self) -> Option<(u64, Vec<RawEnvelope>)> {
         if self.writing.is_some() {
@@ -192,6 +199,11 @@ impl Session {
             shown.extend(events.iter());
         }
         shown
+    }
+
+    /// The board after every stored event, without the work still to be written.
+    pub fn saved(&self) -> &BoardProjections {
+        &self.saved
     }
 
     /// Where the stored log stands, as this session knows it.

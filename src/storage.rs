@@ -38,9 +38,11 @@ const LAYOUT_VERSION: u32 = 2;
 pub const MAX_BATCH: usize = 1000;
 
 /// Prefix of the metadata keys that list local boards.
-pub const BOARD_PREFIX: &str = "board/";
+const BOARD_PREFIX: &str = "board/";
 const LOG_PREFIX: &str = "log/";
 const SYNC_PREFIX: &str = "sync/";
+const DEVICE_ID: &str = "device/id";
+const DEVICE_NAME: &str = "device/name";
 
 const CONFIRMED: &str = "confirmed";
 const PENDING: &str = "events";
@@ -437,15 +439,37 @@ impl Storage {
         self.set_meta(&[(&format!("{SYNC_PREFIX}{stream}"), token), (&format!("{BOARD_PREFIX}{stream}"), &id)]).await
     }
 
+    /// The boards kept in this browser, in no particular order.
+    pub async fn boards(&self) -> Result<Vec<Uuid>, StorageError> {
+        let entries = self.meta_with_prefix(BOARD_PREFIX).await?;
+        Ok(entries.iter().filter_map(|(key, _)| key.strip_prefix(BOARD_PREFIX)?.parse().ok()).collect())
+    }
+
+    /// This device's id and name, once [`Storage::set_device`] has stored them.
+    pub async fn device(&self) -> Result<Option<(Uuid, Option<String>)>, StorageError> {
+        let Some(id) = self.meta(DEVICE_ID).await?.and_then(|id| id.parse().ok()) else { return Ok(None) };
+        Ok(Some((id, self.meta(DEVICE_NAME).await?)))
+    }
+
+    /// Keeps this device's id and name.
+    pub async fn set_device(&self, id: Uuid, name: &str) -> Result<(), StorageError> {
+        self.set_meta(&[(DEVICE_ID, &id.to_string()), (DEVICE_NAME, name)]).await
+    }
+
+    /// Keeps this device's new name.
+    pub async fn set_device_name(&self, name: &str) -> Result<(), StorageError> {
+        self.set_meta(&[(DEVICE_NAME, name)]).await
+    }
+
     /// Reads a metadata value.
-    pub async fn meta(&self, key: &str) -> Result<Option<String>, StorageError> {
+    async fn meta(&self, key: &str) -> Result<Option<String>, StorageError> {
         let tx = self.db.transaction(META).build()?;
         let value: Option<JsValue> = tx.object_store(META)?.get(key).primitive()?.await?;
         Ok(value.and_then(|v| v.as_string()))
     }
 
     /// Writes metadata values, all in one transaction.
-    pub async fn set_meta(&self, entries: &[(&str, &str)]) -> Result<(), StorageError> {
+    async fn set_meta(&self, entries: &[(&str, &str)]) -> Result<(), StorageError> {
         let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
         let store = tx.object_store(META)?;
         for (key, value) in entries {
@@ -456,7 +480,7 @@ impl Storage {
     }
 
     /// Every metadata entry whose key starts with `prefix`, as (key, value).
-    pub async fn meta_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StorageError> {
+    async fn meta_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StorageError> {
         let tx = self.db.transaction(META).build()?;
         let store = tx.object_store(META)?;
         let range =

@@ -20,9 +20,9 @@ use chronicle_core::{Action, Event, Log, RawEnvelope, SyncState, SyncStatus, Uui
 use futures::channel::mpsc;
 use futures::{FutureExt, StreamExt, select};
 use js_sys::{Function, Promise, Reflect};
-use leptos::task::spawn_local;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::spawn_local;
 
 use crate::clock::now;
 use crate::remote::{self, RemoteError};

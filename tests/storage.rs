@@ -141,15 +141,14 @@ async fn everything_is_there_after_reopening() {
     {
         let storage = Storage::open(&name, || ()).await.unwrap();
         storage.append(stream, 0, &events).await.unwrap();
-        storage.set_meta(&[("device/name", "Laptop")]).await.unwrap();
+        storage.set_device(Uuid::from_u128(7), "Laptop").await.unwrap();
         storage.set_sync_token(stream, "abc123").await.unwrap();
         storage.close();
     }
     let storage = Storage::open(&name, || ()).await.unwrap();
-    assert_eq!(storage.meta("device/name").await.unwrap().as_deref(), Some("Laptop"));
+    assert_eq!(storage.device().await.unwrap(), Some((Uuid::from_u128(7), Some("Laptop".to_owned()))));
     assert_eq!(storage.sync_token(stream).await.unwrap().as_deref(), Some("abc123"));
-    let boards = storage.meta_with_prefix(chronicle::storage::BOARD_PREFIX).await.unwrap();
-    assert_eq!(boards.len(), 1, "the first append listed the board");
+    assert_eq!(storage.boards().await.unwrap(), [stream], "the first append listed the board");
     let opened = boards::open(&storage, stream).await.unwrap();
     assert_eq!(opened.projections.board.name(), "Kept");
     assert_eq!(opened.projections.position, events.len() as u64);
@@ -187,7 +186,7 @@ async fn a_failing_batch_leaves_nothing_behind() {
     let result = storage.append(other, 0, &[pending(&[envelope(other, 1)])[0].clone(), again]).await;
     assert!(result.is_err(), "a duplicate id is refused");
     assert!(storage.load_all(other).await.unwrap().tail.is_empty());
-    assert!(storage.meta_with_prefix(&format!("board/{other}")).await.unwrap().is_empty(), "nor is the board listed");
+    assert!(!storage.boards().await.unwrap().contains(&other), "nor is the board listed");
 }
 
 #[wasm_bindgen_test]

@@ -3,7 +3,7 @@
 use chronicle_core::Effect;
 use leptos::prelude::*;
 
-use super::board_page::BoardContext;
+use super::board_context::BoardContext;
 use crate::clock::{now, relative};
 
 /// How many entries the panel lists.
@@ -13,7 +13,7 @@ const SHOWN: usize = 50;
 #[component]
 pub(crate) fn ActivityPanel() -> impl IntoView {
     let context = expect_context::<BoardContext>();
-    let device = context.ws.device;
+    let device = context.ws.service().device();
     let entries = Memo::new(move |_| {
         context.with_view(|p| {
             p.activity

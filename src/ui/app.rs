@@ -1,7 +1,5 @@
 //! The app shell: opens the database, finds this device, and shows the page the URL names.
 
-use std::rc::Rc;
-
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,70 +7,25 @@ use leptos::task::spawn_local;
 use super::board_list::BoardList;
 use super::board_page::BoardPage;
 use super::workspace::{Route, Workspace};
-use crate::clock::new_id;
-use crate::storage::{BOARD_PREFIX, DATABASE, Storage, StorageError};
-use crate::sync::SyncHub;
-use crate::tabs::{Notice, Tabs};
+use crate::service::{BoardService, Notice, ShareLink};
 
-const DEVICE_ID: &str = "device/id";
-const DEVICE_NAME: &str = "device/name";
-
-async fn start(
-    blocked: RwSignal<bool>,
-    replaced: RwSignal<bool>,
-) -> Result<(Rc<Storage>, chronicle_core::Uuid, String), StorageError> {
-    let storage = Storage::open(DATABASE, move || blocked.set(true)).await?;
-    storage.on_replaced(move || replaced.set(true))?;
-    let device = match storage.meta(DEVICE_ID).await?.and_then(|id| id.parse().ok()) {
-        Some(id) => id,
-        None => {
-            let id = new_id();
-            storage.set_meta(&[(DEVICE_ID, &id.to_string()), (DEVICE_NAME, &guess_device_name())]).await?;
-            id
-        }
-    };
-    let name = storage.meta(DEVICE_NAME).await?.unwrap_or_else(guess_device_name);
-    Ok((Rc::new(storage), device, name))
-}
-
-/// Opens a share link (`#/join/<board>/<token>`): keeps the board's token, starts syncing it, and
-/// shows the board. The link is replaced in the address bar and history, so that the token does not
-/// linger there.
-async fn join_from_link(workspace: Workspace, hash: &str) {
-    let Some((stream, token)) = Route::join_link(hash) else { return };
-    match workspace.storage().set_sync_token(stream, &token).await {
+/// Opens a share link: keeps the board's token, starts syncing it, and shows the board. The link
+/// is replaced in the address bar and history, so that the token does not linger there.
+async fn join_from_link(workspace: Workspace, link: ShareLink) {
+    match workspace.service().join(&link).await {
         Ok(()) => {
-            workspace.sync(stream);
+            let route = Route::Board(link.stream);
             if let Some(window) = web_sys::window() {
-                let _ = window.location().replace(&Route::Board(stream).href());
+                let _ = window.location().replace(&route.href());
             }
-            workspace.route.set(Route::Board(stream));
+            workspace.route.set(route);
         }
         Err(e) => workspace.tell(format!("The shared board could not be added. {e}")),
     }
 }
 
-/// A first name for this device, from what the browser says it runs on: "Chrome on Linux".
-/// The person can change it; it only needs to tell their devices apart in the activity feed.
-fn guess_device_name() -> String {
-    let agent = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
-    let browser = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
-        .iter()
-        .find(|(token, _)| agent.contains(token))
-        .map_or("Browser", |(_, name)| name);
-    let system = [
-        ("Android", "Android"),
-        ("iPhone", "iPhone"),
-        ("iPad", "iPad"),
-        ("Mac OS", "Mac"),
-        ("Windows", "Windows"),
-        ("CrOS", "ChromeOS"),
-        ("Linux", "Linux"),
-    ]
-    .iter()
-    .find(|(token, _)| agent.contains(token))
-    .map_or("this device", |(_, name)| name);
-    format!("{browser} on {system}")
+fn fragment() -> String {
+    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
 
 /// The whole app.
@@ -88,39 +41,29 @@ pub(crate) fn App() -> impl IntoView {
         crate::shell::ask_to_persist().await;
     });
     spawn_local(async move {
-        match start(blocked, replaced).await {
-            Ok((storage, device, name)) => {
-                let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-                let tabs = Tabs::open();
+        match BoardService::start(move || blocked.set(true), move || replaced.set(true)).await {
+            Ok((service, name)) => {
+                let hash = fragment();
                 let sync = RwSignal::new(std::collections::HashMap::new());
                 // Every tab shows every board's sync status, whichever tab does the syncing.
-                tabs.subscribe(move |notice| {
-                    if let Notice::Sync { stream, status } = notice {
-                        sync.update(|map| {
-                            map.insert(*stream, status.clone());
-                        });
-                    }
-                })
-                .keep();
-                let hub = SyncHub::start(Rc::clone(&storage), Rc::clone(&tabs));
+                service
+                    .subscribe(move |notice| {
+                        if let Notice::Sync { stream, status } = notice {
+                            sync.update(|map| {
+                                map.insert(*stream, status.clone());
+                            });
+                        }
+                    })
+                    .keep();
                 let workspace = Workspace {
-                    storage: StoredValue::new_local(Rc::clone(&storage)),
-                    device,
+                    service: StoredValue::new_local(service),
                     device_name: RwSignal::new(name),
                     notice: RwSignal::new(None),
                     route: RwSignal::new(Route::from_hash(&hash)),
-                    tabs: StoredValue::new_local(tabs),
-                    hub: StoredValue::new_local(hub),
                     sync,
                 };
-                join_from_link(workspace, &hash).await;
-                // Every local board syncs, open or not.
-                if let Ok(boards) = storage.meta_with_prefix(BOARD_PREFIX).await {
-                    for (key, _) in boards {
-                        if let Ok(stream) = key[BOARD_PREFIX.len()..].parse() {
-                            workspace.sync(stream);
-                        }
-                    }
+                if let Some(link) = ShareLink::from_fragment(&hash) {
+                    join_from_link(workspace, link).await;
                 }
                 ready.set(Some(workspace));
             }
@@ -173,9 +116,9 @@ pub(crate) fn App() -> impl IntoView {
 fn Shell(workspace: Workspace) -> impl IntoView {
     provide_context(workspace);
     let handle = window_event_listener(ev::hashchange, move |_| {
-        let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-        if Route::join_link(&hash).is_some() {
-            spawn_local(async move { join_from_link(workspace, &hash).await });
+        let hash = fragment();
+        if let Some(link) = ShareLink::from_fragment(&hash) {
+            spawn_local(join_from_link(workspace, link));
         } else {
             let route = Route::from_hash(&hash);
             // Setting the route that is already shown would build its page again.

@@ -1,10 +1,10 @@
 //! A card: its title and description, buttons to move, edit and archive it, and drag and drop.
 
-use chronicle_board::Command;
+use chronicle_board::{Command, MAX_DESCRIPTION, MAX_TITLE};
 use chronicle_core::Uuid;
 use leptos::prelude::*;
 
-use super::board_page::BoardContext;
+use super::board_context::BoardContext;
 
 /// The drag-and-drop data type that carries a card id.
 pub(crate) const DRAG_TYPE: &str = "application/x-chronicle-card";
@@ -100,8 +100,8 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
                         editing.set(false);
                     }
                 }>
-                    <label>"Title"<input type="text" maxlength="240" bind:value=title /></label>
-                    <label>"Description"<textarea rows="3" bind:value=description></textarea></label>
+                    <label>"Title"<input type="text" maxlength=MAX_TITLE bind:value=title /></label>
+                    <label>"Description"<textarea rows="3" maxlength=MAX_DESCRIPTION bind:value=description></textarea></label>
                     <div class="card-actions">
                         <button type="submit" class="primary small">"Save"</button>
                         <button type="button" class="ghost small" on:click=move |_| { error.set(None); editing.set(false) }>"Cancel"</button>

@@ -1,11 +1,11 @@
 //! A column: its header and controls, its cards as a list named after it, and the form to add one.
 
-use chronicle_board::Command;
+use chronicle_board::{Command, MAX_NAME, MAX_TITLE};
 use chronicle_core::Uuid;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::board_page::BoardContext;
+use super::board_context::BoardContext;
 use super::card::{CardView, DRAG_TYPE};
 use crate::clock::new_id;
 
@@ -77,7 +77,7 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
                     <span class="count" aria-label=move || format!("{} cards", cards.with(Vec::len))>{move || cards.with(Vec::len)}</span>
                 }>
                     <form class="inline-form" on:submit=rename>
-                        <input type="text" aria-label="Column name" maxlength="80" bind:value=new_name />
+                        <input type="text" aria-label="Column name" maxlength=MAX_NAME bind:value=new_name />
                         <button type="submit" class="primary small">"Save"</button>
                         <button type="button" class="ghost small" on:click=move |_| renaming.set(false)>"Cancel"</button>
                     </form>
@@ -106,7 +106,7 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
             </ul>
             <Show when=move || !context.in_the_past()>
             <form class="add-card" on:submit=add>
-                <input id=input_id.clone() type="text" maxlength="240" placeholder="Add a card…"
+                <input id=input_id.clone() type="text" maxlength=MAX_TITLE placeholder="Add a card…"
                     aria-label=move || format!("New card in {}", name.get()) bind:value=title />
                 <button type="submit" class="primary">"Add card"</button>
                 {move || add_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}

@@ -4,7 +4,7 @@ use chronicle_board::BoardProjections;
 use chronicle_core::Uuid;
 use leptos::prelude::*;
 
-use super::board_page::BoardContext;
+use super::board_context::BoardContext;
 
 /// Points drawn along the history, however long it is.
 const POINTS: usize = 120;

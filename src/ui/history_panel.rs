@@ -10,8 +10,9 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::board_page::BoardContext;
+use super::board_context::BoardContext;
 use crate::clock::{date_time, relative};
+use crate::transfer::{download, file_name};
 
 /// Height of one row of the event list, in pixels: rows are placed by position, so only the
 /// rows in view are ever drawn, however long the history.
@@ -122,9 +123,8 @@ pub(crate) fn HistoryPanel() -> impl IntoView {
         let _ = now.get();
         if open.get() {
             spawn_local(async move {
-                match context.history().await {
-                    Ok(h) => history.set(Some(h)),
-                    Err(e) => context.ws.tell(format!("The history could not be read. {e}")),
+                if let Some(h) = context.history().await {
+                    history.set(Some(h));
                 }
             });
         }
@@ -173,10 +173,9 @@ pub(crate) fn HistoryPanel() -> impl IntoView {
             <div class="history-actions">
                 <button class="small" on:click=move |_| {
                     spawn_local(async move {
-                        let stream = context.stream();
                         let name = context.shown.with_untracked(|p| p.board.name().to_owned());
-                        let result = match context.ws.storage().load_all(stream).await {
-                            Ok(loaded) => crate::transfer::download(&crate::transfer::file_name(&name), &crate::transfer::export_lines(&loaded.tail)),
+                        let result = match context.board().export().await {
+                            Ok(lines) => download(&file_name(&name), &lines),
                             Err(e) => Err(e.to_string()),
                         };
                         if let Err(e) = result {

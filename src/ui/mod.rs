@@ -5,6 +5,7 @@
 
 mod activity_panel;
 mod app;
+mod board_context;
 mod board_list;
 mod board_page;
 mod card;

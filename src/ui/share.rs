@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::board_page::BoardContext;
+use super::board_context::BoardContext;
 
 /// The "Share" button and what it opens.
 #[component]
@@ -13,16 +13,15 @@ pub(crate) fn SharePanel() -> impl IntoView {
     let open = RwSignal::new(false);
     let link: RwSignal<Option<String>> = RwSignal::new(None);
     let copied = RwSignal::new(false);
-    let stream = context.stream();
     let show = move |_| {
         copied.set(false);
         open.update(|o| *o = !*o);
         spawn_local(async move {
-            let token = context.ws.storage().sync_token(stream).await.ok().flatten();
+            let shared = context.board().share_link().await.ok().flatten();
             let base = web_sys::window()
                 .and_then(|w| Some(format!("{}{}", w.location().origin().ok()?, w.location().pathname().ok()?)))
                 .unwrap_or_default();
-            link.set(token.map(|token| format!("{base}#/join/{stream}/{token}")));
+            link.set(shared.map(|shared| shared.url(&base)));
         });
     };
     let copy = move |_| {

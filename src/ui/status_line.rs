@@ -4,7 +4,7 @@
 use chronicle_core::SyncStatus;
 use leptos::prelude::*;
 
-use super::board_page::BoardContext;
+use super::board_context::BoardContext;
 use crate::clock::now;
 
 /// Sync status in words: "Offline (2 pending)", "Syncing (2 pending)", "Synced 14:05" or the error.

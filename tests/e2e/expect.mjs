@@ -48,6 +48,12 @@ export function expect(subject) {
         return { ok: seen === text, seen };
       }, `${subject} should read ${JSON.stringify(text)}`);
     },
+    async toHaveValue(value) {
+      await until(async () => {
+        const seen = await subject.first().inputValue();
+        return { ok: seen === value, seen };
+      }, `${subject} should hold ${JSON.stringify(value)}`);
+    },
     toEqual(expected) {
       assert.deepStrictEqual(subject, expected);
     },

@@ -1,0 +1,340 @@
+//! The board service: the one way from the screen to what is kept.
+//!
+//! The components ask [`BoardService`] for what they show and hand it what a person does: list
+//! the boards, create one, open one, import and export a history, join a shared board, name this
+//! device. An open board is an [`OpenBoard`]: commands are decided and shown at once and saved in
+//! the background, through the one save sequence in this module. Only this layer knows how
+//! IndexedDB is laid out, what a revision is, when to read again and how often to retry.
+
+mod open_board;
+mod opening;
+mod share_link;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use chronicle_board::{BoardProjections, Command, Rejection};
+use chronicle_core::Uuid;
+
+pub use self::open_board::{BoardChange, OpenBoard};
+pub use self::opening::{Opened, Opening};
+pub use self::share_link::ShareLink;
+use crate::boards;
+use crate::clock::{new_id, now};
+use crate::session::Session;
+use crate::storage::{DATABASE, LogState, Storage, StorageError};
+use crate::sync::SyncHub;
+use crate::tabs::Tabs;
+pub use crate::tabs::{Notice, Subscription};
+use crate::transfer::{ImportError, export_lines, import_lines};
+
+/// How many times in a row a write is decided again after others wrote first, before giving up.
+/// Each time means another writer made progress, so this is only reached under a storm of writes.
+const MAX_REREADS: u32 = 20;
+
+/// Largest history file taken in, in bytes.
+const MAX_IMPORT_BYTES: u64 = 256_000_000;
+
+/// Why a command was not carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// The board's rules refused it; nothing changed.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// It was decided but could not be saved; nothing changed.
+    #[error("{0} The change was not saved.")]
+    NotSaved(#[from] StorageError),
+}
+
+/// Why a history file was not imported. Nothing was stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportFailed {
+    /// The file is larger than an import takes.
+    #[error("The file is {} MB; at most {} MB can be imported.", .0 / 1_000_000, MAX_IMPORT_BYTES / 1_000_000)]
+    TooLarge(u64),
+    /// The browser could not read the file.
+    #[error("The file could not be read.")]
+    Unreadable,
+    /// The file is not a Chronicle history.
+    #[error(transparent)]
+    NotAHistory(#[from] ImportError),
+    /// The board could not be stored.
+    #[error(transparent)]
+    NotSaved(#[from] StorageError),
+}
+
+/// Why this device's name was not changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceNameError {
+    /// Empty, or longer than the board allows.
+    #[error("A device name needs 1 to {} characters.", chronicle_board::MAX_NAME)]
+    Length,
+    /// The name could not be stored.
+    #[error(transparent)]
+    NotSaved(#[from] StorageError),
+}
+
+/// A board as the board list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardSummary {
+    /// The board's stream id.
+    pub stream: Uuid,
+    /// Its name, or "Untitled board".
+    pub name: String,
+    /// Cards on it, not counting archived ones.
+    pub cards: usize,
+    /// Events in its log.
+    pub events: u64,
+    /// What could not be read of it, in words.
+    pub problem: Option<String>,
+}
+
+/// The app's boards, this device, and the tabs and sync around them.
+pub struct BoardService {
+    storage: Rc<Storage>,
+    tabs: Rc<Tabs>,
+    hub: Rc<SyncHub>,
+    device: Uuid,
+}
+
+impl BoardService {
+    /// Opens this browser's boards: the database (and on first use this device's id and a first
+    /// name for it), the line to the other tabs, and the sync of every board kept here.
+    /// `on_blocked` runs when an older version in another tab keeps the database from upgrading;
+    /// `on_replaced` when a newer version in another tab has taken it over. Returns the service
+    /// and this device's name.
+    pub async fn start(
+        on_blocked: impl FnOnce() + 'static,
+        on_replaced: impl FnOnce() + 'static,
+    ) -> Result<(Rc<BoardService>, String), StorageError> {
+        Self::start_with(DATABASE, on_blocked, on_replaced).await
+    }
+
+    /// [`BoardService::start`] on the database called `database`.
+    pub async fn start_with(
+        database: &str,
+        on_blocked: impl FnOnce() + 'static,
+        on_replaced: impl FnOnce() + 'static,
+    ) -> Result<(Rc<BoardService>, String), StorageError> {
+        let storage = Rc::new(Storage::open(database, on_blocked).await?);
+        storage.on_replaced(on_replaced)?;
+        let (device, name) = match storage.device().await? {
+            Some((device, name)) => (device, name.unwrap_or_else(guess_device_name)),
+            None => {
+                let (device, name) = (new_id(), guess_device_name());
+                storage.set_device(device, &name).await?;
+                (device, name)
+            }
+        };
+        let tabs = Tabs::open();
+        let hub = SyncHub::start(Rc::clone(&storage), Rc::clone(&tabs));
+        // Every local board syncs, open or not.
+        for stream in storage.boards().await.unwrap_or_default() {
+            hub.watch(stream);
+        }
+        Ok((Rc::new(BoardService { storage, tabs, hub, device }), name))
+    }
+
+    /// This device's id.
+    pub fn device(&self) -> Uuid {
+        self.device
+    }
+
+    /// Keeps this device's new name: the name the next changes on each board carry.
+    pub async fn set_device_name(&self, name: &str) -> Result<String, DeviceNameError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > chronicle_board::MAX_NAME {
+            return Err(DeviceNameError::Length);
+        }
+        self.storage.set_device_name(name).await?;
+        Ok(name.to_owned())
+    }
+
+    /// Calls `on_notice` for everything told about boards, in this tab or another, until the
+    /// subscription is dropped.
+    pub fn subscribe(&self, on_notice: impl Fn(&Notice) + 'static) -> Subscription {
+        self.tabs.subscribe(on_notice)
+    }
+
+    /// Every board kept in this browser, newest first. One that cannot be read is listed with
+    /// the reason.
+    pub async fn list(&self) -> Result<Vec<BoardSummary>, StorageError> {
+        let mut list = Vec::new();
+        for stream in self.storage.boards().await? {
+            list.push(self.summary(stream).await);
+        }
+        // Ids are time-ordered.
+        list.sort_by_key(|b| std::cmp::Reverse(b.stream));
+        Ok(list)
+    }
+
+    async fn summary(&self, stream: Uuid) -> BoardSummary {
+        match boards::open(&self.storage, stream).await {
+            Ok(opened) => {
+                let board = &opened.projections.board;
+                let name = if board.name().is_empty() { "Untitled board" } else { board.name() };
+                BoardSummary {
+                    stream,
+                    name: name.to_owned(),
+                    cards: board.live_cards(),
+                    events: opened.projections.position,
+                    problem: opened.problems.first().cloned(),
+                }
+            }
+            Err(e) => BoardSummary {
+                stream,
+                name: "Unreadable board".to_owned(),
+                cards: 0,
+                events: 0,
+                problem: Some(e.to_string()),
+            },
+        }
+    }
+
+    /// Makes a new board with three columns and starts syncing it. Returns its id.
+    pub async fn create(&self, name: &str, device_name: &str) -> Result<Uuid, CommandError> {
+        let name = if name.trim().is_empty() { "Untitled board" } else { name };
+        let stream = new_id();
+        let command = Command::CreateBoard { name: name.to_owned(), columns: [new_id(), new_id(), new_id()] };
+        let session = Session::new(stream, self.device, BoardProjections::default(), 0, LogState::default(), vec![]);
+        self.run_on(session, command, device_name).await?;
+        Ok(stream)
+    }
+
+    /// Runs one command on a board that is not open here (renaming it from the list, say).
+    pub async fn run(&self, stream: Uuid, command: Command, device_name: &str) -> Result<(), CommandError> {
+        let opened = boards::open(&self.storage, stream).await?;
+        let session =
+            Session::new(stream, self.device, opened.projections, opened.snapshot_at, opened.state, opened.pending);
+        self.run_on(session, command, device_name).await
+    }
+
+    async fn run_on(&self, session: Session, command: Command, device_name: &str) -> Result<(), CommandError> {
+        let mut shown = session.saved().clone();
+        let session = RefCell::new(session);
+        session.borrow_mut().execute(&mut shown, command, device_name, now(), new_id)?;
+        save(&self.storage, &self.tabs, &session, |_| {}).await.map_err(|(error, _)| CommandError::NotSaved(error))
+    }
+
+    /// Turns a history file into a new board, checked whole before anything is stored. Returns
+    /// the new board's id.
+    pub async fn import(&self, file: &web_sys::File) -> Result<Uuid, ImportFailed> {
+        let size = file.size() as u64;
+        if size > MAX_IMPORT_BYTES {
+            return Err(ImportFailed::TooLarge(size));
+        }
+        let text = wasm_bindgen_futures::JsFuture::from(file.text())
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .ok_or(ImportFailed::Unreadable)?;
+        let stream = new_id();
+        let events = import_lines(&text, stream, new_id)?;
+        let session = Session::new(stream, self.device, BoardProjections::default(), 0, LogState::default(), vec![]);
+        let session = RefCell::new(session);
+        session.borrow_mut().queue(events);
+        save(&self.storage, &self.tabs, &session, |_| {}).await.map_err(|(error, _)| ImportFailed::NotSaved(error))?;
+        Ok(stream)
+    }
+
+    /// A board's whole history as a file of JSON lines.
+    pub async fn export(&self, stream: Uuid) -> Result<String, StorageError> {
+        let loaded = self.storage.load_all(stream).await?;
+        Ok(export_lines(&loaded.tail))
+    }
+
+    /// Keeps a shared board's token and starts syncing it. Its events arrive from the server.
+    pub async fn join(&self, link: &ShareLink) -> Result<(), StorageError> {
+        self.storage.set_sync_token(link.stream, &link.token).await?;
+        self.hub.watch(link.stream);
+        Ok(())
+    }
+
+    /// The link that brings a board to another device, once the board has reached the server.
+    pub async fn share_link(&self, stream: Uuid) -> Result<Option<ShareLink>, StorageError> {
+        let token = self.storage.sync_token(stream).await?;
+        Ok(token.map(|token| ShareLink { stream, token }))
+    }
+
+    /// Starts opening a board: see [`Opening`].
+    pub fn open(self: &Rc<Self>, stream: Uuid, on_arrived: impl Fn() + 'static) -> Opening {
+        Opening::new(Rc::clone(self), stream, on_arrived)
+    }
+}
+
+/// A step of the save sequence, as it happens.
+enum Saving {
+    /// A batch was written.
+    Written,
+    /// Another writer came first: this is the board as stored, with the queued work on top.
+    Reread(Box<BoardProjections>),
+}
+
+/// The one save sequence. Writes what `session` has queued, a batch at a time, each at the
+/// revision it was decided at, and tells every tab. When another writer came first, the board is
+/// read again and the queued work replays on top of it, up to [`MAX_REREADS`] times in a row.
+/// A snapshot is stored when one falls due. `on_step` hears of each step. On failure the queued
+/// work is dropped; the error comes back with the board as saved.
+async fn save(
+    storage: &Storage,
+    tabs: &Tabs,
+    session: &RefCell<Session>,
+    mut on_step: impl FnMut(Saving),
+) -> Result<(), (StorageError, BoardProjections)> {
+    let stream = session.borrow().stream();
+    let mut rereads = 0;
+    loop {
+        let Some((revision, batch)) = session.borrow_mut().next_write() else { return Ok(()) };
+        let error = match storage.append(stream, revision, &batch).await {
+            Ok(state) => {
+                let snapshot = session.borrow_mut().written(state);
+                tabs.publish(Notice::Written { stream, state });
+                if let Some(snapshot) = snapshot {
+                    // A snapshot only speeds up the next start; a failure to write one loses nothing.
+                    let _ = storage.put_snapshot(stream, &snapshot).await;
+                }
+                on_step(Saving::Written);
+                continue;
+            }
+            Err(StorageError::Conflict) if rereads < MAX_REREADS => {
+                // Another tab, or the sync, wrote first: read what is stored and put this
+                // session's changes after it, so that nothing is lost.
+                rereads += 1;
+                match boards::open(storage, stream).await {
+                    Ok(opened) => {
+                        let shown = session.borrow_mut().rebase_onto(opened.projections, opened.state, opened.pending);
+                        on_step(Saving::Reread(Box::new(shown)));
+                        continue;
+                    }
+                    Err(error) => error,
+                }
+            }
+            Err(error) => error,
+        };
+        let saved = session.borrow_mut().failed();
+        return Err((error, saved));
+    }
+}
+
+/// A first name for this device, from what the browser says it runs on: "Chrome on Linux".
+/// The person can change it; it only needs to tell their devices apart in the activity feed.
+fn guess_device_name() -> String {
+    let agent = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
+    let browser = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
+        .iter()
+        .find(|(token, _)| agent.contains(token))
+        .map_or("Browser", |(_, name)| name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Mac OS", "Mac"),
+        ("Windows", "Windows"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(token, _)| agent.contains(token))
+    .map_or("this device", |(_, name)| name);
+    format!("{browser} on {system}")
+}

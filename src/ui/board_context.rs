@@ -1,0 +1,147 @@
+//! The open board as its panels see it: the board on screen, the counts on the status line, and
+//! the version being viewed in the history. Panels read it and send commands through it; it
+//! talks to the [`OpenBoard`] of the board service and to nothing below.
+
+use std::rc::Rc;
+
+use chronicle_board::{BoardProjections, Command, History, Rejection};
+use chronicle_core::Uuid;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::workspace::Workspace;
+use crate::service::{BoardChange, OpenBoard};
+
+/// The open board, shared by its panels.
+#[derive(Clone, Copy)]
+pub(crate) struct BoardContext {
+    pub(crate) ws: Workspace,
+    board: StoredValue<OpenBoard, LocalStorage>,
+    pub(crate) shown: RwSignal<BoardProjections>,
+    pub(crate) unsaved: RwSignal<usize>,
+    /// Stored events the server has not confirmed yet.
+    pub(crate) pending: RwSignal<usize>,
+    /// The position being looked at in the history, or `None` for now.
+    pub(crate) viewing: RwSignal<Option<u64>>,
+    /// The projections at `viewing`.
+    past: RwSignal<Option<BoardProjections>>,
+}
+
+impl BoardContext {
+    /// A context for a board being opened: `start` opens it, given where to send what changes.
+    pub(crate) fn new(
+        ws: Workspace,
+        start: impl FnOnce(Box<dyn Fn(BoardChange)>) -> (OpenBoard, BoardProjections),
+    ) -> BoardContext {
+        let shown = RwSignal::new(BoardProjections::default());
+        let unsaved = RwSignal::new(0);
+        let pending = RwSignal::new(0);
+        let on_change = move |update: BoardChange| match update {
+            BoardChange::Shown(board) => {
+                shown.try_set(*board);
+            }
+            BoardChange::Counts { unsaved: now_unsaved, pending: now_pending } => {
+                unsaved.try_set(now_unsaved);
+                pending.try_set(now_pending);
+            }
+            BoardChange::Problem(message) => ws.tell(message),
+        };
+        let (board, projections) = start(Box::new(on_change));
+        shown.set(projections);
+        pending.set(board.pending());
+        BoardContext {
+            ws,
+            board: StoredValue::new_local(board),
+            shown,
+            unsaved,
+            pending,
+            viewing: RwSignal::new(None),
+            past: RwSignal::new(None),
+        }
+    }
+
+    /// The open board.
+    pub(crate) fn board(&self) -> OpenBoard {
+        self.board.get_value()
+    }
+
+    /// The board's stream id.
+    pub(crate) fn stream(&self) -> Uuid {
+        self.board.with_value(OpenBoard::stream)
+    }
+
+    /// Reads the board as it is on screen: as it was at the position being viewed in the
+    /// history, or as it is now.
+    pub(crate) fn with_view<T>(&self, f: impl FnOnce(&BoardProjections) -> T) -> T {
+        let mut f = Some(f);
+        let past = self.past.with(|p| p.as_ref().map(|p| f.take().map(|f| f(p))));
+        match past.flatten() {
+            Some(seen) => seen,
+            None => self.shown.with(|p| f.take().map(|f| f(p))).expect("the board is read once"),
+        }
+    }
+
+    /// Whether the board on screen is a past version (read-only).
+    pub(crate) fn in_the_past(&self) -> bool {
+        self.viewing.get().is_some()
+    }
+
+    /// The board's history.
+    pub(crate) async fn history(&self) -> Option<Rc<History>> {
+        let board = self.board.try_get_value()?;
+        match board.history().await {
+            Ok(history) => Some(history),
+            Err(e) => {
+                self.ws.tell(format!("The history could not be read. {e}"));
+                None
+            }
+        }
+    }
+
+    /// Shows the board as it was after the first `position` events (or now, at the end).
+    pub(crate) fn view_at(&self, position: u64) {
+        let this = *self;
+        let now = self.shown.with_untracked(|p| p.position);
+        if position >= now {
+            self.back_to_now();
+            return;
+        }
+        self.viewing.set(Some(position));
+        spawn_local(async move {
+            let Some(history) = this.history().await else { return };
+            // Only the latest request is shown, whatever order the reads finish in.
+            if this.viewing.try_get_untracked().flatten() == Some(position) {
+                this.past.set(Some(history.projections_at(position)));
+            }
+        });
+    }
+
+    /// Leaves the history and shows the board as it is now.
+    pub(crate) fn back_to_now(&self) {
+        self.viewing.set(None);
+        self.past.set(None);
+    }
+
+    /// Makes the board show the version being viewed again, with new events, and returns to now.
+    pub(crate) fn restore_viewed(&self) -> Result<(), Rejection> {
+        let Some(target) = self.past.with_untracked(|p| p.as_ref().map(|p| p.board.clone())) else { return Ok(()) };
+        self.back_to_now();
+        self.run(Command::RestoreVersion { target: Box::new(target) })
+    }
+
+    /// Decides a command, shows its effect at once and saves it. A rejection comes back to the
+    /// control that asked; a failed save undoes the change and says so.
+    pub(crate) fn run(&self, command: Command) -> Result<(), Rejection> {
+        if self.viewing.get_untracked().is_some() {
+            // The past is read-only; the controls are hidden, this is for anything that slips by.
+            self.ws.tell("This is a past version of the board. Press Back to now to make changes.");
+            return Ok(());
+        }
+        let Some(board) = self.board.try_get_value() else { return Ok(()) };
+        let name = self.ws.device_name.get_untracked();
+        let mut result = Ok(());
+        self.shown.update(|shown| result = board.run(shown, command, &name));
+        self.unsaved.set(board.unsaved());
+        result
+    }
+}

@@ -1,0 +1,115 @@
+//! The board service in a real headless Chromium: the one path from the screen to storage.
+//! Boards are made, renamed, edited on an open board while another tab writes, exported and
+//! imported, and read back as a person would see them.
+
+#![cfg(target_arch = "wasm32")]
+
+use std::rc::Rc;
+
+use chronicle::service::{BoardChange, BoardService, CommandError, ImportFailed, OpenBoard, Opened};
+use chronicle_board::{BoardProjections, Command, Rejection};
+use chronicle_core::Uuid;
+use futures::StreamExt;
+use futures::channel::mpsc;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn service(database: &str) -> Rc<BoardService> {
+    BoardService::start_with(database, || (), || ()).await.unwrap().0
+}
+
+fn fresh_name() -> String {
+    format!("chronicle-test-{}", chronicle::clock::new_id())
+}
+
+/// Opens a board as the board page does; the receiver hears what changes.
+async fn open(
+    service: &Rc<BoardService>,
+    stream: Uuid,
+) -> (OpenBoard, BoardProjections, mpsc::UnboundedReceiver<BoardChange>) {
+    let opening = service.open(stream, || ());
+    let Opened::Ready(opened) = opening.read().await else { panic!("the board is there") };
+    let (tell, heard) = mpsc::unbounded();
+    let (board, shown) = opening.start(*opened, move |change| {
+        let _ = tell.unbounded_send(change);
+    });
+    (board, shown, heard)
+}
+
+/// Waits until every change of the open board is written.
+async fn saved(heard: &mut mpsc::UnboundedReceiver<BoardChange>) {
+    while let Some(change) = heard.next().await {
+        if let BoardChange::Counts { unsaved: 0, .. } = change {
+            return;
+        }
+        assert!(!matches!(change, BoardChange::Problem(_)), "{change:?}");
+    }
+}
+
+async fn board(service: &Rc<BoardService>, stream: Uuid) -> BoardProjections {
+    open(service, stream).await.1
+}
+
+#[wasm_bindgen_test]
+async fn a_board_is_made_listed_and_renamed_from_the_list() {
+    let service = service(&fresh_name()).await;
+    let stream = service.create("  ", "Laptop").await.unwrap();
+    let list = service.list().await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!((list[0].stream, list[0].name.as_str(), list[0].cards), (stream, "Untitled board", 0));
+
+    service.run(stream, Command::RenameBoard { name: "Plans".into() }, "Laptop").await.unwrap();
+    assert_eq!(service.list().await.unwrap()[0].name, "Plans");
+    let refused = service.run(stream, Command::RenameBoard { name: " ".into() }, "Laptop").await;
+    assert_eq!(refused, Err(CommandError::Rejected(Rejection::EmptyName)));
+    assert_eq!(board(&service, stream).await.board.name(), "Plans", "a refusal changes nothing");
+}
+
+#[wasm_bindgen_test]
+async fn an_open_board_keeps_its_change_and_another_tabs_written_at_the_same_moment() {
+    let database = fresh_name();
+    let (here, there) = (service(&database).await, service(&database).await);
+    let stream = here.create("Shared", "Laptop").await.unwrap();
+    let (open_board, mut shown, mut heard) = open(&here, stream).await;
+    let column = shown.board.columns()[0].id;
+
+    // The other tab renames the board; this one adds a card, decided before it heard of that.
+    there.run(stream, Command::RenameBoard { name: "Renamed".into() }, "Phone").await.unwrap();
+    let card = chronicle::clock::new_id();
+    let command = Command::AddCard { card, column, title: "Fix login".into(), description: String::new() };
+    open_board.run(&mut shown, command, "Laptop").unwrap();
+    assert!(shown.board.card(card).is_some(), "shown at once");
+    saved(&mut heard).await;
+
+    let stored = board(&there, stream).await;
+    assert_eq!(stored.board.name(), "Renamed");
+    assert_eq!(stored.board.card(card).map(|c| c.title.as_str()), Some("Fix login"));
+    assert_eq!(open_board.unsaved(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn an_exported_history_imports_as_a_new_board_and_a_foreign_file_changes_nothing() {
+    let service = service(&fresh_name()).await;
+    let stream = service.create("Kept", "Laptop").await.unwrap();
+    let column = board(&service, stream).await.board.columns()[1].id;
+    let command =
+        Command::AddCard { card: Uuid::from_u128(9), column, title: "Résumé".into(), description: "Long".into() };
+    service.run(stream, command, "Laptop").await.unwrap();
+
+    let lines = service.export(stream).await.unwrap();
+    let imported = service.import(&file(&lines)).await.unwrap();
+    assert_ne!(imported, stream);
+    let copy = board(&service, imported).await;
+    assert_eq!(copy.board.name(), "Kept");
+    assert_eq!(copy.board.card(Uuid::from_u128(9)).map(|c| c.description.as_str()), Some("Long"));
+
+    let refused = service.import(&file("name,title\nBoard,Card\n")).await;
+    assert!(matches!(refused, Err(ImportFailed::NotAHistory(_))), "{refused:?}");
+    assert_eq!(service.list().await.unwrap().len(), 2, "nothing was added by the refused file");
+}
+
+fn file(text: &str) -> web_sys::File {
+    let parts = js_sys::Array::of1(&text.into());
+    web_sys::File::new_with_str_sequence(&parts, "board.chronicle.jsonl").unwrap()
+}
