@@ -3,29 +3,37 @@
 //! Live updates are read from a streamed `fetch` rather than `EventSource`, because the stream
 //! needs the `Authorization` header, which `EventSource` cannot send.
 
-use chronicle_core::{RawEnvelope, Uuid, WireEnvelope, WirePage};
+use chronicle_core::{RawEnvelope, Uuid};
+use chronicle_protocol::{API, CreateStream, Created, ErrorBody, ErrorCode, Page, Push, Pushed, WireEnvelope};
 use gloo_net::http::{Request, Response};
 use js_sys::{Reflect, Uint8Array};
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, ReadableStreamDefaultReader};
 
-const API: &str = "/api/v1";
-
 /// Why a call to the server did not work.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RemoteError {
-    /// The server could not be reached (offline, down, or the connection broke).
+    /// No answer came: offline, the server is down, or the connection broke. The browser's reason
+    /// is kept for the record.
     #[error("The sync server cannot be reached.")]
-    Unreachable,
-    /// The server answered with an error.
+    Unreachable(String),
+    /// Something other than a Chronicle server answered, with this HTTP status: a proxy, a captive
+    /// portal, a server in trouble.
+    #[error("The sync server answered with HTTP status {0} instead of a Chronicle reply.")]
+    Status(u16),
+    /// There is no Chronicle sync server at this address (it answered 404 or 405, not in the
+    /// protocol's shape).
+    #[error("There is no Chronicle sync server at this address.")]
+    NoSyncServer,
+    /// The server refused the request, and said why.
     #[error("{message}")]
     Refused {
         /// HTTP status.
         status: u16,
         /// The protocol's error code.
-        code: String,
+        code: ErrorCode,
         /// The server's explanation.
         message: String,
     },
@@ -35,52 +43,22 @@ pub enum RemoteError {
 }
 
 impl RemoteError {
-    /// Whether the server itself is fine and said no (the request will not work by retrying soon).
-    pub fn code(&self) -> Option<&str> {
+    /// The protocol's error code, when the server refused the request.
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            RemoteError::Refused { code, .. } => Some(code),
+            RemoteError::Refused { code, .. } => Some(*code),
             _ => None,
         }
     }
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
+fn unreachable(error: gloo_net::Error) -> RemoteError {
+    RemoteError::Unreachable(error.to_string())
 }
 
-#[derive(Deserialize)]
-struct ErrorDetail {
-    code: String,
-    message: String,
-}
-
-#[derive(Deserialize)]
-struct Created {
-    token: String,
-}
-
-/// The server's answer to a push.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Pushed {
-    /// Each pushed event's id and `seq`, in push order.
-    pub accepted: Vec<Accepted>,
-    /// The stream's last `seq`.
-    pub head: u64,
-}
-
-/// One acknowledged event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub struct Accepted {
-    /// Its id.
-    pub id: Uuid,
-    /// Its position in the stream.
-    pub seq: u64,
-}
-
-async fn answer<T: for<'de> Deserialize<'de>>(response: Result<Response, gloo_net::Error>) -> Result<T, RemoteError> {
-    let response = response.map_err(|_| RemoteError::Unreachable)?;
-    let text = response.text().await.map_err(|_| RemoteError::Unreachable)?;
+async fn answer<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<T, RemoteError> {
+    let response = response.map_err(unreachable)?;
+    let text = response.text().await.map_err(unreachable)?;
     if !response.ok() {
         return Err(refusal(response.status(), &text));
     }
@@ -91,12 +69,8 @@ fn refusal(status: u16, text: &str) -> RemoteError {
     match serde_json::from_str::<ErrorBody>(text) {
         Ok(body) => RemoteError::Refused { status, code: body.error.code, message: body.error.message },
         // Not the protocol's shape: a proxy, or a server that is not Chronicle's.
-        Err(_) if status == 404 || status == 405 => RemoteError::Refused {
-            status,
-            code: "no_sync_server".to_owned(),
-            message: "There is no Chronicle sync server at this address.".to_owned(),
-        },
-        Err(_) => RemoteError::Unreachable,
+        Err(_) if status == 404 || status == 405 => RemoteError::NoSyncServer,
+        Err(_) => RemoteError::Status(status),
     }
 }
 
@@ -107,7 +81,7 @@ fn bearer(token: &str) -> String {
 /// Registers a stream under the id this device chose. Returns its token.
 pub async fn register(stream: Uuid) -> Result<String, RemoteError> {
     let request = Request::post(&format!("{API}/streams"))
-        .json(&serde_json::json!({ "stream": stream }))
+        .json(&CreateStream { stream: Some(stream) })
         .map_err(|e| RemoteError::Malformed(e.to_string()))?;
     let created: Created = answer(request.send().await).await?;
     Ok(created.token)
@@ -115,16 +89,17 @@ pub async fn register(stream: Uuid) -> Result<String, RemoteError> {
 
 /// Pushes events; they come back acknowledged with their `seq`.
 pub async fn push(stream: Uuid, token: &str, events: &[RawEnvelope]) -> Result<Pushed, RemoteError> {
-    let events: Vec<WireEnvelope> = events.iter().map(WireEnvelope::to_push).collect();
+    // What a client pushes carries no `seq`: the server gives it one.
+    let events = events.iter().map(|e| WireEnvelope { seq: None, ..e.to_wire() }).collect();
     let request = Request::post(&format!("{API}/streams/{stream}/events"))
         .header("Authorization", &bearer(token))
-        .json(&serde_json::json!({ "events": events }))
+        .json(&Push { events })
         .map_err(|e| RemoteError::Malformed(e.to_string()))?;
     answer(request.send().await).await
 }
 
 /// Pulls up to a page of events after `after`.
-pub async fn pull(stream: Uuid, token: &str, after: u64) -> Result<WirePage, RemoteError> {
+pub async fn pull(stream: Uuid, token: &str, after: u64) -> Result<Page, RemoteError> {
     let response = Request::get(&format!("{API}/streams/{stream}/events?after={after}"))
         .header("Authorization", &bearer(token))
         .send()
@@ -146,19 +121,19 @@ pub async fn listen(stream: Uuid, token: &str, after: u64, signal: &AbortSignal)
         .abort_signal(Some(signal))
         .send()
         .await
-        .map_err(|_| RemoteError::Unreachable)?;
+        .map_err(unreachable)?;
     if !response.ok() {
         let text = response.text().await.unwrap_or_default();
         return Err(refusal(response.status(), &text));
     }
-    let body = response.body().ok_or(RemoteError::Unreachable)?;
+    let body = response.body().ok_or_else(|| RemoteError::Unreachable("the live reply has no body".to_owned()))?;
     let reader = body.get_reader().unchecked_into::<ReadableStreamDefaultReader>();
     Ok(Live { reader, buffer: Vec::new() })
 }
 
 impl Live {
     /// The next page, or `None` when the server closed the stream.
-    pub async fn next(&mut self) -> Result<Option<WirePage>, RemoteError> {
+    pub async fn next(&mut self) -> Result<Option<Page>, RemoteError> {
         loop {
             if let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
                 let message: Vec<u8> = self.buffer.drain(..end + 2).collect();
@@ -170,11 +145,13 @@ impl Live {
                 }
                 return serde_json::from_str(&data).map(Some).map_err(|e| RemoteError::Malformed(e.to_string()));
             }
-            let chunk = JsFuture::from(self.reader.read()).await.map_err(|_| RemoteError::Unreachable)?;
+            let chunk =
+                JsFuture::from(self.reader.read()).await.map_err(|e| RemoteError::Unreachable(format!("{e:?}")))?;
             if Reflect::get(&chunk, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
                 return Ok(None);
             }
-            let value = Reflect::get(&chunk, &JsValue::from_str("value")).map_err(|_| RemoteError::Unreachable)?;
+            let value = Reflect::get(&chunk, &JsValue::from_str("value"))
+                .map_err(|e| RemoteError::Unreachable(format!("{e:?}")))?;
             self.buffer.extend(value.unchecked_into::<Uint8Array>().to_vec());
         }
     }
@@ -192,6 +169,6 @@ impl Drop for Live {
 }
 
 /// The envelopes of a page, as stored here.
-pub fn envelopes(stream: Uuid, page: WirePage) -> Vec<RawEnvelope> {
-    page.events.into_iter().map(|e| e.into_raw(stream)).collect()
+pub fn envelopes(stream: Uuid, page: Page) -> Vec<RawEnvelope> {
+    page.events.into_iter().map(|e| RawEnvelope::from_wire(stream, e)).collect()
 }

@@ -17,6 +17,7 @@ use std::rc::Rc;
 
 use chronicle_board::BoardEvent;
 use chronicle_core::{Action, Event, Log, RawEnvelope, SyncState, SyncStatus, Uuid};
+use chronicle_protocol::ErrorCode;
 use futures::channel::mpsc;
 use futures::{FutureExt, StreamExt, select};
 use js_sys::{Function, Promise, Reflect};
@@ -141,12 +142,14 @@ fn jitter() -> f64 {
 /// What a person reads when sync failed.
 fn explain(error: &RemoteError) -> String {
     match error.code() {
-        Some("stream_not_found") => {
+        Some(ErrorCode::StreamNotFound) => {
             "The server does not know this board, or this browser's key for it is wrong.".to_owned()
         }
-        Some("stream_exists") => "This board is already on the server, but this browser does not have its key. \
+        Some(ErrorCode::StreamExists) => {
+            "This board is already on the server, but this browser does not have its key. \
                                   Open the board's share link here to sync it."
-            .to_owned(),
+                .to_owned()
+        }
         _ => error.to_string(),
     }
 }

@@ -1,5 +1,6 @@
 //! The event envelope: the wire and storage form of one event, and its decoded in-memory form.
 
+use chronicle_protocol::WireEnvelope;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -29,6 +30,35 @@ pub struct RawEnvelope {
     pub seq: Option<u64>,
     /// The payload.
     pub data: Value,
+}
+
+impl RawEnvelope {
+    /// The envelope as it travels: without `stream`, which the URL names.
+    pub fn to_wire(&self) -> WireEnvelope {
+        WireEnvelope {
+            id: self.id,
+            kind: self.kind.clone(),
+            version: self.version,
+            device: self.device,
+            at: self.at,
+            seq: self.seq,
+            data: self.data.clone(),
+        }
+    }
+
+    /// An envelope of `stream` that came over the wire.
+    pub fn from_wire(stream: Uuid, wire: WireEnvelope) -> RawEnvelope {
+        RawEnvelope {
+            id: wire.id,
+            stream,
+            kind: wire.kind,
+            version: wire.version,
+            device: wire.device,
+            at: wire.at,
+            seq: wire.seq,
+            data: wire.data,
+        }
+    }
 }
 
 /// Who recorded an event, where and when: everything in an envelope but the payload.
@@ -210,4 +240,26 @@ pub fn parse_lines(text: &str) -> (Vec<RawEnvelope>, Vec<LineError>) {
         }
     }
     (envelopes, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_envelopes_leave_the_stream_to_the_url() {
+        let raw = RawEnvelope {
+            id: Uuid::from_u128(1),
+            stream: Uuid::from_u128(2),
+            kind: "card_added".into(),
+            version: 2,
+            device: Uuid::from_u128(3),
+            at: 5,
+            seq: Some(9),
+            data: serde_json::json!({"a": 1}),
+        };
+        let wire = serde_json::to_value(raw.to_wire()).unwrap();
+        assert!(wire.get("stream").is_none());
+        assert_eq!(RawEnvelope::from_wire(raw.stream, serde_json::from_value(wire).unwrap()), raw);
+    }
 }

@@ -10,7 +10,8 @@
 //! - [`Keyframes`] keep a fold's state every so many events, so that any position of a long log
 //!   is reached quickly: the engine's half of `board_at(position)`.
 //! - [`SyncState`] decides what sync does next ([`Action`]) and what to tell a person
-//!   ([`SyncStatus`]); [`WireEnvelope`] and [`WirePage`] are the server's wire form.
+//!   ([`SyncStatus`]). The wire form is `chronicle_protocol`'s; [`RawEnvelope::to_wire`] and
+//!   [`RawEnvelope::from_wire`] cross it.
 
 mod decider;
 mod envelope;
@@ -26,5 +27,5 @@ pub use envelope::{
 pub use keyframes::Keyframes;
 pub use log::{Log, Rebased};
 pub use projection::{Diagnostics, Effect, Projection};
-pub use sync::{Action, MAX_PUSH, SyncState, SyncStatus, WireEnvelope, WirePage};
+pub use sync::{Action, SyncState, SyncStatus};
 pub use uuid::Uuid;

@@ -6,17 +6,9 @@
 //! [`SyncState::pulled`], [`SyncState::live_ended`] or [`SyncState::failed`]. Failures back off
 //! exponentially with jitter (the caller passes a random number in, the engine has no randomness);
 //! coming back online clears the back-off so that sync starts at once.
-//!
-//! The wire form of events is [`WireEnvelope`]: an envelope without `stream`, which the URL names.
 
+use chronicle_protocol::MAX_BATCH_EVENTS;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use uuid::Uuid;
-
-use crate::envelope::RawEnvelope;
-
-/// Most events in one push, and in one page of a pull.
-pub const MAX_PUSH: usize = 1000;
 /// First wait after a failure, in milliseconds; it doubles with each failure in a row.
 const FIRST_BACKOFF_MS: i64 = 1_000;
 /// Longest wait after failures, in milliseconds.
@@ -147,7 +139,7 @@ impl SyncState {
             return Action::Pull { after: self.cursor };
         }
         if pending > 0 {
-            return Action::Push { max: MAX_PUSH };
+            return Action::Push { max: MAX_BATCH_EVENTS };
         }
         if self.server_head.is_none() {
             return Action::Pull { after: self.cursor };
@@ -230,66 +222,6 @@ impl SyncState {
     }
 }
 
-/// An event as it travels to and from the server: a [`RawEnvelope`] without `stream`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WireEnvelope {
-    /// Unique id of the event.
-    pub id: Uuid,
-    /// Wire name of the event type.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Version of the payload schema.
-    pub version: u16,
-    /// The device that recorded it.
-    pub device: Uuid,
-    /// When, in milliseconds since the epoch, on that device.
-    pub at: i64,
-    /// Position the server gave it; never sent by a client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seq: Option<u64>,
-    /// The payload.
-    pub data: Value,
-}
-
-impl WireEnvelope {
-    /// The envelope to push: everything but `stream` and `seq`.
-    pub fn to_push(raw: &RawEnvelope) -> WireEnvelope {
-        WireEnvelope {
-            id: raw.id,
-            kind: raw.kind.clone(),
-            version: raw.version,
-            device: raw.device,
-            at: raw.at,
-            seq: None,
-            data: raw.data.clone(),
-        }
-    }
-
-    /// The envelope of `stream`, as stored here.
-    pub fn into_raw(self, stream: Uuid) -> RawEnvelope {
-        RawEnvelope {
-            id: self.id,
-            stream,
-            kind: self.kind,
-            version: self.version,
-            device: self.device,
-            at: self.at,
-            seq: self.seq,
-            data: self.data,
-        }
-    }
-}
-
-/// A page of a pull, and the data of one live message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WirePage {
-    /// Events in `seq` order.
-    pub events: Vec<WireEnvelope>,
-    /// The server's last `seq` for the stream.
-    pub head: u64,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,7 +231,7 @@ mod tests {
         let mut sync = SyncState::new(0, false, true);
         assert_eq!(sync.next(0, 3), Action::Register);
         sync.registered();
-        assert_eq!(sync.next(0, 3), Action::Push { max: MAX_PUSH });
+        assert_eq!(sync.next(0, 3), Action::Push { max: MAX_BATCH_EVENTS });
         sync.pushed(3);
         sync.pulled(10, 3, 3);
         assert_eq!(sync.next(10, 0), Action::Listen { after: 3 });
@@ -315,7 +247,7 @@ mod tests {
         sync.failed(0, "no network", 0.5);
         sync.set_online(false);
         sync.set_online(true);
-        assert_eq!(sync.next(1, 2), Action::Push { max: MAX_PUSH }, "no back-off left after coming online");
+        assert_eq!(sync.next(1, 2), Action::Push { max: MAX_BATCH_EVENTS }, "no back-off left after coming online");
     }
 
     #[test]
@@ -332,7 +264,7 @@ mod tests {
         sync.failed(0, "down", 1.0);
         assert_eq!(sync.next(0, 1), Action::WaitUntil(60_000));
         assert!(matches!(sync.status(1), SyncStatus::Failed { retry_at: 60_000, .. }));
-        assert_eq!(sync.next(60_000, 1), Action::Push { max: MAX_PUSH }, "due: try again");
+        assert_eq!(sync.next(60_000, 1), Action::Push { max: MAX_BATCH_EVENTS }, "due: try again");
         sync.pushed(1);
         assert_eq!(sync.status(1), SyncStatus::Syncing { pending: 1, behind: 1 }, "a success clears the error");
     }
@@ -352,7 +284,7 @@ mod tests {
     #[test]
     fn a_push_that_landed_after_others_is_followed_by_a_pull_not_a_second_push() {
         let mut sync = SyncState::new(4, true, true);
-        assert_eq!(sync.next(0, 3), Action::Push { max: MAX_PUSH });
+        assert_eq!(sync.next(0, 3), Action::Push { max: MAX_BATCH_EVENTS });
         // The server stored ours at 7..9: another device pushed 5 and 6 first.
         sync.pushed(9);
         assert_eq!(sync.next(0, 3), Action::Pull { after: 4 });
@@ -367,25 +299,5 @@ mod tests {
         sync.pulled(0, 1000, 2500);
         assert_eq!(sync.next(0, 0), Action::Pull { after: 1000 });
         assert_eq!(sync.status(0), SyncStatus::Syncing { pending: 0, behind: 1500 });
-    }
-
-    #[test]
-    fn wire_envelopes_leave_the_stream_to_the_url() {
-        let raw = RawEnvelope {
-            id: Uuid::from_u128(1),
-            stream: Uuid::from_u128(2),
-            kind: "card_added".into(),
-            version: 2,
-            device: Uuid::from_u128(3),
-            at: 5,
-            seq: Some(9),
-            data: serde_json::json!({"a": 1}),
-        };
-        let wire = WireEnvelope::to_push(&raw);
-        let text = serde_json::to_value(&wire).unwrap();
-        assert!(text.get("stream").is_none() && text.get("seq").is_none());
-        let mut back = wire.into_raw(raw.stream);
-        back.seq = Some(9);
-        assert_eq!(back, raw);
     }
 }

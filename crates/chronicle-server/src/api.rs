@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
+use chronicle_protocol::{API, Created, ErrorCode, MAX_BATCH_EVENTS, MAX_BODY_BYTES};
 use futures_util::Stream;
 use tokio::sync::broadcast;
 use tower_http::services::ServeDir;
@@ -21,7 +22,7 @@ use uuid::Uuid;
 
 use crate::auth;
 use crate::error::ApiError;
-use crate::protocol::{self, MAX_BATCH_EVENTS, MAX_BODY_BYTES};
+use crate::protocol;
 use crate::store::Store;
 
 /// What every request handler shares.
@@ -50,7 +51,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed);
     let static_dir = state.static_dir.clone();
     let router = Router::new()
-        .nest("/api/v1", api)
+        .nest(API, api)
         .route("/api", any(unknown_api))
         .route("/api/{*rest}", any(unknown_api))
         .with_state(state);
@@ -64,17 +65,17 @@ pub fn app(state: AppState) -> Router {
 }
 
 async fn unknown_api() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "There is no such API endpoint. The API lives under /api/v1.")
+    ApiError::new(ErrorCode::NotFound, format!("There is no such API endpoint. The API lives under {API}."))
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This endpoint does not take that method.")
+    ApiError::new(ErrorCode::MethodNotAllowed, "This endpoint does not take that method.")
 }
 
 /// Reads a request body of at most [`MAX_BODY_BYTES`].
 async fn body_bytes(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
     let too_large = || {
-        ApiError::too_large("body_too_large", format!("A request body may be at most {} MiB.", MAX_BODY_BYTES >> 20))
+        ApiError::new(ErrorCode::BodyTooLarge, format!("A request body may be at most {} MiB.", MAX_BODY_BYTES >> 20))
     };
     let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
@@ -92,11 +93,7 @@ fn stream_id(text: &str) -> Result<Uuid, ApiError> {
 /// answer, so that nobody can learn which streams exist.
 async fn authorize(state: &AppState, stream: Uuid, headers: &HeaderMap) -> Result<(), ApiError> {
     let token = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(auth::bearer).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Send the stream's token in the header `Authorization: Bearer <token>`.",
-        )
+        ApiError::new(ErrorCode::Unauthorized, "Send the stream's token in the header `Authorization: Bearer <token>`.")
     })?;
     match state.store.token_hash(stream).await? {
         Some(hash) if hash == auth::hash(token) => Ok(()),
@@ -110,8 +107,7 @@ async fn create_stream(State(state): State<AppState>, headers: HeaderMap, body: 
     let token = auth::new_token().map_err(ApiError::internal)?;
     state.store.create_stream(stream, auth::hash(&token)).await?;
     tracing::info!(%stream, "stream created");
-    let reply = serde_json::json!({ "stream": stream, "token": token });
-    Ok((StatusCode::CREATED, axum::Json(reply)).into_response())
+    Ok((StatusCode::CREATED, axum::Json(Created { stream, token })).into_response())
 }
 
 async fn push(

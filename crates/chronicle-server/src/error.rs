@@ -3,52 +3,40 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use chronicle_protocol::{ErrorBody, ErrorCode, ErrorDetail};
 
 use crate::store::StoreError;
 
 /// An error as a client sees it. Internal details are logged, never sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// Stable `snake_case` code a program can match on.
-    pub code: &'static str,
+    /// Stable code a program can match on; it decides the HTTP status.
+    pub code: ErrorCode,
     /// What was wrong, for a person.
     pub message: String,
 }
 
 impl ApiError {
-    /// An error with its status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+    /// An error with its code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError { code, message: message.into() }
     }
 
-    /// 400: the request does not say what the protocol expects.
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
-    /// 413: too big.
-    pub fn too_large(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, code, message)
+    /// The HTTP status of the error's code.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// 404 for an unknown stream and for a wrong token alike, so streams cannot be probed.
     pub fn stream_not_found() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "stream_not_found",
-            "There is no stream with this id, or the token does not open it.",
-        )
+        Self::new(ErrorCode::StreamNotFound, "There is no stream with this id, or the token does not open it.")
     }
 
     /// 500: the detail goes to the log, the client gets an apology.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(%detail, "request failed");
         Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "The server could not complete the request. Nothing was changed; try again.",
         )
     }
@@ -59,13 +47,11 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::StreamNotFound => ApiError::stream_not_found(),
             StoreError::StreamExists => ApiError::new(
-                StatusCode::CONFLICT,
-                "stream_exists",
+                ErrorCode::StreamExists,
                 "A stream with this id already exists. Ask its owner for a share link to join it.",
             ),
             StoreError::IdReused { id } => ApiError::new(
-                StatusCode::CONFLICT,
-                "event_id_reused",
+                ErrorCode::EventIdReused,
                 format!(
                     "Event {id} is already in this stream with different content. Nothing in this batch was stored."
                 ),
@@ -77,7 +63,7 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "message": self.message } });
-        (self.status, Json(body)).into_response()
+        let status = self.status();
+        (status, Json(ErrorBody { error: ErrorDetail { code: self.code, message: self.message } })).into_response()
     }
 }

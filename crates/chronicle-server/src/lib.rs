@@ -17,7 +17,7 @@ mod sqlite;
 mod store;
 
 pub use api::{AppState, app};
+pub use chronicle_protocol::{MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES, MAX_TYPE_CHARS};
 pub use error::ApiError;
-pub use protocol::{MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES, MAX_TYPE_CHARS};
 pub use sqlite::SqliteStore;
 pub use store::{Appended, NewEvent, Page, Store, StoreError, StoreFuture, StoredEvent};

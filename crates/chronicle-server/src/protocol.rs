@@ -1,22 +1,16 @@
 //! The wire format of `/api/v1`: reading request bodies into checked values and writing replies.
 //!
-//! Every check produces an [`ApiError`] that tells a person which event and which field was wrong.
+//! The shapes and limits are `chronicle_protocol`'s; this module reads bodies field by field, so
+//! that every check produces an [`ApiError`] that tells a person which event and which field was
+//! wrong, and writes pages straight from the stored text of each envelope.
 
+use chronicle_protocol::{Accepted, ErrorCode, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_TYPE_CHARS, MAX_VERSION, Pushed};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::store::{Appended, NewEvent, Page};
-
-/// Largest request body, in bytes.
-pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
-/// Largest single event, in bytes of its JSON envelope.
-pub const MAX_EVENT_BYTES: usize = 64 * 1024;
-/// Most events in one push, and in one page of a pull.
-pub const MAX_BATCH_EVENTS: usize = 1000;
-/// Longest event type name, in characters.
-pub const MAX_TYPE_CHARS: usize = 64;
 
 /// The fields of an envelope, in the order they are stored.
 const FIELDS: [&str; 6] = ["id", "type", "version", "device", "at", "data"];
@@ -35,7 +29,7 @@ struct Canonical<'a> {
 
 fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("The request body is not valid JSON: {e}.")))
+        .map_err(|e| ApiError::new(ErrorCode::MalformedJson, format!("The request body is not valid JSON: {e}.")))
 }
 
 /// Reads `POST /streams`: `{}` or `{"stream": "<uuid>"}` (an empty body counts as `{}`).
@@ -44,40 +38,40 @@ pub(crate) fn create_request(body: &[u8]) -> Result<Option<Uuid>, ApiError> {
         return Ok(None);
     }
     let Value::Object(fields) = parse_json(body)? else {
-        return Err(ApiError::bad_request("bad_request", "The body must be a JSON object."));
+        return Err(ApiError::new(ErrorCode::BadRequest, "The body must be a JSON object."));
     };
     if let Some(other) = fields.keys().find(|k| k.as_str() != "stream") {
-        return Err(ApiError::bad_request(
-            "bad_request",
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
             format!("Unknown field `{other}`; only `stream` is allowed."),
         ));
     }
     match fields.get("stream") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => text.parse().map(Some).map_err(|_| {
-            ApiError::bad_request("bad_stream_id", format!("`stream` must be a UUID, not \"{}\".", clip(text)))
+            ApiError::new(ErrorCode::BadStreamId, format!("`stream` must be a UUID, not \"{}\".", clip(text)))
         }),
-        Some(_) => Err(ApiError::bad_request("bad_stream_id", "`stream` must be a UUID string.")),
+        Some(_) => Err(ApiError::new(ErrorCode::BadStreamId, "`stream` must be a UUID string.")),
     }
 }
 
 /// Reads `POST /streams/{stream}/events`: `{"events": [envelope, ...]}`.
 pub(crate) fn push_request(body: &[u8]) -> Result<Vec<NewEvent>, ApiError> {
     let Value::Object(mut fields) = parse_json(body)? else {
-        return Err(ApiError::bad_request("bad_request", "The body must be a JSON object with an `events` array."));
+        return Err(ApiError::new(ErrorCode::BadRequest, "The body must be a JSON object with an `events` array."));
     };
     if let Some(other) = fields.keys().find(|k| k.as_str() != "events") {
-        return Err(ApiError::bad_request(
-            "bad_request",
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
             format!("Unknown field `{other}`; only `events` is allowed."),
         ));
     }
     let Some(Value::Array(events)) = fields.remove("events") else {
-        return Err(ApiError::bad_request("bad_request", "The body must have an `events` array."));
+        return Err(ApiError::new(ErrorCode::BadRequest, "The body must have an `events` array."));
     };
     if events.len() > MAX_BATCH_EVENTS {
-        return Err(ApiError::too_large(
-            "too_many_events",
+        return Err(ApiError::new(
+            ErrorCode::TooManyEvents,
             format!("A push holds at most {MAX_BATCH_EVENTS} events; this one has {}.", events.len()),
         ));
     }
@@ -86,7 +80,7 @@ pub(crate) fn push_request(body: &[u8]) -> Result<Vec<NewEvent>, ApiError> {
 
 fn envelope(index: usize, event: Value) -> Result<NewEvent, ApiError> {
     let which = format!("Event {} of the batch", index + 1);
-    let bad = |message: String| ApiError::bad_request("bad_envelope", format!("{which}: {message}"));
+    let bad = |message: String| ApiError::new(ErrorCode::BadEnvelope, format!("{which}: {message}"));
     let Value::Object(fields) = event else {
         return Err(bad("it must be a JSON object.".to_owned()));
     };
@@ -110,8 +104,8 @@ fn envelope(index: usize, event: Value) -> Result<NewEvent, ApiError> {
         _ => return Err(bad(format!("`type` must be a string of 1 to {MAX_TYPE_CHARS} characters."))),
     };
     let version = match field("version")?.as_u64() {
-        Some(v @ 1..=65535) => v,
-        _ => return Err(bad("`version` must be a whole number from 1 to 65535.".to_owned())),
+        Some(v) if (1..=u64::from(MAX_VERSION)).contains(&v) => v,
+        _ => return Err(bad(format!("`version` must be a whole number from 1 to {MAX_VERSION}."))),
     };
     let at = field("at")?
         .as_i64()
@@ -119,8 +113,8 @@ fn envelope(index: usize, event: Value) -> Result<NewEvent, ApiError> {
     let data = field("data")?;
     let body = serde_json::to_string(&Canonical { id, kind, version, device, at, data }).map_err(ApiError::internal)?;
     if body.len() > MAX_EVENT_BYTES {
-        return Err(ApiError::too_large(
-            "event_too_large",
+        return Err(ApiError::new(
+            ErrorCode::EventTooLarge,
             format!("{which} is {} bytes; an event may be at most {MAX_EVENT_BYTES} bytes.", body.len()),
         ));
     }
@@ -137,13 +131,13 @@ pub(crate) fn page_query(query: Option<&str>) -> Result<(u64, usize), ApiError> 
         match key {
             "after" => {
                 after = value.parse().map_err(|_| {
-                    ApiError::bad_request("bad_query", "`after` must be a whole number, the last `seq` already read.")
+                    ApiError::new(ErrorCode::BadQuery, "`after` must be a whole number, the last `seq` already read.")
                 })?
             }
             "limit" => {
                 limit = match value.parse::<usize>() {
                     Ok(0) | Err(_) => {
-                        return Err(ApiError::bad_request("bad_query", "`limit` must be a whole number from 1."));
+                        return Err(ApiError::new(ErrorCode::BadQuery, "`limit` must be a whole number from 1."));
                     }
                     Ok(n) => n.min(MAX_BATCH_EVENTS),
                 }
@@ -155,10 +149,9 @@ pub(crate) fn page_query(query: Option<&str>) -> Result<(u64, usize), ApiError> 
 }
 
 /// The reply to a push.
-pub(crate) fn push_reply(appended: &Appended) -> Value {
-    let accepted: Vec<Value> =
-        appended.accepted.iter().map(|(id, seq)| serde_json::json!({ "id": id, "seq": seq })).collect();
-    serde_json::json!({ "accepted": accepted, "head": appended.head })
+pub(crate) fn push_reply(appended: &Appended) -> Pushed {
+    let accepted = appended.accepted.iter().map(|&(id, seq)| Accepted { id, seq }).collect();
+    Pushed { accepted, head: appended.head }
 }
 
 /// The reply to a pull, and the data of one live message: stored envelopes with their `seq`.

@@ -5,8 +5,10 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use chronicle_protocol::{Created, ErrorBody, ErrorCode, Page, Pushed};
 use chronicle_server::{AppState, SqliteStore, app};
 use http_body_util::BodyExt;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -57,11 +59,7 @@ impl Server {
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
-        if !status.is_success() {
-            // Every error, whatever the cause, has the one shape.
-            assert!(body["error"]["code"].is_string(), "{status}: {body}");
-            assert!(body["error"]["message"].is_string(), "{status}: {body}");
-        }
+        contract(method, uri, status, &body);
         Reply { status, body }
     }
 
@@ -83,6 +81,29 @@ impl Server {
 
     pub async fn pull(&self, stream: Uuid, token: &str, query: &str) -> Reply {
         self.send("GET", &format!("/api/v1/streams/{stream}/events{query}"), Some(token), Body::empty()).await
+    }
+}
+
+/// Every reply reads as the protocol's shared types: errors as the one error shape with a code of
+/// this version and its status, successes as the endpoint's reply.
+fn contract(method: &str, uri: &str, status: StatusCode, body: &Value) {
+    fn reads<T: DeserializeOwned>(body: &Value) -> Result<T, serde_json::Error> {
+        serde_json::from_value(body.clone())
+    }
+    let events = uri.split('?').next().unwrap_or(uri).ends_with("/events");
+    let read = match (status.is_success(), method, events) {
+        (false, _, _) => reads::<ErrorBody>(body).map(|error| {
+            let code = error.error.code;
+            assert_ne!(code, ErrorCode::Unknown, "{method} {uri}: {body}");
+            assert_eq!(code.status(), status.as_u16(), "{method} {uri}: the status of `{code}`");
+        }),
+        (true, "POST", false) => reads::<Created>(body).map(drop),
+        (true, "POST", true) => reads::<Pushed>(body).map(drop),
+        (true, "GET", true) => reads::<Page>(body).map(drop),
+        _ => Ok(()),
+    };
+    if let Err(e) = read {
+        panic!("{method} {uri} answered {status} with a body the protocol's types do not read ({e}): {body}");
     }
 }
 

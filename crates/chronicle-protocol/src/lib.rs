@@ -1,0 +1,223 @@
+//! Chronicle's sync protocol, version 1: the wire contract, written once for the server, the web
+//! app and the engine. The prose contract is `docs/protocol.md`; a test checks it against these
+//! types.
+//!
+//! - [`WireEnvelope`]: one event as it travels (an envelope without `stream`, which the URL names).
+//! - [`CreateStream`] and [`Created`]: registering a stream. [`Push`], [`Pushed`] and
+//!   [`Accepted`]: pushing events. [`Page`]: a page of a pull, and the data of one live message.
+//! - [`ErrorBody`] with its [`ErrorCode`]: the one error shape, and the status of each code.
+//! - The limits every side checks: [`MAX_BODY_BYTES`], [`MAX_EVENT_BYTES`], [`MAX_BATCH_EVENTS`],
+//!   [`MAX_TYPE_CHARS`], [`MAX_VERSION`].
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Where the protocol lives on a server.
+pub const API: &str = "/api/v1";
+/// Largest request body, in bytes.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Largest single event, in bytes of its JSON envelope.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024;
+/// Most events in one push, and in one page of a pull.
+pub const MAX_BATCH_EVENTS: usize = 1000;
+/// Longest event type name, in characters.
+pub const MAX_TYPE_CHARS: usize = 64;
+/// Highest version of an event's payload schema; versions start at 1.
+pub const MAX_VERSION: u16 = u16::MAX;
+
+/// An event as it travels to and from the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireEnvelope {
+    /// Unique id of the event, made by the device that recorded it.
+    pub id: Uuid,
+    /// Stable name of the event type, 1 to [`MAX_TYPE_CHARS`] characters.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Version of the payload schema for `kind`, 1 to [`MAX_VERSION`].
+    pub version: u16,
+    /// The device that recorded it.
+    pub device: Uuid,
+    /// When, in milliseconds since the epoch, on that device's clock.
+    pub at: i64,
+    /// Position the server gave it in its stream, from 1; never sent by a client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// The payload.
+    pub data: Value,
+}
+
+/// `POST /streams`: create a stream, under the id the client chose or one the server picks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateStream {
+    /// The chosen id, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<Uuid>,
+}
+
+/// The reply to `POST /streams` (201).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Created {
+    /// The stream's id.
+    pub stream: Uuid,
+    /// The token that opens it, shown once.
+    pub token: String,
+}
+
+/// `POST /streams/{stream}/events`: events to store, at most [`MAX_BATCH_EVENTS`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Push {
+    /// The events, in the order they were made.
+    pub events: Vec<WireEnvelope>,
+}
+
+/// The reply to a push (200).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pushed {
+    /// Each pushed event's id and `seq`, in push order.
+    pub accepted: Vec<Accepted>,
+    /// The stream's last `seq` after the push.
+    pub head: u64,
+}
+
+/// One acknowledged event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    /// Its id.
+    pub id: Uuid,
+    /// Its position in the stream.
+    pub seq: u64,
+}
+
+/// A page of a pull (200), and the data of one live message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    /// Events in `seq` order.
+    pub events: Vec<WireEnvelope>,
+    /// The stream's last `seq`.
+    pub head: u64,
+}
+
+/// Every error the server answers: `{"error": {"code": ..., "message": ...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// The inside of an [`ErrorBody`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// For programs; stable.
+    pub code: ErrorCode,
+    /// For people; may change.
+    pub message: String,
+}
+
+/// What went wrong, as a program matches on it. Each code has one HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not JSON.
+    MalformedJson,
+    /// The body is not the object the endpoint takes.
+    BadRequest,
+    /// An envelope breaks a rule; the message says which.
+    BadEnvelope,
+    /// A chosen stream id is not a UUID.
+    BadStreamId,
+    /// `after` or `limit` is not a whole number.
+    BadQuery,
+    /// No Bearer token.
+    Unauthorized,
+    /// No such stream, or the token does not open it.
+    StreamNotFound,
+    /// No such endpoint.
+    NotFound,
+    /// The endpoint does not take that method.
+    MethodNotAllowed,
+    /// The chosen stream id is taken.
+    StreamExists,
+    /// An event id came again with other content.
+    EventIdReused,
+    /// More than [`MAX_BATCH_EVENTS`] events in one push.
+    TooManyEvents,
+    /// One envelope over [`MAX_EVENT_BYTES`].
+    EventTooLarge,
+    /// A body over [`MAX_BODY_BYTES`].
+    BodyTooLarge,
+    /// The server failed; nothing was changed.
+    InternalError,
+    /// A code this version does not know, from a newer server.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// Every code a server of this version sends.
+    pub const ALL: [ErrorCode; 15] = [
+        ErrorCode::MalformedJson,
+        ErrorCode::BadRequest,
+        ErrorCode::BadEnvelope,
+        ErrorCode::BadStreamId,
+        ErrorCode::BadQuery,
+        ErrorCode::Unauthorized,
+        ErrorCode::StreamNotFound,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::StreamExists,
+        ErrorCode::EventIdReused,
+        ErrorCode::TooManyEvents,
+        ErrorCode::EventTooLarge,
+        ErrorCode::BodyTooLarge,
+        ErrorCode::InternalError,
+    ];
+
+    /// The HTTP status that comes with the code.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::MalformedJson
+            | ErrorCode::BadRequest
+            | ErrorCode::BadEnvelope
+            | ErrorCode::BadStreamId
+            | ErrorCode::BadQuery => 400,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::StreamNotFound | ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::StreamExists | ErrorCode::EventIdReused => 409,
+            ErrorCode::TooManyEvents | ErrorCode::EventTooLarge | ErrorCode::BodyTooLarge => 413,
+            ErrorCode::InternalError | ErrorCode::Unknown => 500,
+        }
+    }
+
+    /// The code as it is written on the wire: `stream_not_found`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::BadEnvelope => "bad_envelope",
+            ErrorCode::BadStreamId => "bad_stream_id",
+            ErrorCode::BadQuery => "bad_query",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::StreamNotFound => "stream_not_found",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::StreamExists => "stream_exists",
+            ErrorCode::EventIdReused => "event_id_reused",
+            ErrorCode::TooManyEvents => "too_many_events",
+            ErrorCode::EventTooLarge => "event_too_large",
+            ErrorCode::BodyTooLarge => "body_too_large",
+            ErrorCode::InternalError => "internal_error",
+            ErrorCode::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,85 @@
+//! `docs/protocol.md` and the types agree: every error code is in the table with its status, the
+//! limits read the same, and the examples in the prose parse as the types.
+
+use chronicle_protocol::{
+    Created, ErrorBody, ErrorCode, MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES, MAX_TYPE_CHARS, MAX_VERSION,
+    Page, Pushed, WireEnvelope,
+};
+
+fn prose() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/protocol.md");
+    std::fs::read_to_string(path).expect("docs/protocol.md is there")
+}
+
+/// The rows of the error table: (status, code).
+fn error_table(prose: &str) -> Vec<(u16, String)> {
+    prose
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let status = cells.get(1)?.parse().ok()?;
+            let code = cells.get(2)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((status, code.to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn every_error_code_is_documented_with_its_status_and_nothing_else_is() {
+    let table = error_table(&prose());
+    let codes: Vec<(u16, String)> = ErrorCode::ALL.iter().map(|c| (c.status(), c.as_str().to_owned())).collect();
+    for code in &codes {
+        assert!(table.contains(code), "docs/protocol.md has no row for {code:?}");
+    }
+    for row in &table {
+        assert!(codes.contains(row), "docs/protocol.md names {row:?}, which the protocol does not send");
+    }
+}
+
+#[test]
+fn codes_are_written_as_the_prose_names_them_and_unknown_ones_still_read() {
+    for code in ErrorCode::ALL {
+        assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(code.as_str()));
+    }
+    let body: ErrorBody =
+        serde_json::from_str(r#"{"error":{"code":"shiny_new_code","message":"Later servers say more."}}"#).unwrap();
+    assert_eq!(body.error.code, ErrorCode::Unknown);
+}
+
+#[test]
+fn the_limits_read_the_same_in_the_prose() {
+    let prose = prose();
+    for phrase in [
+        format!("at most {MAX_BATCH_EVENTS} events"),
+        format!("{} KiB", MAX_EVENT_BYTES / 1024),
+        format!("{} MiB", MAX_BODY_BYTES / (1024 * 1024)),
+        format!("1 to {MAX_TYPE_CHARS} characters"),
+        format!("from 1 to {MAX_VERSION}"),
+    ] {
+        assert!(prose.contains(&phrase), "docs/protocol.md does not say {phrase:?}");
+    }
+}
+
+#[test]
+fn the_examples_in_the_prose_parse_as_the_types() {
+    let prose = prose();
+    let examples: Vec<&str> = prose.split("```json").skip(1).filter_map(|block| block.split("```").next()).collect();
+    let envelope = examples[0].replace("\"…\"", "\"0190a4d2-7f6e-7c3b-9d2a-1b2c3d4e5f61\"");
+    let envelope: WireEnvelope = serde_json::from_str(&envelope).expect("the envelope example");
+    assert_eq!((envelope.kind.as_str(), envelope.version), ("card_moved", 1));
+    let reply = |n: usize| {
+        let text = examples[n].trim();
+        let json =
+            text.split_once(' ').map_or(text, |(status, rest)| if status.parse::<u16>().is_ok() { rest } else { text });
+        json.replace("\"…\"", "\"0190a4d2-7f6e-7c3b-9d2a-1b2c3d4e5f61\"").replace(", …", "")
+    };
+    let pushed: Pushed = serde_json::from_str(&reply(1)).expect("the push reply example");
+    assert_eq!(pushed.head, 42);
+    let error: ErrorBody = serde_json::from_str(&reply(3)).expect("the error example");
+    assert_eq!(error.error.code, ErrorCode::BadEnvelope);
+    let created: Created =
+        serde_json::from_str(r#"{"stream":"0190a4d2-7f6e-7c3b-9d2a-1b2c3d4e5f61","token":"ab"}"#).unwrap();
+    assert_eq!(created.token, "ab");
+    let empty: Page = serde_json::from_str(r#"{"events":[],"head":0}"#).unwrap();
+    assert!(empty.events.is_empty());
+}
