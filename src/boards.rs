@@ -4,7 +4,7 @@
 use chronicle_board::{BoardEvent, BoardProjections};
 use chronicle_core::{Event, Uuid};
 
-use crate::session::{SNAPSHOT_EVERY, snapshot_of};
+use crate::session::snapshot_if_due;
 use crate::storage::{LogState, Storage, StorageError, StoredSnapshot};
 
 /// A board as read from storage.
@@ -47,12 +47,8 @@ pub async fn open(storage: &Storage, stream: Uuid) -> Result<OpenedBoard, Storag
     let mut projections = resumed.unwrap_or_default();
     let tail: Vec<Event<BoardEvent>> = loaded.tail.into_iter().map(Event::decode).collect();
     projections.extend(tail.iter());
-    // A snapshot's position is a place in the stored log; with unreadable records in it the folded
-    // count differs, so such a board is always replayed in full rather than snapshotted wrongly.
     let end = loaded.state.confirmed + loaded.pending.len() as u64;
-    let fresh_snapshot = (tail.len() as u64 >= SNAPSHOT_EVERY && projections.position == end)
-        .then(|| snapshot_of(&projections))
-        .flatten();
+    let fresh_snapshot = snapshot_if_due(&projections, snapshot_at, end);
     Ok(OpenedBoard {
         state: loaded.state,
         pending: loaded.pending,

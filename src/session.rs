@@ -38,6 +38,16 @@ pub fn snapshot_of(projections: &BoardProjections) -> Option<StoredSnapshot> {
     Some(StoredSnapshot { position: projections.position, last_event, text: projections.to_snapshot() })
 }
 
+/// A snapshot of `projections` when one is due: [`SNAPSHOT_EVERY`] events or more after the
+/// last one (at `snapshot_at`), and the fold covers the stored log to its `end`. With unreadable
+/// records in the log the folded count differs from the stored one; such a board is never
+/// snapshotted, so that a snapshot's position is always a place in the log.
+pub fn snapshot_if_due(projections: &BoardProjections, snapshot_at: u64, end: u64) -> Option<StoredSnapshot> {
+    let position = projections.position;
+    let due = position >= snapshot_at.saturating_add(SNAPSHOT_EVERY) && position == end;
+    due.then(|| snapshot_of(projections)).flatten()
+}
+
 /// What a [`Session::refresh`] found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refreshed {
@@ -139,14 +149,14 @@ impl Session {
     }
 
     fn snapshot_due(&mut self) -> Option<StoredSnapshot> {
-        let due = self.saved.position >= self.snapshot_at + SNAPSHOT_EVERY && self.queued.is_empty();
-        // With unreadable records in the log the folded count differs from the stored one; such a
-        // board is never snapshotted, so that a snapshot's position is always a place in the log.
-        if due && self.saved.position == self.state.confirmed + self.pending.len() as u64 {
-            self.snapshot_at = self.saved.position;
-            return snapshot_of(&self.saved);
+        if !self.queued.is_empty() {
+            // More is about to be written: snapshot after that.
+            return None;
         }
-        None
+        let end = self.state.confirmed + self.pending.len() as u64;
+        let snapshot = snapshot_if_due(&self.saved, self.snapshot_at, end)?;
+        self.snapshot_at = snapshot.position;
+        Some(snapshot)
     }
 
     /// The write under way failed: drops it and everything queued after it, and returns the
@@ -366,6 +376,18 @@ mod tests {
         };
         let tail = LogTail { confirmed: vec![remote], pending: vec![vec![]], state: state(3, 1), problems: vec![] };
         assert_eq!(session.refresh(&tail), Refreshed::Reread);
+    }
+
+    #[test]
+    fn snapshots_fall_due_every_so_many_events_and_only_where_the_fold_is_the_stored_log() {
+        let events = chronicle_board::workload::generate(SNAPSHOT_EVERY as usize + 10, 3);
+        let folded = BoardProjections::replay(events.iter());
+        let end = folded.position;
+        let snapshot = snapshot_if_due(&folded, 0, end).expect("due");
+        assert_eq!((snapshot.position, Some(snapshot.last_event)), (end, folded.last_event));
+        assert_eq!(snapshot_if_due(&folded, 20, end), None, "not yet: the last one is too recent");
+        assert_eq!(snapshot_if_due(&folded, 0, end + 1), None, "the log holds a record the fold could not read");
+        assert_eq!(snapshot_if_due(&folded, u64::MAX, end), None);
     }
 
     #[test]

@@ -20,7 +20,7 @@
 
 use std::collections::HashSet;
 
-use chronicle_core::{RawEnvelope, Uuid};
+use chronicle_core::{RawEnvelope, Rebased, Uuid};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
@@ -272,11 +272,17 @@ impl Storage {
     }
 
     /// Stores events the server has confirmed, in one transaction: `events` follow the stored
-    /// confirmed events densely (their `seq`s go on from [`LogState::confirmed`]); pending events
-    /// among them leave the pending store. Lists the board (a board joined from another device
-    /// starts this way). Returns the new state, or [`StorageError::Conflict`] when the events do
-    /// not follow on (another tab stored them first).
-    pub async fn confirm(&self, stream: Uuid, events: &[RawEnvelope]) -> Result<LogState, StorageError> {
+    /// confirmed events densely (their `seq`s go on from [`LogState::confirmed`]); the pending
+    /// events `rebased` says they acknowledge leave the pending store, and the revision moves on
+    /// unless the log reads as before. Lists the board (a board joined from another device starts
+    /// this way). Returns the new state, or [`StorageError::Conflict`] when the events do not
+    /// follow on (another tab stored them first).
+    pub async fn confirm(
+        &self,
+        stream: Uuid,
+        events: &[RawEnvelope],
+        rebased: &Rebased,
+    ) -> Result<LogState, StorageError> {
         // Default (relaxed) durability: should a crash lose this transaction, the events, the
         // acknowledgements and the cursor are lost together, and the next pull fetches them again.
         let tx = self.db.transaction([CONFIRMED, PENDING, META]).with_mode(TransactionMode::Readwrite).build()?;
@@ -290,29 +296,26 @@ impl Storage {
             confirmed.add(batch_record(stream, state.confirmed, chunk)?).primitive()?;
             state.confirmed += chunk.len() as u64;
         }
-        // Pending records whose events are now confirmed go; one partly confirmed keeps the rest.
-        let ids: HashSet<Uuid> = events.iter().map(|e| e.id).collect();
-        let pending = tx.object_store(PENDING)?;
-        let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?).primitive()?;
-        let mut pending_order = Vec::new();
-        for record in records.await? {
-            let record = record?;
-            let Ok(batch) = read_batch(&record) else { continue };
-            pending_order.extend(batch.events.iter().map(|e| e.id));
-            let left: Vec<RawEnvelope> = batch.events.iter().filter(|e| !ids.contains(&e.id)).cloned().collect();
-            if left.len() == batch.events.len() {
-                continue;
-            }
-            pending.delete(record_key(stream, batch.first)).primitive()?;
-            if !left.is_empty() {
-                pending.add(batch_record(stream, batch.first, &left)?).primitive()?;
+        if !rebased.acknowledged.is_empty() {
+            // Records whose events are now confirmed go; one partly confirmed keeps the rest.
+            let acknowledged: HashSet<Uuid> = rebased.acknowledged.iter().copied().collect();
+            let pending = tx.object_store(PENDING)?;
+            let records =
+                pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?).primitive()?;
+            for record in records.await? {
+                let Ok(batch) = read_batch(&record?) else { continue };
+                let left: Vec<RawEnvelope> =
+                    batch.events.iter().filter(|e| !acknowledged.contains(&e.id)).cloned().collect();
+                if left.len() == batch.events.len() {
+                    continue;
+                }
+                pending.delete(record_key(stream, batch.first)).primitive()?;
+                if !left.is_empty() {
+                    pending.add(batch_record(stream, batch.first, &left)?).primitive()?;
+                }
             }
         }
-        // When the server confirmed our oldest pending events, in order and with nothing of
-        // others before them, the log reads exactly as before: writers need not start over.
-        let acknowledged_only =
-            events.len() <= pending_order.len() && events.iter().zip(&pending_order).all(|(e, id)| e.id == *id);
-        if !acknowledged_only {
+        if !rebased.in_place {
             state.revision += 1;
         }
         put_log_state(&tx, stream, state)?;

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use chronicle_board::BoardEvent;
-use chronicle_core::{Action, Event, Log, RawEnvelope, SyncState, SyncStatus, Uuid};
+use chronicle_core::{Action, Event, Log, RawEnvelope, SyncState, SyncStatus, Uuid, next_push};
 use chronicle_protocol::ErrorCode;
 use futures::channel::mpsc;
 use futures::{FutureExt, StreamExt, select};
@@ -100,16 +100,14 @@ impl SyncHub {
         let (wake, woken) = mpsc::unbounded();
         let status = Rc::new(RefCell::new(None));
         self.drivers.borrow_mut().insert(stream, Driver { wake, status: Rc::clone(&status) });
-        let step = Step {
-            stream,
-            storage: Rc::clone(&self.storage),
-            tabs: Rc::clone(&self.tabs),
-            folds: Rc::clone(&self.folds),
-        };
+        let (storage, tabs, folds) = (Rc::clone(&self.storage), Rc::clone(&self.tabs), Rc::clone(&self.folds));
         spawn_local(async move {
             // Waits here while another tab syncs this board.
             let _lock = WebLock::acquire(&format!("chronicle-sync/{stream}")).await;
-            run(step, woken, status).await;
+            let token = storage.sync_token(stream).await.ok().flatten();
+            let cursor = storage.pending(stream).await.map(|t| t.state.confirmed).unwrap_or(0);
+            let sync = SyncState::new(cursor, token.is_some(), online());
+            BoardSync { stream, storage, tabs, folds, published: status, token, sync }.run(woken).await;
         });
     }
 
@@ -154,225 +152,199 @@ fn explain(error: &RemoteError) -> String {
     }
 }
 
-struct Step {
+/// One board's sync, carried out by the tab that holds the board's lock: the engine's
+/// [`SyncState`] decides, these functions move the bytes and store what comes back.
+struct BoardSync {
     stream: Uuid,
     storage: Rc<Storage>,
     tabs: Rc<Tabs>,
     folds: Rc<Folds>,
+    /// The last status told, so that an unchanged one is not told again.
+    published: Rc<RefCell<Option<SyncStatus>>>,
+    token: Option<String>,
+    sync: SyncState,
 }
 
-impl Step {
+impl BoardSync {
     async fn pending(&self) -> Result<LogTail, StorageError> {
         self.storage.pending(self.stream).await
     }
 
-    /// Stores events the server confirmed, dense after `cursor`, and tells every tab. Returns the
-    /// new cursor.
-    async fn confirm(&self, events: &[RawEnvelope]) -> Result<u64, StorageError> {
-        let state = self.storage.confirm(self.stream, events).await?;
-        self.tabs.publish(Notice::Written { stream: self.stream, state });
-        Ok(state.confirmed)
+    fn failed(&mut self, message: impl Into<String>) {
+        self.sync.failed(now(), message, jitter());
     }
 
-    /// Takes pages from the server through the engine's rebase and stores what they confirm.
-    /// Returns the new cursor.
-    async fn take(&self, cursor: u64, page: Vec<RawEnvelope>) -> Result<u64, StorageError> {
+    /// Tells every tab the board's sync status, when it changed since it was last told.
+    fn tell(&self, pending: usize) {
+        let status = self.sync.status(pending);
+        if self.published.borrow().as_ref() != Some(&status) {
+            *self.published.borrow_mut() = Some(status.clone());
+            self.tabs.publish(Notice::Sync { stream: self.stream, status });
+        }
+    }
+
+    /// Takes events the server confirmed through the engine's rebase, onto the pending events as
+    /// stored, and stores what it confirms in one transaction. Returns the new cursor.
+    async fn take(&self, incoming: Vec<RawEnvelope>) -> Result<u64, StorageError> {
+        let cursor = self.sync.cursor();
         let pending = self.pending().await?;
-        let mine: Vec<Event<BoardEvent>> = pending.pending.iter().flatten().cloned().map(Event::decode).collect();
-        let mut log = Log::resume(cursor, mine);
-        let mut page: Vec<RawEnvelope> = page.into_iter().filter(|e| e.seq.is_some_and(|s| s > cursor)).collect();
-        page.sort_by_key(|e| e.seq);
-        page.dedup_by_key(|e| e.seq);
-        let incoming: Vec<Event<BoardEvent>> = page.iter().cloned().map(Event::decode).collect();
-        log.rebase(incoming);
-        let head = log.head();
-        page.retain(|e| e.seq.is_some_and(|s| s <= head));
-        if page.is_empty() {
+        let mut log = Log::resume(cursor, pending.pending.into_iter().flatten().collect());
+        let rebased = log.rebase(incoming);
+        if rebased.confirmed == 0 {
             return Ok(cursor);
         }
-        match self.confirm(&page).await {
-            Ok(cursor) => {
+        match self.storage.confirm(self.stream, log.confirmed(), &rebased).await {
+            Ok(state) => {
+                self.tabs.publish(Notice::Written { stream: self.stream, state });
                 let listeners = self.folds.borrow().get(&self.stream).cloned();
                 if let Some(listeners) = listeners {
-                    listeners.tell(log.confirmed());
+                    let events: Vec<Event<BoardEvent>> = log.confirmed().iter().cloned().map(Event::decode).collect();
+                    listeners.tell(&events);
                 }
-                Ok(cursor)
+                Ok(state.confirmed)
             }
+            // Another tab stored them first.
             Err(StorageError::Conflict) => Ok(self.pending().await?.state.confirmed),
             Err(e) => Err(e),
         }
     }
-}
 
-/// Tells every tab the board's sync status, when it changed since it was last told.
-fn tell(tabs: &Tabs, stream: Uuid, published: &RefCell<Option<SyncStatus>>, status: SyncStatus) {
-    if published.borrow().as_ref() != Some(&status) {
-        *published.borrow_mut() = Some(status.clone());
-        tabs.publish(Notice::Sync { stream, status });
-    }
-}
-
-async fn run(step: Step, mut woken: mpsc::UnboundedReceiver<()>, published: Rc<RefCell<Option<SyncStatus>>>) {
-    let (stream, storage, tabs) = (step.stream, Rc::clone(&step.storage), Rc::clone(&step.tabs));
-    let token = storage.sync_token(stream).await.ok().flatten();
-    let token = Rc::new(RefCell::new(token));
-    let cursor = step.pending().await.map(|t| t.state.confirmed).unwrap_or(0);
-    let mut sync = SyncState::new(cursor, token.borrow().is_some(), online());
-    loop {
-        // Every wake so far is answered by this round: it reads the pending events afresh.
-        while woken.try_recv().is_ok() {}
-        sync.set_online(online());
-        let pending = match step.pending().await {
-            Ok(tail) => tail,
-            Err(e) => {
-                sync.failed(now(), e.to_string(), jitter());
-                LogTail::default()
-            }
-        };
-        let count: usize = pending.pending.iter().map(Vec::len).sum();
-        tell(&tabs, stream, &published, sync.status(count));
-        let token_now = token.borrow().clone();
-        match (sync.next(now(), count), token_now) {
-            (Action::Idle, _) => {
-                let _ = woken.next().await;
-            }
-            (Action::WaitUntil(at), _) => {
-                let wait = gloo_timers::future::TimeoutFuture::new((at - now()).clamp(0, i64::from(u32::MAX)) as u32);
-                select! {
-                    _ = wait.fuse() => {}
-                    _ = woken.next() => {}
+    async fn register(&mut self) {
+        match remote::register(self.stream).await {
+            Ok(token) => match self.storage.set_sync_token(self.stream, &token).await {
+                Ok(()) => {
+                    self.token = Some(token);
+                    self.sync.registered();
                 }
-            }
-            (Action::Register, _) => match remote::register(stream).await {
-                Ok(new_token) => match storage.set_sync_token(stream, &new_token).await {
-                    Ok(()) => {
-                        *token.borrow_mut() = Some(new_token);
-                        sync.registered();
-                    }
-                    Err(e) => sync.failed(now(), e.to_string(), jitter()),
-                },
-                Err(e) => sync.failed(now(), explain(&e), jitter()),
+                Err(e) => self.failed(e.to_string()),
             },
-            (Action::Push { max }, Some(token)) => {
-                let mut batch: Vec<RawEnvelope> = Vec::new();
-                for group in &pending.pending {
-                    if !batch.is_empty() && batch.len() + group.len() > max {
-                        break;
-                    }
-                    batch.extend(group.iter().take(max).cloned());
-                }
-                match remote::push(stream, &token, &batch).await {
-                    Ok(pushed) => {
-                        sync.pushed(pushed.head);
-                        // When nobody else pushed in between, the acknowledgements are the next
-                        // positions: store them at once. Otherwise a pull brings everything in order.
-                        let cursor = sync.cursor();
-                        let dense = pushed.accepted.len() == batch.len()
-                            && pushed
-                                .accepted
-                                .iter()
-                                .enumerate()
-                                .all(|(i, a)| a.id == batch[i].id && a.seq == cursor + 1 + i as u64);
-                        if dense {
-                            let events: Vec<RawEnvelope> = batch
-                                .into_iter()
-                                .zip(&pushed.accepted)
-                                .map(|(e, a)| RawEnvelope { seq: Some(a.seq), ..e })
-                                .collect();
-                            match step.confirm(&events).await {
-                                Ok(cursor) => sync.pulled(now(), cursor, pushed.head),
-                                Err(StorageError::Conflict) => {}
-                                Err(e) => sync.failed(now(), e.to_string(), jitter()),
-                            }
-                        }
-                    }
-                    Err(e) => sync.failed(now(), explain(&e), jitter()),
+            Err(e) => self.failed(explain(&e)),
+        }
+    }
+
+    async fn push(&mut self, token: &str, pending: &LogTail, max: usize) {
+        let batch = next_push(&pending.pending, max);
+        match remote::push(self.stream, token, &batch).await {
+            Ok(pushed) => {
+                self.sync.pushed(pushed.head);
+                let Some(events) = self.sync.acknowledged_in_order(&batch, &pushed.accepted) else { return };
+                match self.take(events).await {
+                    Ok(cursor) => self.sync.pulled(now(), cursor, pushed.head),
+                    Err(e) => self.failed(e.to_string()),
                 }
             }
-            (Action::Pull { after }, Some(token)) => {
-                // While far behind, the next pages are fetched while the last ones are stored.
-                let mut fetched = pull_pages(stream, &token, after).await;
-                let mut cursor = after;
-                loop {
-                    let (events, head) = match fetched {
-                        Ok(pages) => pages,
+            Err(e) => self.failed(explain(&e)),
+        }
+    }
+
+    /// Pulls until caught up. While far behind, the next pages are fetched while the last ones
+    /// are stored.
+    async fn pull(&mut self, token: &str, pending: usize) {
+        let mut fetched = pull_pages(self.stream, token, self.sync.cursor()).await;
+        loop {
+            let (events, head) = match fetched {
+                Ok(pages) => pages,
+                Err(e) => return self.failed(explain(&e)),
+            };
+            let reached = events.last().and_then(|e| e.seq).unwrap_or(self.sync.cursor());
+            let ahead = reached < head;
+            let stream = self.stream;
+            let (stored, next) = futures::join!(self.take(events), async {
+                if ahead { Some(pull_pages(stream, token, reached).await) } else { None }
+            });
+            match stored {
+                Ok(cursor) => self.sync.pulled(now(), cursor, head),
+                Err(e) => return self.failed(e.to_string()),
+            }
+            self.tell(pending);
+            match next {
+                // Only when what was stored reaches where the prefetch started.
+                Some(next) if self.sync.cursor() == reached => fetched = next,
+                _ => return,
+            }
+        }
+    }
+
+    /// Listens for new events until the connection ends, fails, or `woken` says there is work.
+    async fn listen(&mut self, token: &str, woken: &mut mpsc::UnboundedReceiver<()>) {
+        let Ok(controller) = web_sys::AbortController::new() else {
+            return self.sync.live_ended(now());
+        };
+        let mut live = match remote::listen(self.stream, token, self.sync.cursor(), &controller.signal()).await {
+            Ok(live) => live,
+            Err(e) => return self.failed(explain(&e)),
+        };
+        loop {
+            let message = select! {
+                message = live.next().fuse() => Some(message),
+                _ = woken.next() => None,
+            };
+            match message {
+                // Something to push, or the network changed: go round again.
+                None => break,
+                Some(Ok(Some(page))) => {
+                    let head = page.head;
+                    match self.take(remote::envelopes(self.stream, page)).await {
+                        Ok(cursor) => self.sync.pulled(now(), cursor, head),
                         Err(e) => {
-                            sync.failed(now(), explain(&e), jitter());
+                            self.failed(e.to_string());
                             break;
                         }
-                    };
-                    let reached = events.last().and_then(|e| e.seq).unwrap_or(cursor);
-                    let ahead = reached < head;
-                    let (stored, next) = futures::join!(step.take(cursor, events), async {
-                        if ahead { Some(pull_pages(stream, &token, reached).await) } else { None }
-                    });
-                    match stored {
-                        Ok(now_at) => {
-                            cursor = now_at;
-                            sync.pulled(now(), cursor, head);
-                        }
-                        Err(e) => {
-                            sync.failed(now(), e.to_string(), jitter());
-                            break;
-                        }
                     }
-                    tell(&tabs, stream, &published, sync.status(count));
-                    match next {
-                        // Only when what was stored reaches where the prefetch started.
-                        Some(next) if cursor == reached => fetched = next,
-                        _ => break,
+                    // The new status goes out before the next message.
+                    self.tell(0);
+                }
+                Some(Ok(None)) => {
+                    self.sync.live_ended(now());
+                    break;
+                }
+                // A broken connection: poll for a while. Going offline is told by the browser's
+                // event and needs nothing here.
+                Some(Err(_)) => {
+                    if online() {
+                        self.sync.live_ended(now());
                     }
+                    break;
                 }
             }
-            (Action::Listen { after }, Some(token)) => {
-                let Ok(controller) = web_sys::AbortController::new() else {
-                    sync.live_ended(now());
-                    continue;
-                };
-                match remote::listen(stream, &token, after, &controller.signal()).await {
-                    Ok(mut live) => {
-                        loop {
-                            let message = select! {
-                                message = live.next().fuse() => Some(message),
-                                _ = woken.next() => None,
-                            };
-                            match message {
-                                // Something to push, or the network changed: go round again.
-                                None => break,
-                                Some(Ok(Some(page))) => {
-                                    let head = page.head;
-                                    let cursor = sync.cursor();
-                                    match step.take(cursor, remote::envelopes(stream, page)).await {
-                                        Ok(cursor) => sync.pulled(now(), cursor, head),
-                                        Err(e) => {
-                                            sync.failed(now(), e.to_string(), jitter());
-                                            break;
-                                        }
-                                    }
-                                    // The new status goes out before the next message.
-                                    tell(&tabs, stream, &published, sync.status(0));
-                                }
-                                Some(Ok(None)) => {
-                                    sync.live_ended(now());
-                                    break;
-                                }
-                                // A broken connection: poll for a while. Going offline is told
-                                // by the browser's event and needs nothing here.
-                                Some(Err(_)) => {
-                                    if online() {
-                                        sync.live_ended(now());
-                                    }
-                                    break;
-                                }
-                            }
-                        }
-                        controller.abort();
-                    }
-                    Err(e) => sync.failed(now(), explain(&e), jitter()),
+        }
+        controller.abort();
+    }
+
+    async fn run(mut self, mut woken: mpsc::UnboundedReceiver<()>) {
+        loop {
+            // Every wake so far is answered by this round: it reads the pending events afresh.
+            while woken.try_recv().is_ok() {}
+            self.sync.set_online(online());
+            let pending = match self.pending().await {
+                Ok(tail) => tail,
+                Err(e) => {
+                    self.failed(e.to_string());
+                    LogTail::default()
                 }
+            };
+            let count: usize = pending.pending.iter().map(Vec::len).sum();
+            self.tell(count);
+            let action = self.sync.next(now(), count);
+            // Every action but registering and waiting needs the token; without one, register.
+            let token = self.token.clone();
+            match (action, token) {
+                (Action::Idle, _) => {
+                    let _ = woken.next().await;
+                }
+                (Action::WaitUntil(at), _) => {
+                    let wait = (at - now()).clamp(0, i64::from(u32::MAX)) as u32;
+                    select! {
+                        _ = gloo_timers::future::TimeoutFuture::new(wait).fuse() => {}
+                        _ = woken.next() => {}
+                    }
+                }
+                (Action::Register, _) => self.register().await,
+                (Action::Push { max }, Some(token)) => self.push(&token, &pending, max).await,
+                (Action::Pull { .. }, Some(token)) => self.pull(&token, count).await,
+                (Action::Listen { .. }, Some(token)) => self.listen(&token, &mut woken).await,
+                (_, None) => self.sync = SyncState::new(self.sync.cursor(), false, online()),
             }
-            // Every action but registering needs the token; without one, register first.
-            (_, None) => sync = SyncState::new(sync.cursor(), false, online()),
         }
     }
 }

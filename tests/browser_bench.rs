@@ -150,7 +150,7 @@ async fn opening_a_long_board_from_its_snapshot() {
             .enumerate()
             .map(|(i, e)| RawEnvelope { seq: Some((k * 10_000 + i + 1) as u64), ..e.encode() })
             .collect();
-        storage.confirm(stream, &raw).await.unwrap();
+        storage.confirm(stream, &raw, &chronicle_core::Rebased::default()).await.unwrap();
     }
     let projections = BoardProjections::replay(events.iter());
     let snapshot = chronicle::session::snapshot_of(&projections).unwrap();

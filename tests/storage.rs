@@ -7,7 +7,7 @@ use chronicle::boards;
 use chronicle::session::Session;
 use chronicle::storage::{LogState, MAX_BATCH, Storage, StorageError, StoredSnapshot};
 use chronicle_board::{BoardProjections, Command};
-use chronicle_core::{RawEnvelope, Uuid};
+use chronicle_core::{RawEnvelope, Rebased, Uuid};
 use serde_json::json;
 use wasm_bindgen_test::*;
 
@@ -76,7 +76,7 @@ async fn confirmed_then_pending_events_read_back_in_order_and_by_id_and_seq() {
     let stream = chronicle::clock::new_id();
     let confirmed: Vec<_> = (0..3).map(|n| envelope(stream, n)).collect();
     let mine = pending(&(3..5).map(|n| envelope(stream, n)).collect::<Vec<_>>());
-    let state = storage.confirm(stream, &confirmed).await.unwrap();
+    let state = storage.confirm(stream, &confirmed, &Rebased::default()).await.unwrap();
     assert_eq!(state.confirmed, 3);
     let state = storage.append(stream, state.revision, &mine).await.unwrap();
 
@@ -110,7 +110,8 @@ async fn confirming_moves_own_events_and_places_others_before_what_is_still_pend
     let remote = envelope(stream, 100);
     let confirmed =
         vec![RawEnvelope { seq: Some(1), ..mine[0].clone() }, RawEnvelope { seq: Some(2), ..remote.clone() }];
-    let after = storage.confirm(stream, &confirmed).await.unwrap();
+    let rebased = Rebased { confirmed: 2, acknowledged: vec![mine[0].id], ..Rebased::default() };
+    let after = storage.confirm(stream, &confirmed, &rebased).await.unwrap();
     assert_eq!(after.confirmed, 2);
     assert!(after.revision > state.revision, "others' events placed before ours move the revision on");
 
@@ -125,7 +126,7 @@ async fn confirming_moves_own_events_and_places_others_before_what_is_still_pend
 
     // Events that do not follow on are refused: another tab stored them first.
     let stale = vec![RawEnvelope { seq: Some(2), ..remote }];
-    assert_eq!(storage.confirm(stream, &stale).await, Err(StorageError::Conflict));
+    assert_eq!(storage.confirm(stream, &stale, &Rebased::default()).await, Err(StorageError::Conflict));
     // A write decided before the confirmation is refused too, and is retried by its caller.
     assert_eq!(
         storage.append(stream, state.revision, &pending(&[envelope(stream, 7)])).await,

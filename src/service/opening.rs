@@ -10,7 +10,7 @@ use wasm_bindgen_futures::spawn_local;
 
 use super::{BoardChange, BoardService, Notice, OpenBoard, Subscription};
 use crate::boards::{self, OpenedBoard};
-use crate::session::{SNAPSHOT_EVERY, snapshot_of};
+use crate::session::snapshot_if_due;
 
 /// What reading a board found.
 #[derive(Debug, Clone)]
@@ -79,7 +79,7 @@ impl Opening {
             && tail.pending.iter().all(Vec::is_empty)
             && tail.state.confirmed == folded.position
         {
-            let fresh_snapshot = (folded.position >= SNAPSHOT_EVERY).then(|| snapshot_of(&folded)).flatten();
+            let fresh_snapshot = snapshot_if_due(&folded, 0, tail.state.confirmed);
             return Opened::Ready(Box::new(OpenedBoard {
                 projections: folded,
                 snapshot_at: 0,

@@ -103,7 +103,8 @@ proptest! {
         let mut confirmed: Vec<_> = record(&remote).into_iter().enumerate().map(|(i, mut e)| { e.meta.id = Uuid::from_u128(0x2_0000 + i as u128); e }).collect();
         confirmed.extend(mine.iter().take(acked).cloned());
         for (i, e) in confirmed.iter_mut().enumerate() { e.meta.seq = Some(i as u64 + 1); }
-        log.rebase(confirmed.clone());
+        let rebased = log.rebase(confirmed.clone());
+        prop_assert_eq!(rebased.in_place, remote.is_empty(), "in place exactly when only our oldest events were confirmed");
         let expected: Vec<_> = confirmed.iter().chain(mine.iter().skip(acked)).cloned().collect();
         prop_assert_eq!(BoardProjections::replay(log.events()), BoardProjections::replay(expected.iter()));
     }

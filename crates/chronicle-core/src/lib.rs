@@ -25,7 +25,7 @@ pub use envelope::{
     Event, EventPayload, LineError, Meta, Payload, RawEnvelope, Unreadable, UnreadableReason, Upcaster, parse_lines,
 };
 pub use keyframes::Keyframes;
-pub use log::{Log, Rebased};
+pub use log::{Log, Positioned, Rebased};
 pub use projection::{Diagnostics, Effect, Projection};
-pub use sync::{Action, SyncState, SyncStatus};
+pub use sync::{Action, SyncState, SyncStatus, next_push};
 pub use uuid::Uuid;

@@ -7,8 +7,10 @@
 //! exponentially with jitter (the caller passes a random number in, the engine has no randomness);
 //! coming back online clears the back-off so that sync starts at once.
 
-use chronicle_protocol::MAX_BATCH_EVENTS;
+use chronicle_protocol::{Accepted, MAX_BATCH_EVENTS};
 use serde::{Deserialize, Serialize};
+
+use crate::envelope::RawEnvelope;
 /// First wait after a failure, in milliseconds; it doubles with each failure in a row.
 const FIRST_BACKOFF_MS: i64 = 1_000;
 /// Longest wait after failures, in milliseconds.
@@ -205,6 +207,17 @@ impl SyncState {
         }
     }
 
+    /// The events of a push that came back acknowledged, with their `seq`s, when the server put
+    /// them right after what is stored here: nobody pushed in between, and they can be stored as
+    /// confirmed at once. Otherwise `None`, and a pull brings everything in the server's order.
+    /// Call it after [`SyncState::pushed`] and before anything moves the cursor.
+    pub fn acknowledged_in_order(&self, pushed: &[RawEnvelope], accepted: &[Accepted]) -> Option<Vec<RawEnvelope>> {
+        let in_order = pushed.len() == accepted.len()
+            && pushed.iter().zip(accepted).zip(self.cursor + 1..).all(|((e, a), seq)| e.id == a.id && a.seq == seq);
+        in_order
+            .then(|| pushed.iter().zip(accepted).map(|(e, a)| RawEnvelope { seq: Some(a.seq), ..e.clone() }).collect())
+    }
+
     /// What to tell a person, with `pending` events waiting.
     pub fn status(&self, pending: usize) -> SyncStatus {
         if !self.online {
@@ -222,9 +235,75 @@ impl SyncState {
     }
 }
 
+/// The next push from the pending events, grouped as they were made (one group per command):
+/// whole groups in order, at most `max` events; a first group larger than that goes alone, cut.
+pub fn next_push(pending: &[Vec<RawEnvelope>], max: usize) -> Vec<RawEnvelope> {
+    let mut batch: Vec<RawEnvelope> = Vec::new();
+    for group in pending {
+        if !batch.is_empty() && batch.len() + group.len() > max {
+            break;
+        }
+        batch.extend(group.iter().take(max - batch.len()).cloned());
+    }
+    batch
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn envelope(n: u128) -> RawEnvelope {
+        RawEnvelope {
+            id: uuid::Uuid::from_u128(n),
+            stream: uuid::Uuid::from_u128(1),
+            kind: "card_added".into(),
+            version: 2,
+            device: uuid::Uuid::from_u128(2),
+            at: 0,
+            seq: None,
+            data: serde_json::Value::Null,
+        }
+    }
+
+    fn groups(sizes: &[usize]) -> Vec<Vec<RawEnvelope>> {
+        let mut n = 0;
+        sizes
+            .iter()
+            .map(|size| {
+                (0..*size)
+                    .map(|_| {
+                        n += 1;
+                        envelope(n)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_push_takes_whole_commands_up_to_the_limit() {
+        let ids = |batch: Vec<RawEnvelope>| batch.iter().map(|e| e.id.as_u128()).collect::<Vec<_>>();
+        assert_eq!(ids(next_push(&groups(&[2, 3, 4]), 6)), [1, 2, 3, 4, 5], "the third command waits");
+        assert_eq!(ids(next_push(&groups(&[2, 3, 4]), 9)), (1..=9).collect::<Vec<_>>());
+        assert_eq!(ids(next_push(&groups(&[8, 1]), 5)), [1, 2, 3, 4, 5], "a command over the limit goes alone, cut");
+        assert!(next_push(&[], 5).is_empty());
+    }
+
+    #[test]
+    fn acknowledgements_right_after_the_cursor_are_stored_at_once_and_others_wait_for_a_pull() {
+        let mut sync = SyncState::new(10, true, true);
+        let pushed: Vec<RawEnvelope> = (1..=2).map(envelope).collect();
+        let at = |seqs: [u64; 2]| -> Vec<Accepted> {
+            pushed.iter().zip(seqs).map(|(e, seq)| Accepted { id: e.id, seq }).collect()
+        };
+        sync.pushed(12);
+        let stored = sync.acknowledged_in_order(&pushed, &at([11, 12])).unwrap();
+        assert_eq!(stored.iter().map(|e| e.seq).collect::<Vec<_>>(), [Some(11), Some(12)]);
+        assert_eq!(sync.acknowledged_in_order(&pushed, &at([12, 13])), None, "another device pushed first");
+        assert_eq!(sync.acknowledged_in_order(&pushed, &at([11, 12])[..1]), None, "not every event came back");
+        let swapped: Vec<Accepted> = at([11, 12]).into_iter().rev().collect();
+        assert_eq!(sync.acknowledged_in_order(&pushed, &swapped), None);
+    }
 
     #[test]
     fn a_new_board_registers_pushes_pulls_then_listens() {

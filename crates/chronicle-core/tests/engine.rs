@@ -256,7 +256,7 @@ fn step(devices: usize) -> impl Strategy<Value = Step> {
 /// hold the server's sequence and the same state.
 fn converge(devices: usize, steps: Vec<Step>) -> Result<(), TestCaseError> {
     let mut server = Server::default();
-    let mut logs: Vec<Log<Counted>> = (0..devices).map(|_| Log::default()).collect();
+    let mut logs: Vec<Log<Event<Counted>>> = (0..devices).map(|_| Log::default()).collect();
     let mut next_id = 1u128;
     let mut made = 0usize;
     for s in steps {
@@ -315,7 +315,7 @@ fn converge(devices: usize, steps: Vec<Step>) -> Result<(), TestCaseError> {
         }
     }
     prop_assert_eq!(server.log.len(), made, "every edit is on the server exactly once");
-    let ids = |log: &Log<Counted>| log.confirmed().iter().map(|e| e.meta.id).collect::<Vec<_>>();
+    let ids = |log: &Log<Event<Counted>>| log.confirmed().iter().map(|e| e.meta.id).collect::<Vec<_>>();
     let server_ids: Vec<Uuid> = server.log.iter().map(|e| e.meta.id).collect();
     let server_state = Counter::replay(server.log.iter());
     for log in &logs {
