@@ -1,4 +1,5 @@
-//! Ids and time from the browser: the only place the app reads a clock or randomness.
+//! Ids, time and chance from the browser: the only place the app reads a clock or randomness,
+//! and the words for times.
 
 use chronicle_core::Uuid;
 
@@ -18,7 +19,13 @@ pub fn new_id() -> Uuid {
     uuid::Builder::from_unix_timestamp_millis(now() as u64, &random).into_uuid()
 }
 
-/// "3 min ago", "yesterday 14:05", or a date, for a time in the feed.
+/// A random number in `0.0..1.0`, to spread retries out (not for anything secret).
+pub fn jitter() -> f64 {
+    js_sys::Math::random()
+}
+
+/// "just now", "3 min ago", "5 h ago", or beyond a day the date and time in the person's locale,
+/// for a time in the feed.
 pub fn relative(at: i64, now: i64) -> String {
     let seconds = (now - at) / 1000;
     match seconds {

@@ -61,9 +61,21 @@ pub enum StorageError {
     /// Another tab (or the sync) wrote this board first; read again and retry.
     #[error("Another tab changed this board at the same moment. Reload to see both changes.")]
     Conflict,
-    /// Any other failure of a read or a write.
-    #[error("The browser's storage failed: {0}")]
-    Failed(String),
+    /// Any other failure of a read or a write. `name` is the browser's name for it (a
+    /// DOMException's, such as `AbortError` or `InvalidStateError`), when it gave one.
+    #[error("The browser's storage failed ({}): {message}", name.as_deref().unwrap_or("no reason given"))]
+    Failed {
+        /// The DOMException's name, if the failure was one.
+        name: Option<String>,
+        /// What the browser said.
+        message: String,
+    },
+}
+
+impl StorageError {
+    fn failed(message: impl std::fmt::Display) -> StorageError {
+        StorageError::Failed { name: None, message: message.to_string() }
+    }
 }
 
 impl From<IdbError> for StorageError {
@@ -71,7 +83,8 @@ impl From<IdbError> for StorageError {
         match &error {
             IdbError::DomException(DomException::ConstraintError(_)) => StorageError::Conflict,
             IdbError::DomException(e) if dom_name(e) == "QuotaExceededError" => StorageError::QuotaExceeded,
-            _ => StorageError::Failed(error.to_string()),
+            IdbError::DomException(e) => StorageError::Failed { name: Some(dom_name(e)), message: error.to_string() },
+            _ => StorageError::failed(&error),
         }
     }
 }
@@ -95,7 +108,10 @@ fn dom_name(error: &DomException) -> String {
 }
 
 fn js_error(value: JsValue) -> StorageError {
-    StorageError::Failed(format!("{value:?}"))
+    match value.dyn_ref::<web_sys::DomException>() {
+        Some(e) => StorageError::Failed { name: Some(e.name()), message: e.message() },
+        None => StorageError::failed(format!("{value:?}")),
+    }
 }
 
 /// Where a board's stored log stands.
@@ -523,7 +539,7 @@ async fn log_state(tx: &Transaction<'_>, stream: Uuid) -> Result<(LogState, bool
 }
 
 fn put_log_state(tx: &Transaction<'_>, stream: Uuid, state: LogState) -> Result<(), StorageError> {
-    let text = serde_json::to_string(&state).map_err(|e| StorageError::Failed(e.to_string()))?;
+    let text = serde_json::to_string(&state).map_err(StorageError::failed)?;
     tx.object_store(META)?.put(text).with_key(format!("{LOG_PREFIX}{stream}")).primitive()?;
     Ok(())
 }
@@ -600,7 +616,7 @@ fn batch_record(stream: Uuid, first: u64, events: &[RawEnvelope]) -> Result<JsVa
     }
     set(&record, "ids", ids)?;
     set(&record, "seqs", seqs)?;
-    let text = serde_json::to_string(events).map_err(|e| StorageError::Failed(e.to_string()))?;
+    let text = serde_json::to_string(events).map_err(StorageError::failed)?;
     set(&record, "events", text)?;
     Ok(record.into())
 }

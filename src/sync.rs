@@ -25,7 +25,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 
-use crate::clock::now;
+use crate::clock::{jitter, now};
 use crate::remote::{self, RemoteError};
 use crate::storage::{LogTail, Storage, StorageError};
 use crate::tabs::{Listeners, Notice, Subscription, Tabs};
@@ -131,10 +131,6 @@ type Folds = RefCell<HashMap<Uuid, Rc<Listeners<[Event<BoardEvent>]>>>>;
 
 fn online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
-}
-
-fn jitter() -> f64 {
-    js_sys::Math::random()
 }
 
 /// What a person reads when sync failed.

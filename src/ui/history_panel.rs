@@ -4,14 +4,15 @@
 
 use std::rc::Rc;
 
-use chronicle_board::{History, describe};
-use chronicle_core::{Effect as EventEffect, Uuid};
+use chronicle_board::{Board, History, device_label};
+use chronicle_core::Uuid;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::board_context::BoardContext;
-use crate::clock::{date_time, relative};
+use super::feed::FeedRow;
+use crate::clock::{date_time, now};
 use crate::transfer::{download, file_name};
 
 /// Height of one row of the event list, in pixels: rows are placed by position, so only the
@@ -24,30 +25,6 @@ const LIST_HEIGHT: u64 = 312;
 /// Bars of the density strip.
 const BUCKETS: usize = 60;
 const DEVICE_COLOURS: [&str; 6] = ["#3f51b5", "#00897b", "#e65100", "#8e24aa", "#c62828", "#2e7d32"];
-
-/// One row of the event list.
-#[derive(Debug, Clone, PartialEq)]
-struct Row {
-    position: u64,
-    text: String,
-    who: String,
-    at: i64,
-    effect: EventEffect,
-}
-
-/// The events at positions `from..=to`, in words, as they read when they happened.
-fn rows(history: &History, from: u64, to: u64) -> Vec<Row> {
-    let mut before = history.projections_at(from.saturating_sub(1));
-    (from..=to)
-        .filter_map(|position| {
-            let event = history.event(position)?;
-            let text = describe(&before.board, event);
-            let effect = before.apply_event(event);
-            let who = before.board.device_name(event.meta.device).unwrap_or("Another device").to_owned();
-            Some(Row { position, text, who, at: event.meta.at, effect })
-        })
-        .collect()
-}
 
 /// One bar of the density strip, in the strip's 100 × 20 box.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,8 +42,9 @@ struct Strip {
     devices: Vec<(String, &'static str)>,
 }
 
-/// For each slice of the board's lifetime, how many events each device made.
-fn density(history: &History) -> Strip {
+/// For each slice of the board's lifetime, how many events each device made; devices are named
+/// as `present`, the board now, knows them.
+fn density(history: &History, present: &Board, this_device: Uuid) -> Strip {
     let events = history.events();
     let (Some(first), Some(last)) = (events.first(), events.last()) else { return Strip::default() };
     let span = (last.meta.at - first.meta.at).max(1) as f64;
@@ -98,14 +76,10 @@ fn density(history: &History) -> Strip {
             bars.push(Bar { x: b as f64 * width, y, height, colour: DEVICE_COLOURS[device % DEVICE_COLOURS.len()] });
         }
     }
-    let present = history.projections();
     let devices = devices
         .iter()
         .enumerate()
-        .map(|(i, d)| {
-            let name = present.board.device_name(*d).unwrap_or("Another device").to_owned();
-            (name, DEVICE_COLOURS[i % DEVICE_COLOURS.len()])
-        })
+        .map(|(i, d)| (device_label(present, *d, this_device), DEVICE_COLOURS[i % DEVICE_COLOURS.len()]))
         .collect();
     Strip { bars, devices }
 }
@@ -141,7 +115,11 @@ pub(crate) fn HistoryPanel() -> impl IntoView {
         let target = (position.get_untracked() as i64 + step).clamp(0, now.get_untracked() as i64);
         context.view_at(target as u64);
     };
-    let strip = Memo::new(move |_| history.with(|h| h.as_ref().map(|h| density(h))).unwrap_or_default());
+    let device = context.ws.service().device();
+    let strip = Memo::new(move |_| {
+        context.shown.with(|present| history.with(|h| h.as_ref().map(|h| density(h, &present.board, device))))
+    });
+    let strip = Memo::new(move |_| strip.get().unwrap_or_default());
     view! {
         <details class="panel history" on:toggle=move |ev| {
             open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open());
@@ -199,7 +177,12 @@ fn EventList(history: RwSignal<Option<Rc<History>>, LocalStorage>, position: Mem
     let visible = Memo::new(move |_| {
         let first = (top.get() / ROW).saturating_sub(OVERSCAN) + 1;
         let last = ((top.get() + LIST_HEIGHT) / ROW + OVERSCAN).min(total.get());
-        history.with(|h| h.as_ref().map(|h| rows(h, first, last))).unwrap_or_default()
+        let device = context.ws.service().device();
+        let at = now();
+        let entries = history.with(|h| h.as_ref().map(|h| h.entries(first, last))).unwrap_or_default();
+        context.shown.with(|present| {
+            entries.into_iter().map(|entry| FeedRow::new(entry, &present.board, device, at)).collect::<Vec<_>>()
+        })
     });
     // The event at the cursor stays in view.
     Effect::new(move |_| {
@@ -222,22 +205,19 @@ fn EventList(history: RwSignal<Option<Rc<History>>, LocalStorage>, position: Mem
             }>
             {move || (history.with(Option::is_none)).then(|| view! { <p class="small muted">"Reading the history…"</p> })}
             <ol aria-label="Events" class="event-list" style=move || format!("height:{}px", total.get() * ROW)>
-                <For each=move || visible.get() key=|row| (row.position, row.text.clone(), row.effect) let:row>
-                    <li style=format!("top:{}px;height:{ROW}px", (row.position - 1) * ROW)
-                        class:current=move || position.get() == row.position>
-                        <button class="event-row" aria-current=move || (position.get() == row.position).then_some("step")
-                            on:click=move |_| context.view_at(row.position)>
-                            <span class="event-text">{row.text.clone()}</span>
-                            <span class="event-meta small muted">
-                                {format!("{} · {}", row.who, relative(row.at, crate::clock::now()))}
-                                {match row.effect {
-                                    EventEffect::Applied => "",
-                                    EventEffect::NoEffect => " · had no effect",
-                                    EventEffect::Unreadable => " · not readable by this version",
-                                }}
-                            </span>
-                        </button>
-                    </li>
+                <For each=move || visible.get() key=FeedRow::key let:row>
+                    {
+                        let at = row.entry.position;
+                        view! {
+                            <li style=format!("top:{}px;height:{ROW}px", (at - 1) * ROW) class:current=move || position.get() == at>
+                                <button class="event-row" aria-current=move || (position.get() == at).then_some("step")
+                                    on:click=move |_| context.view_at(at)>
+                                    <span class="event-text">{row.entry.text.clone()}</span>
+                                    <span class="event-meta small muted">{row.meta.clone()}</span>
+                                </button>
+                            </li>
+                        }
+                    }
                 </For>
             </ol>
         </div>

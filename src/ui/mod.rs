@@ -10,6 +10,7 @@ mod board_list;
 mod board_page;
 mod card;
 mod column;
+mod feed;
 mod flow_panel;
 mod history_panel;
 mod share;

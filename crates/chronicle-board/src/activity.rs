@@ -61,6 +61,17 @@ impl Activity {
     }
 }
 
+/// Who made an event, in words: the device's name as `board` knows it, else "This device" for
+/// `this_device` (before it named itself) and "Another device" for the others. The activity
+/// feed, the history list and every other list of changes say it the same way.
+pub fn device_label(board: &Board, device: Uuid, this_device: Uuid) -> String {
+    match board.device_name(device) {
+        Some(name) => name.to_owned(),
+        None if device == this_device => "This device".to_owned(),
+        None => "Another device".to_owned(),
+    }
+}
+
 fn card_title(board: &Board, card: Uuid) -> String {
     match board.card(card) {
         Some(c) => format!("'{}'", c.title),

@@ -6,6 +6,7 @@
 
 use chronicle_core::{Event, Keyframes, Projection};
 
+use crate::activity::{ActivityEntry, describe};
 use crate::board::Board;
 use crate::event::BoardEvent;
 use crate::projections::BoardProjections;
@@ -80,6 +81,22 @@ impl History {
     /// The event that brought the log to `position` (from 1).
     pub fn event(&self, position: u64) -> Option<&Event<BoardEvent>> {
         position.checked_sub(1).and_then(|i| self.events.get(i as usize))
+    }
+
+    /// The feed entries of the events at positions `from..=to` (from 1), each in the words it
+    /// read in when it happened: the same entries the activity feed made of them.
+    pub fn entries(&self, from: u64, to: u64) -> Vec<ActivityEntry> {
+        let from = from.max(1);
+        let mut before = self.projections_at(from - 1);
+        (from..=to)
+            .map_while(|position| {
+                let event = self.event(position)?;
+                let text = describe(&before.board, event);
+                let effect = before.apply_without_flow(event);
+                let meta = &event.meta;
+                Some(ActivityEntry { position, event: meta.id, device: meta.device, at: meta.at, text, effect })
+            })
+            .collect()
     }
 
     /// Every event, in order.

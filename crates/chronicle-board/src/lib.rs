@@ -17,7 +17,7 @@ mod history;
 mod projections;
 pub mod workload;
 
-pub use activity::{Activity, ActivityEntry, describe};
+pub use activity::{Activity, ActivityEntry, describe, device_label};
 pub use board::{Board, Card, Column};
 pub use command::{BoardDecider, Command, DEFAULT_COLUMNS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE, Rejection};
 pub use event::{BoardEvent, ColumnSeed};

@@ -160,10 +160,11 @@ proptest! {
     #[test]
     fn board_at_equals_a_replay(
         events in proptest::collection::vec(any_record(), 0..300),
+        every in 1usize..80,
         positions in proptest::collection::vec(0u64..320, 1..8),
     ) {
         let (first, rest) = events.split_at(events.len() / 2);
-        let mut history = chronicle_board::History::new(first.to_vec());
+        let mut history = chronicle_board::History::with_keyframes_every(first.to_vec(), every);
         history.extend(rest.iter().cloned());
         for position in positions {
             let replayed = BoardProjections::replay(events.iter().take(position as usize));
@@ -194,6 +195,31 @@ proptest! {
             prop_assert!(restored.is_empty(), "nothing to do, nothing written");
         }
     }
+}
+
+#[test]
+fn the_history_list_and_the_activity_feed_tell_each_event_alike() {
+    let events = chronicle_board::workload::generate(400, 9);
+    let history = chronicle_board::History::with_keyframes_every(events.clone(), 64);
+    let feed: Vec<_> = BoardProjections::replay(events.iter()).activity.recent().cloned().collect();
+    let mut listed = history.entries(1, history.len());
+    listed.reverse();
+    assert_eq!(listed, feed);
+    assert_eq!(
+        history.entries(120, 130),
+        listed[listed.len() - 130..listed.len() - 119].iter().rev().cloned().collect::<Vec<_>>()
+    );
+    assert!(history.entries(401, 500).is_empty());
+}
+
+#[test]
+fn devices_are_named_alike_everywhere() {
+    let (this, other, named) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+    let mut board = chronicle_board::Board::default();
+    board.evolve(&chronicle_board::BoardEvent::DeviceNamed { device: named, name: "Phone".into() });
+    assert_eq!(chronicle_board::device_label(&board, named, this), "Phone");
+    assert_eq!(chronicle_board::device_label(&board, this, this), "This device");
+    assert_eq!(chronicle_board::device_label(&board, other, this), "Another device");
 }
 
 #[test]

@@ -64,12 +64,12 @@ async fn without_a_token_nothing_is_served_and_a_wrong_token_looks_like_no_strea
 
     let wrong = server.pull(stream, "0123456789abcdef0123456789abcdef", "").await;
     let unknown = server.pull(Uuid::from_u128(99), &token, "").await;
-    let not_an_id = server.pull(Uuid::nil(), &token, "").await;
+    let nil = server.pull(Uuid::nil(), &token, "").await;
+    let not_an_id = server.send("GET", "/api/v1/streams/garbage/events", Some(&token), Body::empty()).await;
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
     assert_eq!(wrong.body, unknown.body, "a wrong token and an unknown stream read the same");
-    assert_eq!(wrong.body, not_an_id.body);
-    let garbage = server.send("GET", "/api/v1/streams/garbage/events", Some(&token), Body::empty()).await;
-    assert_eq!(garbage.body, wrong.body);
+    assert_eq!(wrong.body, nil.body, "and so does the nil stream");
+    assert_eq!((not_an_id.status, &not_an_id.body), (wrong.status, &wrong.body), "and a stream id that is not a UUID");
 
     // Nothing was stored by the refused push.
     assert_eq!(server.pull(stream, &token, "").await.body["head"], 0);

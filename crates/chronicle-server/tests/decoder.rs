@@ -1,4 +1,8 @@
 //! No body, however odd, makes the server panic, answer 5xx or store part of a batch.
+//!
+//! `CHRONICLE_FUZZ_CASES` sets how many bodies each test tries (a few hundred by default, so the
+//! suite stays quick); `CHRONICLE_FUZZ_CASES=50000 cargo test -p chronicle-server --test decoder`
+//! searches much longer.
 
 mod common;
 
@@ -52,13 +56,18 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+fn config(default_cases: u32) -> ProptestConfig {
+    let cases = std::env::var("CHRONICLE_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(default_cases);
+    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+}
+
 #[test]
 fn random_bodies_never_break_the_server() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = Server::new();
+    let server = Server::in_memory();
     let (stream, token) = runtime.block_on(server.stream());
     let uri = format!("/api/v1/streams/{stream}/events");
-    let config = ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() };
+    let config = config(400);
     proptest!(config, |(bytes in body())| {
         let before = runtime.block_on(server.pull(stream, &token, "")).body["head"].as_u64().unwrap();
         let reply = runtime.block_on(server.send("POST", &uri, Some(&token), Body::from(bytes.clone())));
@@ -79,8 +88,8 @@ fn random_bodies_never_break_the_server() {
 #[test]
 fn random_create_bodies_never_break_the_server() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = Server::new();
-    let config = ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() };
+    let server = Server::in_memory();
+    let config = config(200);
     proptest!(config, |(bytes in body())| {
         let reply = runtime.block_on(server.send("POST", "/api/v1/streams", None, Body::from(bytes)));
         prop_assert!(

@@ -37,6 +37,14 @@ impl Server {
         Server { dir, router }
     }
 
+    /// A server whose database lives in memory (`/dev/shm`, where there is one): the same store,
+    /// with commits that cost no disk flush, for tests that push thousands of batches.
+    pub fn in_memory() -> Server {
+        let dir = tempfile::tempdir_in("/dev/shm").or_else(|_| tempfile::tempdir()).unwrap();
+        let router = Self::router_at(&dir);
+        Server { dir, router }
+    }
+
     pub fn router_at(dir: &TempDir) -> Router {
         let store = SqliteStore::open(dir.path().join("chronicle.db")).unwrap();
         app(AppState::new(store, None))
