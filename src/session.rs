@@ -51,9 +51,16 @@ pub fn snapshot_if_due(projections: &BoardProjections, snapshot_at: u64, end: u6
 /// What a [`Session::refresh`] found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refreshed {
-    /// The stored log only grew after what the session had: here is the board to show, and a
-    /// snapshot to store when one is due.
-    Extended(Box<BoardProjections>, Option<StoredSnapshot>),
+    /// The stored log only grew after what the session had.
+    Extended {
+        /// The board to show.
+        shown: Box<BoardProjections>,
+        /// The stored events that are new, in log order: they come after what was saved and
+        /// before the work not yet written.
+        added: Vec<Event<BoardEvent>>,
+        /// A snapshot to store, when one is due.
+        snapshot: Option<StoredSnapshot>,
+    },
     /// Nothing new.
     Unchanged,
     /// Events were placed before ones the session had shown: read the board again and
@@ -179,13 +186,13 @@ impl Session {
         if !extends || tail.state.confirmed < self.state.confirmed {
             return Refreshed::Reread;
         }
-        let new: Vec<Event<BoardEvent>> =
+        let added: Vec<Event<BoardEvent>> =
             after[self.pending.len()..].iter().map(|e| Event::decode((*e).clone())).collect();
-        self.saved.extend(new.iter());
+        self.saved.extend(added.iter());
         self.pending = tail.pending.iter().flatten().map(|e| e.id).collect();
         self.state = tail.state;
         let snapshot = self.snapshot_due();
-        Refreshed::Extended(Box::new(self.shown()), snapshot)
+        Refreshed::Extended { shown: Box::new(self.shown()), added, snapshot }
     }
 
     /// The log as stored is `saved` (read again after another writer, or after sync placed other
@@ -204,11 +211,19 @@ impl Session {
 
     fn shown(&self) -> BoardProjections {
         let mut shown = self.saved.clone();
-        for batch in self.writing.iter().chain(self.queued.iter()) {
-            let events: Vec<Event<BoardEvent>> = batch.iter().cloned().map(Event::decode).collect();
-            shown.extend(events.iter());
-        }
+        shown.extend(self.unwritten().iter());
         shown
+    }
+
+    /// The events decided here and not yet written, in order: the batch being written, then
+    /// those queued.
+    pub fn unwritten(&self) -> Vec<Event<BoardEvent>> {
+        self.writing.iter().chain(self.queued.iter()).flatten().cloned().map(Event::decode).collect()
+    }
+
+    /// The events of the command executed last, when they are not written yet.
+    pub fn last_queued(&self) -> Option<&[RawEnvelope]> {
+        self.queued.back().map(Vec::as_slice)
     }
 
     /// The board after every stored event, without the work still to be written.
@@ -354,8 +369,12 @@ mod tests {
         let ours: Vec<RawEnvelope> = first.iter().chain(&mine).cloned().collect();
         let all: Vec<RawEnvelope> = ours.iter().chain(&theirs).cloned().collect();
         let tail = LogTail { confirmed: confirmed(&all, 0), pending: vec![], state: state(4, 4), problems: vec![] };
-        let Refreshed::Extended(shown, None) = session.refresh(&tail) else { panic!("only grew") };
+        let Refreshed::Extended { shown, added, snapshot: None } = session.refresh(&tail) else { panic!("only grew") };
         assert_eq!(shown.board.live_cards(), 2);
+        assert_eq!(
+            added.iter().map(|e| e.meta.id).collect::<Vec<_>>(),
+            theirs.iter().map(|e| e.id).collect::<Vec<_>>()
+        );
         assert_eq!(session.pending(), 0);
         assert_eq!(session.state(), state(4, 4));
         assert_eq!(session.refresh(&LogTail { state: state(4, 4), ..tail }), Refreshed::Unchanged);

@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use chronicle::service::{BoardChange, BoardService, CommandError, ImportFailed, OpenBoard, Opened};
-use chronicle_board::{BoardProjections, Command, Rejection};
+use chronicle_board::{BoardProjections, Command, History, Rejection};
 use chronicle_core::Uuid;
 use futures::StreamExt;
 use futures::channel::mpsc;
@@ -86,6 +86,38 @@ async fn an_open_board_keeps_its_change_and_another_tabs_written_at_the_same_mom
     assert_eq!(stored.board.name(), "Renamed");
     assert_eq!(stored.board.card(card).map(|c| c.title.as_str()), Some("Fix login"));
     assert_eq!(open_board.unsaved(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_history_of_an_open_board_grows_with_it_and_with_what_other_tabs_write() {
+    let database = fresh_name();
+    let (here, there) = (service(&database).await, service(&database).await);
+    let stream = here.create("Grows", "Laptop").await.unwrap();
+    let (open_board, mut shown, mut heard) = open(&here, stream).await;
+    let history = open_board.history().await.unwrap();
+    assert_eq!(history.with(History::len), shown.position);
+
+    let column = shown.board.columns()[0].id;
+    let command =
+        Command::AddCard { card: Uuid::from_u128(5), column, title: "Grown".into(), description: String::new() };
+    open_board.run(&mut shown, command, "Laptop").unwrap();
+    assert_eq!(history.with(History::len), shown.position, "the history takes the change at once");
+    assert!(history.with(|h| h.board().card(Uuid::from_u128(5)).is_some()));
+    saved(&mut heard).await;
+
+    there.run(stream, Command::RenameBoard { name: "Renamed there".into() }, "Phone").await.unwrap();
+    while let Some(change) = heard.next().await {
+        if let BoardChange::Shown(board) = change {
+            shown = *board;
+            if shown.board.name() == "Renamed there" {
+                break;
+            }
+        }
+    }
+    assert_eq!(history.with(History::len), shown.position, "and what another tab wrote");
+    assert_eq!(history.with(|h| h.board()), shown.board);
+    let again = open_board.history().await.unwrap();
+    assert_eq!(again.with(History::len), history.with(History::len), "kept, not read again");
 }
 
 #[wasm_bindgen_test]

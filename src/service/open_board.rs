@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use chronicle_board::{BoardProjections, Command, History, Rejection};
+use chronicle_board::{BoardEvent, BoardProjections, Command, History, Rejection};
 use chronicle_core::{Event, Uuid};
 use wasm_bindgen_futures::spawn_local;
 
@@ -31,6 +31,18 @@ pub enum BoardChange {
     Problem(String),
 }
 
+/// A board's history, shared by the open board, which keeps it in step with the board as shown,
+/// and the panels that read it. Cheap to clone.
+#[derive(Clone)]
+pub struct SharedHistory(Rc<RefCell<History>>);
+
+impl SharedHistory {
+    /// Reads the history.
+    pub fn with<T>(&self, read: impl FnOnce(&History) -> T) -> T {
+        read(&self.0.borrow())
+    }
+}
+
 /// A board open on a page. Cheap to clone; the board stays open while a clone lives, and a
 /// save under way finishes even after the page has gone.
 #[derive(Clone)]
@@ -43,9 +55,10 @@ struct Inner {
     session: RefCell<Session>,
     /// Whether a save sequence is under way.
     writing: Cell<bool>,
-    /// The whole log with its keyframes, read when first asked for and forgotten when the log
-    /// changes.
-    history: RefCell<Option<Rc<History>>>,
+    /// The log as shown (what is stored, then what is still to be written) with its keyframes:
+    /// read when first asked for, then grown with every change and cut back where a change was
+    /// undone or a rebase placed others' events before ours.
+    history: RefCell<Option<SharedHistory>>,
     on_change: Box<dyn Fn(BoardChange)>,
     subscription: RefCell<Option<Subscription>>,
 }
@@ -93,6 +106,13 @@ impl OpenBoard {
     pub fn run(&self, shown: &mut BoardProjections, command: Command, device_name: &str) -> Result<(), Rejection> {
         let made = self.inner.session.borrow_mut().execute(shown, command, device_name, now(), new_id)?;
         if made > 0 {
+            let added: Vec<Event<BoardEvent>> = self
+                .inner
+                .session
+                .borrow()
+                .last_queued()
+                .map_or_else(Vec::new, |batch| batch.iter().cloned().map(Event::decode).collect());
+            self.inner.grow(|history| history.extend(added));
             Inner::save(&self.inner);
         }
         Ok(())
@@ -108,15 +128,29 @@ impl OpenBoard {
         self.inner.session.borrow().pending()
     }
 
-    /// The board's whole history, read from storage the first time it is asked for.
-    pub async fn history(&self) -> Result<Rc<History>, StorageError> {
+    /// The board's whole history, as shown: read from storage the first time it is asked for,
+    /// then kept in step with every change, so that it is never read whole again.
+    pub async fn history(&self) -> Result<SharedHistory, StorageError> {
         if let Some(history) = self.inner.history.borrow().clone() {
             return Ok(history);
         }
-        let loaded = self.inner.service.storage.load_all(self.stream()).await?;
-        let history = Rc::new(History::new(loaded.tail.into_iter().map(Event::decode).collect()));
-        *self.inner.history.borrow_mut() = Some(Rc::clone(&history));
-        Ok(history)
+        let mut read_again = 3;
+        loop {
+            let known = self.inner.session.borrow().state();
+            let loaded = self.inner.service.storage.load_all(self.stream()).await?;
+            let mut events: Vec<Event<BoardEvent>> = loaded.tail.into_iter().map(Event::decode).collect();
+            events.extend(self.inner.session.borrow().unwritten());
+            let history = SharedHistory(Rc::new(RefCell::new(History::new(events))));
+            // Kept only when nothing was stored meanwhile; otherwise it is read once more.
+            if loaded.state == known && self.inner.session.borrow().state() == known {
+                *self.inner.history.borrow_mut() = Some(history.clone());
+                return Ok(history);
+            }
+            read_again -= 1;
+            if read_again == 0 {
+                return Ok(history);
+            }
+        }
     }
 
     /// The board's whole history as a file of JSON lines.
@@ -135,9 +169,15 @@ impl Inner {
         (self.on_change)(update);
     }
 
-    /// The log changed: counts are told again, and the history is read again when next needed.
+    /// Changes the history in place, if it has been read.
+    fn grow(&self, change: impl FnOnce(&mut History)) {
+        if let Some(history) = self.history.borrow().as_ref() {
+            change(&mut history.0.borrow_mut());
+        }
+    }
+
+    /// Counts are told again.
     fn changed(&self) {
-        self.history.borrow_mut().take();
         let (unsaved, pending) = {
             let session = self.session.borrow();
             (session.unsaved(), session.pending())
@@ -155,12 +195,16 @@ impl Inner {
             let service = Rc::clone(&this.service);
             let result = save(&service.storage, &service.tabs, &this.session, |step| {
                 if let Saving::Reread(shown) = step {
+                    // Another tab wrote first, which is rare: the history is read again when
+                    // next needed rather than pieced together here.
+                    this.history.borrow_mut().take();
                     this.tell(BoardChange::Shown(shown));
                 }
                 this.changed();
             })
             .await;
             if let Err((error, saved)) = result {
+                this.grow(|history| history.replace_from(saved.position, []));
                 this.tell(BoardChange::Shown(Box::new(saved)));
                 this.tell(BoardChange::Problem(format!("{error} Your last change could not be saved and was undone.")));
             }
@@ -188,9 +232,14 @@ impl Inner {
             if this.writing.get() || tail.state.revision < known.revision {
                 return;
             }
+            let saved_before = this.session.borrow().saved().position;
             let refreshed = this.session.borrow_mut().refresh(&tail);
             match refreshed {
-                Refreshed::Extended(shown, snapshot) => {
+                Refreshed::Extended { shown, added, snapshot } => {
+                    // What others stored goes after what was saved, before what is still ours.
+                    let mut tail = added;
+                    tail.extend(this.session.borrow().unwritten());
+                    this.grow(|history| history.replace_from(saved_before, tail));
                     this.tell(BoardChange::Shown(shown));
                     if let Some(snapshot) = snapshot {
                         let _ = storage.put_snapshot(stream, &snapshot).await;
@@ -202,6 +251,16 @@ impl Inner {
                         return;
                     }
                     let shown = this.session.borrow_mut().rebase_onto(opened.projections, opened.state, opened.pending);
+                    // The log is the same up to the confirmed events known before; from there it
+                    // is what was read, then what is still ours.
+                    let mut events: Vec<Event<BoardEvent>> = tail
+                        .confirmed
+                        .into_iter()
+                        .chain(tail.pending.into_iter().flatten())
+                        .map(Event::decode)
+                        .collect();
+                    events.extend(this.session.borrow().unwritten());
+                    this.grow(|history| history.replace_from(known.confirmed, events));
                     this.tell(BoardChange::Shown(Box::new(shown)));
                 }
                 Refreshed::Unchanged => {}

@@ -2,15 +2,13 @@
 //! the version being viewed in the history. Panels read it and send commands through it; it
 //! talks to the [`OpenBoard`] of the board service and to nothing below.
 
-use std::rc::Rc;
-
-use chronicle_board::{BoardProjections, Command, History, Rejection};
+use chronicle_board::{BoardProjections, Command, Rejection};
 use chronicle_core::Uuid;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::workspace::Workspace;
-use crate::service::{BoardChange, OpenBoard};
+use crate::service::{BoardChange, OpenBoard, SharedHistory};
 
 /// The open board, shared by its panels.
 #[derive(Clone, Copy)]
@@ -87,7 +85,7 @@ impl BoardContext {
     }
 
     /// The board's history.
-    pub(crate) async fn history(&self) -> Option<Rc<History>> {
+    pub(crate) async fn history(&self) -> Option<SharedHistory> {
         let board = self.board.try_get_value()?;
         match board.history().await {
             Ok(history) => Some(history),
@@ -111,7 +109,7 @@ impl BoardContext {
             let Some(history) = this.history().await else { return };
             // Only the latest request is shown, whatever order the reads finish in.
             if this.viewing.try_get_untracked().flatten() == Some(position) {
-                this.past.set(Some(history.projections_at(position)));
+                this.past.set(Some(history.with(|h| h.projections_at(position))));
             }
         });
     }

@@ -2,8 +2,6 @@
 //! events happened and on which device, and the list of events; and the banner shown while the
 //! board on screen is a past version.
 
-use std::rc::Rc;
-
 use chronicle_board::{Board, History, device_label};
 use chronicle_core::Uuid;
 use leptos::html;
@@ -13,6 +11,7 @@ use leptos::task::spawn_local;
 use super::board_context::BoardContext;
 use super::feed::FeedRow;
 use crate::clock::{date_time, now};
+use crate::service::SharedHistory;
 use crate::transfer::{download, file_name};
 
 /// Height of one row of the event list, in pixels: rows are placed by position, so only the
@@ -91,10 +90,11 @@ pub(crate) fn HistoryPanel() -> impl IntoView {
     let now = Memo::new(move |_| context.shown.with(|p| p.position));
     let position = Memo::new(move |_| context.viewing.get().unwrap_or_else(|| now.get()));
     let open = RwSignal::new(false);
-    let history: RwSignal<Option<Rc<History>>, LocalStorage> = RwSignal::new_local(None);
-    // Read when the panel opens, and again after the log changed.
+    let history: RwSignal<Option<SharedHistory>, LocalStorage> = RwSignal::new_local(None);
+    // Read when the panel opens; the open board keeps it in step after that, and every change
+    // of the board on screen shows it again.
     Effect::new(move |_| {
-        let _ = now.get();
+        context.shown.track();
         if open.get() {
             spawn_local(async move {
                 if let Some(h) = context.history().await {
@@ -117,7 +117,9 @@ pub(crate) fn HistoryPanel() -> impl IntoView {
     };
     let device = context.ws.service().device();
     let strip = Memo::new(move |_| {
-        context.shown.with(|present| history.with(|h| h.as_ref().map(|h| density(h, &present.board, device))))
+        context
+            .shown
+            .with(|present| history.with(|h| h.as_ref().map(|h| h.with(|h| density(h, &present.board, device)))))
     });
     let strip = Memo::new(move |_| strip.get().unwrap_or_default());
     view! {
@@ -169,17 +171,17 @@ pub(crate) fn HistoryPanel() -> impl IntoView {
 
 /// The list of events, drawn only where it is scrolled to.
 #[component]
-fn EventList(history: RwSignal<Option<Rc<History>>, LocalStorage>, position: Memo<u64>) -> impl IntoView {
+fn EventList(history: RwSignal<Option<SharedHistory>, LocalStorage>, position: Memo<u64>) -> impl IntoView {
     let context = expect_context::<BoardContext>();
     let scroller = NodeRef::<html::Div>::new();
     let top = RwSignal::new(0u64);
-    let total = Memo::new(move |_| history.with(|h| h.as_ref().map_or(0, |h| h.len())));
+    let total = Memo::new(move |_| history.with(|h| h.as_ref().map_or(0, |h| h.with(History::len))));
     let visible = Memo::new(move |_| {
         let first = (top.get() / ROW).saturating_sub(OVERSCAN) + 1;
         let last = ((top.get() + LIST_HEIGHT) / ROW + OVERSCAN).min(total.get());
         let device = context.ws.service().device();
         let at = now();
-        let entries = history.with(|h| h.as_ref().map(|h| h.entries(first, last))).unwrap_or_default();
+        let entries = history.with(|h| h.as_ref().map(|h| h.with(|h| h.entries(first, last)))).unwrap_or_default();
         context.shown.with(|present| {
             entries.into_iter().map(|entry| FeedRow::new(entry, &present.board, device, at)).collect::<Vec<_>>()
         })

@@ -1,6 +1,7 @@
 // A board of 100k events on the sync server, in headless Chromium: how long a fresh browser takes
-// from opening the share link to a usable board (catch-up), then how long a reload takes to a
-// usable board (cold start, from the snapshot the first open stored).
+// from opening the share link to a usable board (catch-up), how long a reload takes to a usable
+// board (cold start, from the snapshot the first open stored), and, with the History panel open,
+// how long an edit takes from the key press until the panel lists it.
 // Prints `BENCH<TAB>name<TAB>value` rows for `cargo xtask bench`.
 
 import { startServer, startBrowser } from '../e2e/support.mjs';
@@ -38,6 +39,43 @@ async function openBoard(context, url) {
   return { page, ms };
 }
 
+/**
+ * Opens the board with the History panel, then adds cards one at a time: for each, the time from
+ * the Enter key to the moment the panel's event list has grown by the new event. Sorted.
+ */
+async function editsWithHistoryOpen(context, url) {
+  const { page } = await openBoard(context, url);
+  await page.getByText('History', { exact: true }).click();
+  const events = page.getByRole('list', { name: 'Events' });
+  const listed = () => events.evaluate((list) => Math.round(parseFloat(list.style.height) / 52));
+  await page.waitForFunction((count) => {
+    const list = document.querySelector('ol[aria-label="Events"]');
+    return list && Math.round(parseFloat(list.style.height) / 52) >= count;
+  }, COUNT, { timeout: 120_000, polling: 100 });
+  const input = page.getByRole('textbox', { name: 'New card in To do' });
+  const times = [];
+  for (let i = 0; i < 15; i += 1) {
+    const before = await listed();
+    await input.fill(`Timed card ${i}`);
+    const ms = await input.evaluate((field, before) => new Promise((resolve) => {
+      const list = document.querySelector('ol[aria-label="Events"]');
+      let pressed;
+      const observer = new MutationObserver(() => {
+        if (Math.round(parseFloat(list.style.height) / 52) > before) {
+          observer.disconnect();
+          resolve(performance.now() - pressed);
+        }
+      });
+      observer.observe(list, { attributes: true, attributeFilter: ['style'] });
+      pressed = performance.now();
+      field.form.requestSubmit();
+    }), before);
+    times.push(ms);
+  }
+  await page.close();
+  return times.sort((a, b) => a - b);
+}
+
 const server = await startServer();
 const browser = await startBrowser();
 try {
@@ -67,6 +105,9 @@ try {
   }
   runs.sort((a, b) => a - b);
   console.log(`BENCH\tcold start, ${COUNT / 1000}k synced events, with snapshot (median of 5)\t${runs[2]} ms (min ${runs[0]}, max ${runs[4]})`);
+
+  const edits = await editsWithHistoryOpen(browser.context, url);
+  console.log(`BENCH\tedit with the History panel open, ${COUNT / 1000}k events (key to listed, median of ${edits.length})\t${edits[edits.length >> 1].toFixed(1)} ms (max ${edits[edits.length - 1].toFixed(1)})`);
 } finally {
   await browser.close();
   await server.close();

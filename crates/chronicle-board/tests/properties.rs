@@ -176,6 +176,32 @@ proptest! {
         prop_assert_eq!(history.board(), BoardProjections::replay(events.iter()).board);
     }
 
+    /// A history kept in step with a log, grown, cut back where a rebase changed the log and
+    /// grown again, reads at every position like a replay of the log it ends with.
+    #[test]
+    fn a_history_kept_in_step_reads_like_a_replay(
+        first in proptest::collection::vec(any_record(), 0..120),
+        grown in proptest::collection::vec(any_record(), 0..120),
+        replaced in proptest::collection::vec(any_record(), 0..120),
+        cut in 0usize..260,
+        every in 1usize..50,
+        positions in proptest::collection::vec(0u64..400, 1..8),
+    ) {
+        let mut history = chronicle_board::History::with_keyframes_every(first.clone(), every);
+        history.extend(grown.iter().cloned());
+        history.replace_from(cut as u64, replaced.iter().cloned());
+        let mut log: Vec<_> = first.into_iter().chain(grown).collect();
+        log.truncate(cut);
+        log.extend(replaced);
+        prop_assert_eq!(history.len(), log.len() as u64);
+        for position in positions {
+            let replayed = BoardProjections::replay(log.iter().take(position as usize));
+            let seen = history.projections_at(position);
+            prop_assert_eq!(&seen.board, &replayed.board);
+            prop_assert_eq!(&seen.activity, &replayed.activity);
+        }
+    }
+
     /// Restoring any earlier version of a realistic board makes it show exactly that version, with
     /// new events only: the history grows and keeps everything it had.
     #[test]
