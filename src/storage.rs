@@ -10,22 +10,24 @@
 //!   per-stream counter bumped by every write: keys follow the order the events were made in.
 //!   A pending event leaves this store only in the transaction that adds it to `confirmed`.
 //! - `meta`: device id and name, the list of local boards (`board/<id>`), each board's log state
-//!   (`log/<id>`: revision and confirmed count) and its sync credentials (`sync/<id>`).
+//!   (`log/<id>`: an object `{revision, confirmed}`; JSON text before layout 3) and its sync
+//!   credentials (`sync/<id>`).
 //! - `snapshots`: the board's projections after its first `position` events, for a fast start.
 //!
 //! Records hold the envelopes as one JSON text, exactly as they were written, plus their ids
-//! (`by_id` index); confirmed records are found by `seq` through their keys. A write states the
+//! (`by_id` index); confirmed records are found by `seq` through their keys. Why JSON text for
+//! events and snapshots and objects for small records: ADR 0005. A write states the
 //! revision it was decided at; when another tab (or the sync) wrote in between, the write is
 //! refused with [`StorageError::Conflict`] and the caller rereads and tries again.
 
 use std::collections::HashSet;
 
 use chronicle_core::{RawEnvelope, Rebased, Uuid};
+use indexed_db_futures::KeyRange;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionDurability, TransactionMode, TransactionOptions};
-use indexed_db_futures::{KeyPath, KeyRange};
 use js_sys::{Array, Object, Reflect};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
@@ -33,7 +35,7 @@ use wasm_bindgen::{JsCast, JsValue};
 /// Name of the database the app uses.
 pub const DATABASE: &str = "chronicle";
 /// Version of the database layout.
-const LAYOUT_VERSION: u32 = 2;
+const LAYOUT_VERSION: u32 = 3;
 /// Most events kept in one record.
 pub const MAX_BATCH: usize = 1000;
 
@@ -199,42 +201,9 @@ impl Storage {
     /// Opens (and on first use creates) the database called `name`. `on_blocked` runs when a tab
     /// with an older version of the app holds the database open and keeps it from upgrading.
     pub async fn open(name: &str, on_blocked: impl FnOnce() + 'static) -> Result<Storage, StorageError> {
-        let db = Database::open(name)
-            .with_version(LAYOUT_VERSION)
-            .with_on_blocked(move |_| {
-                on_blocked();
-                Ok(())
-            })
-            .with_on_upgrade_needed(|event, db| {
-                let old = event.old_version();
-                if old < 1.0 {
-                    let pending =
-                        db.create_object_store(PENDING).with_key_path(KeyPath::from(["stream", "first"])).build()?;
-                    pending
-                        .create_index("by_id", KeyPath::from("ids"))
-                        .with_unique(true)
-                        .with_multi_entry(true)
-                        .build()?;
-                    pending
-                        .create_index("by_seq", KeyPath::from("seqs"))
-                        .with_unique(true)
-                        .with_multi_entry(true)
-                        .build()?;
-                    db.create_object_store(META).build()?;
-                    db.create_object_store(SNAPSHOTS).build()?;
-                }
-                if old < 2.0 {
-                    // Layout 1 kept only pending events: they stay where they are, and the log
-                    // state of their boards is worked out from them on first use.
-                    let confirmed =
-                        db.create_object_store(CONFIRMED).with_key_path(KeyPath::from(["stream", "first"])).build()?;
-                    // No index on `seq`: records are keyed by it already, and every index entry
-                    // costs time on the way in, a thousand per record.
-                    confirmed.create_index("by_id", KeyPath::from("ids")).with_multi_entry(true).build()?;
-                }
-                Ok(())
-            })
-            .await?;
+        upgrade(name, on_blocked).await?;
+        // The layout is current now: this open changes nothing, it only connects.
+        let db = Database::open(name).with_version(LAYOUT_VERSION).await?;
         Ok(Storage { db })
     }
 
@@ -522,11 +491,111 @@ impl Storage {
     }
 }
 
+/// Brings the database called `name` to [`LAYOUT_VERSION`], one step at a time from the version
+/// it has, keeping every record. The steps run in the browser's version-change transaction,
+/// which they need in order to change stores that already exist. `on_blocked` runs when a tab
+/// with an older version of the app holds the database open and keeps it from upgrading.
+async fn upgrade(name: &str, on_blocked: impl FnOnce() + 'static) -> Result<(), StorageError> {
+    use std::cell::RefCell;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{IdbDatabase, IdbIndexParameters, IdbObjectStoreParameters, IdbOpenDbRequest, IdbVersionChangeEvent};
+
+    let unavailable = |what: &str| StorageError::Unavailable(what.to_owned());
+    let factory = web_sys::window()
+        .and_then(|w| w.indexed_db().ok().flatten())
+        .ok_or_else(|| unavailable("this browser offers no IndexedDB here (a private window may turn it off)"))?;
+    let request = factory.open_with_u32(name, LAYOUT_VERSION).map_err(js_error)?;
+
+    let on_upgrade = Closure::once(move |event: IdbVersionChangeEvent| {
+        let Some(request) = event.target().and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok()) else { return };
+        let steps = || -> Result<(), JsValue> {
+            let db: IdbDatabase = request.result()?.unchecked_into();
+            let tx = request.transaction().ok_or_else(|| JsValue::from_str("no version-change transaction"))?;
+            let keyed = IdbObjectStoreParameters::new();
+            keyed.set_key_path(&Array::of2(&"stream".into(), &"first".into()));
+            let ids = IdbIndexParameters::new();
+            ids.set_multi_entry(true);
+            let old = event.old_version();
+            if old < 1.0 {
+                let pending = db.create_object_store_with_optional_parameters(PENDING, &keyed)?;
+                ids.set_unique(true);
+                pending.create_index_with_str_and_optional_parameters("by_id", "ids", &ids)?;
+                ids.set_unique(false);
+                db.create_object_store(META)?;
+                db.create_object_store(SNAPSHOTS)?;
+            } else if old < 3.0 {
+                // Layouts 1 and 2 indexed pending events by `seq`, which pending events never
+                // have and nothing read.
+                tx.object_store(PENDING)?.delete_index("by_seq")?;
+            }
+            if old < 2.0 {
+                // Layout 1 kept only pending events: they stay where they are, and the log
+                // state of their boards is worked out from them on first use.
+                let confirmed = db.create_object_store_with_optional_parameters(CONFIRMED, &keyed)?;
+                // No index on `seq`: records are keyed by it already, and every index entry
+                // costs time on the way in, a thousand per record.
+                confirmed.create_index_with_str_and_optional_parameters("by_id", "ids", &ids)?;
+            }
+            Ok(())
+        };
+        if steps().is_err()
+            && let Some(tx) = request.transaction()
+        {
+            // Nothing of a failed upgrade stays: the open fails, and the old layout is kept.
+            let _ = tx.abort();
+        }
+    });
+    request.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+
+    let on_blocked = RefCell::new(Some(on_blocked));
+    let blocked = Closure::<dyn FnMut()>::new(move || {
+        if let Some(on_blocked) = on_blocked.borrow_mut().take() {
+            on_blocked();
+        }
+    });
+    request.set_onblocked(Some(blocked.as_ref().unchecked_ref()));
+
+    let (done, finished) = futures::channel::oneshot::channel::<()>();
+    let done = RefCell::new(Some(done));
+    let settled = Closure::<dyn FnMut()>::new(move || {
+        if let Some(done) = done.borrow_mut().take() {
+            let _ = done.send(());
+        }
+    });
+    request.set_onsuccess(Some(settled.as_ref().unchecked_ref()));
+    request.set_onerror(Some(settled.as_ref().unchecked_ref()));
+    let _ = finished.await;
+    request.set_onupgradeneeded(None);
+    request.set_onblocked(None);
+    request.set_onsuccess(None);
+    request.set_onerror(None);
+
+    // A failed open has an error and no result; a successful one the database, to close.
+    match request.error() {
+        Ok(None) => {
+            if let Ok(db) = request.result().and_then(|db| db.dyn_into::<IdbDatabase>()) {
+                db.close();
+            }
+            Ok(())
+        }
+        Ok(Some(e)) if e.name() == "VersionError" => Err(unavailable(
+            "a newer version of Chronicle has already updated this browser's data. Reload to get the newer version.",
+        )),
+        Ok(Some(e)) => Err(unavailable(&format!("{} ({})", e.message(), e.name()))),
+        Err(_) => Err(unavailable("the database could not be opened")),
+    }
+}
+
 /// A board's log state, and whether it was stored (a board from layout 1 has none yet: its
 /// revision is worked out from its pending records).
 async fn log_state(tx: &Transaction<'_>, stream: Uuid) -> Result<(LogState, bool), StorageError> {
     let stored: Option<JsValue> = tx.object_store(META)?.get(format!("{LOG_PREFIX}{stream}")).primitive()?.await?;
-    if let Some(state) = stored.and_then(|v| v.as_string()).and_then(|text| serde_json::from_str(&text).ok()) {
+    // Layouts 1 and 2 kept it as JSON text; layout 3 as an object.
+    let state = stored.and_then(|value| match value.as_string() {
+        Some(text) => serde_json::from_str(&text).ok(),
+        None => serde_wasm_bindgen::from_value(value).ok(),
+    });
+    if let Some(state) = state {
         return Ok((state, true));
     }
     let pending = tx.object_store(PENDING)?;
@@ -539,8 +608,8 @@ async fn log_state(tx: &Transaction<'_>, stream: Uuid) -> Result<(LogState, bool
 }
 
 fn put_log_state(tx: &Transaction<'_>, stream: Uuid, state: LogState) -> Result<(), StorageError> {
-    let text = serde_json::to_string(&state).map_err(StorageError::failed)?;
-    tx.object_store(META)?.put(text).with_key(format!("{LOG_PREFIX}{stream}")).primitive()?;
+    let record = state.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(StorageError::failed)?;
+    tx.object_store(META)?.put(record).with_key(format!("{LOG_PREFIX}{stream}")).primitive()?;
     Ok(())
 }
 
@@ -603,19 +672,13 @@ fn whole(tail: LogTail, problems: Vec<String>) -> Loaded {
 
 fn batch_record(stream: Uuid, first: u64, events: &[RawEnvelope]) -> Result<JsValue, StorageError> {
     let record = Object::new();
-    let stream_id = stream.to_string();
-    set(&record, "stream", stream_id.as_str())?;
+    set(&record, "stream", stream.to_string())?;
     set(&record, "first", first as f64)?;
     let ids = Array::new();
-    let seqs = Array::new();
     for event in events {
         ids.push(&JsValue::from_str(&event.id.to_string()));
-        if let Some(seq) = event.seq {
-            seqs.push(&Array::of2(&JsValue::from_str(&stream_id), &JsValue::from_f64(seq as f64)));
-        }
     }
     set(&record, "ids", ids)?;
-    set(&record, "seqs", seqs)?;
     let text = serde_json::to_string(events).map_err(StorageError::failed)?;
     set(&record, "events", text)?;
     Ok(record.into())

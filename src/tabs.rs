@@ -10,8 +10,8 @@ use std::rc::Rc;
 
 use chronicle_core::{SyncStatus, Uuid};
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent};
 
 use crate::storage::LogState;
@@ -37,6 +37,20 @@ pub enum Notice {
     },
     /// A tab has started and would like every board's sync status.
     Hello,
+}
+
+impl Notice {
+    /// The notice as a message to the other tabs: an object, as structured clone carries it.
+    pub fn to_message(&self) -> Option<JsValue> {
+        self.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).ok()
+    }
+
+    /// Reads a message from another tab: this version's object, or the JSON text that earlier
+    /// versions sent. Anything else is `None`.
+    pub fn from_message(message: JsValue) -> Option<Notice> {
+        let earlier = message.as_string().and_then(|text| serde_json::from_str(&text).ok());
+        earlier.or_else(|| serde_wasm_bindgen::from_value(message).ok())
+    }
 }
 
 type Listener<T> = Rc<dyn Fn(&T)>;
@@ -115,7 +129,7 @@ impl Tabs {
             let subscribers = Rc::clone(&subscribers);
             let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 // Messages come only from this app, but one that does not read is ignored.
-                if let Some(notice) = event.data().as_string().and_then(|text| serde_json::from_str(&text).ok()) {
+                if let Some(notice) = Notice::from_message(event.data()) {
                     subscribers.tell(&notice);
                 }
             });
@@ -132,9 +146,9 @@ impl Tabs {
 
     /// Tells this tab and the others.
     pub fn publish(&self, notice: Notice) {
-        if let (Some(channel), Ok(text)) = (&self.channel, serde_json::to_string(&notice)) {
+        if let (Some(channel), Some(message)) = (&self.channel, notice.to_message()) {
             // A tab that cannot be told catches up at its next write or reload; nothing is lost.
-            let _ = channel.post_message(&text.into());
+            let _ = channel.post_message(&message);
         }
         self.subscribers.tell(&notice);
     }

@@ -166,3 +166,34 @@ async fn opening_a_long_board_from_its_snapshot() {
     runs.sort_by(f64::total_cmp);
     row("open a 1M-event board from its snapshot (median of 3, storage to projections)", format!("{:.0} ms", runs[1]));
 }
+
+/// Records kept as one JSON text or as JavaScript objects (`serde-wasm-bindgen`): the time to
+/// turn them into what IndexedDB stores and back, for the kinds of record Chronicle keeps.
+#[wasm_bindgen_test]
+fn records_as_json_text_or_as_objects() {
+    fn compare<T: serde::Serialize + serde::de::DeserializeOwned>(name: &str, value: &T, runs: usize) {
+        let text_ms = best_of(3, || {
+            for _ in 0..runs {
+                let text = wasm_bindgen::JsValue::from_str(&serde_json::to_string(value).unwrap());
+                let back: T = serde_json::from_str(&text.as_string().unwrap()).unwrap();
+                std::hint::black_box(back);
+            }
+        }) / runs as f64;
+        let object_ms = best_of(3, || {
+            for _ in 0..runs {
+                let object = serde_wasm_bindgen::to_value(value).unwrap();
+                let back: T = serde_wasm_bindgen::from_value(object).unwrap();
+                std::hint::black_box(back);
+            }
+        }) / runs as f64;
+        row(
+            &format!("record as JSON text / as objects, write + read: {name}"),
+            format!("{text_ms:.3} ms / {object_ms:.3} ms (objects {:.1}x)", object_ms / text_ms),
+        );
+    }
+    compare("a board's log state", &chronicle::storage::LogState { revision: 123_456, confirmed: 98_765 }, 2_000);
+    let batch: Vec<RawEnvelope> = generate(1_000, 3).iter().map(|e| e.encode()).collect();
+    compare("a record of 1000 events", &batch, 5);
+    let projections = BoardProjections::replay(generate(100_000, 42).iter());
+    compare("the snapshot of a 100k-event board", &projections, 1);
+}

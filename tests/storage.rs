@@ -268,3 +268,27 @@ async fn damage(name: &str, stream: Uuid, first: u64) {
     tx.commit().await.unwrap();
     db.close();
 }
+
+#[wasm_bindgen_test]
+fn notices_to_other_tabs_read_back_in_this_versions_form_and_the_earlier_one() {
+    use chronicle::tabs::Notice;
+    use chronicle_core::SyncStatus;
+    let stream = chronicle::clock::new_id();
+    let notices = [
+        Notice::Written { stream, state: LogState { revision: 9, confirmed: 4 } },
+        Notice::Sync {
+            stream,
+            status: SyncStatus::Failed { message: "Down".into(), retry_at: 1_700_000_000_000, pending: 2 },
+        },
+        Notice::Sync { stream, status: SyncStatus::Synced { at: 5 } },
+        Notice::Hello,
+    ];
+    for notice in notices {
+        let message = notice.to_message().unwrap();
+        assert!(message.as_string().is_none() || notice == Notice::Hello, "sent as an object");
+        assert_eq!(Notice::from_message(message), Some(notice.clone()));
+        let earlier = wasm_bindgen::JsValue::from_str(&serde_json::to_string(&notice).unwrap());
+        assert_eq!(Notice::from_message(earlier), Some(notice));
+    }
+    assert_eq!(Notice::from_message(wasm_bindgen::JsValue::from_f64(3.0)), None);
+}

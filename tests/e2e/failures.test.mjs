@@ -25,9 +25,9 @@ async function writeFromAnotherTab(page) {
       const meta = tx.objectStore('meta');
       const request = meta.get(`log/${stream}`);
       request.onsuccess = () => {
-        const log = JSON.parse(request.result);
-        tx.objectStore('events').add({ stream, first: log.revision, ids: [id], seqs: [], events: JSON.stringify([event]) });
-        meta.put(JSON.stringify({ ...log, revision: log.revision + 1 }), `log/${stream}`);
+        const log = request.result;
+        tx.objectStore('events').add({ stream, first: log.revision, ids: [id], events: JSON.stringify([event]) });
+        meta.put({ ...log, revision: log.revision + 1 }, `log/${stream}`);
       };
       tx.oncomplete = resolve;
       tx.onerror = () => reject(tx.error);

@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 
 const TRUNK: &str = "0.21.14";
 const WASM_BINDGEN: &str = "0.2.130";
+const MACHETE: &str = "0.9.2";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 fn main() -> Result<()> {
@@ -54,7 +55,9 @@ fn run(root: &Path) -> Result<()> {
 fn test(root: &Path) -> Result<()> {
     ensure_build_tools(root)?;
     ensure_browser()?;
+    ensure_machete()?;
     step("cargo fmt --check", cargo(&["fmt", "--all", "--check"]))?;
+    step("no unused dependencies (cargo machete)", Ok(Command::new("cargo-machete").status()?))?;
     step("clippy (native)", cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     step(
         "clippy (wasm)",
@@ -321,6 +324,14 @@ fn ensure_build_tools(root: &Path) -> Result<()> {
     if !wasm_opt.exists() || !playwright.exists() {
         println!("Installing wasm-opt and playwright-core from npm");
         step("npm ci", Ok(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).status()?))?;
+    }
+    Ok(())
+}
+
+fn ensure_machete() -> Result<()> {
+    if !has_version("cargo-machete", MACHETE) {
+        println!("Installing cargo-machete {MACHETE} (a minute, once)");
+        step("install cargo-machete", cargo(&["install", "cargo-machete", "--version", MACHETE, "--locked"]))?;
     }
     Ok(())
 }
