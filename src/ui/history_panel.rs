@@ -23,6 +23,10 @@ const OVERSCAN: u64 = 6;
 const LIST_HEIGHT: u64 = 312;
 /// Bars of the density strip.
 const BUCKETS: usize = 60;
+/// Events the density strip looks at, at most: a longer history is sampled evenly, so that the
+/// strip costs the same on every edit however long the board's past. Its bars are relative, and
+/// a sample this size draws them as a full count would, to well within a pixel.
+const STRIP_SAMPLES: usize = 20_000;
 const DEVICE_COLOURS: [&str; 6] = ["#3f51b5", "#00897b", "#e65100", "#8e24aa", "#c62828", "#2e7d32"];
 
 /// One bar of the density strip, in the strip's 100 × 20 box.
@@ -49,7 +53,7 @@ fn density(history: &History, present: &Board, this_device: Uuid) -> Strip {
     let span = (last.meta.at - first.meta.at).max(1) as f64;
     let mut devices: Vec<Uuid> = Vec::new();
     let mut counts = vec![Vec::<u32>::new(); BUCKETS];
-    for event in events {
+    for event in events.iter().step_by(events.len().div_ceil(STRIP_SAMPLES).max(1)) {
         let device = match devices.iter().position(|d| *d == event.meta.device) {
             Some(i) => i,
             None => {
@@ -181,8 +185,11 @@ fn EventList(history: RwSignal<Option<SharedHistory>, LocalStorage>, position: M
         let last = ((top.get() + LIST_HEIGHT) / ROW + OVERSCAN).min(total.get());
         let device = context.ws.service().device();
         let at = now();
-        let entries = history.with(|h| h.as_ref().map(|h| h.with(|h| h.entries(first, last)))).unwrap_or_default();
         context.shown.with(|present| {
+            // The newest rows are in the feed already; older ones are described again from the log.
+            let entries = present.activity.entries(first, last).unwrap_or_else(|| {
+                history.with(|h| h.as_ref().map(|h| h.with(|h| h.entries(first, last)))).unwrap_or_default()
+            });
             entries.into_iter().map(|entry| FeedRow::new(entry, &present.board, device, at)).collect::<Vec<_>>()
         })
     });

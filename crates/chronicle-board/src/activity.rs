@@ -43,6 +43,19 @@ impl Activity {
         self.entries.iter().rev()
     }
 
+    /// The entries at positions `from..=to`, oldest first, when the feed still keeps all of
+    /// them; `None` when some are older than what it keeps (then [`crate::History::entries`]
+    /// describes them again from the log, in the same words).
+    pub fn entries(&self, from: u64, to: u64) -> Option<Vec<ActivityEntry>> {
+        let from = from.max(1);
+        let to = to.min(self.total);
+        let oldest = self.entries.front().map_or(self.total + 1, |e| e.position);
+        if from < oldest {
+            return (from > to).then(Vec::new);
+        }
+        Some(self.entries.iter().filter(|e| (from..=to).contains(&e.position)).cloned().collect())
+    }
+
     /// Number of events the feed has seen.
     pub fn total(&self) -> u64 {
         self.total

@@ -236,6 +236,14 @@ fn the_history_list_and_the_activity_feed_tell_each_event_alike() {
         listed[listed.len() - 130..listed.len() - 119].iter().rev().cloned().collect::<Vec<_>>()
     );
     assert!(history.entries(401, 500).is_empty());
+
+    // The feed keeps the newest entries; where it has them, it gives the same ones.
+    let long = chronicle_board::workload::generate(2_000, 4);
+    let present = BoardProjections::replay(long.iter());
+    let history = chronicle_board::History::new(long);
+    assert_eq!(present.activity.entries(1_980, 2_000), Some(history.entries(1_980, 2_000)));
+    assert_eq!(present.activity.entries(1_995, 2_100), Some(history.entries(1_995, 2_000)));
+    assert_eq!(present.activity.entries(10, 30), None, "long gone from the feed");
 }
 
 #[test]
