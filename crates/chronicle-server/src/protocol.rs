@@ -21,7 +21,7 @@ struct Canonical<'a> {
     id: Uuid,
     #[serde(rename = "type")]
     kind: &'a str,
-    version: u64,
+    version: u16,
     device: Uuid,
     at: i64,
     data: &'a Value,
@@ -103,8 +103,8 @@ fn envelope(index: usize, event: Value) -> Result<NewEvent, ApiError> {
         Value::String(kind) if !kind.is_empty() && kind.chars().count() <= MAX_TYPE_CHARS => kind.as_str(),
         _ => return Err(bad(format!("`type` must be a string of 1 to {MAX_TYPE_CHARS} characters."))),
     };
-    let version = match field("version")?.as_u64() {
-        Some(v) if (1..=u64::from(MAX_VERSION)).contains(&v) => v,
+    let version = match field("version")?.as_u64().map(u16::try_from) {
+        Some(Ok(v)) if v >= 1 => v,
         _ => return Err(bad(format!("`version` must be a whole number from 1 to {MAX_VERSION}."))),
     };
     let at = field("at")?
