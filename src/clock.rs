@@ -19,6 +19,28 @@ pub fn new_id() -> Uuid {
     uuid::Builder::from_unix_timestamp_millis(now() as u64, &random).into_uuid()
 }
 
+/// A new secret: 256 bits from the browser's cryptographic generator, as 43 characters of
+/// base64url. `None` when the browser has no working generator: a secret is never made from
+/// weaker randomness.
+pub fn new_token() -> Option<String> {
+    let mut bytes = [0u8; 32];
+    let crypto = web_sys::window()?.crypto().ok()?;
+    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(base64url(&bytes))
+}
+
+/// Bytes as base64url without padding (RFC 4648, section 5).
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    // Each 6 bits is one character; the last takes zero bits after the end.
+    let sextet = |bit: usize| -> usize {
+        let (byte, shift) = (bit / 8, bit % 8);
+        let pair = u16::from(bytes[byte]) << 8 | u16::from(bytes.get(byte + 1).copied().unwrap_or(0));
+        usize::from((pair >> (10 - shift)) & 0x3f)
+    };
+    (0..bytes.len() * 8).step_by(6).map(|bit| char::from(ALPHABET[sextet(bit)])).collect()
+}
+
 /// A random number in `0.0..1.0`, to spread retries out (not for anything secret).
 pub fn jitter() -> f64 {
     js_sys::Math::random()
@@ -43,4 +65,28 @@ pub fn relative(at: i64, now: i64) -> String {
 pub fn date_time(at: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
     String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64url;
+
+    #[test]
+    fn base64url_reads_as_rfc_4648_says() {
+        // RFC 4648's test vectors, without padding.
+        let cases = [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (bytes, text) in cases {
+            assert_eq!(base64url(bytes.as_bytes()), text);
+        }
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8", "the URL-safe letters");
+        assert_eq!(base64url(&[0xab; 32]).len(), 43, "256 bits are 43 characters");
+    }
 }

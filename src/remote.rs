@@ -78,10 +78,12 @@ fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
-/// Registers a stream under the id this device chose. Returns its token.
-pub async fn register(stream: Uuid) -> Result<String, RemoteError> {
+/// Registers a stream under the id this device chose, with the token it made (or, without one,
+/// a token the server makes). Sent again with the same token, it answers as the first time did.
+/// Returns the stream's token.
+pub async fn register(stream: Uuid, token: Option<&str>) -> Result<String, RemoteError> {
     let request = Request::post(&format!("{API}/streams"))
-        .json(&CreateStream { stream: Some(stream) })
+        .json(&CreateStream { stream: Some(stream), token: token.map(str::to_owned) })
         .map_err(|e| RemoteError::Malformed(e.to_string()))?;
     let created: Created = answer(request.send().await).await?;
     Ok(created.token)

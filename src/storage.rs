@@ -43,6 +43,7 @@ pub const MAX_BATCH: usize = 1000;
 const BOARD_PREFIX: &str = "board/";
 const LOG_PREFIX: &str = "log/";
 const SYNC_PREFIX: &str = "sync/";
+const PROPOSED_PREFIX: &str = "register/";
 const DEVICE_ID: &str = "device/id";
 const DEVICE_NAME: &str = "device/name";
 
@@ -423,8 +424,25 @@ impl Storage {
 
     /// Keeps a board's stream token and lists the board (a joined board has no events yet).
     pub async fn set_sync_token(&self, stream: Uuid, token: &str) -> Result<(), StorageError> {
-        let id = stream.to_string();
-        self.set_meta(&[(&format!("{SYNC_PREFIX}{stream}"), token), (&format!("{BOARD_PREFIX}{stream}"), &id)]).await
+        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        let store = tx.object_store(META)?;
+        store.put(token).with_key(format!("{SYNC_PREFIX}{stream}")).primitive()?;
+        store.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
+        store.delete(format!("{PROPOSED_PREFIX}{stream}")).primitive()?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The token this browser made for a board's stream and is registering with the server, until
+    /// the server has said yes.
+    pub async fn proposed_token(&self, stream: Uuid) -> Result<Option<String>, StorageError> {
+        self.meta(&format!("{PROPOSED_PREFIX}{stream}")).await
+    }
+
+    /// Keeps a token made here for a board's stream before it is sent to the server, so that a
+    /// registration whose reply is lost can be sent again with the same token.
+    pub async fn propose_token(&self, stream: Uuid, token: &str) -> Result<(), StorageError> {
+        self.set_meta(&[(&format!("{PROPOSED_PREFIX}{stream}"), token)]).await
     }
 
     /// The boards kept in this browser, in no particular order.

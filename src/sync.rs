@@ -25,7 +25,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 
-use crate::clock::{jitter, now};
+use crate::clock::{jitter, new_token, now};
 use crate::remote::{self, RemoteError};
 use crate::storage::{LogTail, Storage, StorageError};
 use crate::tabs::{Listeners, Notice, Subscription, Tabs};
@@ -205,8 +205,22 @@ impl BoardSync {
         }
     }
 
+    /// Registers the board's stream with a token made here and kept before it is sent: when the
+    /// reply is lost, the next attempt sends the same token and gets the same answer.
     async fn register(&mut self) {
-        match remote::register(self.stream).await {
+        let proposed = match self.storage.proposed_token(self.stream).await {
+            Ok(Some(token)) => Some(token),
+            Ok(None) => match new_token() {
+                Some(token) => match self.storage.propose_token(self.stream, &token).await {
+                    Ok(()) => Some(token),
+                    Err(e) => return self.failed(e.to_string()),
+                },
+                // No secure generator here: the server makes the token instead.
+                None => None,
+            },
+            Err(e) => return self.failed(e.to_string()),
+        };
+        match remote::register(self.stream, proposed.as_deref()).await {
             Ok(token) => match self.storage.set_sync_token(self.stream, &token).await {
                 Ok(()) => {
                     self.token = Some(token);

@@ -292,3 +292,20 @@ fn notices_to_other_tabs_read_back_in_this_versions_form_and_the_earlier_one() {
     }
     assert_eq!(Notice::from_message(wasm_bindgen::JsValue::from_f64(3.0)), None);
 }
+
+#[wasm_bindgen_test]
+async fn a_token_made_here_is_kept_before_registering_and_given_up_once_registered() {
+    let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    let token = chronicle::clock::new_token().expect("the browser has a secure generator");
+    assert!(chronicle_protocol::is_client_token(&token), "{token}");
+    assert_ne!(chronicle::clock::new_token(), Some(token.clone()));
+
+    storage.propose_token(stream, &token).await.unwrap();
+    assert_eq!(storage.proposed_token(stream).await.unwrap().as_deref(), Some(token.as_str()));
+    assert_eq!(storage.sync_token(stream).await.unwrap(), None, "not registered yet");
+    storage.set_sync_token(stream, &token).await.unwrap();
+    assert_eq!(storage.sync_token(stream).await.unwrap().as_deref(), Some(token.as_str()));
+    assert_eq!(storage.proposed_token(stream).await.unwrap(), None);
+    assert_eq!(storage.boards().await.unwrap(), [stream]);
+}

@@ -20,7 +20,8 @@ impl ShareLink {
         let rest = fragment.strip_prefix(JOIN)?;
         let (stream, token) = rest.split_once('/')?;
         let token = token.trim();
-        if token.is_empty() || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
+        // A token is the server's hexadecimal or a client's base64url.
+        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
             return None;
         }
         Some(ShareLink { stream: stream.parse().ok()?, token: token.to_owned() })
@@ -45,8 +46,11 @@ mod tests {
 
     #[test]
     fn a_link_reads_back_as_itself() {
-        let link = ShareLink { stream: STREAM.parse().unwrap(), token: "Tok3n".to_owned() };
-        assert_eq!(link.url("https://chronicle.example/"), format!("https://chronicle.example/#/join/{STREAM}/Tok3n"));
+        let link = ShareLink { stream: STREAM.parse().unwrap(), token: "Tok3n-_x".to_owned() };
+        assert_eq!(
+            link.url("https://chronicle.example/"),
+            format!("https://chronicle.example/#/join/{STREAM}/Tok3n-_x")
+        );
         assert_eq!(ShareLink::from_fragment(&link.fragment()), Some(link));
     }
 
@@ -58,7 +62,8 @@ mod tests {
             &format!("#/board/{STREAM}"),
             &format!("#/join/{STREAM}"),
             &format!("#/join/{STREAM}/"),
-            &format!("#/join/{STREAM}/tok-en"),
+            &format!("#/join/{STREAM}/tok.en"),
+            &format!("#/join/{STREAM}/tok%20en"),
             "#/join/not-a-board/token",
             &format!("/join/{STREAM}/token"),
         ] {

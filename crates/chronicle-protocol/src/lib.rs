@@ -7,7 +7,7 @@
 //!   [`Accepted`]: pushing events. [`Page`]: a page of a pull, and the data of one live message.
 //! - [`ErrorBody`] with its [`ErrorCode`]: the one error shape, and the status of each code.
 //! - The limits every side checks: [`MAX_BODY_BYTES`], [`MAX_EVENT_BYTES`], [`MAX_BATCH_EVENTS`],
-//!   [`MAX_TYPE_CHARS`], [`MAX_VERSION`].
+//!   [`MAX_TYPE_CHARS`], [`MAX_VERSION`], and the tokens a client may choose ([`is_client_token`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -25,6 +25,10 @@ pub const MAX_BATCH_EVENTS: usize = 1000;
 pub const MAX_TYPE_CHARS: usize = 64;
 /// Highest version of an event's payload schema; versions start at 1.
 pub const MAX_VERSION: u16 = u16::MAX;
+/// Fewest characters of a token a client makes for its stream: 256 random bits in base64url.
+pub const MIN_TOKEN_CHARS: usize = 43;
+/// Most characters of a token a client makes for its stream.
+pub const MAX_TOKEN_CHARS: usize = 128;
 
 /// An event as it travels to and from the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,13 +52,26 @@ pub struct WireEnvelope {
     pub data: Value,
 }
 
-/// `POST /streams`: create a stream, under the id the client chose or one the server picks.
+/// `POST /streams`: create a stream, under the id the client chose or one the server picks, with
+/// the token the client made or one the server makes. With both chosen, the same request again
+/// answers as the first did, so a client whose reply was lost can simply ask again.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateStream {
     /// The chosen id, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<Uuid>,
+    /// The token the client made: base64url, [`MIN_TOKEN_CHARS`] to [`MAX_TOKEN_CHARS`]
+    /// characters (at least 256 random bits). Only with `stream`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// Whether `token` is a token a client may choose: base64url, of a length that carries at least
+/// 256 bits.
+pub fn is_client_token(token: &str) -> bool {
+    (MIN_TOKEN_CHARS..=MAX_TOKEN_CHARS).contains(&token.len())
+        && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The reply to `POST /streams` (201).
@@ -129,6 +146,8 @@ pub enum ErrorCode {
     BadEnvelope,
     /// A chosen stream id is not a UUID.
     BadStreamId,
+    /// A chosen token is too short or not base64url.
+    BadToken,
     /// `after` or `limit` is not a whole number.
     BadQuery,
     /// No Bearer token.
@@ -158,11 +177,12 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server of this version sends.
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::MalformedJson,
         ErrorCode::BadRequest,
         ErrorCode::BadEnvelope,
         ErrorCode::BadStreamId,
+        ErrorCode::BadToken,
         ErrorCode::BadQuery,
         ErrorCode::Unauthorized,
         ErrorCode::StreamNotFound,
@@ -183,6 +203,7 @@ impl ErrorCode {
             | ErrorCode::BadRequest
             | ErrorCode::BadEnvelope
             | ErrorCode::BadStreamId
+            | ErrorCode::BadToken
             | ErrorCode::BadQuery => 400,
             ErrorCode::Unauthorized => 401,
             ErrorCode::StreamNotFound | ErrorCode::NotFound => 404,
@@ -200,6 +221,7 @@ impl ErrorCode {
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::BadEnvelope => "bad_envelope",
             ErrorCode::BadStreamId => "bad_stream_id",
+            ErrorCode::BadToken => "bad_token",
             ErrorCode::BadQuery => "bad_query",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::StreamNotFound => "stream_not_found",

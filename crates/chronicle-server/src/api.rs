@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::auth;
 use crate::error::ApiError;
 use crate::protocol;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -103,10 +103,19 @@ async fn authorize(state: &AppState, stream: Uuid, headers: &HeaderMap) -> Resul
 
 async fn create_stream(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let body = body_bytes(&headers, body).await?;
-    let stream = protocol::create_request(&body)?.unwrap_or_else(Uuid::new_v4);
-    let token = auth::new_token().map_err(ApiError::internal)?;
-    state.store.create_stream(stream, auth::hash(&token)).await?;
-    tracing::info!(%stream, "stream created");
+    let request = protocol::create_request(&body)?;
+    let stream = request.stream.unwrap_or_else(Uuid::new_v4);
+    let token = match request.token {
+        Some(token) => token,
+        None => auth::new_token().map_err(ApiError::internal)?,
+    };
+    let hash = auth::hash(&token);
+    match state.store.create_stream(stream, hash).await {
+        Ok(()) => tracing::info!(%stream, "stream created"),
+        // The same stream with the same chosen token: a retry whose first reply was lost.
+        Err(StoreError::StreamExists) if state.store.token_hash(stream).await? == Some(hash) => {}
+        Err(e) => return Err(e.into()),
+    }
     Ok((StatusCode::CREATED, axum::Json(Created { stream, token })).into_response())
 }
 

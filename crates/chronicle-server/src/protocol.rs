@@ -4,7 +4,10 @@
 //! that every check produces an [`ApiError`] that tells a person which event and which field was
 //! wrong, and writes pages straight from the stored text of each envelope.
 
-use chronicle_protocol::{Accepted, ErrorCode, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_TYPE_CHARS, MAX_VERSION, Pushed};
+use chronicle_protocol::{
+    Accepted, CreateStream, ErrorCode, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_TOKEN_CHARS, MAX_TYPE_CHARS, MAX_VERSION,
+    MIN_TOKEN_CHARS, Pushed, is_client_token,
+};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -32,27 +35,44 @@ fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
         .map_err(|e| ApiError::new(ErrorCode::MalformedJson, format!("The request body is not valid JSON: {e}.")))
 }
 
-/// Reads `POST /streams`: `{}` or `{"stream": "<uuid>"}` (an empty body counts as `{}`).
-pub(crate) fn create_request(body: &[u8]) -> Result<Option<Uuid>, ApiError> {
+/// Reads `POST /streams`: `{}`, `{"stream": "<uuid>"}` or `{"stream": "<uuid>", "token": "<t>"}`
+/// (an empty body counts as `{}`).
+pub(crate) fn create_request(body: &[u8]) -> Result<CreateStream, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
+        return Ok(CreateStream::default());
     }
     let Value::Object(fields) = parse_json(body)? else {
         return Err(ApiError::new(ErrorCode::BadRequest, "The body must be a JSON object."));
     };
-    if let Some(other) = fields.keys().find(|k| k.as_str() != "stream") {
+    if let Some(other) = fields.keys().find(|k| !["stream", "token"].contains(&k.as_str())) {
         return Err(ApiError::new(
             ErrorCode::BadRequest,
-            format!("Unknown field `{other}`; only `stream` is allowed."),
+            format!("Unknown field `{other}`; only `stream` and `token` are allowed."),
         ));
     }
-    match fields.get("stream") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => text.parse().map(Some).map_err(|_| {
+    let stream = match fields.get("stream") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text.parse().map_err(|_| {
             ApiError::new(ErrorCode::BadStreamId, format!("`stream` must be a UUID, not \"{}\".", clip(text)))
-        }),
-        Some(_) => Err(ApiError::new(ErrorCode::BadStreamId, "`stream` must be a UUID string.")),
+        })?),
+        Some(_) => return Err(ApiError::new(ErrorCode::BadStreamId, "`stream` must be a UUID string.")),
+    };
+    let token = match fields.get("token") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(token)) if is_client_token(token) => Some(token.clone()),
+        Some(_) => {
+            return Err(ApiError::new(
+                ErrorCode::BadToken,
+                format!(
+                    "`token` must be base64url, {MIN_TOKEN_CHARS} to {MAX_TOKEN_CHARS} characters (256 random bits or more)."
+                ),
+            ));
+        }
+    };
+    if token.is_some() && stream.is_none() {
+        return Err(ApiError::new(ErrorCode::BadRequest, "A chosen `token` needs a chosen `stream`."));
     }
+    Ok(CreateStream { stream, token })
 }
 
 /// Reads `POST /streams/{stream}/events`: `{"events": [envelope, ...]}`.

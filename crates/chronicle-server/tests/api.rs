@@ -42,6 +42,44 @@ async fn a_stream_keeps_the_id_its_client_chose_and_that_id_cannot_be_taken_agai
 }
 
 #[tokio::test]
+async fn a_registration_with_a_token_the_client_made_can_be_sent_again_when_its_reply_was_lost() {
+    let server = Server::new();
+    let chosen = Uuid::from_u128(43);
+    let token = "Hx7_-bq2Zk0aYwV9LmN3pQrS5tU8vW1xY4zA6cD9eF0";
+    let body = json!({ "stream": chosen, "token": token });
+    let first = server.json("POST", "/api/v1/streams", None, body.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!((&first.body["stream"], &first.body["token"]), (&json!(chosen), &json!(token)));
+    // The reply was lost; the client asks again and gets the same answer.
+    let again = server.json("POST", "/api/v1/streams", None, body).await;
+    assert_eq!((again.status, &again.body), (StatusCode::CREATED, &first.body));
+    server.push(chosen, token, vec![event(1)]).await;
+    assert_eq!(server.pull(chosen, token, "").await.body["head"], 1, "the chosen token opens the stream");
+
+    let other = json!({ "stream": chosen, "token": "A".repeat(43) });
+    let taken = server.json("POST", "/api/v1/streams", None, other).await;
+    assert_eq!((taken.status, taken.code()), (StatusCode::CONFLICT, "stream_exists"));
+    let without = server.json("POST", "/api/v1/streams", None, json!({ "stream": chosen })).await;
+    assert_eq!(without.status, StatusCode::CONFLICT, "nor is it taken without a token");
+}
+
+#[tokio::test]
+async fn a_chosen_token_that_is_short_or_not_base64url_is_refused() {
+    let server = Server::new();
+    let stream = Uuid::from_u128(44);
+    for token in
+        [json!("short"), json!("A".repeat(42)), json!(format!("{}=", "A".repeat(43))), json!("é".repeat(43)), json!(7)]
+    {
+        let reply = server.json("POST", "/api/v1/streams", None, json!({ "stream": stream, "token": token })).await;
+        assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "bad_token"), "{token}");
+    }
+    let alone = server.json("POST", "/api/v1/streams", None, json!({ "token": "A".repeat(43) })).await;
+    assert_eq!((alone.status, alone.code()), (StatusCode::BAD_REQUEST, "bad_request"), "a token needs a stream");
+    let created = server.json("POST", "/api/v1/streams", None, json!({ "stream": stream })).await;
+    assert_eq!(created.status, StatusCode::CREATED, "none of those took the id");
+}
+
+#[tokio::test]
 async fn a_bad_create_request_is_refused() {
     let server = Server::new();
     for body in [json!({ "stream": "not-a-uuid" }), json!({ "stream": 5 }), json!({ "other": 1 }), json!([1])] {
