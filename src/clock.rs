@@ -49,7 +49,7 @@ pub fn jitter() -> f64 {
 /// "just now", "3 min ago", "5 h ago", or beyond a day the date and time in the person's locale,
 /// for a time in the feed.
 pub fn relative(at: i64, now: i64) -> String {
-    let seconds = (now - at) / 1000;
+    let seconds = now.saturating_sub(at) / 1000;
     match seconds {
         s if s < 45 => "just now".to_owned(),
         s if s < 90 * 60 => format!("{} min ago", (s + 30) / 60),

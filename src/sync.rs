@@ -343,7 +343,7 @@ impl BoardSync {
                     let _ = woken.next().await;
                 }
                 (Action::WaitUntil(at), _) => {
-                    let wait = (at - now()).clamp(0, i64::from(u32::MAX)) as u32;
+                    let wait = at.saturating_sub(now()).clamp(0, i64::from(u32::MAX)) as u32;
                     select! {
                         _ = gloo_timers::future::TimeoutFuture::new(wait).fuse() => {}
                         _ = woken.next() => {}

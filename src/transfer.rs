@@ -20,6 +20,14 @@ pub enum ImportError {
         /// What was wrong with it.
         message: String,
     },
+    /// An event the sync server would refuse, so that the board could never sync.
+    #[error("Event {index} of the file cannot be synced: {problem}.")]
+    Refused {
+        /// The event's place among the file's events, from 1.
+        index: usize,
+        /// What the server would refuse.
+        problem: String,
+    },
     /// The events come from more than one board.
     #[error("The file holds the events of {0} boards; a history file holds one.")]
     ManyBoards(usize),
@@ -83,6 +91,12 @@ pub fn import_lines(
     }
     if envelopes.is_empty() {
         return Err(ImportError::Empty);
+    }
+    // Nothing the app stores may be refused by the sync server: check what it would check.
+    if let Some((index, problem)) =
+        envelopes.iter().enumerate().find_map(|(i, e)| Some((i + 1, e.to_wire().problem()?)))
+    {
+        return Err(ImportError::Refused { index, problem });
     }
     let mut streams: Vec<Uuid> = envelopes.iter().map(|e| e.stream).collect();
     streams.sort();
@@ -162,5 +176,15 @@ mod tests {
         assert_eq!(import_lines(&lines.join("\n"), stream, ids()), Err(ImportError::ManyBoards(2)));
         let tail: String = text.lines().skip(1).map(|l| format!("{l}\n")).collect();
         assert_eq!(import_lines(&tail, stream, ids()), Err(ImportError::NoBoard));
+
+        // Events the sync server would refuse are refused here, before anything is stored.
+        let mut events: Vec<RawEnvelope> = generate(5, 3).iter().map(Event::encode).collect();
+        events[2].kind = "k".repeat(65);
+        let refused = import_lines(&export_lines(&events), stream, ids());
+        assert!(matches!(refused, Err(ImportError::Refused { index: 3, .. })), "{refused:?}");
+        events[2].kind = "card_added".into();
+        events[3].data = serde_json::json!({ "note": "x".repeat(70_000) });
+        let refused = import_lines(&export_lines(&events), stream, ids());
+        assert!(matches!(refused, Err(ImportError::Refused { index: 4, .. })), "{refused:?}");
     }
 }

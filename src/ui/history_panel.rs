@@ -50,7 +50,8 @@ struct Strip {
 fn density(history: &History, present: &Board, this_device: Uuid) -> Strip {
     let events = history.events();
     let (Some(first), Some(last)) = (events.first(), events.last()) else { return Strip::default() };
-    let span = (last.meta.at - first.meta.at).max(1) as f64;
+    // Times are whatever devices recorded, in any order: the arithmetic saturates.
+    let span = last.meta.at.saturating_sub(first.meta.at).max(1) as f64;
     let mut devices: Vec<Uuid> = Vec::new();
     let mut counts = vec![Vec::<u32>::new(); BUCKETS];
     for event in events.iter().step_by(events.len().div_ceil(STRIP_SAMPLES).max(1)) {
@@ -61,7 +62,8 @@ fn density(history: &History, present: &Board, this_device: Uuid) -> Strip {
                 devices.len() - 1
             }
         };
-        let bucket = (((event.meta.at - first.meta.at) as f64 / span) * (BUCKETS - 1) as f64).round() as usize;
+        let bucket =
+            ((event.meta.at.saturating_sub(first.meta.at) as f64 / span) * (BUCKETS - 1) as f64).round() as usize;
         let row = &mut counts[bucket.min(BUCKETS - 1)];
         if row.len() <= device {
             row.resize(device + 1, 0);

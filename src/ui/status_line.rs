@@ -17,7 +17,7 @@ pub(crate) fn describe_sync(status: &SyncStatus) -> String {
         SyncStatus::Syncing { pending, .. } => format!("Syncing ({pending} pending)"),
         SyncStatus::Synced { at } => format!("Synced {}", clock_time(*at)),
         SyncStatus::Failed { message, retry_at, pending } => {
-            let seconds = ((retry_at - now()) / 1000).max(1);
+            let seconds = (retry_at.saturating_sub(now()) / 1000).max(1);
             let waiting = if *pending > 0 { format!(" {pending} pending.") } else { String::new() };
             format!("Not synced: {message}{waiting} Trying again in {seconds} s.")
         }

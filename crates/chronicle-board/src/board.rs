@@ -386,11 +386,22 @@ impl Board {
     }
 }
 
+impl Board {
+    /// Applies a recorded event, as [`Board::evolve`] does, with one rule that needs to know who
+    /// recorded it: a device names only itself, so a `device_named` event about another device
+    /// has no effect (nobody can rename someone else's device on every board they share).
+    pub fn apply_event(&mut self, event: &Event<BoardEvent>) -> Effect {
+        match &event.payload {
+            Payload::Known(BoardEvent::DeviceNamed { device, .. }) if *device != event.meta.device => Effect::NoEffect,
+            Payload::Known(e) => self.evolve(e),
+            Payload::Unreadable(_) => Effect::Unreadable,
+        }
+    }
+}
+
 impl Projection<BoardEvent> for Board {
     fn apply(&mut self, event: &Event<BoardEvent>) {
-        if let Payload::Known(e) = &event.payload {
-            self.evolve(e);
-        }
+        self.apply_event(event);
     }
 }
 

@@ -1,6 +1,6 @@
 //! Commands a person gives the board, and the rules that decide them.
 
-use chronicle_core::{Decider, Event, Payload};
+use chronicle_core::{Decider, Event};
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -346,9 +346,7 @@ impl Decider for BoardDecider {
     }
 
     fn evolve(mut board: Board, event: &Event<BoardEvent>) -> Board {
-        if let Payload::Known(e) = &event.payload {
-            board.evolve(e);
-        }
+        board.apply_event(event);
         board
     }
 }

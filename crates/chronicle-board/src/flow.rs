@@ -112,7 +112,9 @@ impl From<FlowStats> for FlowWire {
         let mut samples = Vec::with_capacity(flow.samples.len() * 8);
         let (mut position, mut at) = (0i64, 0i64);
         for s in &flow.samples {
-            samples.extend([s.position as i64 - position, s.at - at, i64::from(s.layout), s.counts.len() as i64]);
+            // Times are whatever devices recorded: the difference wraps, and reads back exactly.
+            let since = s.at.wrapping_sub(at);
+            samples.extend([s.position as i64 - position, since, i64::from(s.layout), s.counts.len() as i64]);
             samples.extend(s.counts.iter().map(|c| i64::from(*c)));
             (position, at) = (s.position as i64, s.at);
         }
@@ -131,7 +133,7 @@ impl From<FlowWire> for FlowStats {
             (numbers.next(), numbers.next(), numbers.next(), numbers.next())
         {
             position = position.saturating_add(dp);
-            at = at.saturating_add(dt);
+            at = at.wrapping_add(dt);
             let counts = numbers
                 .by_ref()
                 .take(n.clamp(0, 1 << 16) as usize)

@@ -77,10 +77,7 @@ impl BoardProjections {
         self.position += 1;
         self.last_event = Some(event.meta.id);
         let text = describe_it.then(|| describe(&self.board, event));
-        let effect = match &event.payload {
-            Payload::Known(e) => self.board.evolve(e),
-            Payload::Unreadable(_) => Effect::Unreadable,
-        };
+        let effect = self.board.apply_event(event);
         if with_flow && effect == Effect::Applied && touches_cards(event) {
             self.flow.record(self.position, event.meta.at, &self.board);
         }

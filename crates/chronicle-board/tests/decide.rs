@@ -223,3 +223,34 @@ fn rejections_read_as_sentences() {
         "Only an empty column can be removed; this one has 2 card(s). Move or archive them first."
     );
 }
+
+/// Nothing the decider makes can be refused by the sync server for its size: the longest title
+/// and description, in the characters that take the most bytes in JSON, still fit one event.
+#[test]
+fn the_largest_events_a_person_can_make_fit_the_protocol() {
+    use chronicle_board::{BoardDecider, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE};
+    use chronicle_core::{Decider, Event};
+    let board =
+        chronicle_board::BoardProjections::replay(record(&[created(), added(1, TODO, "Fix login")]).iter()).board;
+    for widest in ['\u{1}', '𝄞', '"'] {
+        let long = |n: usize| widest.to_string().repeat(n);
+        let commands = [
+            Command::AddCard {
+                card: card(2),
+                column: TODO,
+                title: long(MAX_TITLE),
+                description: long(MAX_DESCRIPTION),
+            },
+            Command::EditCard { card: card(1), title: long(MAX_TITLE), description: long(MAX_DESCRIPTION) },
+            Command::RenameBoard { name: long(MAX_NAME) },
+            Command::AddColumn { column: Uuid::from_u128(0xc9), name: long(MAX_NAME) },
+        ];
+        for command in commands {
+            for payload in BoardDecider::decide(&board, command).unwrap() {
+                let event = Event::new(Uuid::from_u128(7), Uuid::from_u128(8), Uuid::from_u128(9), i64::MIN, payload);
+                let wire = event.encode().to_wire();
+                assert_eq!(wire.problem(), None, "{} with {widest:?}", wire.kind);
+            }
+        }
+    }
+}

@@ -172,3 +172,40 @@ fn stale_or_corrupt_snapshots_are_refused() {
     assert!(matches!(BoardProjections::from_snapshot(&snapshot[..snapshot.len() / 2]), Err(SnapshotError::Corrupt(_))));
     assert!(matches!(BoardProjections::from_snapshot("{\"format\":1}"), Err(SnapshotError::Corrupt(_))));
 }
+
+#[test]
+fn a_device_names_only_itself() {
+    let (phone, laptop) = (Uuid::from_u128(0xd1), Uuid::from_u128(0xd2));
+    let event = |n: u128, device: Uuid, payload: BoardEvent| {
+        Event::new(Uuid::from_u128(n), Uuid::from_u128(1), device, 0, payload)
+    };
+    let events = [
+        event(1, phone, created()),
+        event(2, phone, BoardEvent::DeviceNamed { device: phone, name: "Phone".into() }),
+        event(3, phone, BoardEvent::DeviceNamed { device: laptop, name: "Not yours".into() }),
+    ];
+    let projections = BoardProjections::replay(events.iter());
+    assert_eq!(projections.board.device_name(phone), Some("Phone"));
+    assert_eq!(projections.board.device_name(laptop), None, "another device's name is not changed");
+    assert_eq!(projections.activity.recent().next().map(|e| e.effect), Some(Effect::NoEffect));
+}
+
+#[test]
+fn times_at_the_ends_of_the_clock_replay_and_snapshot_exactly() {
+    let device = Uuid::from_u128(0xd1);
+    let at = [i64::MIN, i64::MIN, i64::MAX, i64::MIN, 0];
+    let mut events = vec![Event::new(Uuid::from_u128(1), Uuid::from_u128(1), device, at[0], created())];
+    for (n, at) in at.iter().enumerate().skip(1) {
+        let payload = BoardEvent::CardAdded {
+            card: card(n as u128),
+            column: TODO,
+            title: format!("Card {n}"),
+            description: String::new(),
+        };
+        events.push(Event::new(Uuid::from_u128(10 + n as u128), Uuid::from_u128(1), device, *at, payload));
+    }
+    let projections = BoardProjections::replay(events.iter());
+    assert_eq!(projections.board.live_cards(), 4);
+    let back = BoardProjections::from_snapshot(&projections.to_snapshot()).unwrap();
+    assert_eq!(back, projections);
+}

@@ -7,7 +7,7 @@
 //! exponentially with jitter (the caller passes a random number in, the engine has no randomness);
 //! coming back online clears the back-off so that sync starts at once.
 
-use chronicle_protocol::{Accepted, MAX_BATCH_EVENTS};
+use chronicle_protocol::{Accepted, MAX_BATCH_EVENTS, MAX_PUSH_BYTES};
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::RawEnvelope;
@@ -236,16 +236,32 @@ impl SyncState {
 }
 
 /// The next push from the pending events, grouped as they were made (one group per command):
-/// whole groups in order, at most `max` events; a first group larger than that goes alone, cut.
+/// whole groups in order, at most `max` events and [`MAX_PUSH_BYTES`] of envelopes, so that no
+/// push can be refused for its size; a first group larger than that goes alone, cut (one event
+/// at least).
 pub fn next_push(pending: &[Vec<RawEnvelope>], max: usize) -> Vec<RawEnvelope> {
     let mut batch: Vec<RawEnvelope> = Vec::new();
+    let mut bytes = 0;
     for group in pending {
-        if !batch.is_empty() && batch.len() + group.len() > max {
+        let sizes: Vec<usize> = group.iter().map(wire_size).collect();
+        let group_bytes: usize = sizes.iter().sum();
+        if !batch.is_empty() && (batch.len() + group.len() > max || bytes + group_bytes > MAX_PUSH_BYTES) {
             break;
         }
-        batch.extend(group.iter().take(max - batch.len()).cloned());
+        for (event, size) in group.iter().zip(sizes) {
+            if !batch.is_empty() && (batch.len() == max || bytes + size > MAX_PUSH_BYTES) {
+                return batch;
+            }
+            bytes += size;
+            batch.push(event.clone());
+        }
     }
     batch
+}
+
+/// Bytes of an envelope as it is pushed.
+fn wire_size(event: &RawEnvelope) -> usize {
+    serde_json::to_vec(&event.to_wire()).map_or(usize::MAX, |bytes| bytes.len())
 }
 
 #[cfg(test)]
@@ -287,6 +303,27 @@ mod tests {
         assert_eq!(ids(next_push(&groups(&[2, 3, 4]), 9)), (1..=9).collect::<Vec<_>>());
         assert_eq!(ids(next_push(&groups(&[8, 1]), 5)), [1, 2, 3, 4, 5], "a command over the limit goes alone, cut");
         assert!(next_push(&[], 5).is_empty());
+    }
+
+    #[test]
+    fn a_push_stays_under_the_byte_limit_and_a_large_command_goes_alone() {
+        let big = |n: u128| RawEnvelope { data: serde_json::json!("x".repeat(60_000)), ..envelope(n) };
+        let size = wire_size(&big(1));
+        let per_push = MAX_PUSH_BYTES / size;
+        // Many small commands of one large event each: as many as fit.
+        let commands: Vec<Vec<RawEnvelope>> = (1..=40).map(|n| vec![big(n)]).collect();
+        let batch = next_push(&commands, 1000);
+        assert_eq!(batch.len(), per_push);
+        assert!(batch.iter().map(wire_size).sum::<usize>() <= MAX_PUSH_BYTES);
+        // One command larger than a push goes alone, cut where the bytes run out.
+        let restore = vec![(1..=40).map(big).collect::<Vec<_>>(), vec![envelope(99)]];
+        assert_eq!(next_push(&restore, 1000).len(), per_push);
+        // An event larger than the limit on its own still goes, alone.
+        let huge = vec![
+            vec![RawEnvelope { data: serde_json::json!("x".repeat(MAX_PUSH_BYTES)), ..envelope(1) }],
+            vec![envelope(2)],
+        ];
+        assert_eq!(next_push(&huge, 1000).len(), 1);
     }
 
     #[test]

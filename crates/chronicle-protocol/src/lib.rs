@@ -21,6 +21,8 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_EVENT_BYTES: usize = 64 * 1024;
 /// Most events in one push, and in one page of a pull.
 pub const MAX_BATCH_EVENTS: usize = 1000;
+/// Most bytes of envelopes a client puts in one push, well inside [`MAX_BODY_BYTES`].
+pub const MAX_PUSH_BYTES: usize = 1024 * 1024;
 /// Longest event type name, in characters.
 pub const MAX_TYPE_CHARS: usize = 64;
 /// Highest version of an event's payload schema; versions start at 1.
@@ -50,6 +52,25 @@ pub struct WireEnvelope {
     pub seq: Option<u64>,
     /// The payload.
     pub data: Value,
+}
+
+impl WireEnvelope {
+    /// What in this envelope a server would refuse, in a sentence; `None` when it keeps the
+    /// protocol's rules (the type's length, the version, the size).
+    pub fn problem(&self) -> Option<String> {
+        let kind = self.kind.chars().count();
+        if kind == 0 || kind > MAX_TYPE_CHARS {
+            return Some(format!("its type must have 1 to {MAX_TYPE_CHARS} characters; it has {kind}"));
+        }
+        if self.version == 0 {
+            return Some(format!("its version must be from 1 to {MAX_VERSION}"));
+        }
+        let size = serde_json::to_vec(self).map_or(usize::MAX, |bytes| bytes.len());
+        if size > MAX_EVENT_BYTES {
+            return Some(format!("it is {size} bytes; an event may be at most {MAX_EVENT_BYTES}"));
+        }
+        None
+    }
 }
 
 /// `POST /streams`: create a stream, under the id the client chose or one the server picks, with
