@@ -10,6 +10,13 @@ test('a board survives a reload with its cards and activity', async () => {
   const page = await app.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // The app runs under the server's Content-Security-Policy: nothing it does is refused.
+  const policy = (await fetch(app.url)).headers.get('content-security-policy');
+  expect(policy.includes("frame-ancestors 'none'") && policy.includes("'wasm-unsafe-eval'")).toEqual(true);
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective}: ${e.blockedURI}`));
+  });
   await page.goto(app.url);
 
   await createBoard(page, 'Release 1.0');
@@ -50,5 +57,6 @@ test('a board survives a reload with its cards and activity', async () => {
   await expect(page.getByRole('list', { name: 'Boards' }).getByRole('link', { name: 'Release 1.0' })).toBeVisible();
   await expect(page.getByText(/^Storage: .* used of .* available\./)).toBeVisible();
   expect(errors).toEqual([]);
+  expect(await page.evaluate(() => window.__violations)).toEqual([]);
   await page.close();
 });

@@ -191,6 +191,8 @@ pub enum ErrorCode {
     BodyTooLarge,
     /// The server failed; nothing was changed.
     InternalError,
+    /// The server cannot read or write its store just now; try again later.
+    Unavailable,
     /// A code this version does not know, from a newer server.
     #[serde(other)]
     Unknown,
@@ -198,7 +200,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server of this version sends.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::MalformedJson,
         ErrorCode::BadRequest,
         ErrorCode::BadEnvelope,
@@ -215,6 +217,7 @@ impl ErrorCode {
         ErrorCode::EventTooLarge,
         ErrorCode::BodyTooLarge,
         ErrorCode::InternalError,
+        ErrorCode::Unavailable,
     ];
 
     /// The HTTP status that comes with the code.
@@ -232,6 +235,7 @@ impl ErrorCode {
             ErrorCode::StreamExists | ErrorCode::EventIdReused => 409,
             ErrorCode::TooManyEvents | ErrorCode::EventTooLarge | ErrorCode::BodyTooLarge => 413,
             ErrorCode::InternalError | ErrorCode::Unknown => 500,
+            ErrorCode::Unavailable => 503,
         }
     }
 
@@ -254,6 +258,7 @@ impl ErrorCode {
             ErrorCode::EventTooLarge => "event_too_large",
             ErrorCode::BodyTooLarge => "body_too_large",
             ErrorCode::InternalError => "internal_error",
+            ErrorCode::Unavailable => "unavailable",
             ErrorCode::Unknown => "unknown",
         }
     }

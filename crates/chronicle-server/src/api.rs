@@ -8,7 +8,10 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -20,10 +23,10 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use uuid::Uuid;
 
-use crate::auth;
 use crate::error::ApiError;
 use crate::protocol;
 use crate::store::{Store, StoreError};
+use crate::{auth, headers};
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -32,13 +35,19 @@ pub struct AppState {
     /// `(stream, head)` after every append that stored something; live streams wait on it.
     appended: broadcast::Sender<(Uuid, u64)>,
     static_dir: Option<PathBuf>,
+    /// The Content-Security-Policy of the app in `static_dir`.
+    policy: HeaderValue,
 }
 
 impl AppState {
     /// State over a store; `static_dir`, when given, is served at `/` (the built web app).
     pub fn new(store: impl Store, static_dir: Option<PathBuf>) -> Self {
         let (appended, _) = broadcast::channel(1024);
-        AppState { store: Arc::new(store), appended, static_dir }
+        let index = static_dir.as_ref().and_then(|dir| std::fs::read_to_string(dir.join("index.html")).ok());
+        let policy = headers::content_security_policy(index.as_deref().unwrap_or_default());
+        // A policy is ASCII; should it ever not be, the strictest one stands in.
+        let policy = HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'none'"));
+        AppState { store: Arc::new(store), appended, static_dir, policy }
     }
 }
 
@@ -49,18 +58,37 @@ pub fn app(state: AppState) -> Router {
         .route("/streams/{stream}/events", post(push).get(pull))
         .route("/streams/{stream}/live", get(live))
         .method_not_allowed_fallback(method_not_allowed);
-    let static_dir = state.static_dir.clone();
+    let (static_dir, policy) = (state.static_dir.clone(), state.policy.clone());
     let router = Router::new()
         .nest(API, api)
         .route("/api", any(unknown_api))
         .route("/api/{*rest}", any(unknown_api))
+        .route("/healthz", get(healthz))
+        // Answers about streams are never kept in a cache.
+        .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .with_state(state);
-    match static_dir {
+    let router = match static_dir {
         // The service worker decides what is cached; the server always lets it revalidate.
         Some(dir) => router
             .fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
-            .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-cache"))),
+            .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+            .layer(SetResponseHeaderLayer::overriding(CONTENT_SECURITY_POLICY, policy)),
         None => router,
+    };
+    router
+        .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+}
+
+/// `GET /healthz`: whether this server can read and write its store.
+async fn healthz(State(state): State<AppState>) -> Result<Response, ApiError> {
+    match state.store.check().await {
+        Ok(()) => Ok(axum::Json(serde_json::json!({ "status": "ok" })).into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "the health check failed");
+            Err(ApiError::new(ErrorCode::Unavailable, "The server cannot use its store just now. Try again later."))
+        }
     }
 }
 

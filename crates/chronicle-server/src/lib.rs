@@ -4,14 +4,15 @@
 //! looks inside an event: it checks the envelope, gives each new event the next `seq`, and hands
 //! events back in that order. The protocol it speaks is written down in `docs/protocol.md`.
 //!
-//! - [`app`] builds the axum [`Router`](axum::Router): the API under `/api/v1`, the web app's
-//!   files at `/`.
+//! - [`app`] builds the axum [`Router`](axum::Router): the API under `/api/v1`, `/healthz`, the
+//!   web app's files at `/`, and the security headers on every answer.
 //! - [`Store`] is the storage a server needs; [`SqliteStore`] keeps it in an embedded SQLite file.
 //! - [`ApiError`] is the one error shape every client sees.
 
 mod api;
 mod auth;
 mod error;
+mod headers;
 mod protocol;
 mod sqlite;
 mod store;

@@ -47,6 +47,7 @@ const READERS: usize = 4;
 enum Write {
     Create { stream: Uuid, token_hash: [u8; 32], reply: oneshot::Sender<Result<(), StoreError>> },
     Append { stream: Uuid, events: Vec<NewEvent>, reply: oneshot::Sender<Result<Appended, StoreError>> },
+    Check { reply: oneshot::Sender<Result<(), StoreError>> },
 }
 
 /// Streams and events in one SQLite file.
@@ -162,6 +163,7 @@ fn write_loop(mut connection: Connection, queue: mpsc::Receiver<Write>) {
 
 enum Outcome {
     Created(oneshot::Sender<Result<(), StoreError>>, Result<(), StoreError>),
+    Checked(oneshot::Sender<Result<(), StoreError>>, Result<(), StoreError>),
     Appended(oneshot::Sender<Result<Appended, StoreError>>, Result<Appended, StoreError>),
 }
 
@@ -179,6 +181,12 @@ fn commit_group(connection: &mut Connection, group: Vec<Write>) {
                 Write::Append { stream, events, reply } => {
                     Outcome::Appended(reply, append(&savepoint, stream, &events))
                 }
+                // Inside the group's write transaction, which already holds the write lock: an
+                // update that matches nothing shows the tables can be written.
+                Write::Check { reply } => Outcome::Checked(
+                    reply,
+                    savepoint.execute("UPDATE streams SET head = head WHERE id = ''", []).map(drop).map_err(storage),
+                ),
             };
             let ok = matches!(&outcome, Outcome::Created(_, Ok(_)) | Outcome::Appended(_, Ok(_)));
             if ok {
@@ -194,7 +202,7 @@ fn commit_group(connection: &mut Connection, group: Vec<Write>) {
     // Nobody hears "stored" before the commit is on disk; if the commit failed, everyone hears so.
     for outcome in outcomes {
         match outcome {
-            Outcome::Created(reply, result) => {
+            Outcome::Created(reply, result) | Outcome::Checked(reply, result) => {
                 let _ = reply.send(committed.clone().and(result));
             }
             Outcome::Appended(reply, result) => {
@@ -272,6 +280,22 @@ impl Store for SqliteStore {
             let (reply, result) = oneshot::channel();
             self.send(Write::Append { stream, events, reply })?;
             result.await.map_err(storage)?
+        })
+    }
+
+    fn check(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let (reply, result) = oneshot::channel();
+            self.send(Write::Check { reply })?;
+            result.await.map_err(storage)??;
+            self.with_reader(|connection| {
+                connection
+                    .query_row("SELECT id FROM streams LIMIT 1", [], |_| Ok(()))
+                    .optional()
+                    .map(drop)
+                    .map_err(storage)
+            })
+            .await
         })
     }
 

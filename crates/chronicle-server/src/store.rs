@@ -81,6 +81,9 @@ pub trait Store: Send + Sync + 'static {
     /// the same body is accepted again with its old `seq`; with another body, nothing is stored.
     fn append(&self, stream: Uuid, events: Vec<NewEvent>) -> StoreFuture<'_, Appended>;
 
+    /// Whether the store can be read and written now, for `GET /healthz`.
+    fn check(&self) -> StoreFuture<'_, ()>;
+
     /// Up to `limit` events with `seq > after`, in order, and the head.
     fn read(&self, stream: Uuid, after: u64, limit: usize) -> StoreFuture<'_, Page>;
 }

@@ -325,3 +325,77 @@ async fn live_sends_what_is_there_then_each_new_batch() {
     let refused = server.send("GET", &format!("/api/v1/streams/{stream}/live"), None, Body::empty()).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn health_says_the_store_can_be_read_and_written() {
+    let server = Server::new();
+    let reply = server.send("GET", "/healthz", None, Body::empty()).await;
+    assert_eq!((reply.status, &reply.body), (StatusCode::OK, &json!({ "status": "ok" })));
+}
+
+/// A store whose disk has gone: every call fails.
+struct Broken;
+
+impl chronicle_server::Store for Broken {
+    fn create_stream(&self, _: Uuid, _: [u8; 32]) -> chronicle_server::StoreFuture<'_, ()> {
+        Box::pin(async { Err(chronicle_server::StoreError::Storage("disk I/O error".into())) })
+    }
+    fn token_hash(&self, _: Uuid) -> chronicle_server::StoreFuture<'_, Option<[u8; 32]>> {
+        Box::pin(async { Err(chronicle_server::StoreError::Storage("disk I/O error".into())) })
+    }
+    fn append(
+        &self,
+        _: Uuid,
+        _: Vec<chronicle_server::NewEvent>,
+    ) -> chronicle_server::StoreFuture<'_, chronicle_server::Appended> {
+        Box::pin(async { Err(chronicle_server::StoreError::Storage("disk I/O error".into())) })
+    }
+    fn check(&self) -> chronicle_server::StoreFuture<'_, ()> {
+        Box::pin(async { Err(chronicle_server::StoreError::Storage("disk I/O error".into())) })
+    }
+    fn read(&self, _: Uuid, _: u64, _: usize) -> chronicle_server::StoreFuture<'_, chronicle_server::Page> {
+        Box::pin(async { Err(chronicle_server::StoreError::Storage("disk I/O error".into())) })
+    }
+}
+
+#[tokio::test]
+async fn health_answers_503_when_the_store_fails_and_says_nothing_of_why() {
+    use tower::ServiceExt;
+    let router = chronicle_server::app(chronicle_server::AppState::new(Broken, None));
+    let request = axum::http::Request::get("/healthz").body(Body::empty()).unwrap();
+    let response = router.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert!(!body.to_string().contains("disk"), "the detail stays in the log: {body}");
+}
+
+#[tokio::test]
+async fn answers_carry_the_security_headers_and_the_app_its_content_security_policy() {
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let loader = "\nimport init from '/app.js';\nawait init();\n";
+    std::fs::write(dir.path().join("index.html"), format!("<!doctype html><script type=\"module\">{loader}</script>"))
+        .unwrap();
+    let store = chronicle_server::SqliteStore::open(dir.path().join("chronicle.db")).unwrap();
+    let router = chronicle_server::app(chronicle_server::AppState::new(store, Some(dir.path().to_path_buf())));
+    let get = |uri: &str| axum::http::Request::get(uri).body(Body::empty()).unwrap();
+
+    let page = router.clone().oneshot(get("/")).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let header = |name: &str| page.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let policy = header("content-security-policy");
+    use base64::Engine;
+    use sha2::Digest;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(loader.as_bytes()));
+    assert!(policy.contains(&format!("'sha256-{hash}'")), "the loader is allowed by its hash: {policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "no-referrer");
+    assert_eq!(header("cache-control"), "no-cache", "the service worker revalidates the app");
+
+    let api = router.oneshot(get("/api/v1/streams/nothing/events")).await.unwrap();
+    assert_eq!(api.headers()["cache-control"], "no-store", "answers about streams are never cached");
+    assert_eq!(api.headers()["x-content-type-options"], "nosniff");
+}
