@@ -58,10 +58,14 @@ impl FlowStats {
 
     pub(crate) fn record(&mut self, position: u64, at: i64, board: &Board) {
         let columns = board.columns();
-        if let Some(last) = self.samples.last() {
-            let layout = &self.layouts[last.layout as usize];
+        if let Some(last) = self.samples.last()
+            && let Some(layout) = self.layouts.get(last.layout as usize)
+        {
             let same_layout = layout.len() == columns.len()
-                && layout.iter().zip(columns).all(|(i, c)| self.columns[*i as usize].0 == c.id);
+                && layout
+                    .iter()
+                    .zip(columns)
+                    .all(|(i, c)| self.columns.get(*i as usize).is_some_and(|(id, _)| *id == c.id));
             if same_layout && last.counts.iter().zip(columns).all(|(n, c)| *n as usize == c.len()) {
                 return;
             }
@@ -123,9 +127,16 @@ impl From<FlowStats> for FlowWire {
 }
 
 impl From<FlowWire> for FlowStats {
-    /// Reads the snapshot form. Numbers out of range are clamped rather than trusted: a damaged
-    /// snapshot yields odd statistics, never a panic.
+    /// Reads the snapshot form. Numbers out of range are clamped rather than trusted, and layouts
+    /// or samples that point at nothing are left out: a damaged snapshot yields odd statistics,
+    /// never a panic.
     fn from(wire: FlowWire) -> Self {
+        let known = wire.columns.len();
+        let layouts: Vec<Vec<u32>> = wire
+            .layouts
+            .into_iter()
+            .map(|layout| layout.into_iter().filter(|i| (*i as usize) < known).collect())
+            .collect();
         let mut samples = Vec::new();
         let (mut position, mut at) = (0i64, 0i64);
         let mut numbers = wire.samples.into_iter();
@@ -134,14 +145,17 @@ impl From<FlowWire> for FlowStats {
         {
             position = position.saturating_add(dp);
             at = at.wrapping_add(dt);
-            let counts = numbers
+            let counts: Vec<u32> = numbers
                 .by_ref()
                 .take(n.clamp(0, 1 << 16) as usize)
                 .map(|c| c.clamp(0, u32::MAX as i64) as u32)
                 .collect();
             let layout = layout.clamp(0, u32::MAX as i64) as u32;
-            samples.push(FlowSample { position: position.max(0) as u64, at, layout, counts });
+            let fits = layouts.get(layout as usize).is_some_and(|l| l.len() == counts.len());
+            if fits {
+                samples.push(FlowSample { position: position.max(0) as u64, at, layout, counts });
+            }
         }
-        FlowStats { columns: wire.columns, layouts: wire.layouts, samples }
+        FlowStats { columns: wire.columns, layouts, samples }
     }
 }

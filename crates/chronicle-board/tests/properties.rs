@@ -90,6 +90,35 @@ proptest! {
         prop_assert_eq!(resumed, full);
     }
 
+    /// Whatever a stored snapshot holds, reading it and folding more events never panics: bytes
+    /// that are not a snapshot are refused, and a snapshot whose numbers were damaged (slots,
+    /// layouts, counts pointing anywhere) reads as something the next events can fold onto.
+    #[test]
+    fn damaged_snapshots_never_panic(
+        bytes in proptest::collection::vec(any::<u8>(), 0..200),
+        seed in any::<u64>(),
+        damage in proptest::collection::vec((any::<prop::sample::Index>(), any::<i64>()), 1..12),
+    ) {
+        let _ = BoardProjections::from_snapshot(&String::from_utf8_lossy(&bytes));
+        let events = chronicle_board::workload::generate(300, seed);
+        let (before, after) = events.split_at(200);
+        let mut snapshot: serde_json::Value =
+            serde_json::from_str(&BoardProjections::replay(before.iter()).to_snapshot()).unwrap();
+        let mut numbers = Vec::new();
+        collect_numbers(&mut snapshot, &mut numbers);
+        for (index, value) in damage {
+            let at = index.index(numbers.len());
+            // Keep the format, so that the damaged snapshot is read rather than refused outright.
+            if at > 0 {
+                *numbers_mut(&mut snapshot, at) = serde_json::json!(value.rem_euclid(1 << 20) - (1 << 10));
+            }
+        }
+        if let Ok(mut resumed) = BoardProjections::from_snapshot(&snapshot.to_string()) {
+            resumed.extend(after.iter());
+            let _ = resumed.to_snapshot();
+        }
+    }
+
     #[test]
     fn rebase_equals_fold_of_the_concatenation(
         remote in proptest::collection::vec(any_event(), 0..15),
@@ -279,4 +308,32 @@ fn board_at_equals_a_replay_far_from_any_keyframe() {
         assert_eq!(seen.activity, replayed.activity, "activity at {position}");
         assert_eq!(seen.diagnostics, replayed.diagnostics, "diagnostics at {position}");
     }
+}
+
+/// Every number in a JSON value, depth first; the first is the snapshot's format.
+fn collect_numbers(value: &mut serde_json::Value, found: &mut Vec<()>) {
+    match value {
+        serde_json::Value::Number(_) => found.push(()),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| collect_numbers(v, found)),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(|v| collect_numbers(v, found)),
+        _ => {}
+    }
+}
+
+/// The `n`th number of a JSON value, in the order `collect_numbers` finds them.
+fn numbers_mut(value: &mut serde_json::Value, n: usize) -> &mut serde_json::Value {
+    fn walk<'a>(value: &'a mut serde_json::Value, n: &mut usize) -> Option<&'a mut serde_json::Value> {
+        match value {
+            serde_json::Value::Number(_) if *n == 0 => Some(value),
+            serde_json::Value::Number(_) => {
+                *n -= 1;
+                None
+            }
+            serde_json::Value::Array(items) => items.iter_mut().find_map(|v| walk(v, n)),
+            serde_json::Value::Object(fields) => fields.values_mut().find_map(|v| walk(v, n)),
+            _ => None,
+        }
+    }
+    let mut n = n;
+    walk(value, &mut n).expect("the number is there")
 }
