@@ -5,6 +5,7 @@
 
 use chronicle_core::{RawEnvelope, Uuid};
 use chronicle_protocol::{API, CreateStream, Created, ErrorBody, ErrorCode, Page, Push, Pushed, WireEnvelope};
+use futures::FutureExt;
 use gloo_net::http::{Request, Response};
 use js_sys::{Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
@@ -19,6 +20,10 @@ pub enum RemoteError {
     /// is kept for the record.
     #[error("The sync server cannot be reached.")]
     Unreachable(String),
+    /// No answer came in time: the network or the server is too slow, or the connection went
+    /// silent.
+    #[error("The sync server did not answer in time.")]
+    TimedOut,
     /// Something other than a Chronicle server answered, with this HTTP status: a proxy, a captive
     /// portal, a server in trouble.
     #[error("The sync server answered with HTTP status {0} instead of a Chronicle reply.")]
@@ -48,6 +53,39 @@ impl RemoteError {
         match self {
             RemoteError::Refused { code, .. } => Some(*code),
             _ => None,
+        }
+    }
+}
+
+/// Longest wait for a request and its whole answer.
+const REQUEST_TIMEOUT_MS: u32 = 30_000;
+/// The live stream is given up, and opened again, when nothing arrived on it for this long, not
+/// even a keep-alive (the server sends one every 15 s): the connection is half-open.
+const LIVE_SILENCE_MS: u32 = 45_000;
+/// Largest message the live stream takes: a page the server may send, with room to spare.
+const MAX_LIVE_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Waits for `work` at most `ms` milliseconds; `None` when the time ran out first.
+async fn at_most<T>(ms: u32, work: impl std::future::Future<Output = T>) -> Option<T> {
+    let work = work.fuse();
+    let timer = gloo_timers::future::TimeoutFuture::new(ms).fuse();
+    futures::pin_mut!(work, timer);
+    futures::select! {
+        done = work => Some(done),
+        _ = timer => None,
+    }
+}
+
+/// Runs one exchange with the server, given the signal that aborts its request, for at most
+/// [`REQUEST_TIMEOUT_MS`]; then the request is aborted, so its connection is let go.
+async fn exchange<T>(run: impl AsyncFnOnce(&AbortSignal) -> Result<T, RemoteError>) -> Result<T, RemoteError> {
+    let controller = web_sys::AbortController::new().map_err(|e| RemoteError::Unreachable(format!("{e:?}")))?;
+    let signal = controller.signal();
+    match at_most(REQUEST_TIMEOUT_MS, run(&signal)).await {
+        Some(answer) => answer,
+        None => {
+            controller.abort();
+            Err(RemoteError::TimedOut)
         }
     }
 }
@@ -82,79 +120,127 @@ fn bearer(token: &str) -> String {
 /// a token the server makes). Sent again with the same token, it answers as the first time did.
 /// Returns the stream's token.
 pub async fn register(stream: Uuid, token: Option<&str>) -> Result<String, RemoteError> {
-    let request = Request::post(&format!("{API}/streams"))
-        .json(&CreateStream { stream: Some(stream), token: token.map(str::to_owned) })
-        .map_err(|e| RemoteError::Malformed(e.to_string()))?;
-    let created: Created = answer(request.send().await).await?;
+    let body = CreateStream { stream: Some(stream), token: token.map(str::to_owned) };
+    let created: Created = exchange(async |signal| {
+        let request = Request::post(&format!("{API}/streams"))
+            .abort_signal(Some(signal))
+            .json(&body)
+            .map_err(|e| RemoteError::Malformed(e.to_string()))?;
+        answer(request.send().await).await
+    })
+    .await?;
     Ok(created.token)
 }
 
 /// Pushes events; they come back acknowledged with their `seq`.
 pub async fn push(stream: Uuid, token: &str, events: &[RawEnvelope]) -> Result<Pushed, RemoteError> {
     // What a client pushes carries no `seq`: the server gives it one.
-    let events = events.iter().map(|e| WireEnvelope { seq: None, ..e.to_wire() }).collect();
-    let request = Request::post(&format!("{API}/streams/{stream}/events"))
-        .header("Authorization", &bearer(token))
-        .json(&Push { events })
-        .map_err(|e| RemoteError::Malformed(e.to_string()))?;
-    answer(request.send().await).await
+    let body = Push { events: events.iter().map(|e| WireEnvelope { seq: None, ..e.to_wire() }).collect() };
+    exchange(async |signal| {
+        let request = Request::post(&format!("{API}/streams/{stream}/events"))
+            .header("Authorization", &bearer(token))
+            .abort_signal(Some(signal))
+            .json(&body)
+            .map_err(|e| RemoteError::Malformed(e.to_string()))?;
+        answer(request.send().await).await
+    })
+    .await
 }
 
 /// Pulls up to a page of events after `after`.
 pub async fn pull(stream: Uuid, token: &str, after: u64) -> Result<Page, RemoteError> {
-    let response = Request::get(&format!("{API}/streams/{stream}/events?after={after}"))
-        .header("Authorization", &bearer(token))
-        .send()
-        .await;
-    answer(response).await
+    exchange(async |signal| {
+        let response = Request::get(&format!("{API}/streams/{stream}/events?after={after}"))
+            .header("Authorization", &bearer(token))
+            .abort_signal(Some(signal))
+            .send()
+            .await;
+        answer(response).await
+    })
+    .await
 }
 
 /// An open live connection: one page per message.
 pub struct Live {
     reader: ReadableStreamDefaultReader,
+    messages: EventStream,
+}
+
+/// The messages of a server-sent event stream, taken as its bytes arrive. Each chunk is looked
+/// at once (only the new bytes are searched for the end of a message), and a message that grows
+/// past its limit is refused rather than kept growing.
+#[derive(Debug, Default)]
+struct EventStream {
     buffer: Vec<u8>,
+    /// How far `buffer` has been searched for the end of a message.
+    searched: usize,
+}
+
+impl EventStream {
+    fn push(&mut self, chunk: &[u8]) {
+        self.buffer.extend_from_slice(chunk);
+    }
+
+    /// The data of the next whole message with any, or `None` until more bytes arrive. Comment
+    /// lines (keep-alives) and fields other than `data` are skipped.
+    fn next_data(&mut self, max: usize) -> Result<Option<String>, RemoteError> {
+        loop {
+            // A message ends at a blank line; the two newlines may straddle the last search.
+            let from = self.searched.saturating_sub(1);
+            let Some(end) = self.buffer[from..].windows(2).position(|w| w == b"\n\n").map(|i| from + i) else {
+                self.searched = self.buffer.len();
+                if self.buffer.len() > max {
+                    return Err(RemoteError::Malformed(format!("a live message is over {max} bytes")));
+                }
+                return Ok(None);
+            };
+            let message: Vec<u8> = self.buffer.drain(..end + 2).collect();
+            self.searched = 0;
+            let text = String::from_utf8_lossy(&message);
+            let data: String = text.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim_start).collect();
+            if !data.is_empty() {
+                return Ok(Some(data));
+            }
+        }
+    }
 }
 
 /// Opens the live stream of events after `after`. Aborting `signal` closes it.
 pub async fn listen(stream: Uuid, token: &str, after: u64, signal: &AbortSignal) -> Result<Live, RemoteError> {
-    let response = Request::get(&format!("{API}/streams/{stream}/live?after={after}"))
+    let request = Request::get(&format!("{API}/streams/{stream}/live?after={after}"))
         .header("Authorization", &bearer(token))
         .header("Accept", "text/event-stream")
         .abort_signal(Some(signal))
-        .send()
-        .await
-        .map_err(unreachable)?;
+        .send();
+    let response = at_most(REQUEST_TIMEOUT_MS, request).await.ok_or(RemoteError::TimedOut)?.map_err(unreachable)?;
     if !response.ok() {
         let text = response.text().await.unwrap_or_default();
         return Err(refusal(response.status(), &text));
     }
     let body = response.body().ok_or_else(|| RemoteError::Unreachable("the live reply has no body".to_owned()))?;
     let reader = body.get_reader().unchecked_into::<ReadableStreamDefaultReader>();
-    Ok(Live { reader, buffer: Vec::new() })
+    Ok(Live { reader, messages: EventStream::default() })
 }
 
 impl Live {
-    /// The next page, or `None` when the server closed the stream.
+    /// The next page, or `None` when the server closed the stream. A connection silent for
+    /// [`LIVE_SILENCE_MS`] is given up with [`RemoteError::TimedOut`].
     pub async fn next(&mut self) -> Result<Option<Page>, RemoteError> {
         loop {
-            if let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
-                let message: Vec<u8> = self.buffer.drain(..end + 2).collect();
-                let text = String::from_utf8_lossy(&message);
-                // Comment lines (keep-alives) and fields other than `data` are skipped.
-                let data: String = text.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim_start).collect();
-                if data.is_empty() {
-                    continue;
-                }
+            if let Some(data) = self.messages.next_data(MAX_LIVE_MESSAGE_BYTES)? {
                 return serde_json::from_str(&data).map(Some).map_err(|e| RemoteError::Malformed(e.to_string()));
             }
-            let chunk =
-                JsFuture::from(self.reader.read()).await.map_err(|e| RemoteError::Unreachable(format!("{e:?}")))?;
+            let read = JsFuture::from(self.reader.read());
+            let chunk = at_most(LIVE_SILENCE_MS, read)
+                .await
+                .ok_or(RemoteError::TimedOut)?
+                .map_err(|e| RemoteError::Unreachable(format!("{e:?}")))?;
             if Reflect::get(&chunk, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
                 return Ok(None);
             }
             let value = Reflect::get(&chunk, &JsValue::from_str("value"))
                 .map_err(|e| RemoteError::Unreachable(format!("{e:?}")))?;
-            self.buffer.extend(value.unchecked_into::<Uint8Array>().to_vec());
+            self.messages.push(&value.unchecked_into::<Uint8Array>().to_vec());
         }
     }
 }
@@ -173,4 +259,31 @@ impl Drop for Live {
 /// The envelopes of a page, as stored here.
 pub fn envelopes(stream: Uuid, page: Page) -> Vec<RawEnvelope> {
     page.events.into_iter().map(|e| RawEnvelope::from_wire(stream, e)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_messages_are_read_as_their_bytes_arrive_and_keep_alives_are_skipped() {
+        let mut stream = EventStream::default();
+        stream.push(b": keep-alive\n\nid: 3\ndata: {\"events\"");
+        assert_eq!(stream.next_data(1000).unwrap(), None, "the first message is not whole yet");
+        stream.push(b":[],\"head\":3}\n");
+        assert_eq!(stream.next_data(1000).unwrap(), None);
+        stream.push(b"\ndata: second\n\n");
+        assert_eq!(stream.next_data(1000).unwrap().as_deref(), Some(r#"{"events":[],"head":3}"#));
+        assert_eq!(stream.next_data(1000).unwrap().as_deref(), Some("second"));
+        assert_eq!(stream.next_data(1000).unwrap(), None);
+    }
+
+    #[test]
+    fn a_live_message_over_its_limit_is_refused() {
+        let mut stream = EventStream::default();
+        stream.push(&[b'x'; 600]);
+        assert_eq!(stream.next_data(1000).unwrap(), None);
+        stream.push(&[b'x'; 600]);
+        assert!(matches!(stream.next_data(1000), Err(RemoteError::Malformed(_))));
+    }
 }
