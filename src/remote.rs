@@ -160,6 +160,25 @@ pub async fn pull(stream: Uuid, token: &str, after: u64) -> Result<Page, RemoteE
     .await
 }
 
+/// Whether `token` opens `stream` on the server: `false` when the server says it does not.
+pub async fn opens(stream: Uuid, token: &str) -> Result<bool, RemoteError> {
+    // After the last possible position: the answer holds no events, only whether the token opens.
+    let checked: Result<Page, RemoteError> = exchange(async |signal| {
+        let response = Request::get(&format!("{API}/streams/{stream}/events?after={}&limit=1", u64::MAX))
+            .header("Authorization", &bearer(token))
+            .abort_signal(Some(signal))
+            .send()
+            .await;
+        answer(response).await
+    })
+    .await;
+    match checked {
+        Ok(_) => Ok(true),
+        Err(RemoteError::Refused { code: ErrorCode::StreamNotFound, .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// An open live connection: one page per message.
 pub struct Live {
     reader: ReadableStreamDefaultReader,

@@ -323,9 +323,16 @@ impl BoardSync {
 
     async fn run(mut self, mut woken: mpsc::UnboundedReceiver<()>) {
         loop {
-            // Every wake so far is answered by this round: it reads the pending events afresh.
+            // Every wake so far is answered by this round: it reads the pending events afresh, and
+            // the token, which a share link may have replaced.
             while woken.try_recv().is_ok() {}
             self.sync.set_online(online());
+            if let Ok(Some(token)) = self.storage.sync_token(self.stream).await
+                && self.token.as_ref() != Some(&token)
+            {
+                self.token = Some(token);
+                self.sync.registered();
+            }
             let pending = match self.pending().await {
                 Ok(tail) => tail,
                 Err(e) => {

@@ -19,7 +19,6 @@ use chronicle_core::Uuid;
 pub use self::open_board::{BoardChange, OpenBoard, SharedHistory};
 pub use self::opening::{Opened, Opening};
 pub use self::share_link::ShareLink;
-use crate::boards;
 use crate::clock::{new_id, now};
 use crate::session::Session;
 use crate::storage::{DATABASE, LogState, Storage, StorageError};
@@ -27,6 +26,7 @@ use crate::sync::SyncHub;
 use crate::tabs::Tabs;
 pub use crate::tabs::{Notice, Subscription};
 use crate::transfer::{ImportError, export_lines, import_lines};
+use crate::{boards, remote};
 
 /// How many times in a row a write is decided again after others wrote first, before giving up.
 /// Each time means another writer made progress, so this is only reached under a storm of writes.
@@ -72,6 +72,43 @@ pub enum DeviceNameError {
     /// The name could not be stored.
     #[error(transparent)]
     NotSaved(#[from] StorageError),
+}
+
+/// What opening a share link did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Joined {
+    /// The board is new here; it syncs with the link's token.
+    Added,
+    /// The board was here with the same token already.
+    AlreadyHere,
+    /// The board was here with another token; the server confirmed the link's, which it syncs
+    /// with now.
+    KeyReplaced,
+    /// The board was here with another token, and the server says the link's does not open it:
+    /// the board keeps its own.
+    KeyRefused,
+    /// The board was here with another token, and the link's could not be checked (the reason):
+    /// the board keeps its own.
+    NotChecked(String),
+}
+
+impl Joined {
+    /// What the person should be told, if anything.
+    pub fn notice(&self) -> Option<String> {
+        match self {
+            Joined::Added | Joined::AlreadyHere => None,
+            Joined::KeyReplaced => Some("This board now syncs with the key from the link you opened.".to_owned()),
+            Joined::KeyRefused => Some(
+                "The link's key does not open this board on the server, so this browser keeps syncing it with the \
+                 key it already had. Nothing was changed."
+                    .to_owned(),
+            ),
+            Joined::NotChecked(why) => Some(format!(
+                "This board is already here with its own key, and the link's key could not be checked ({why}). \
+                 Nothing was changed; open the link again when you are online."
+            )),
+        }
+    }
 }
 
 /// A board as the board list shows it.
@@ -243,11 +280,24 @@ impl BoardService {
         Ok(export_lines(&loaded.tail))
     }
 
-    /// Keeps a shared board's token and starts syncing it. Its events arrive from the server.
-    pub async fn join(&self, link: &ShareLink) -> Result<(), StorageError> {
-        self.storage.set_sync_token(link.stream, &link.token).await?;
+    /// Brings a shared board here and syncs it; its events arrive from the server. A board this
+    /// browser already syncs with another token keeps it, unless the server confirms that the
+    /// link's token opens the board: a link never silently takes a working key away.
+    pub async fn join(&self, link: &ShareLink) -> Result<Joined, StorageError> {
+        let joined = match self.storage.sync_token(link.stream).await? {
+            None => Joined::Added,
+            Some(token) if token == link.token => Joined::AlreadyHere,
+            Some(_) => match remote::opens(link.stream, &link.token).await {
+                Ok(true) => Joined::KeyReplaced,
+                Ok(false) => Joined::KeyRefused,
+                Err(e) => Joined::NotChecked(e.to_string()),
+            },
+        };
+        if matches!(joined, Joined::Added | Joined::KeyReplaced) {
+            self.storage.set_sync_token(link.stream, &link.token).await?;
+        }
         self.hub.watch(link.stream);
-        Ok(())
+        Ok(joined)
     }
 
     /// The link that brings a board to another device, once the board has reached the server.

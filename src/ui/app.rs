@@ -13,7 +13,10 @@ use crate::service::{BoardService, Notice, ShareLink};
 /// is replaced in the address bar and history, so that the token does not linger there.
 async fn join_from_link(workspace: Workspace, link: ShareLink) {
     match workspace.service().join(&link).await {
-        Ok(()) => {
+        Ok(joined) => {
+            if let Some(notice) = joined.notice() {
+                workspace.tell(notice);
+            }
             let route = Route::Board(link.stream);
             if let Some(window) = web_sys::window() {
                 let _ = window.location().replace(&route.href());

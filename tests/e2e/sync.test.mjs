@@ -110,3 +110,27 @@ test('two devices edit offline and converge; a third joins late', async () => {
 
   for (const d of [laptop, phone, tablet]) assert.deepEqual(d.errors, []);
 });
+
+test('a share link with a wrong key leaves a board syncing with the key it had', async () => {
+  const laptop = await device();
+  await createBoard(laptop.page, 'Kept key');
+  await addCardAndSee(laptop.page, 'Before the link');
+  await expect(syncStatus(laptop.page)).toContainText('Synced');
+  const { stream, token } = await shareLink(laptop.page);
+
+  // A crafted link names this board with another key.
+  const wrong = 'A'.repeat(43);
+  assert.notEqual(wrong, token);
+  await laptop.page.goto(`${server.url}#/join/${stream}/${wrong}`);
+  await expect(laptop.page.getByRole('alert')).toContainText("The link's key does not open this board on the server");
+  await expect(laptop.page.getByRole('heading', { level: 1, name: 'Kept key' })).toBeVisible();
+  assert.equal((await shareLink(laptop.page)).token, token, 'the key is the one it had');
+
+  // And it still syncs with it.
+  await addCardAndSee(laptop.page, 'After the link');
+  await expect(syncStatus(laptop.page)).toContainText('Synced');
+  const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, server.url), { headers: { authorization: `Bearer ${token}` } });
+  const events = (await response.json()).events;
+  assert.ok(events.some((e) => e.type === 'card_added' && e.data.title === 'After the link'), 'the server has the new card');
+  expect(laptop.errors).toEqual([]);
+});
