@@ -4,7 +4,9 @@
 //! needs the `Authorization` header, which `EventSource` cannot send.
 
 use chronicle_core::{RawEnvelope, Uuid};
-use chronicle_protocol::{API, CreateStream, Created, ErrorBody, ErrorCode, Page, Push, Pushed, WireEnvelope};
+use chronicle_protocol::{
+    API, CreateStream, Created, ErrorBody, ErrorCode, ErrorDetail, Page, Push, Pushed, WireEnvelope,
+};
 use futures::FutureExt;
 use gloo_net::http::{Request, Response};
 use js_sys::{Reflect, Uint8Array};
@@ -41,6 +43,10 @@ pub enum RemoteError {
         code: ErrorCode,
         /// The server's explanation.
         message: String,
+        /// The refused event's place in its push, when one was.
+        index: Option<usize>,
+        /// How long the server asked to wait before asking again (`Retry-After`), in seconds.
+        retry_after: Option<u32>,
     },
     /// The server's answer did not read as the protocol says.
     #[error("The sync server sent an answer this version does not understand ({0}).")]
@@ -52,6 +58,20 @@ impl RemoteError {
     pub fn code(&self) -> Option<ErrorCode> {
         match self {
             RemoteError::Refused { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// Whether asking again cannot help: the server refused the request itself (it is malformed,
+    /// too large, or conflicts with what it holds), not the moment it came at.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, RemoteError::Refused { status: 400 | 409 | 413, code, .. } if *code != ErrorCode::Unknown)
+    }
+
+    /// How long the server asked to wait, in milliseconds.
+    pub fn wait_asked_ms(&self) -> Option<i64> {
+        match self {
+            RemoteError::Refused { retry_after: Some(seconds), .. } => Some(i64::from(*seconds) * 1000),
             _ => None,
         }
     }
@@ -98,14 +118,20 @@ async fn answer<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>
     let response = response.map_err(unreachable)?;
     let text = response.text().await.map_err(unreachable)?;
     if !response.ok() {
-        return Err(refusal(response.status(), &text));
+        return Err(refusal(&response, &text));
     }
     serde_json::from_str(&text).map_err(|e| RemoteError::Malformed(e.to_string()))
 }
 
-fn refusal(status: u16, text: &str) -> RemoteError {
+fn refusal(response: &Response, text: &str) -> RemoteError {
+    let status = response.status();
+    // Only the seconds form of Retry-After; a date is read as no advice.
+    let retry_after = response.headers().get("retry-after").and_then(|v| v.trim().parse().ok());
     match serde_json::from_str::<ErrorBody>(text) {
-        Ok(body) => RemoteError::Refused { status, code: body.error.code, message: body.error.message },
+        Ok(body) => {
+            let ErrorDetail { code, message, index } = body.error;
+            RemoteError::Refused { status, code, message, index, retry_after }
+        }
         // Not the protocol's shape: a proxy, or a server that is not Chronicle's.
         Err(_) if status == 404 || status == 405 => RemoteError::NoSyncServer,
         Err(_) => RemoteError::Status(status),
@@ -234,7 +260,7 @@ pub async fn listen(stream: Uuid, token: &str, after: u64, signal: &AbortSignal)
     let response = at_most(REQUEST_TIMEOUT_MS, request).await.ok_or(RemoteError::TimedOut)?.map_err(unreachable)?;
     if !response.ok() {
         let text = response.text().await.unwrap_or_default();
-        return Err(refusal(response.status(), &text));
+        return Err(refusal(&response, &text));
     }
     let body = response.body().ok_or_else(|| RemoteError::Unreachable("the live reply has no body".to_owned()))?;
     let reader = body.get_reader().unchecked_into::<ReadableStreamDefaultReader>();
@@ -295,6 +321,38 @@ mod tests {
         assert_eq!(stream.next_data(1000).unwrap().as_deref(), Some(r#"{"events":[],"head":3}"#));
         assert_eq!(stream.next_data(1000).unwrap().as_deref(), Some("second"));
         assert_eq!(stream.next_data(1000).unwrap(), None);
+    }
+
+    #[test]
+    fn refusals_of_the_request_itself_are_permanent_and_the_rest_may_pass() {
+        let refused = |status, code, retry_after| RemoteError::Refused {
+            status,
+            code,
+            message: String::new(),
+            index: None,
+            retry_after,
+        };
+        for permanent in [
+            refused(400, ErrorCode::BadEnvelope, None),
+            refused(409, ErrorCode::EventIdReused, None),
+            refused(413, ErrorCode::EventTooLarge, None),
+        ] {
+            assert!(permanent.is_permanent(), "{permanent:?}");
+        }
+        for passing in [
+            RemoteError::Unreachable("offline".into()),
+            RemoteError::TimedOut,
+            RemoteError::Status(502),
+            RemoteError::NoSyncServer,
+            refused(500, ErrorCode::InternalError, None),
+            refused(503, ErrorCode::Unavailable, Some(20)),
+            refused(404, ErrorCode::StreamNotFound, None),
+            refused(400, ErrorCode::Unknown, None),
+        ] {
+            assert!(!passing.is_permanent(), "{passing:?}");
+        }
+        assert_eq!(refused(503, ErrorCode::Unavailable, Some(20)).wait_asked_ms(), Some(20_000));
+        assert_eq!(RemoteError::TimedOut.wait_asked_ms(), None);
     }
 
     #[test]

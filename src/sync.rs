@@ -133,6 +133,19 @@ fn online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
 
+/// What a person reads when the server refused a push for good.
+fn refused_push(error: &RemoteError, batch: &[RawEnvelope]) -> String {
+    let which = match error {
+        RemoteError::Refused { index: Some(i), .. } => batch.get(*i).map(|e| format!("a change of type '{}'", e.kind)),
+        _ => None,
+    };
+    format!(
+        "The server refused {} ({error}). It is kept on this device and the board's other changes keep syncing; \
+         Export history keeps a copy of everything.",
+        which.unwrap_or_else(|| "changes made here".to_owned())
+    )
+}
+
 /// What a person reads when sync failed.
 fn explain(error: &RemoteError) -> String {
     match error.code() {
@@ -243,7 +256,10 @@ impl BoardSync {
                     Err(e) => self.failed(e.to_string()),
                 }
             }
-            Err(e) => self.failed(explain(&e)),
+            // The server will not take these events however often they come: they stay here,
+            // and the rest of the sync goes on.
+            Err(e) if e.is_permanent() => self.sync.push_refused(now(), refused_push(&e, &batch)),
+            Err(e) => self.sync.failed_with_wait(now(), explain(&e), jitter(), e.wait_asked_ms()),
         }
     }
 

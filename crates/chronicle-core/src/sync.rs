@@ -19,6 +19,9 @@ const MAX_BACKOFF_MS: i64 = 60_000;
 const POLL_MS: i64 = 5_000;
 /// After the live connection broke, poll for this long before trying it again, in milliseconds.
 const LIVE_RETRY_MS: i64 = 30_000;
+/// After the server refused a push for good, pushing waits this long (or for the network to come
+/// back) before it tries again, in case the server changed its mind; pulling goes on meanwhile.
+const REFUSED_RETRY_MS: i64 = 10 * 60_000;
 
 /// What the caller should do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +69,14 @@ pub enum SyncStatus {
         /// When that was last checked (milliseconds since the epoch).
         at: i64,
     },
+    /// The server refused a push for good: those changes stay on this device, and everything else
+    /// keeps syncing.
+    Stuck {
+        /// Why, for a person.
+        message: String,
+        /// Events not yet confirmed by the server.
+        pending: usize,
+    },
     /// The last attempt failed; another follows at `retry_at`.
     Failed {
         /// What went wrong, for a person.
@@ -90,6 +101,8 @@ pub struct SyncState {
     synced_at: Option<i64>,
     poll_until: Option<i64>,
     next_poll: i64,
+    /// Why the last push was refused for good, and until when pushing waits.
+    refused: Option<(String, i64)>,
 }
 
 impl SyncState {
@@ -106,6 +119,7 @@ impl SyncState {
             synced_at: None,
             poll_until: None,
             next_poll: 0,
+            refused: None,
         }
     }
 
@@ -118,6 +132,10 @@ impl SyncState {
     pub fn set_online(&mut self, online: bool) {
         if online && !self.online {
             self.retry_at = None;
+            // A refused push is tried again too: the server may take it now.
+            if let Some((_, until)) = &mut self.refused {
+                *until = 0;
+            }
             self.failures = 0;
             self.server_head = None;
         }
@@ -140,7 +158,8 @@ impl SyncState {
         if self.server_head.is_some_and(|head| head > self.cursor) {
             return Action::Pull { after: self.cursor };
         }
-        if pending > 0 {
+        let push_waits = self.refused.as_ref().is_some_and(|(_, until)| *until > now);
+        if pending > 0 && !push_waits {
             return Action::Push { max: MAX_BATCH_EVENTS };
         }
         if self.server_head.is_none() {
@@ -167,6 +186,7 @@ impl SyncState {
     /// A push was stored; the server's head is now `head`.
     pub fn pushed(&mut self, head: u64) {
         self.server_head = Some(head);
+        self.refused = None;
         self.succeeded(None);
     }
 
@@ -187,15 +207,31 @@ impl SyncState {
         self.next_poll = now + POLL_MS;
     }
 
-    /// An attempt failed. `jitter` is a random number in `0.0..1.0`.
+    /// An attempt failed for a reason that may pass (no network, a timeout, a server in trouble).
+    /// `jitter` is a random number in `0.0..1.0`.
     pub fn failed(&mut self, now: i64, message: impl Into<String>, jitter: f64) {
+        self.failed_with_wait(now, message, jitter, None);
+    }
+
+    /// As [`SyncState::failed`], when the server also said how long to wait (`Retry-After`, in
+    /// milliseconds): the next attempt is no sooner than that.
+    pub fn failed_with_wait(&mut self, now: i64, message: impl Into<String>, jitter: f64, asked: Option<i64>) {
         self.failures = self.failures.saturating_add(1);
         let backoff = FIRST_BACKOFF_MS.saturating_mul(1 << self.failures.min(16).saturating_sub(1)).min(MAX_BACKOFF_MS);
         // "Equal jitter": at least half the back-off, so retries spread out but never pile up early.
         let wait = backoff / 2 + (backoff as f64 / 2.0 * jitter.clamp(0.0, 1.0)) as i64;
-        self.retry_at = Some(now + wait);
+        let wait = wait.max(asked.unwrap_or(0).clamp(0, REFUSED_RETRY_MS));
+        self.retry_at = Some(now.saturating_add(wait));
         self.error = Some(message.into());
         self.server_head = None;
+    }
+
+    /// The server refused a push for good (the request itself was wrong, not the moment): pushing
+    /// those events again soon would be refused again. Pulling and listening go on, so that the
+    /// board keeps up with everyone else; pushing is tried again after a while, or when the
+    /// network comes back.
+    pub fn push_refused(&mut self, now: i64, message: impl Into<String>) {
+        self.refused = Some((message.into(), now.saturating_add(REFUSED_RETRY_MS)));
     }
 
     fn succeeded(&mut self, now: Option<i64>) {
@@ -225,6 +261,9 @@ impl SyncState {
         }
         if let (Some(message), Some(retry_at)) = (&self.error, self.retry_at) {
             return SyncStatus::Failed { message: message.clone(), retry_at, pending };
+        }
+        if let Some((message, _)) = self.refused.as_ref().filter(|_| pending > 0) {
+            return SyncStatus::Stuck { message: message.clone(), pending };
         }
         match self.synced_at {
             Some(at) if pending == 0 && self.registered && self.server_head == Some(self.cursor) => {
@@ -294,6 +333,41 @@ mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_push_refused_for_good_lets_pulling_go_on_and_is_tried_again_later() {
+        let mut sync = SyncState::new(0, true, true);
+        sync.pulled(0, 0, 0);
+        assert_eq!(sync.next(0, 2), Action::Push { max: MAX_BATCH_EVENTS });
+        sync.push_refused(1_000, "Event 2 is too large.");
+        assert_eq!(sync.status(2), SyncStatus::Stuck { message: "Event 2 is too large.".into(), pending: 2 });
+        assert_eq!(sync.next(1_000, 2), Action::Listen { after: 0 }, "no push, but it keeps listening");
+        sync.pulled(2_000, 5, 7);
+        assert_eq!(sync.next(2_000, 2), Action::Pull { after: 5 }, "and keeps pulling what others pushed");
+        sync.pulled(3_000, 7, 7);
+        assert_eq!(sync.next(3_000 + REFUSED_RETRY_MS, 2), Action::Push { max: MAX_BATCH_EVENTS }, "tried again later");
+        sync.push_refused(4_000, "Refused again.");
+        assert_eq!(sync.next(4_000, 2), Action::Listen { after: 7 });
+        sync.set_online(false);
+        sync.set_online(true);
+        assert_eq!(
+            sync.next(5_000, 2),
+            Action::Push { max: MAX_BATCH_EVENTS },
+            "coming back online tries again at once"
+        );
+        sync.pushed(9);
+        assert!(matches!(sync.status(0), SyncStatus::Syncing { .. } | SyncStatus::Synced { .. }));
+    }
+
+    #[test]
+    fn a_server_that_asks_to_wait_is_not_asked_sooner() {
+        let mut sync = SyncState::new(0, true, true);
+        sync.failed_with_wait(0, "Busy.", 0.0, Some(30_000));
+        assert_eq!(sync.next(0, 1), Action::WaitUntil(30_000));
+        let mut sync = SyncState::new(0, true, true);
+        sync.failed_with_wait(0, "Busy.", 0.0, Some(i64::MAX));
+        assert_eq!(sync.next(0, 1), Action::WaitUntil(REFUSED_RETRY_MS), "never longer than a refused push waits");
     }
 
     #[test]

@@ -153,6 +153,10 @@ pub struct ErrorDetail {
     pub code: ErrorCode,
     /// For people; may change.
     pub message: String,
+    /// When one event of a push was refused (`bad_envelope`, `event_too_large`,
+    /// `event_id_reused`), its place in the batch, from 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
 }
 
 /// What went wrong, as a program matches on it. Each code has one HTTP status.

@@ -79,6 +79,8 @@ fn the_examples_in_the_prose_parse_as_the_types() {
     assert_eq!(pushed.head, 42);
     let error: ErrorBody = serde_json::from_str(&reply(3)).expect("the error example");
     assert_eq!(error.error.code, ErrorCode::BadEnvelope);
+    let refused: ErrorBody = serde_json::from_str(&reply(4)).expect("the example of a refused event");
+    assert_eq!((refused.error.code, refused.error.index), (ErrorCode::EventIdReused, Some(1)));
     let created: Created =
         serde_json::from_str(r#"{"stream":"0190a4d2-7f6e-7c3b-9d2a-1b2c3d4e5f61","token":"ab"}"#).unwrap();
     assert_eq!(created.token, "ab");

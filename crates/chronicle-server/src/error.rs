@@ -14,12 +14,19 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// What was wrong, for a person.
     pub message: String,
+    /// The place in its batch of the one event refused, from 0.
+    pub index: Option<usize>,
 }
 
 impl ApiError {
     /// An error with its code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into() }
+        ApiError { code, message: message.into(), index: None }
+    }
+
+    /// The same error, about the event at `index` in its batch.
+    pub fn at(self, index: usize) -> Self {
+        ApiError { index: Some(index), ..self }
     }
 
     /// The HTTP status of the error's code.
@@ -50,12 +57,13 @@ impl From<StoreError> for ApiError {
                 ErrorCode::StreamExists,
                 "A stream with this id already exists. Ask its owner for a share link to join it.",
             ),
-            StoreError::IdReused { id } => ApiError::new(
+            StoreError::IdReused { id, index } => ApiError::new(
                 ErrorCode::EventIdReused,
                 format!(
                     "Event {id} is already in this stream with different content. Nothing in this batch was stored."
                 ),
-            ),
+            )
+            .at(index),
             StoreError::Storage(detail) => ApiError::internal(detail),
         }
     }
@@ -64,6 +72,7 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        (status, Json(ErrorBody { error: ErrorDetail { code: self.code, message: self.message } })).into_response()
+        let error = ErrorDetail { code: self.code, message: self.message, index: self.index };
+        (status, Json(ErrorBody { error })).into_response()
     }
 }

@@ -95,7 +95,7 @@ pub(crate) fn push_request(body: &[u8]) -> Result<Vec<NewEvent>, ApiError> {
             format!("A push holds at most {MAX_BATCH_EVENTS} events; this one has {}.", events.len()),
         ));
     }
-    events.into_iter().enumerate().map(|(i, event)| envelope(i, event)).collect()
+    events.into_iter().enumerate().map(|(i, event)| envelope(i, event).map_err(|e| e.at(i))).collect()
 }
 
 fn envelope(index: usize, event: Value) -> Result<NewEvent, ApiError> {

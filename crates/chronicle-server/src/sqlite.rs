@@ -238,7 +238,7 @@ fn append(tx: &Connection, stream: Uuid, events: &[NewEvent]) -> Result<Appended
         .map_err(storage)?;
     let mut find = tx.prepare_cached("SELECT seq, body FROM events WHERE stream = ?1 AND id = ?2").map_err(storage)?;
     let mut accepted = Vec::with_capacity(events.len());
-    for event in events {
+    for (index, event) in events.iter().enumerate() {
         let id = event.id.to_string();
         if insert.execute(params![stream_id, head + 1, id, event.body]).map_err(storage)? == 1 {
             head += 1;
@@ -248,7 +248,7 @@ fn append(tx: &Connection, stream: Uuid, events: &[NewEvent]) -> Result<Appended
         let (seq, body): (i64, String) =
             find.query_row(params![stream_id, id], |row| Ok((row.get(0)?, row.get(1)?))).map_err(storage)?;
         if !same_envelope(&body, &event.body) {
-            return Err(StoreError::IdReused { id: event.id });
+            return Err(StoreError::IdReused { id: event.id, index });
         }
         accepted.push((event.id, seq as u64));
     }

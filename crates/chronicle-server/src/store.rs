@@ -22,6 +22,8 @@ pub enum StoreError {
     IdReused {
         /// The event id.
         id: Uuid,
+        /// Its place in the batch, from 0.
+        index: usize,
     },
     /// The database failed; the detail is for the log only.
     #[error("storage failed: {0}")]

@@ -196,6 +196,7 @@ async fn an_id_reused_with_other_content_refuses_the_whole_batch() {
     changed["data"] = json!({ "n": 100 });
     let reply = server.push(stream, &token, vec![event(2), changed]).await;
     assert_eq!((reply.status, reply.code()), (StatusCode::CONFLICT, "event_id_reused"));
+    assert_eq!(reply.body["error"]["index"], 1, "the refused event's place in the batch");
     let all = server.pull(stream, &token, "").await;
     assert_eq!(seqs(&all.body), [1], "event 2 of the refused batch was not stored");
     assert_eq!(all.body["head"], 1);
@@ -228,6 +229,7 @@ async fn bad_envelopes_are_refused_with_what_was_wrong() {
     for (field, bad) in cases {
         let reply = server.push(stream, &token, vec![event(5), bad.clone()]).await;
         assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "bad_envelope"), "{bad}");
+        assert_eq!(reply.body["error"]["index"], 1, "{bad}");
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(message.starts_with("Event 2 of the batch"), "{message}");
         assert!(message.contains(field), "{field}: {message}");
@@ -257,6 +259,7 @@ async fn oversized_requests_are_refused() {
     big["data"] = json!({ "text": "x".repeat(64 * 1024) });
     let reply = server.push(stream, &token, vec![big]).await;
     assert_eq!((reply.status, reply.code()), (StatusCode::PAYLOAD_TOO_LARGE, "event_too_large"));
+    assert_eq!(reply.body["error"]["index"], 0);
 
     let huge = format!("{{\"events\": [], \"pad\": \"{}\"}}", "x".repeat(4 * 1024 * 1024));
     let reply = server.send("POST", &format!("/api/v1/streams/{stream}/events"), Some(&token), Body::from(huge)).await;
