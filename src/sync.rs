@@ -298,7 +298,9 @@ impl BoardSync {
         };
         let mut live = match remote::listen(self.stream, token, self.sync.cursor(), &controller.signal()).await {
             Ok(live) => live,
-            Err(e) => return self.failed(explain(&e)),
+            // The server has as many listeners as it takes: poll for a while instead.
+            Err(e) if e.code() == Some(ErrorCode::TooManyListeners) => return self.sync.live_ended(now()),
+            Err(e) => return self.sync.failed_with_wait(now(), explain(&e), jitter(), e.wait_asked_ms()),
         };
         loop {
             let message = select! {

@@ -21,6 +21,11 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_EVENT_BYTES: usize = 64 * 1024;
 /// Most events in one push, and in one page of a pull.
 pub const MAX_BATCH_EVENTS: usize = 1000;
+/// Most bytes of envelopes in one page of a pull or one live message; a single larger event
+/// still comes, alone.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// Largest body of `POST /streams`.
+pub const MAX_CREATE_BYTES: usize = 1024;
 /// Most bytes of envelopes a client puts in one push, well inside [`MAX_BODY_BYTES`].
 pub const MAX_PUSH_BYTES: usize = 1024 * 1024;
 /// Longest event type name, in characters.
@@ -193,6 +198,8 @@ pub enum ErrorCode {
     EventTooLarge,
     /// A body over [`MAX_BODY_BYTES`].
     BodyTooLarge,
+    /// Too many live listeners on this server or this stream; try again after `Retry-After`.
+    TooManyListeners,
     /// The server failed; nothing was changed.
     InternalError,
     /// The server cannot read or write its store just now; try again later.
@@ -204,7 +211,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server of this version sends.
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::MalformedJson,
         ErrorCode::BadRequest,
         ErrorCode::BadEnvelope,
@@ -220,6 +227,7 @@ impl ErrorCode {
         ErrorCode::TooManyEvents,
         ErrorCode::EventTooLarge,
         ErrorCode::BodyTooLarge,
+        ErrorCode::TooManyListeners,
         ErrorCode::InternalError,
         ErrorCode::Unavailable,
     ];
@@ -238,6 +246,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::StreamExists | ErrorCode::EventIdReused => 409,
             ErrorCode::TooManyEvents | ErrorCode::EventTooLarge | ErrorCode::BodyTooLarge => 413,
+            ErrorCode::TooManyListeners => 429,
             ErrorCode::InternalError | ErrorCode::Unknown => 500,
             ErrorCode::Unavailable => 503,
         }
@@ -261,6 +270,7 @@ impl ErrorCode {
             ErrorCode::TooManyEvents => "too_many_events",
             ErrorCode::EventTooLarge => "event_too_large",
             ErrorCode::BodyTooLarge => "body_too_large",
+            ErrorCode::TooManyListeners => "too_many_listeners",
             ErrorCode::InternalError => "internal_error",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Unknown => "unknown",

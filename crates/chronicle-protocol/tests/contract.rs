@@ -2,8 +2,8 @@
 //! limits read the same, and the examples in the prose parse as the types.
 
 use chronicle_protocol::{
-    Created, ErrorBody, ErrorCode, MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES, MAX_PUSH_BYTES, MAX_TOKEN_CHARS,
-    MAX_TYPE_CHARS, MAX_VERSION, MIN_TOKEN_CHARS, Page, Pushed, WireEnvelope,
+    Created, ErrorBody, ErrorCode, MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_CREATE_BYTES, MAX_EVENT_BYTES, MAX_PAGE_BYTES,
+    MAX_PUSH_BYTES, MAX_TOKEN_CHARS, MAX_TYPE_CHARS, MAX_VERSION, MIN_TOKEN_CHARS, Page, Pushed, WireEnvelope,
 };
 
 fn prose() -> String {
@@ -52,6 +52,8 @@ fn the_limits_read_the_same_in_the_prose() {
     for phrase in [
         format!("at most {MAX_BATCH_EVENTS} events"),
         format!("{} MiB of envelopes", MAX_PUSH_BYTES / (1024 * 1024)),
+        format!("at most {} MiB of envelopes: a page ends early", MAX_PAGE_BYTES / (1024 * 1024)),
+        format!("The body may be at most {MAX_CREATE_BYTES} bytes"),
         format!("{MIN_TOKEN_CHARS} to {MAX_TOKEN_CHARS} characters"),
         format!("{} KiB", MAX_EVENT_BYTES / 1024),
         format!("{} MiB", MAX_BODY_BYTES / (1024 * 1024)),

@@ -1,8 +1,9 @@
 //! The HTTP side: routes, authorization, and live delivery over server-sent events.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -16,7 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use chronicle_protocol::{API, Created, ErrorCode, MAX_BATCH_EVENTS, MAX_BODY_BYTES};
+use chronicle_protocol::{API, Created, ErrorCode, MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_CREATE_BYTES};
 use futures_util::Stream;
 use tokio::sync::broadcast;
 use tower_http::services::ServeDir;
@@ -28,6 +29,71 @@ use crate::protocol;
 use crate::store::{Store, StoreError};
 use crate::{auth, headers};
 
+/// How many live listeners one server keeps open, in all and on one stream. Each holds a
+/// connection and wakes on every append, so their number is bounded like any other resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenerLimits {
+    /// Live listeners in all.
+    pub total: usize,
+    /// Live listeners on one stream.
+    pub per_stream: usize,
+}
+
+impl Default for ListenerLimits {
+    fn default() -> Self {
+        ListenerLimits { total: 10_000, per_stream: 100 }
+    }
+}
+
+/// The live listeners open now.
+#[derive(Debug, Default)]
+struct Listeners {
+    limits: ListenerLimits,
+    open: Mutex<(usize, HashMap<Uuid, usize>)>,
+}
+
+/// A place taken by one live listener; dropping it, when the listener goes, frees it.
+struct ListenerSlot {
+    listeners: Arc<Listeners>,
+    stream: Uuid,
+}
+
+/// Seconds a listener turned away is asked to wait; it pulls meanwhile.
+const LISTENER_RETRY_SECONDS: u32 = 30;
+
+impl Listeners {
+    fn take(self: &Arc<Self>, stream: Uuid) -> Result<ListenerSlot, ApiError> {
+        let mut open = self.open.lock().map_err(ApiError::internal)?;
+        let (total, per_stream) = &mut *open;
+        let on_stream = per_stream.entry(stream).or_default();
+        if *total >= self.limits.total || *on_stream >= self.limits.per_stream {
+            return Err(ApiError::new(
+                ErrorCode::TooManyListeners,
+                "This server has as many live listeners as it takes just now. Pull, and listen again later.",
+            )
+            .retry_after(LISTENER_RETRY_SECONDS));
+        }
+        *total += 1;
+        *on_stream += 1;
+        Ok(ListenerSlot { listeners: Arc::clone(self), stream })
+    }
+}
+
+impl Drop for ListenerSlot {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.listeners.open.lock() {
+            let (total, per_stream) = &mut *open;
+            *total = total.saturating_sub(1);
+            if let Some(n) = per_stream.get_mut(&self.stream) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    per_stream.remove(&self.stream);
+                }
+            }
+        }
+    }
+}
+
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -37,6 +103,7 @@ pub struct AppState {
     static_dir: Option<PathBuf>,
     /// The Content-Security-Policy of the app in `static_dir`.
     policy: HeaderValue,
+    listeners: Arc<Listeners>,
 }
 
 impl AppState {
@@ -47,7 +114,12 @@ impl AppState {
         let policy = headers::content_security_policy(index.as_deref().unwrap_or_default());
         // A policy is ASCII; should it ever not be, the strictest one stands in.
         let policy = HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'none'"));
-        AppState { store: Arc::new(store), appended, static_dir, policy }
+        AppState { store: Arc::new(store), appended, static_dir, policy, listeners: Arc::default() }
+    }
+
+    /// The same state with other limits on live listeners.
+    pub fn with_listener_limits(self, limits: ListenerLimits) -> Self {
+        AppState { listeners: Arc::new(Listeners { limits, ..Listeners::default() }), ..self }
     }
 }
 
@@ -100,16 +172,15 @@ async fn method_not_allowed() -> ApiError {
     ApiError::new(ErrorCode::MethodNotAllowed, "This endpoint does not take that method.")
 }
 
-/// Reads a request body of at most [`MAX_BODY_BYTES`].
-async fn body_bytes(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, ApiError> {
-    let too_large = || {
-        ApiError::new(ErrorCode::BodyTooLarge, format!("A request body may be at most {} MiB.", MAX_BODY_BYTES >> 20))
-    };
+/// Reads a request body of at most `limit` bytes.
+async fn body_bytes(headers: &HeaderMap, body: Body, limit: usize) -> Result<axum::body::Bytes, ApiError> {
+    let too_large =
+        || ApiError::new(ErrorCode::BodyTooLarge, format!("This request's body may be at most {limit} bytes."));
     let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+    if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| too_large())
+    to_bytes(body, limit).await.map_err(|_| too_large())
 }
 
 fn stream_id(text: &str) -> Result<Uuid, ApiError> {
@@ -130,7 +201,7 @@ async fn authorize(state: &AppState, stream: Uuid, headers: &HeaderMap) -> Resul
 }
 
 async fn create_stream(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
-    let body = body_bytes(&headers, body).await?;
+    let body = body_bytes(&headers, body, MAX_CREATE_BYTES).await?;
     let request = protocol::create_request(&body)?;
     let stream = request.stream.unwrap_or_else(Uuid::new_v4);
     let token = match request.token {
@@ -155,7 +226,7 @@ async fn push(
 ) -> Result<Response, ApiError> {
     let stream = stream_id(&stream)?;
     authorize(&state, stream, &headers).await?;
-    let body = body_bytes(&headers, body).await?;
+    let body = body_bytes(&headers, body, MAX_BODY_BYTES).await?;
     let events = protocol::push_request(&body)?;
     let appended = state.store.append(stream, events).await?;
     // Nobody listening is not an error.
@@ -185,16 +256,19 @@ async fn live(
     let stream = stream_id(&stream)?;
     authorize(&state, stream, &headers).await?;
     let (after, _) = protocol::page_query(query.as_deref())?;
+    // Held for as long as the stream is open: the client going away drops it.
+    let slot = state.listeners.take(stream)?;
     // Subscribe before the first read, so that an append between the two is not missed.
     let appended = state.appended.subscribe();
-    let messages = futures_util::stream::unfold((state, after, appended), move |(state, mut after, mut appended)| {
+    let start = (state, after, appended, slot);
+    let messages = futures_util::stream::unfold(start, move |(state, mut after, mut appended, slot)| {
         async move {
             loop {
                 match state.store.read(stream, after, MAX_BATCH_EVENTS).await {
                     Ok(page) if !page.events.is_empty() => {
                         after = page.events.last().map_or(after, |e| e.seq);
                         let message = SseEvent::default().id(after.to_string()).data(protocol::page_reply(&page));
-                        return Some((Ok(message), (state, after, appended)));
+                        return Some((Ok(message), (state, after, appended, slot)));
                     }
                     Ok(_) => {}
                     Err(e) => {

@@ -16,12 +16,19 @@ pub struct ApiError {
     pub message: String,
     /// The place in its batch of the one event refused, from 0.
     pub index: Option<usize>,
+    /// Seconds to wait before asking again, sent as `Retry-After`.
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
     /// An error with its code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), index: None }
+        ApiError { code, message: message.into(), index: None, retry_after: None }
+    }
+
+    /// The same error, asking the client to wait `seconds` before trying again.
+    pub fn retry_after(self, seconds: u32) -> Self {
+        ApiError { retry_after: Some(seconds), ..self }
     }
 
     /// The same error, about the event at `index` in its batch.
@@ -73,6 +80,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let error = ErrorDetail { code: self.code, message: self.message, index: self.index };
-        (status, Json(ErrorBody { error })).into_response()
+        let mut response = (status, Json(ErrorBody { error })).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

@@ -17,7 +17,7 @@ mod protocol;
 mod sqlite;
 mod store;
 
-pub use api::{AppState, app};
+pub use api::{AppState, ListenerLimits, app};
 pub use chronicle_protocol::{MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES, MAX_TYPE_CHARS};
 pub use error::ApiError;
 pub use sqlite::SqliteStore;

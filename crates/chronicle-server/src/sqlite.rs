@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 
+use chronicle_protocol::MAX_PAGE_BYTES;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -320,8 +321,16 @@ impl Store for SqliteStore {
                         Ok(StoredEvent { seq: row.get::<_, i64>(0)? as u64, body: row.get(1)? })
                     })
                     .map_err(storage)?;
+                // A page is bounded by bytes too, so that no reply holds more than a few MiB; one
+                // event larger than that still comes, alone.
+                let mut bytes = 0;
                 for row in rows {
-                    events.push(row.map_err(storage)?);
+                    let event = row.map_err(storage)?;
+                    bytes += event.body.len();
+                    if bytes > MAX_PAGE_BYTES && !events.is_empty() {
+                        break;
+                    }
+                    events.push(event);
                 }
             }
             drop(tx);

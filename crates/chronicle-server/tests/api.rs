@@ -402,3 +402,85 @@ async fn answers_carry_the_security_headers_and_the_app_its_content_security_pol
     assert_eq!(api.headers()["cache-control"], "no-store", "answers about streams are never cached");
     assert_eq!(api.headers()["x-content-type-options"], "nosniff");
 }
+
+#[tokio::test]
+async fn pages_are_bounded_by_bytes_and_every_event_still_comes_back_by_paging() {
+    let server = Server::in_memory();
+    let (stream, token) = server.stream().await;
+    let large = |n: u128| {
+        let mut e = event(n);
+        e["data"] = json!({ "text": "x".repeat(60 * 1024) });
+        e
+    };
+    for first in (0..150u128).step_by(50) {
+        let reply = server.push(stream, &token, (first..first + 50).map(large).collect()).await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    let mut after = 0;
+    let mut pages = 0;
+    while after < 150 {
+        let page = server.pull(stream, &token, &format!("?after={after}")).await;
+        let events = page.body["events"].as_array().unwrap();
+        let bytes: usize = events.iter().map(|e| e.to_string().len()).sum();
+        assert!(bytes <= chronicle_protocol::MAX_PAGE_BYTES + 64 * 1024, "a page of {bytes} bytes");
+        assert!(!events.is_empty() && events.len() < 150);
+        assert_eq!(seqs(&page.body), (after + 1..=after + events.len() as u64).collect::<Vec<_>>());
+        after += events.len() as u64;
+        pages += 1;
+    }
+    assert!(pages >= 3, "{pages} pages for about 9 MB");
+}
+
+#[tokio::test]
+async fn odd_bodies_are_refused_plainly() {
+    let server = Server::new();
+    let (stream, token) = server.stream().await;
+    let uri = format!("/api/v1/streams/{stream}/events");
+    let deep = format!("{{\"events\": [{}{}]}}", "[".repeat(10_000), "]".repeat(10_000));
+    let reply = server.send("POST", &uri, Some(&token), Body::from(deep)).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "malformed_json"), "deeply nested");
+    let reply = server.send("POST", &uri, Some(&token), Body::from(b"{\"events\": [\"\xff\xfe\"]}".to_vec())).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "malformed_json"), "not UTF-8");
+    let padded = json!({ "stream": Uuid::from_u128(5), "pad": "x".repeat(2000) });
+    let reply = server.json("POST", "/api/v1/streams", None, padded).await;
+    assert_eq!(
+        (reply.status, reply.code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+        "a create body is small"
+    );
+    assert_eq!(server.pull(stream, &token, "").await.body["head"], 0);
+}
+
+#[tokio::test]
+async fn live_listeners_beyond_the_cap_are_asked_to_come_back_later() {
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = chronicle_server::SqliteStore::open(dir.path().join("chronicle.db")).unwrap();
+    let limits = chronicle_server::ListenerLimits { total: 3, per_stream: 2 };
+    let router = chronicle_server::app(chronicle_server::AppState::new(store, None).with_listener_limits(limits));
+    let send = |request: axum::http::Request<Body>| router.clone().oneshot(request);
+    let created = send(axum::http::Request::post("/api/v1/streams").body(Body::from("{}")).unwrap()).await.unwrap();
+    let created: serde_json::Value =
+        serde_json::from_slice(&http_body_util::BodyExt::collect(created.into_body()).await.unwrap().to_bytes())
+            .unwrap();
+    let (stream, token) =
+        (created["stream"].as_str().unwrap().to_owned(), created["token"].as_str().unwrap().to_owned());
+    let listen = |stream: &str| {
+        axum::http::Request::get(format!("/api/v1/streams/{stream}/live"))
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let first = send(listen(&stream)).await.unwrap();
+    let second = send(listen(&stream)).await.unwrap();
+    assert_eq!((first.status(), second.status()), (StatusCode::OK, StatusCode::OK));
+    let third = send(listen(&stream)).await.unwrap();
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(third.headers()["retry-after"], "30");
+    let body = http_body_util::BodyExt::collect(third.into_body()).await.unwrap().to_bytes();
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&body).unwrap()["error"]["code"], "too_many_listeners");
+
+    // A listener that goes frees its place.
+    drop(first);
+    assert_eq!(send(listen(&stream)).await.unwrap().status(), StatusCode::OK);
+}
