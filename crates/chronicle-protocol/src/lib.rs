@@ -200,6 +200,12 @@ pub enum ErrorCode {
     BodyTooLarge,
     /// Too many live listeners on this server or this stream; try again after `Retry-After`.
     TooManyListeners,
+    /// Too many streams created from one address; try again after `Retry-After`.
+    RateLimited,
+    /// The stream would hold more than the server keeps for one stream.
+    QuotaExceeded,
+    /// Too many writes are waiting; try again after `Retry-After`.
+    Busy,
     /// The server failed; nothing was changed.
     InternalError,
     /// The server cannot read or write its store just now; try again later.
@@ -211,7 +217,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server of this version sends.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::MalformedJson,
         ErrorCode::BadRequest,
         ErrorCode::BadEnvelope,
@@ -228,6 +234,9 @@ impl ErrorCode {
         ErrorCode::EventTooLarge,
         ErrorCode::BodyTooLarge,
         ErrorCode::TooManyListeners,
+        ErrorCode::RateLimited,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::Busy,
         ErrorCode::InternalError,
         ErrorCode::Unavailable,
     ];
@@ -245,10 +254,13 @@ impl ErrorCode {
             ErrorCode::StreamNotFound | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::StreamExists | ErrorCode::EventIdReused => 409,
-            ErrorCode::TooManyEvents | ErrorCode::EventTooLarge | ErrorCode::BodyTooLarge => 413,
-            ErrorCode::TooManyListeners => 429,
+            ErrorCode::TooManyEvents
+            | ErrorCode::EventTooLarge
+            | ErrorCode::BodyTooLarge
+            | ErrorCode::QuotaExceeded => 413,
+            ErrorCode::TooManyListeners | ErrorCode::RateLimited => 429,
             ErrorCode::InternalError | ErrorCode::Unknown => 500,
-            ErrorCode::Unavailable => 503,
+            ErrorCode::Unavailable | ErrorCode::Busy => 503,
         }
     }
 
@@ -271,6 +283,9 @@ impl ErrorCode {
             ErrorCode::EventTooLarge => "event_too_large",
             ErrorCode::BodyTooLarge => "body_too_large",
             ErrorCode::TooManyListeners => "too_many_listeners",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::Busy => "busy",
             ErrorCode::InternalError => "internal_error",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Unknown => "unknown",

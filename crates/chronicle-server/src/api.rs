@@ -2,18 +2,20 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use axum::Extension;
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::header::{
     AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -94,6 +96,65 @@ impl Drop for ListenerSlot {
     }
 }
 
+/// How many streams one client address may create: `burst` at once, then `per_minute`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreateLimit {
+    /// Creations allowed at once.
+    pub burst: u32,
+    /// Creations allowed per minute after the burst.
+    pub per_minute: u32,
+}
+
+impl Default for CreateLimit {
+    /// Generous: a person makes a few boards a day; a script that makes thousands is slowed.
+    fn default() -> Self {
+        CreateLimit { burst: 1000, per_minute: 600 }
+    }
+}
+
+/// A token bucket per client address for stream creation.
+#[derive(Debug, Default)]
+struct CreateBuckets {
+    limit: CreateLimit,
+    /// The header that names the client's address when a trusted proxy stands in front.
+    client_header: Option<HeaderName>,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+/// Addresses remembered at most; full buckets are forgotten first.
+const MAX_BUCKETS: usize = 100_000;
+
+impl CreateBuckets {
+    /// Takes one creation for `address`, or says how many seconds to wait.
+    fn take(&self, address: IpAddr, now: Instant) -> Result<(), u32> {
+        let burst = f64::from(self.limit.burst.max(1));
+        let per_second = f64::from(self.limit.per_minute.max(1)) / 60.0;
+        let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
+        if buckets.len() >= MAX_BUCKETS {
+            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * per_second < burst);
+        }
+        let (tokens, at) = buckets.entry(address).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * per_second).min(burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / per_second).ceil() as u32)
+        }
+    }
+
+    /// The client's address: from the trusted header when one is named, else the connection's.
+    fn address(&self, headers: &HeaderMap, connection: Option<SocketAddr>) -> Option<IpAddr> {
+        let forwarded = self.client_header.as_ref().and_then(|name| {
+            // The proxy in front appends the address it saw last.
+            let value = headers.get(name)?.to_str().ok()?;
+            value.rsplit(',').next()?.trim().parse().ok()
+        });
+        forwarded.or(connection.map(|c| c.ip()))
+    }
+}
+
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -104,6 +165,7 @@ pub struct AppState {
     /// The Content-Security-Policy of the app in `static_dir`.
     policy: HeaderValue,
     listeners: Arc<Listeners>,
+    creates: Arc<CreateBuckets>,
 }
 
 impl AppState {
@@ -114,7 +176,21 @@ impl AppState {
         let policy = headers::content_security_policy(index.as_deref().unwrap_or_default());
         // A policy is ASCII; should it ever not be, the strictest one stands in.
         let policy = HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'none'"));
-        AppState { store: Arc::new(store), appended, static_dir, policy, listeners: Arc::default() }
+        AppState {
+            store: Arc::new(store),
+            appended,
+            static_dir,
+            policy,
+            listeners: Arc::default(),
+            creates: Arc::default(),
+        }
+    }
+
+    /// The same state with another limit on stream creation per client address, and the header
+    /// that names a client's address when a trusted proxy stands in front (`None`: the
+    /// connection's address).
+    pub fn with_create_limit(self, limit: CreateLimit, client_header: Option<HeaderName>) -> Self {
+        AppState { creates: Arc::new(CreateBuckets { limit, client_header, ..CreateBuckets::default() }), ..self }
     }
 
     /// The same state with other limits on live listeners.
@@ -200,7 +276,23 @@ async fn authorize(state: &AppState, stream: Uuid, headers: &HeaderMap) -> Resul
     }
 }
 
-async fn create_stream(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn create_stream(
+    State(state): State<AppState>,
+    connection: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let connection = connection.map(|Extension(ConnectInfo(address))| address);
+    if let Some(address) = state.creates.address(&headers, connection)
+        && let Err(seconds) = state.creates.take(address, Instant::now())
+    {
+        tracing::warn!(%address, "stream creation rate-limited");
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "Too many boards were registered from this address just now. Try again in a little while.",
+        )
+        .retry_after(seconds));
+    }
     let body = body_bytes(&headers, body, MAX_CREATE_BYTES).await?;
     let request = protocol::create_request(&body)?;
     let stream = request.stream.unwrap_or_else(Uuid::new_v4);

@@ -71,6 +71,17 @@ impl From<StoreError> for ApiError {
                 ),
             )
             .at(index),
+            StoreError::QuotaExceeded { quota } => ApiError::new(
+                ErrorCode::QuotaExceeded,
+                format!(
+                    "This board would hold more than the {} MiB this server keeps for one board. Nothing of this batch was stored.",
+                    quota >> 20
+                ),
+            ),
+            StoreError::Busy => {
+                ApiError::new(ErrorCode::Busy, "The server is busy. Nothing was stored; try again in a moment.")
+                    .retry_after(1)
+            }
             StoreError::Storage(detail) => ApiError::internal(detail),
         }
     }

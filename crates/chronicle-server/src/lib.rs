@@ -17,8 +17,8 @@ mod protocol;
 mod sqlite;
 mod store;
 
-pub use api::{AppState, ListenerLimits, app};
+pub use api::{AppState, CreateLimit, ListenerLimits, app};
 pub use chronicle_protocol::{MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES, MAX_TYPE_CHARS};
 pub use error::ApiError;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, StoreOptions};
 pub use store::{Appended, NewEvent, Page, Store, StoreError, StoreFuture, StoredEvent};

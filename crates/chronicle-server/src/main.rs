@@ -5,18 +5,28 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use chronicle_server::{AppState, SqliteStore, app};
+use axum::http::HeaderName;
+use chronicle_server::{AppState, CreateLimit, SqliteStore, StoreOptions, app};
 
 const USAGE: &str = "usage: chronicle-server [--listen ADDR] [--database FILE] [--static-dir DIR]
+                        [--creates-per-minute N] [--client-ip-header NAME]
 
-  --listen ADDR       address to listen on (default 127.0.0.1:8080)
-  --database FILE     SQLite file for all streams (default ./data/chronicle.db)
-  --static-dir DIR    the built web app, served at / (default dist)";
+  --listen ADDR              address to listen on (default 127.0.0.1:8080)
+  --database FILE            SQLite file for all streams (default ./data/chronicle.db)
+  --static-dir DIR           the built web app, served at / (default dist)
+  --creates-per-minute N     streams one client address may create per minute, after a burst
+                             of the same size as the default's (default 600)
+  --client-ip-header NAME    behind a trusted proxy: the header naming the client's address
+                             (for example x-forwarded-for); without it, the connection's
+  --max-stream-bytes N       most bytes of events one stream may hold (default 1 GiB)";
 
 struct Options {
     listen: SocketAddr,
     database: PathBuf,
     static_dir: PathBuf,
+    creates: CreateLimit,
+    client_ip_header: Option<HeaderName>,
+    store: StoreOptions,
 }
 
 fn options() -> Result<Options> {
@@ -24,6 +34,9 @@ fn options() -> Result<Options> {
         listen: "127.0.0.1:8080".parse()?,
         database: PathBuf::from("./data/chronicle.db"),
         static_dir: PathBuf::from("dist"),
+        creates: CreateLimit::default(),
+        client_ip_header: None,
+        store: StoreOptions::default(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -40,6 +53,26 @@ fn options() -> Result<Options> {
             }
             "--database" => options.database = value.into(),
             "--static-dir" => options.static_dir = value.into(),
+            "--creates-per-minute" => {
+                options.creates.per_minute = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .with_context(|| format!("--creates-per-minute: `{value}` is not a whole number from 1"))?
+            }
+            "--max-stream-bytes" => {
+                options.store.max_stream_bytes = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .with_context(|| format!("--max-stream-bytes: `{value}` is not a whole number from 1"))?
+            }
+            "--client-ip-header" => {
+                options.client_ip_header = Some(
+                    HeaderName::try_from(value.as_str())
+                        .with_context(|| format!("--client-ip-header: `{value}` is not a header name"))?,
+                )
+            }
             _ => bail!("unknown flag {flag}\n\n{USAGE}"),
         }
     }
@@ -53,7 +86,7 @@ async fn main() -> Result<()> {
     if let Some(parent) = options.database.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    let store = SqliteStore::open(&options.database)
+    let store = SqliteStore::open_with(&options.database, options.store)
         .with_context(|| format!("cannot open the database {}", options.database.display()))?;
     if !options.static_dir.join("index.html").is_file() {
         tracing::warn!(dir = %options.static_dir.display(), "no index.html there: only the API is served");
@@ -63,7 +96,9 @@ async fn main() -> Result<()> {
         .with_context(|| format!("cannot listen on {}", options.listen))?;
     // Scripts read this line to learn the address, also when the port was 0.
     println!("Chronicle is listening on http://{}", listener.local_addr()?);
-    let router = app(AppState::new(store, Some(options.static_dir)));
+    let state =
+        AppState::new(store, Some(options.static_dir)).with_create_limit(options.creates, options.client_ip_header);
+    let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;

@@ -18,15 +18,17 @@ use uuid::Uuid;
 use crate::protocol::same_envelope;
 use crate::store::{Appended, NewEvent, Page, Store, StoreError, StoreFuture, StoredEvent};
 
-/// The layout this build writes; kept in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
+/// The layout this build writes; kept in `PRAGMA user_version`. Version 2 counts each stream's
+/// bytes, for quotas.
+const SCHEMA_VERSION: i64 = 2;
 
 /// The schema, in SQL that PostgreSQL reads too (`BLOB` becomes `BYTEA` there).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS streams (
     id TEXT PRIMARY KEY,
     token_hash BLOB NOT NULL,
-    head BIGINT NOT NULL DEFAULT 0
+    head BIGINT NOT NULL DEFAULT 0,
+    bytes BIGINT NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS events (
     stream TEXT NOT NULL REFERENCES streams (id),
@@ -37,6 +39,27 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (stream, id);
 ";
+
+/// From schema 1: streams learn how many bytes of envelopes they hold.
+const SCHEMA_1_TO_2: &str = "
+ALTER TABLE streams ADD COLUMN bytes BIGINT NOT NULL DEFAULT 0;
+UPDATE streams SET bytes = (SELECT COALESCE(SUM(LENGTH(body)), 0) FROM events WHERE events.stream = streams.id);
+";
+
+/// How a store is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Most bytes of envelopes one stream may hold; a push past it is refused whole.
+    pub max_stream_bytes: u64,
+    /// Most writes waiting for the writer; past it, a write is refused as busy at once.
+    pub write_queue: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { max_stream_bytes: 1 << 30, write_queue: 4096 }
+    }
+}
 
 /// Most writes committed together.
 const GROUP: usize = 64;
@@ -54,7 +77,7 @@ enum Write {
 /// Streams and events in one SQLite file.
 #[derive(Clone)]
 pub struct SqliteStore {
-    writes: mpsc::Sender<Write>,
+    writes: mpsc::SyncSender<Write>,
     /// Dropped with the last copy of the store, which stops the checkpoint thread.
     _checkpoints: Arc<mpsc::Sender<()>>,
     readers: Arc<Mutex<Vec<Connection>>>,
@@ -81,8 +104,15 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
 }
 
 impl SqliteStore {
-    /// Opens the database at `path`, creating it (and its schema) if needed.
+    /// Opens the database at `path`, creating it (and its schema) if needed, with the default
+    /// [`StoreOptions`].
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, StoreOptions::default())
+    }
+
+    /// Opens the database at `path`, creating it (and its schema) if needed, and bringing a
+    /// database of an earlier schema up to date in place.
+    pub fn open_with(path: impl AsRef<Path>, options: StoreOptions) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_path_buf();
         let mut writer = connect(&path)?;
         let version: i64 = writer.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(storage)?;
@@ -93,6 +123,9 @@ impl SqliteStore {
             )));
         }
         let tx = writer.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
+        if version == 1 {
+            tx.execute_batch(SCHEMA_1_TO_2).map_err(storage)?;
+        }
         tx.execute_batch(SCHEMA).map_err(storage)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(storage)?;
         tx.commit().map_err(storage)?;
@@ -113,16 +146,19 @@ impl SqliteStore {
                 }
             })
             .map_err(storage)?;
-        let (writes, queue) = mpsc::channel();
+        let (writes, queue) = mpsc::sync_channel(options.write_queue.max(1));
         thread::Builder::new()
             .name("sqlite-writer".to_owned())
-            .spawn(move || write_loop(writer, queue))
+            .spawn(move || write_loop(writer, queue, options.max_stream_bytes))
             .map_err(storage)?;
         Ok(SqliteStore { writes, _checkpoints: Arc::new(stop), readers: Arc::new(Mutex::new(readers)), path })
     }
 
     fn send(&self, write: Write) -> Result<(), StoreError> {
-        self.writes.send(write).map_err(|_| StoreError::Storage("the writer thread has stopped".to_owned()))
+        self.writes.try_send(write).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => StoreError::Busy,
+            mpsc::TrySendError::Disconnected(_) => StoreError::Storage("the writer thread has stopped".to_owned()),
+        })
     }
 
     async fn with_reader<T: Send + 'static>(
@@ -149,7 +185,7 @@ impl SqliteStore {
     }
 }
 
-fn write_loop(mut connection: Connection, queue: mpsc::Receiver<Write>) {
+fn write_loop(mut connection: Connection, queue: mpsc::Receiver<Write>, quota: u64) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         while group.len() < GROUP {
@@ -158,7 +194,7 @@ fn write_loop(mut connection: Connection, queue: mpsc::Receiver<Write>) {
                 Err(_) => break,
             }
         }
-        commit_group(&mut connection, group);
+        commit_group(&mut connection, group, quota);
     }
 }
 
@@ -168,7 +204,7 @@ enum Outcome {
     Appended(oneshot::Sender<Result<Appended, StoreError>>, Result<Appended, StoreError>),
 }
 
-fn commit_group(connection: &mut Connection, group: Vec<Write>) {
+fn commit_group(connection: &mut Connection, group: Vec<Write>, quota: u64) {
     let mut outcomes = Vec::with_capacity(group.len());
     let committed = (|| -> Result<(), StoreError> {
         let mut tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
@@ -180,7 +216,7 @@ fn commit_group(connection: &mut Connection, group: Vec<Write>) {
                     Outcome::Created(reply, create(&savepoint, stream, &token_hash))
                 }
                 Write::Append { stream, events, reply } => {
-                    Outcome::Appended(reply, append(&savepoint, stream, &events))
+                    Outcome::Appended(reply, append(&savepoint, stream, &events, quota))
                 }
                 // Inside the group's write transaction, which already holds the write lock: an
                 // update that matches nothing shows the tables can be written.
@@ -226,10 +262,10 @@ fn create(tx: &Connection, stream: Uuid, token_hash: &[u8; 32]) -> Result<(), St
     if inserted == 0 { Err(StoreError::StreamExists) } else { Ok(()) }
 }
 
-fn append(tx: &Connection, stream: Uuid, events: &[NewEvent]) -> Result<Appended, StoreError> {
+fn append(tx: &Connection, stream: Uuid, events: &[NewEvent], quota: u64) -> Result<Appended, StoreError> {
     let stream_id = stream.to_string();
-    let mut head: i64 = tx
-        .query_row("SELECT head FROM streams WHERE id = ?1", [&stream_id], |row| row.get(0))
+    let (mut head, mut bytes): (i64, i64) = tx
+        .query_row("SELECT head, bytes FROM streams WHERE id = ?1", [&stream_id], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()
         .map_err(storage)?
         .ok_or(StoreError::StreamNotFound)?;
@@ -243,6 +279,11 @@ fn append(tx: &Connection, stream: Uuid, events: &[NewEvent]) -> Result<Appended
         let id = event.id.to_string();
         if insert.execute(params![stream_id, head + 1, id, event.body]).map_err(storage)? == 1 {
             head += 1;
+            bytes += event.body.len() as i64;
+            if bytes as u64 > quota {
+                // The savepoint is rolled back: nothing of this batch stays.
+                return Err(StoreError::QuotaExceeded { quota });
+            }
             accepted.push((event.id, head as u64));
             continue;
         }
@@ -253,7 +294,8 @@ fn append(tx: &Connection, stream: Uuid, events: &[NewEvent]) -> Result<Appended
         }
         accepted.push((event.id, seq as u64));
     }
-    tx.execute("UPDATE streams SET head = ?1 WHERE id = ?2", params![head, stream_id]).map_err(storage)?;
+    tx.execute("UPDATE streams SET head = ?1, bytes = ?2 WHERE id = ?3", params![head, bytes, stream_id])
+        .map_err(storage)?;
     Ok(Appended { accepted, head: head as u64 })
 }
 

@@ -17,6 +17,15 @@ pub enum StoreError {
     /// A stream with this id exists already.
     #[error("the stream exists already")]
     StreamExists,
+    /// The stream would hold more than its quota of bytes.
+    #[error("the stream would pass its quota of {quota} bytes")]
+    QuotaExceeded {
+        /// The quota, in bytes.
+        quota: u64,
+    },
+    /// Too many writes are waiting; try again in a moment.
+    #[error("the store is busy")]
+    Busy,
     /// An event id already in the stream came again with other content.
     #[error("event {id} is already stored with other content")]
     IdReused {

@@ -484,3 +484,113 @@ async fn live_listeners_beyond_the_cap_are_asked_to_come_back_later() {
     drop(first);
     assert_eq!(send(listen(&stream)).await.unwrap().status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn stream_creation_is_rate_limited_per_client_address() {
+    use axum::extract::ConnectInfo;
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = chronicle_server::SqliteStore::open(dir.path().join("chronicle.db")).unwrap();
+    let limit = chronicle_server::CreateLimit { burst: 2, per_minute: 1 };
+    let header = axum::http::HeaderName::from_static("x-forwarded-for");
+    let router =
+        chronicle_server::app(chronicle_server::AppState::new(store, None).with_create_limit(limit, Some(header)));
+    let create = |from: &str, forwarded: Option<&str>| {
+        let mut request = axum::http::Request::post("/api/v1/streams");
+        if let Some(forwarded) = forwarded {
+            request = request.header("x-forwarded-for", forwarded);
+        }
+        let mut request = request.body(Body::from("{}")).unwrap();
+        request.extensions_mut().insert(ConnectInfo(format!("{from}:4000").parse::<std::net::SocketAddr>().unwrap()));
+        router.clone().oneshot(request)
+    };
+    for _ in 0..2 {
+        assert_eq!(create("10.0.0.1", None).await.unwrap().status(), StatusCode::CREATED);
+    }
+    let refused = create("10.0.0.1", None).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u32 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body = http_body_util::BodyExt::collect(refused.into_body()).await.unwrap().to_bytes();
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&body).unwrap()["error"]["code"], "rate_limited");
+    assert_eq!(create("10.0.0.2", None).await.unwrap().status(), StatusCode::CREATED, "another address");
+
+    // Behind the trusted proxy, the address it names counts, the last one it appended.
+    for _ in 0..2 {
+        let status = create("10.0.0.9", Some("203.0.113.5, 198.51.100.7")).await.unwrap().status();
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    assert_eq!(create("10.0.0.9", Some("198.51.100.7")).await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(create("10.0.0.9", Some("198.51.100.8")).await.unwrap().status(), StatusCode::CREATED);
+}
+
+fn router_with(dir: &tempfile::TempDir, options: chronicle_server::StoreOptions) -> axum::Router {
+    let store = chronicle_server::SqliteStore::open_with(dir.path().join("chronicle.db"), options).unwrap();
+    chronicle_server::app(chronicle_server::AppState::new(store, None))
+}
+
+#[tokio::test]
+async fn a_stream_holds_at_most_its_quota_and_a_push_past_it_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = chronicle_server::StoreOptions { max_stream_bytes: 2_000, ..Default::default() };
+    let server = Server { router: router_with(&dir, options), dir };
+    let (stream, token) = server.stream().await;
+    let sized = |n: u128| {
+        let mut e = event(n);
+        e["data"] = json!({ "text": "x".repeat(600) });
+        e
+    };
+    assert_eq!(server.push(stream, &token, vec![sized(1), sized(2)]).await.status, StatusCode::OK);
+    let over = server.push(stream, &token, vec![sized(3), sized(4)]).await;
+    assert_eq!((over.status, over.code()), (StatusCode::PAYLOAD_TOO_LARGE, "quota_exceeded"));
+    assert_eq!(server.pull(stream, &token, "").await.body["head"], 2, "nothing of the refused batch");
+    let again = server.push(stream, &token, vec![sized(1), sized(2)]).await;
+    assert_eq!(again.status, StatusCode::OK, "events already held count once");
+}
+
+#[tokio::test]
+async fn a_database_of_the_first_schema_is_brought_up_to_date_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chronicle.db");
+    let stream = Uuid::from_u128(77);
+    let token = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    {
+        // Written as the server before schema 2 wrote it.
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE streams (id TEXT PRIMARY KEY, token_hash BLOB NOT NULL, head BIGINT NOT NULL DEFAULT 0);
+             CREATE TABLE events (stream TEXT NOT NULL REFERENCES streams (id), seq BIGINT NOT NULL, id TEXT NOT NULL,
+                 body TEXT NOT NULL, PRIMARY KEY (stream, seq));
+             CREATE UNIQUE INDEX events_by_id ON events (stream, id);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        let hash = <sha2::Sha256 as sha2::Digest>::digest(token.as_bytes());
+        db.execute(
+            "INSERT INTO streams (id, token_hash, head) VALUES (?1, ?2, 2)",
+            rusqlite::params![stream.to_string(), &hash[..]],
+        )
+        .unwrap();
+        for n in 1..=2u128 {
+            let body = serde_json::to_string(&event(n)).unwrap();
+            db.execute(
+                "INSERT INTO events (stream, seq, id, body) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![stream.to_string(), n as i64, Uuid::from_u128(0x1000_0000 + n).to_string(), body],
+            )
+            .unwrap();
+        }
+    }
+    let held = 2 * serde_json::to_string(&event(1)).unwrap().len() as u64;
+    let options = chronicle_server::StoreOptions { max_stream_bytes: held + 10, ..Default::default() };
+    let server = Server { router: router_with(&dir, options), dir };
+    let all = server.pull(stream, token, "").await;
+    assert_eq!(seqs(&all.body), [1, 2], "everything is there");
+    // The events held before count against the quota: one more is too many.
+    let over = server.push(stream, token, vec![event(3)]).await;
+    assert_eq!((over.status, over.code()), (StatusCode::PAYLOAD_TOO_LARGE, "quota_exceeded"));
+    let version: i64 = rusqlite::Connection::open(server.dir.path().join("chronicle.db"))
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+}
