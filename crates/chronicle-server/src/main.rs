@@ -53,20 +53,8 @@ fn options() -> Result<Options> {
             }
             "--database" => options.database = value.into(),
             "--static-dir" => options.static_dir = value.into(),
-            "--creates-per-minute" => {
-                options.creates.per_minute = value
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .with_context(|| format!("--creates-per-minute: `{value}` is not a whole number from 1"))?
-            }
-            "--max-stream-bytes" => {
-                options.store.max_stream_bytes = value
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .with_context(|| format!("--max-stream-bytes: `{value}` is not a whole number from 1"))?
-            }
+            "--creates-per-minute" => options.creates.per_minute = positive(&flag, &value)?,
+            "--max-stream-bytes" => options.store.max_stream_bytes = positive(&flag, &value)?,
             "--client-ip-header" => {
                 options.client_ip_header = Some(
                     HeaderName::try_from(value.as_str())
@@ -77,6 +65,15 @@ fn options() -> Result<Options> {
         }
     }
     Ok(options)
+}
+
+/// A flag's value that must be a whole number from 1.
+fn positive<T: std::str::FromStr + PartialOrd + From<u8>>(flag: &str, value: &str) -> Result<T> {
+    value
+        .parse()
+        .ok()
+        .filter(|n| *n >= T::from(1))
+        .with_context(|| format!("{flag}: `{value}` is not a whole number from 1"))
 }
 
 #[tokio::main]
