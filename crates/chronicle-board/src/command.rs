@@ -13,6 +13,9 @@ pub const MAX_TITLE: usize = 200;
 pub const MAX_NAME: usize = 80;
 /// Longest card description, in characters.
 pub const MAX_DESCRIPTION: usize = 10_000;
+/// Most columns a board has. Events of other clients past it still fold (`evolve` has no cap, so
+/// every log replays the same forever), but nothing made here goes past it.
+pub const MAX_COLUMNS: usize = 100;
 /// The columns a new board starts with.
 pub const DEFAULT_COLUMNS: [&str; 3] = ["To do", "Doing", "Done"];
 
@@ -160,6 +163,9 @@ pub enum Rejection {
     /// A column with this id already exists.
     #[error("A column with this id already exists.")]
     DuplicateColumn,
+    /// The board has as many columns as a board may have.
+    #[error("A board can have at most {MAX_COLUMNS} columns. Remove one to add another.")]
+    TooManyColumns,
     /// Only empty columns can be removed.
     #[error("Only an empty column can be removed; this one has {cards} card(s). Move or archive them first.")]
     ColumnNotEmpty {
@@ -260,6 +266,9 @@ impl Decider for BoardDecider {
             Command::AddColumn { column, name } => {
                 if board.column(column).is_some() {
                     return Err(Rejection::DuplicateColumn);
+                }
+                if board.columns().len() >= MAX_COLUMNS {
+                    return Err(Rejection::TooManyColumns);
                 }
                 vec![BoardEvent::ColumnAdded { column, name: check_name(&name)? }]
             }

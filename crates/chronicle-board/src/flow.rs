@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::board::Board;
+use crate::board::{Board, IdMap};
 
 /// The live cards in each column after the event at `position`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,9 @@ pub struct FlowSample {
 pub struct FlowStats {
     /// Every column ever seen, with its latest name, for the legend.
     columns: Vec<(Uuid, String)>,
+    /// Where each column is in `columns`: a column is found without a scan, so the cost of an
+    /// event does not grow with the number of columns ever seen.
+    slots: IdMap<u32>,
     /// Column orders seen over time, as indexes into `columns`.
     layouts: Vec<Vec<u32>>,
     samples: Vec<FlowSample>,
@@ -78,23 +81,30 @@ impl FlowStats {
     fn layout_of(&mut self, board: &Board) -> u32 {
         let mut slots = Vec::with_capacity(board.columns().len());
         for column in board.columns() {
-            let slot = match self.columns.iter().position(|(id, _)| *id == column.id) {
-                Some(i) => {
-                    if self.columns[i].1 != column.name {
-                        self.columns[i].1.clone_from(&column.name);
+            let slot = match self.slots.get(&column.id) {
+                Some(&i) => {
+                    if let Some((_, name)) = self.columns.get_mut(i as usize)
+                        && *name != column.name
+                    {
+                        name.clone_from(&column.name);
                     }
                     i
                 }
                 None => {
+                    let i = self.columns.len() as u32;
                     self.columns.push((column.id, column.name.clone()));
-                    self.columns.len() - 1
+                    self.slots.insert(column.id, i);
+                    i
                 }
             };
-            slots.push(slot as u32);
+            slots.push(slot);
         }
-        match self.layouts.iter().rposition(|l| *l == slots) {
-            Some(i) => i as u32,
-            None => {
+        // Only the latest layout is compared: a board that goes back to an older one stores it
+        // again, which costs a few bytes, where searching every layout ever seen would cost time
+        // that grows with the board's past.
+        match self.layouts.last() {
+            Some(last) if *last == slots => (self.layouts.len() - 1) as u32,
+            _ => {
                 self.layouts.push(slots);
                 (self.layouts.len() - 1) as u32
             }
@@ -156,6 +166,7 @@ impl From<FlowWire> for FlowStats {
                 samples.push(FlowSample { position: position.max(0) as u64, at, layout, counts });
             }
         }
-        FlowStats { columns: wire.columns, layouts, samples }
+        let slots = wire.columns.iter().enumerate().map(|(i, (id, _))| (*id, i as u32)).collect();
+        FlowStats { columns: wire.columns, slots, layouts, samples }
     }
 }

@@ -19,7 +19,9 @@ pub mod workload;
 
 pub use activity::{Activity, ActivityEntry, describe, device_label};
 pub use board::{Board, Card, Column};
-pub use command::{BoardDecider, Command, DEFAULT_COLUMNS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE, Rejection};
+pub use command::{
+    BoardDecider, Command, DEFAULT_COLUMNS, MAX_COLUMNS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE, Rejection,
+};
 pub use event::{BoardEvent, ColumnSeed};
 pub use flow::{FlowSample, FlowStats};
 pub use history::{History, KEYFRAME_BUDGET, KEYFRAME_EVERY, MAX_KEYFRAMES};

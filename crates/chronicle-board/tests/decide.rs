@@ -254,3 +254,26 @@ fn the_largest_events_a_person_can_make_fit_the_protocol() {
         }
     }
 }
+
+#[test]
+fn a_board_has_at_most_so_many_columns_but_others_events_past_it_still_fold() {
+    use chronicle_board::{BoardProjections, MAX_COLUMNS};
+    let mut events = vec![created()];
+    events.extend(
+        (3..MAX_COLUMNS as u128)
+            .map(|n| BoardEvent::ColumnAdded { column: Uuid::from_u128(0xd000 + n), name: format!("C{n}") }),
+    );
+    given(&events)
+        .when(Command::AddColumn { column: Uuid::from_u128(0xe000), name: "One more".into() })
+        .then_reject(Rejection::TooManyColumns);
+
+    // Another client pushed many more: they fold, as every log always will.
+    events.extend(
+        (0..400u128).map(|n| BoardEvent::ColumnAdded { column: Uuid::from_u128(0xf000 + n), name: format!("X{n}") }),
+    );
+    events.push(added(1, TODO, "Still here"));
+    let board = BoardProjections::replay(record(&events).iter());
+    assert_eq!(board.board.columns().len(), MAX_COLUMNS + 400);
+    assert_eq!(board.board.card(card(1)).map(|c| c.title.as_str()), Some("Still here"));
+    assert_eq!(board.flow.columns().len(), MAX_COLUMNS + 400, "the flow knows each column once");
+}
