@@ -2,11 +2,18 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use axum::Router;
 use axum::http::HeaderName;
 use chronicle_server::{AppState, CreateLimit, SqliteStore, StoreOptions, app};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tower::Service;
 
 const USAGE: &str = "usage: chronicle-server [--listen ADDR] [--database FILE] [--static-dir DIR]
                         [--creates-per-minute N] [--client-ip-header NAME]
@@ -18,7 +25,10 @@ const USAGE: &str = "usage: chronicle-server [--listen ADDR] [--database FILE] [
                              of the same size as the default's (default 600)
   --client-ip-header NAME    behind a trusted proxy: the header naming the client's address
                              (for example x-forwarded-for); without it, the connection's
-  --max-stream-bytes N       most bytes of events one stream may hold (default 1 GiB)";
+  --max-stream-bytes N       most bytes of events one stream may hold (default 1 GiB)
+  --max-connections N        connections served at once; more are closed at once (default 10000)
+  --header-timeout SECONDS   a connection that has not sent a request's headers by then, idle
+                             ones included, is closed (default 30)";
 
 struct Options {
     listen: SocketAddr,
@@ -27,6 +37,8 @@ struct Options {
     creates: CreateLimit,
     client_ip_header: Option<HeaderName>,
     store: StoreOptions,
+    max_connections: usize,
+    header_timeout: u64,
 }
 
 fn options() -> Result<Options> {
@@ -37,6 +49,8 @@ fn options() -> Result<Options> {
         creates: CreateLimit::default(),
         client_ip_header: None,
         store: StoreOptions::default(),
+        max_connections: 10_000,
+        header_timeout: 30,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -55,6 +69,8 @@ fn options() -> Result<Options> {
             "--static-dir" => options.static_dir = value.into(),
             "--creates-per-minute" => options.creates.per_minute = positive(&flag, &value)?,
             "--max-stream-bytes" => options.store.max_stream_bytes = positive(&flag, &value)?,
+            "--max-connections" => options.max_connections = positive::<u32>(&flag, &value)? as usize,
+            "--header-timeout" => options.header_timeout = positive(&flag, &value)?,
             "--client-ip-header" => {
                 options.client_ip_header = Some(
                     HeaderName::try_from(value.as_str())
@@ -95,26 +111,74 @@ async fn main() -> Result<()> {
     println!("Chronicle is listening on http://{}", listener.local_addr()?);
     let state =
         AppState::new(store, Some(options.static_dir)).with_create_limit(options.creates, options.client_ip_header);
-    let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let router = app(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
         let _ = stop.send(true);
     });
-    let mut graceful = stopped.clone();
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
-        let _ = graceful.wait_for(|stop| *stop).await;
-    });
-    let mut deadline = stopped;
-    tokio::select! {
-        result = server => result?,
-        // Live streams stay open until their clients go; give them a moment, then stop anyway.
-        _ = async move {
-            let _ = deadline.wait_for(|stop| *stop).await;
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        } => {}
-    }
+    let limits = ConnectionLimits {
+        connections: Arc::new(Semaphore::new(options.max_connections)),
+        total: options.max_connections,
+        header_timeout: Duration::from_secs(options.header_timeout),
+    };
+    serve(listener, router, limits, stopped).await;
     Ok(())
+}
+
+/// What one connection may take.
+struct ConnectionLimits {
+    /// One permit per connection served; none left means the next one is closed at once.
+    connections: Arc<Semaphore>,
+    /// How many permits there are.
+    total: usize,
+    /// How long a connection may take to send a request's headers, waiting idle included.
+    header_timeout: Duration,
+}
+
+/// Accepts connections until `stopped`, each served on its own task with a header-read timeout,
+/// then lets the requests in flight finish (live streams are given two seconds).
+async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimits, mut stopped: watch::Receiver<bool>) {
+    let mut make = router.into_make_service_with_connect_info::<SocketAddr>();
+    loop {
+        let (socket, address) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, say: wait a moment instead of spinning.
+                    tracing::warn!(error = %e, "a connection could not be accepted");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = stopped.wait_for(|stop| *stop) => break,
+        };
+        let Ok(permit) = Arc::clone(&limits.connections).try_acquire_owned() else {
+            tracing::warn!(%address, "too many connections: one closed at once");
+            continue;
+        };
+        let Ok(service) = make.call(address).await;
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+        let mut stopping = stopped.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let connection = builder.serve_connection(TokioIo::new(socket), TowerToHyperService::new(service));
+            let connection = connection.with_upgrades();
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = async { let _ = stopping.wait_for(|stop| *stop).await; } => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    // Requests in flight finish: every connection's permit comes back. Live streams stay open
+    // until their clients go, so they get a moment and no more.
+    let all = u32::try_from(limits.total).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(Duration::from_secs(2), limits.connections.acquire_many(all)).await;
 }
 
 async fn shutdown_signal() {
