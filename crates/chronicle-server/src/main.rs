@@ -96,6 +96,12 @@ fn positive<T: std::str::FromStr + PartialOrd + From<u8>>(flag: &str, value: &st
 async fn main() -> Result<()> {
     tracing_subscriber::fmt().with_target(false).with_writer(std::io::stderr).init();
     let options = options()?;
+    // Every connection and every live listener holds a file descriptor: take all the system
+    // allows this process, rather than the small default, before any is needed.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, "open files allowed"),
+        Err(e) => tracing::warn!(error = %e, "the limit on open files could not be raised"),
+    }
     if let Some(parent) = options.database.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
