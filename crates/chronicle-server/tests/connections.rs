@@ -4,9 +4,11 @@
 
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// The server binary on a free port, with extra flags; killed when dropped.
@@ -19,17 +21,8 @@ struct Server {
 impl Server {
     fn start(flags: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chronicle-server"))
-            .args(["--listen", "127.0.0.1:0", "--static-dir", "no-such-dir", "--database"])
-            .arg(dir.path().join("chronicle.db"))
-            .args(flags)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let address = line.trim().rsplit("http://").next().unwrap().to_owned();
+        let (child, url) = common::start_binary(&dir.path().join("chronicle.db"), flags);
+        let address = url.trim_start_matches("http://").to_owned();
         Server { child, address, _dir: dir }
     }
 

@@ -6,9 +6,8 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,19 +23,7 @@ type Http = Client<HttpConnector, Full<Bytes>>;
 
 /// Starts the server binary on a free port and returns it with its base URL.
 fn start(database: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chronicle-server"))
-        .args(["--listen", "127.0.0.1:0", "--database"])
-        .arg(database)
-        .args(["--static-dir", "no-such-dir"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    (child, url)
+    common::start_binary(database, &[])
 }
 
 async fn call(http: &Http, method: &str, url: &str, token: Option<&str>, body: Value) -> Result<(u16, Value), String> {

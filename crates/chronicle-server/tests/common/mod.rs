@@ -115,6 +115,25 @@ fn contract(method: &str, uri: &str, status: StatusCode, body: &Value) {
     }
 }
 
+/// Starts the server binary on a free port with its database at `database` and `flags` more;
+/// returns the process and the address it printed (`http://127.0.0.1:PORT`).
+pub fn start_binary(database: &std::path::Path, flags: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle-server"))
+        .args(["--listen", "127.0.0.1:0", "--static-dir", "no-such-dir", "--database"])
+        .arg(database)
+        .args(flags)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    (child, url)
+}
+
 /// A valid envelope numbered `n` (its id is derived from `n`).
 pub fn event(n: u128) -> Value {
     json!({
