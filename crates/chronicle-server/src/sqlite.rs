@@ -67,6 +67,9 @@ const GROUP: usize = 64;
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 /// Read connections kept open.
 const READERS: usize = 4;
+/// Reads running at once, at most; more wait their turn instead of each taking a thread and a
+/// connection of its own.
+const MAX_READS: usize = 16;
 
 enum Write {
     Create { stream: Uuid, token_hash: [u8; 32], reply: oneshot::Sender<Result<(), StoreError>> },
@@ -81,6 +84,7 @@ pub struct SqliteStore {
     /// Dropped with the last copy of the store, which stops the checkpoint thread.
     _checkpoints: Arc<mpsc::Sender<()>>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    reads: Arc<tokio::sync::Semaphore>,
     path: PathBuf,
 }
 
@@ -151,7 +155,13 @@ impl SqliteStore {
             .name("sqlite-writer".to_owned())
             .spawn(move || write_loop(writer, queue, options.max_stream_bytes))
             .map_err(storage)?;
-        Ok(SqliteStore { writes, _checkpoints: Arc::new(stop), readers: Arc::new(Mutex::new(readers)), path })
+        Ok(SqliteStore {
+            writes,
+            _checkpoints: Arc::new(stop),
+            readers: Arc::new(Mutex::new(readers)),
+            reads: Arc::new(tokio::sync::Semaphore::new(MAX_READS)),
+            path,
+        })
     }
 
     fn send(&self, write: Write) -> Result<(), StoreError> {
@@ -167,7 +177,9 @@ impl SqliteStore {
     ) -> Result<T, StoreError> {
         let readers = Arc::clone(&self.readers);
         let path = self.path.clone();
+        let turn = Arc::clone(&self.reads).acquire_owned().await.map_err(storage)?;
         tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             let pooled = readers.lock().map_err(storage)?.pop();
             let mut connection = match pooled {
                 Some(c) => c,

@@ -1,5 +1,6 @@
-//! The server process is killed hard (SIGKILL) while clients push; after a restart every event it
-//! acknowledged is there exactly once, with the same `seq`, and `seq` is dense.
+//! The server process is stopped while clients push, hard (SIGKILL, as a crash or a pulled plug)
+//! or politely (SIGTERM, as a deploy does); after a restart every event it acknowledged is there
+//! exactly once, with the same `seq`, and `seq` is dense.
 
 #![cfg(unix)]
 
@@ -7,7 +8,7 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::process::Child;
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,27 @@ async fn call(http: &Http, method: &str, url: &str, token: Option<&str>, body: V
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_events_survive_a_hard_kill_exactly_once() {
+    pushes_survive(|server| {
+        server.kill().unwrap();
+        server.wait().unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_pushes_in_flight_and_exits_cleanly() {
+    pushes_survive(|server| {
+        let stopped = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+        assert!(stopped.success());
+        let status = server.wait().unwrap();
+        assert!(status.success(), "the server exits 0 after SIGTERM: {status}");
+    })
+    .await;
+}
+
+/// Clients push until the server is stopped by `stop`; then it is started again on the same
+/// database, and every event it acknowledged must be there.
+async fn pushes_survive(stop: impl FnOnce(&mut Child)) {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("chronicle.db");
     let (mut server, url) = start(&database);
@@ -76,8 +98,7 @@ async fn acknowledged_events_survive_a_hard_kill_exactly_once() {
         assert!(Instant::now() < deadline, "the server acknowledged too little");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    stop(&mut server);
     for pusher in pushers {
         pusher.await.unwrap();
     }
