@@ -99,7 +99,7 @@ async fn at_most<T>(ms: u32, work: impl std::future::Future<Output = T>) -> Opti
 /// Runs one exchange with the server, given the signal that aborts its request, for at most
 /// [`REQUEST_TIMEOUT_MS`]; then the request is aborted, so its connection is let go.
 async fn exchange<T>(run: impl AsyncFnOnce(&AbortSignal) -> Result<T, RemoteError>) -> Result<T, RemoteError> {
-    let controller = web_sys::AbortController::new().map_err(|e| RemoteError::Unreachable(format!("{e:?}")))?;
+    let controller = web_sys::AbortController::new().map_err(unreachable_js)?;
     let signal = controller.signal();
     match at_most(REQUEST_TIMEOUT_MS, run(&signal)).await {
         Some(answer) => answer,
@@ -112,6 +112,11 @@ async fn exchange<T>(run: impl AsyncFnOnce(&AbortSignal) -> Result<T, RemoteErro
 
 fn unreachable(error: gloo_net::Error) -> RemoteError {
     RemoteError::Unreachable(error.to_string())
+}
+
+/// A failure the browser reported as a JavaScript value.
+fn unreachable_js(error: JsValue) -> RemoteError {
+    RemoteError::Unreachable(format!("{error:?}"))
 }
 
 async fn answer<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<T, RemoteError> {
@@ -175,8 +180,23 @@ pub async fn push(stream: Uuid, token: &str, events: &[RawEnvelope]) -> Result<P
 
 /// Pulls up to a page of events after `after`.
 pub async fn pull(stream: Uuid, token: &str, after: u64) -> Result<Page, RemoteError> {
+    page(stream, token, &format!("after={after}")).await
+}
+
+/// Whether `token` opens `stream` on the server: `false` when the server says it does not.
+pub async fn opens(stream: Uuid, token: &str) -> Result<bool, RemoteError> {
+    // After the last possible position: the answer holds no events, only whether the token opens.
+    match page(stream, token, &format!("after={}&limit=1", u64::MAX)).await {
+        Ok(_) => Ok(true),
+        Err(RemoteError::Refused { code: ErrorCode::StreamNotFound, .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET .../events?{query}`: a page of a stream's events.
+async fn page(stream: Uuid, token: &str, query: &str) -> Result<Page, RemoteError> {
     exchange(async |signal| {
-        let response = Request::get(&format!("{API}/streams/{stream}/events?after={after}"))
+        let response = Request::get(&format!("{API}/streams/{stream}/events?{query}"))
             .header("Authorization", &bearer(token))
             .abort_signal(Some(signal))
             .send()
@@ -184,25 +204,6 @@ pub async fn pull(stream: Uuid, token: &str, after: u64) -> Result<Page, RemoteE
         answer(response).await
     })
     .await
-}
-
-/// Whether `token` opens `stream` on the server: `false` when the server says it does not.
-pub async fn opens(stream: Uuid, token: &str) -> Result<bool, RemoteError> {
-    // After the last possible position: the answer holds no events, only whether the token opens.
-    let checked: Result<Page, RemoteError> = exchange(async |signal| {
-        let response = Request::get(&format!("{API}/streams/{stream}/events?after={}&limit=1", u64::MAX))
-            .header("Authorization", &bearer(token))
-            .abort_signal(Some(signal))
-            .send()
-            .await;
-        answer(response).await
-    })
-    .await;
-    match checked {
-        Ok(_) => Ok(true),
-        Err(RemoteError::Refused { code: ErrorCode::StreamNotFound, .. }) => Ok(false),
-        Err(e) => Err(e),
-    }
 }
 
 /// An open live connection: one page per message.
@@ -276,15 +277,11 @@ impl Live {
                 return serde_json::from_str(&data).map(Some).map_err(|e| RemoteError::Malformed(e.to_string()));
             }
             let read = JsFuture::from(self.reader.read());
-            let chunk = at_most(LIVE_SILENCE_MS, read)
-                .await
-                .ok_or(RemoteError::TimedOut)?
-                .map_err(|e| RemoteError::Unreachable(format!("{e:?}")))?;
+            let chunk = at_most(LIVE_SILENCE_MS, read).await.ok_or(RemoteError::TimedOut)?.map_err(unreachable_js)?;
             if Reflect::get(&chunk, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
                 return Ok(None);
             }
-            let value = Reflect::get(&chunk, &JsValue::from_str("value"))
-                .map_err(|e| RemoteError::Unreachable(format!("{e:?}")))?;
+            let value = Reflect::get(&chunk, &JsValue::from_str("value")).map_err(unreachable_js)?;
             self.messages.push(&value.unchecked_into::<Uint8Array>().to_vec());
         }
     }
