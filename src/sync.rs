@@ -183,6 +183,12 @@ impl BoardSync {
         self.sync.failed(now(), message, jitter());
     }
 
+    /// An exchange with the server failed for a reason that may pass: try again after a back-off,
+    /// and no sooner than the server asked.
+    fn failed_remote(&mut self, error: &RemoteError) {
+        self.sync.failed_with_wait(now(), explain(error), jitter(), error.wait_asked_ms());
+    }
+
     /// Tells every tab the board's sync status, when it changed since it was last told.
     fn tell(&self, pending: usize) {
         let status = self.sync.status(pending);
@@ -241,7 +247,7 @@ impl BoardSync {
                 }
                 Err(e) => self.failed(e.to_string()),
             },
-            Err(e) => self.failed(explain(&e)),
+            Err(e) => self.failed_remote(&e),
         }
     }
 
@@ -259,7 +265,7 @@ impl BoardSync {
             // The server will not take these events however often they come: they stay here,
             // and the rest of the sync goes on.
             Err(e) if e.is_permanent() => self.sync.push_refused(now(), refused_push(&e, &batch)),
-            Err(e) => self.sync.failed_with_wait(now(), explain(&e), jitter(), e.wait_asked_ms()),
+            Err(e) => self.failed_remote(&e),
         }
     }
 
@@ -270,7 +276,7 @@ impl BoardSync {
         loop {
             let (events, head) = match fetched {
                 Ok(pages) => pages,
-                Err(e) => return self.failed(explain(&e)),
+                Err(e) => return self.failed_remote(&e),
             };
             let reached = events.last().and_then(|e| e.seq).unwrap_or(self.sync.cursor());
             let ahead = reached < head;
@@ -300,7 +306,7 @@ impl BoardSync {
             Ok(live) => live,
             // The server has as many listeners as it takes: poll for a while instead.
             Err(e) if e.code() == Some(ErrorCode::TooManyListeners) => return self.sync.live_ended(now()),
-            Err(e) => return self.sync.failed_with_wait(now(), explain(&e), jitter(), e.wait_asked_ms()),
+            Err(e) => return self.failed_remote(&e),
         };
         loop {
             let message = select! {
