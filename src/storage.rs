@@ -92,13 +92,16 @@ impl From<IdbError> for StorageError {
     }
 }
 
+/// Why the database cannot be opened when a newer build has already upgraded it.
+const NEWER_LAYOUT: &str =
+    "a newer version of Chronicle has already updated this browser's data. Reload to get the newer version.";
+
 impl From<OpenDbError> for StorageError {
     fn from(error: OpenDbError) -> Self {
         match error {
-            OpenDbError::Base(IdbError::DomException(e)) if dom_name(&e) == "VersionError" => StorageError::Unavailable(
-                "a newer version of Chronicle has already updated this browser's data. Reload to get the newer version."
-                    .to_owned(),
-            ),
+            OpenDbError::Base(IdbError::DomException(e)) if dom_name(&e) == "VersionError" => {
+                StorageError::Unavailable(NEWER_LAYOUT.to_owned())
+            }
             OpenDbError::Base(e) => StorageError::Unavailable(e.to_string()),
             other => StorageError::Unavailable(other.to_string()),
         }
@@ -596,9 +599,7 @@ async fn upgrade(name: &str, on_blocked: impl FnOnce() + 'static) -> Result<(), 
             }
             Ok(())
         }
-        Ok(Some(e)) if e.name() == "VersionError" => Err(unavailable(
-            "a newer version of Chronicle has already updated this browser's data. Reload to get the newer version.",
-        )),
+        Ok(Some(e)) if e.name() == "VersionError" => Err(unavailable(NEWER_LAYOUT)),
         Ok(Some(e)) => Err(unavailable(&format!("{} ({})", e.message(), e.name()))),
         Err(_) => Err(unavailable("the database could not be opened")),
     }
