@@ -233,8 +233,7 @@ impl BoardService {
         let name = if name.trim().is_empty() { "Untitled board" } else { name };
         let stream = new_id();
         let command = Command::CreateBoard { name: name.to_owned(), columns: [new_id(), new_id(), new_id()] };
-        let session = Session::new(stream, self.device, BoardProjections::default(), 0, LogState::default(), vec![]);
-        self.run_on(session, command, device_name).await?;
+        self.run_on(self.new_board(stream), command, device_name).await?;
         Ok(stream)
     }
 
@@ -244,6 +243,11 @@ impl BoardService {
         let session =
             Session::new(stream, self.device, opened.projections, opened.snapshot_at, opened.state, opened.pending);
         self.run_on(session, command, device_name).await
+    }
+
+    /// A session over a board that has nothing stored yet.
+    fn new_board(&self, stream: Uuid) -> Session {
+        Session::new(stream, self.device, BoardProjections::default(), 0, LogState::default(), Vec::new())
     }
 
     async fn run_on(&self, session: Session, command: Command, device_name: &str) -> Result<(), CommandError> {
@@ -267,8 +271,7 @@ impl BoardService {
             .ok_or(ImportFailed::Unreadable)?;
         let stream = new_id();
         let events = import_lines(&text, stream, new_id)?;
-        let session = Session::new(stream, self.device, BoardProjections::default(), 0, LogState::default(), vec![]);
-        let session = RefCell::new(session);
+        let session = RefCell::new(self.new_board(stream));
         session.borrow_mut().queue(events);
         save(&self.storage, &self.tabs, &session, |_| {}).await.map_err(|(error, _)| ImportFailed::NotSaved(error))?;
         Ok(stream)
