@@ -2,7 +2,7 @@
 //! events happened and on which device, and the list of events; and the banner shown while the
 //! board on screen is a past version.
 
-use chronicle_board::{Board, History, device_label};
+use chronicle_board::{Board, BoardProjections, History, device_label};
 use chronicle_core::Uuid;
 use leptos::html;
 use leptos::prelude::*;
@@ -123,11 +123,11 @@ pub(crate) fn HistoryPanel() -> impl IntoView {
     };
     let device = context.ws.service().device();
     let strip = Memo::new(move |_| {
-        context
-            .shown
-            .with(|present| history.with(|h| h.as_ref().map(|h| h.with(|h| density(h, &present.board, device)))))
+        let strip = |present: &BoardProjections| {
+            history.with(|h| h.as_ref().map(|h| h.with(|h| density(h, &present.board, device)))).unwrap_or_default()
+        };
+        context.shown.with(strip)
     });
-    let strip = Memo::new(move |_| strip.get().unwrap_or_default());
     view! {
         <details class="panel history" on:toggle=move |ev| {
             open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open());
@@ -182,10 +182,10 @@ fn EventList(history: RwSignal<Option<SharedHistory>, LocalStorage>, position: M
     let scroller = NodeRef::<html::Div>::new();
     let top = RwSignal::new(0u64);
     let total = Memo::new(move |_| history.with(|h| h.as_ref().map_or(0, |h| h.with(History::len))));
+    let device = context.ws.service().device();
     let visible = Memo::new(move |_| {
         let first = (top.get() / ROW).saturating_sub(OVERSCAN) + 1;
         let last = ((top.get() + LIST_HEIGHT) / ROW + OVERSCAN).min(total.get());
-        let device = context.ws.service().device();
         let at = now();
         context.shown.with(|present| {
             // The newest rows are in the feed already; older ones are described again from the log.
