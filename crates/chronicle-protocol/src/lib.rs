@@ -63,8 +63,8 @@ impl WireEnvelope {
     /// What in this envelope a server would refuse, in a sentence; `None` when it keeps the
     /// protocol's rules (the type's length, the version, the size).
     pub fn problem(&self) -> Option<String> {
-        let kind = self.kind.chars().count();
-        if kind == 0 || kind > MAX_TYPE_CHARS {
+        if !is_event_type(&self.kind) {
+            let kind = self.kind.chars().count();
             return Some(format!("its type must have 1 to {MAX_TYPE_CHARS} characters; it has {kind}"));
         }
         if self.version == 0 {
@@ -91,6 +91,11 @@ pub struct CreateStream {
     /// characters (at least 256 random bits). Only with `stream`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+}
+
+/// Whether `kind` may name an event type: 1 to [`MAX_TYPE_CHARS`] characters.
+pub fn is_event_type(kind: &str) -> bool {
+    !kind.is_empty() && kind.chars().count() <= MAX_TYPE_CHARS
 }
 
 /// Whether `token` is a token a client may choose: base64url, of a length that carries at least

@@ -6,7 +6,7 @@
 
 use chronicle_protocol::{
     Accepted, CreateStream, ErrorCode, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_TOKEN_CHARS, MAX_TYPE_CHARS, MAX_VERSION,
-    MIN_TOKEN_CHARS, Pushed, is_client_token,
+    MIN_TOKEN_CHARS, Pushed, is_client_token, is_event_type,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -120,7 +120,7 @@ fn envelope(index: usize, event: Value) -> Result<NewEvent, ApiError> {
     let id = uuid("id")?;
     let device = uuid("device")?;
     let kind = match field("type")? {
-        Value::String(kind) if !kind.is_empty() && kind.chars().count() <= MAX_TYPE_CHARS => kind.as_str(),
+        Value::String(kind) if is_event_type(kind) => kind.as_str(),
         _ => return Err(bad(format!("`type` must be a string of 1 to {MAX_TYPE_CHARS} characters."))),
     };
     let version = match field("version")?.as_u64().map(u16::try_from) {
