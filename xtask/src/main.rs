@@ -14,6 +14,10 @@ const TRUNK: &str = "0.21.14";
 const WASM_BINDGEN: &str = "0.2.130";
 const MACHETE: &str = "0.9.2";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Inputs each fuzz test tries under `cargo xtask fuzz` (the test suite tries a few hundred).
+const FUZZ_CASES: u32 = 20_000;
+/// Hard kills of the server under `cargo xtask fuzz` (the test suite does three).
+const KILL_RUNS: u32 = 30;
 
 fn main() -> Result<()> {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -23,13 +27,20 @@ fn main() -> Result<()> {
         Some("run") => run(&root),
         Some("test") => test(&root),
         Some("bench") => bench(&root),
+        Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
         _ => {
-            eprintln!("usage: cargo xtask <run | test | bench>");
+            eprintln!("usage: cargo xtask <run | test | bench | fuzz [CASES]>");
             eprintln!(
                 "  run    install what is missing, build the app and the server, serve both on http://127.0.0.1:8080"
             );
             eprintln!("  test   install what is missing, then fmt, clippy, native, wasm and end-to-end tests");
-            eprintln!("  bench  measure replay, IndexedDB appends, server ingest, catch-up, cold start and app size");
+            eprintln!(
+                "  bench  measure replay, IndexedDB appends, server ingest, soak, catch-up, cold start and app size"
+            );
+            eprintln!(
+                "  fuzz   throw CASES (default {FUZZ_CASES}) random inputs at every endpoint and every decoder, \
+                 and kill the server {KILL_RUNS} times during push storms"
+            );
             std::process::exit(2);
         }
     }
@@ -128,6 +139,13 @@ fn bench(root: &Path) -> Result<()> {
     )?;
     table.extend(parse_rows(&load));
 
+    let soak = output_text(
+        Command::new("cargo")
+            .args(["run", "--quiet", "--release", "-p", "chronicle-server", "--example", "soak"])
+            .env("CHRONICLE_SERVER", root.join("target/release/chronicle-server")),
+    )?;
+    table.extend(parse_rows(&soak));
+
     table.extend(sizes(&root.join("dist"))?);
 
     let width = table.iter().map(|(k, _)| k.len()).max().unwrap_or(10);
@@ -138,6 +156,37 @@ fn bench(root: &Path) -> Result<()> {
     }
     println!("\nOne run on a shared machine; repeat before trusting a difference under ~20%.");
     Ok(())
+}
+
+/// The property-based fuzz tests with many more cases than the suite runs, and the kill loop with
+/// many more runs; each prints what it found.
+fn fuzz(cases: Option<&str>) -> Result<()> {
+    let cases: u32 = match cases {
+        Some(n) => n.parse().with_context(|| format!("`{n}` is not a number of cases"))?,
+        None => FUZZ_CASES,
+    };
+    let cases = [("CHRONICLE_FUZZ_CASES", cases.to_string())];
+    step(
+        "every endpoint's path, query and body",
+        cargo_with_env(&["test", "--release", "-p", "chronicle-server", "--test", "decoder"], &cases),
+    )?;
+    step(
+        "the app's decoders: envelopes, pages, history files, snapshots",
+        cargo_with_env(&["test", "--release", "-p", "chronicle-board", "--test", "decoders"], &cases),
+    )?;
+    step(
+        "hard kills of the server during push storms",
+        cargo_with_env(
+            &["test", "--release", "-p", "chronicle-server", "--test", "crash", "hard_kills", "--", "--nocapture"],
+            &[("CHRONICLE_KILL_RUNS", KILL_RUNS.to_string())],
+        ),
+    )?;
+    println!("\nNo input broke anything ({} cases each).", cases[0].1);
+    Ok(())
+}
+
+fn cargo_with_env(args: &[&str], vars: &[(&str, String)]) -> Result<ExitStatus> {
+    Ok(Command::new("cargo").args(args).envs(vars.iter().map(|(k, v)| (k, v))).status()?)
 }
 
 /// Rows are printed by the benchmark programs as `BENCH<TAB>name<TAB>value`.

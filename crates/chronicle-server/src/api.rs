@@ -210,6 +210,7 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .nest(API, api)
         .route("/api", any(unknown_api))
+        .route("/api/", any(unknown_api))
         .route("/api/{*rest}", any(unknown_api))
         .route("/healthz", get(healthz))
         // Answers about streams are never kept in a cache.

@@ -594,3 +594,44 @@ async fn a_database_of_the_first_schema_is_brought_up_to_date_in_place() {
         .unwrap();
     assert_eq!(version, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_write_queue_answers_busy_at_once_and_stores_nothing_of_what_it_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = chronicle_server::StoreOptions { write_queue: 1, ..Default::default() };
+    let server = Server { router: router_with(&dir, options), dir };
+    let (stream, token) = server.stream().await;
+    // Another connection holds the database's write lock, so the writer waits on what it took
+    // from the queue and at most one more write can queue behind it.
+    let holder = rusqlite::Connection::open(server.dir.path().join("chronicle.db")).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let server = std::sync::Arc::new(server);
+    let mut pushes = tokio::task::JoinSet::new();
+    for n in 0..20u128 {
+        let server = std::sync::Arc::clone(&server);
+        let token = token.clone();
+        pushes.spawn(async move { (n, server.push(stream, &token, vec![event(n)]).await) });
+    }
+    // Nothing can be stored while the lock is held, so the first answer is a refusal.
+    let (n, first) = pushes.join_next().await.unwrap().unwrap();
+    assert_eq!((first.status, first.code()), (StatusCode::SERVICE_UNAVAILABLE, "busy"), "{}", first.body);
+    let mut refused = vec![n];
+    holder.execute_batch("ROLLBACK").unwrap();
+    let mut stored = 0;
+    while let Some(done) = pushes.join_next().await {
+        let (n, reply) = done.unwrap();
+        match reply.status {
+            StatusCode::OK => stored += 1,
+            _ => {
+                assert_eq!((reply.status, reply.code()), (StatusCode::SERVICE_UNAVAILABLE, "busy"), "{}", reply.body);
+                refused.push(n);
+            }
+        }
+    }
+    assert_eq!(stored + refused.len(), 20);
+    assert_eq!(server.pull(stream, &token, "").await.body["head"], stored, "nothing of the refused pushes");
+    for n in refused {
+        assert_eq!(server.push(stream, &token, vec![event(n)]).await.status, StatusCode::OK, "a retry is stored");
+    }
+    assert_eq!(server.pull(stream, &token, "").await.body["head"], 20);
+}

@@ -98,3 +98,75 @@ fn random_create_bodies_never_break_the_server() {
         );
     });
 }
+
+/// A path under the API: real segments, the stream's own id, other ids and odd text, in any order.
+fn api_path(stream: uuid::Uuid) -> impl Strategy<Value = String> {
+    let segment = prop_oneof![
+        4 => prop::sample::select(vec!["api", "v1", "streams", "events", "live", "healthz", ""]).prop_map(str::to_owned),
+        2 => Just(stream.to_string()),
+        1 => any::<u128>().prop_map(|n| uuid::Uuid::from_u128(n).to_string()),
+        1 => "[a-zA-Z0-9%._~-]{1,12}",
+        1 => Just("%00".to_owned()),
+        1 => Just("..".to_owned()),
+    ];
+    prop_oneof![
+        prop::collection::vec(segment.clone(), 0..5).prop_map(|s| format!("/api/v1/{}", s.join("/"))),
+        prop::collection::vec(segment, 0..4).prop_map(|s| format!("/api/{}", s.join("/"))),
+        Just(format!("/api/v1/streams/{stream}/events")),
+        Just(format!("/api/v1/streams/{stream}/live")),
+        Just("/api/v1/streams".to_owned()),
+    ]
+}
+
+fn query() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        any::<u64>().prop_map(|n| n.to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        "[0-9]{20,30}",
+        "[a-z%&=+]{0,10}",
+    ];
+    let pair = (prop::sample::select(vec!["after", "limit", "x", "after[]", ""]), value)
+        .prop_map(|(name, value)| format!("{name}={value}"));
+    prop_oneof![Just(String::new()), prop::collection::vec(pair, 1..4).prop_map(|p| format!("?{}", p.join("&")))]
+}
+
+#[test]
+fn random_requests_to_every_endpoint_are_answered_in_the_error_shape_and_never_fail_inside() {
+    use tower::ServiceExt;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = Server::in_memory();
+    let (stream, token) = runtime.block_on(server.stream());
+    let config = config(400);
+    let method = prop::sample::select(vec!["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]);
+    let authorization = prop::option::of(prop_oneof![
+        Just(format!("Bearer {token}")),
+        Just("Bearer ".to_owned()),
+        ".{0,60}",
+        "Bearer [A-Za-z0-9_-]{0,80}",
+    ]);
+    proptest!(config, |(method in method, path in api_path(stream), query in query(), authorization in authorization, bytes in body())| {
+        let uri = format!("{path}{query}");
+        let mut request = axum::http::Request::builder().method(method).uri(&uri);
+        if let Some(value) = &authorization {
+            request = request.header("authorization", value.as_str());
+        }
+        let Ok(request) = request.body(Body::from(bytes)) else {
+            // Not a request a client could send at all (a header value no HTTP library writes).
+            return Ok(());
+        };
+        let response = runtime.block_on(server.router.clone().oneshot(request)).unwrap();
+        let status = response.status();
+        prop_assert!(!status.is_server_error(), "{} for {} {}", status, method, uri);
+        let live = response.headers().get("content-type").is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"));
+        if !live && method != "HEAD" {
+            // A live stream never ends; everything else is read whole.
+            let bytes = runtime.block_on(http_body_util::BodyExt::collect(response.into_body())).unwrap().to_bytes();
+            if status.is_client_error() {
+                let error: Result<chronicle_protocol::ErrorBody, _> = serde_json::from_slice(&bytes);
+                prop_assert!(error.is_ok(), "{} {} answered {} with {:?}", method, uri, status, String::from_utf8_lossy(&bytes));
+                let code = error.unwrap().error.code;
+                prop_assert_eq!(code.status(), status.as_u16(), "{} {}: the status of `{}`", method, uri, code);
+            }
+        }
+    });
+}

@@ -145,3 +145,50 @@ pub fn event(n: u128) -> Value {
         "data": { "n": n as u64 },
     })
 }
+
+/// A client for a server on a real socket.
+pub type Http = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    http_body_util::Full<axum::body::Bytes>,
+>;
+
+pub fn http_client() -> Http {
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
+}
+
+/// Sends one request over a socket and reads its status and JSON body; an `Err` is a connection
+/// that ended without an answer.
+pub async fn call(
+    http: &Http,
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Value,
+) -> Result<(u16, Value), String> {
+    call_with(http, method, url, token, &[], body).await
+}
+
+/// `call` with more request headers.
+pub async fn call_with(
+    http: &Http,
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Value,
+) -> Result<(u16, Value), String> {
+    use axum::body::Bytes;
+    let mut request = hyper::Request::builder().method(method).uri(url).header("content-type", "application/json");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = if body.is_null() { Bytes::new() } else { Bytes::from(body.to_string()) };
+    let request = request.body(http_body_util::Full::new(body)).unwrap();
+    let response = http.request(request).await.map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+    Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+}
