@@ -41,6 +41,17 @@ fn base64url(bytes: &[u8]) -> String {
     (0..bytes.len() * 8).step_by(6).map(|bit| char::from(ALPHABET[sextet(bit)])).collect()
 }
 
+/// A key for hashing ids, secret to this page: from the cryptographic generator, or where that
+/// fails, from `Math.random` (a key only has to be unknown to whoever writes a board's ids).
+pub fn hash_key() -> u64 {
+    let mut bytes = [0u8; 8];
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    match crypto.map(|c| c.get_random_values_with_u8_array(&mut bytes)) {
+        Some(Ok(_)) => u64::from_le_bytes(bytes),
+        _ => (js_sys::Math::random() * 2f64.powi(53)) as u64 ^ (now() as u64).rotate_left(32),
+    }
+}
+
 /// A random number in `0.0..1.0`, to spread retries out (not for anything secret).
 pub fn jitter() -> f64 {
     js_sys::Math::random()

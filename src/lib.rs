@@ -24,5 +24,7 @@ mod ui;
 /// Mounts the app on the page's body.
 pub fn mount() {
     console_error_panic_hook::set_once();
+    // Before any board is read: ids from a shared board cannot be chosen to collide.
+    chronicle_board::seed_id_hashes(clock::hash_key());
     leptos::mount::mount_to_body(ui::App);
 }

@@ -208,12 +208,13 @@ async fn a_snapshot_is_used_only_when_it_matches_the_log() {
     assert_eq!(opened.projections, full);
 
     // Corrupt, stale, or of another history: ignored and rebuilt from the events.
+    let current = format!("\"format\":{}", chronicle_board::SNAPSHOT_FORMAT);
     let corrupt =
-        StoredSnapshot { position: 1, last_event: events[0].id, text: "{\"format\":1,\"projections\":".into() };
+        StoredSnapshot { position: 1, last_event: events[0].id, text: format!("{{{current},\"projections\":") };
     let stale = StoredSnapshot {
         position: 1,
         last_event: events[0].id,
-        text: head.to_snapshot().replacen("\"format\":1", "\"format\":0", 1),
+        text: head.to_snapshot().replacen(&current, "\"format\":0", 1),
     };
     let foreign = StoredSnapshot { position: 1, last_event: Uuid::from_u128(404), text: head.to_snapshot() };
     for bad in [corrupt, stale, foreign] {

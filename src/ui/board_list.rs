@@ -1,6 +1,6 @@
 //! The board list: every board kept in this browser, a way to make a new one, and this device's name.
 
-use chronicle_board::{Command, MAX_NAME};
+use chronicle_board::{Command, MAX_NAME, shown_text};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -108,10 +108,10 @@ fn BoardTile(summary: BoardSummary, on_renamed: Callback<()>) -> impl IntoView {
     view! {
         <li class="board-tile">
             <Show when=move || renaming.get() fallback=move || view! {
-                <a class="board-link" href=Route::Board(stream).href()>{summary.name.clone()}</a>
+                <a class="board-link" href=Route::Board(stream).href()>{shown_text(&summary.name, MAX_NAME).into_owned()}</a>
                 <p class="muted small">{format!("{} cards · {} events", summary.cards, summary.events)}</p>
                 {summary.problem.clone().map(|p| view! { <p class="warning small">{p}</p> })}
-                <button class="ghost small" aria-label=format!("Rename {}", summary.name) on:click=move |_| renaming.set(true)>"Rename"</button>
+                <button class="ghost small" aria-label=format!("Rename {}", shown_text(&summary.name, MAX_NAME)) on:click=move |_| renaming.set(true)>"Rename"</button>
             }>
                 <form class="inline-form" on:submit=save>
                     <input type="text" aria-label="Board name" maxlength=MAX_NAME bind:value=name />

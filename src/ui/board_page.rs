@@ -1,6 +1,6 @@
 //! A board: its columns and cards, the archive, the activity panel and the status line.
 
-use chronicle_board::{Command, MAX_NAME};
+use chronicle_board::{Command, MAX_COLUMNS, MAX_NAME, MAX_TITLE, shown_text};
 use chronicle_core::Uuid;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -91,9 +91,13 @@ pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
 fn Board(context: BoardContext) -> impl IntoView {
     provide_context(context);
     let shown = context.shown;
-    let column_ids =
-        Memo::new(move |_| context.with_view(|p| p.board.columns().iter().map(|c| c.id).collect::<Vec<_>>()));
-    let title = move || shown.with(|p| p.board.name().to_owned());
+    // A board made elsewhere may hold more columns than the app lets anyone add: the page draws
+    // as many as that and says how many more there are.
+    let column_ids = Memo::new(move |_| {
+        context.with_view(|p| p.board.columns().iter().take(MAX_COLUMNS).map(|c| c.id).collect::<Vec<_>>())
+    });
+    let hidden_columns = Memo::new(move |_| context.with_view(|p| p.board.columns().len().saturating_sub(MAX_COLUMNS)));
+    let title = move || shown.with(|p| shown_text(p.board.name(), MAX_NAME).into_owned());
     // Leaving while a change is still being written would lose it: ask first.
     let unload = window_event_listener(leptos::ev::beforeunload, move |ev| {
         if context.unsaved.get_untracked() > 0 {
@@ -116,6 +120,15 @@ fn Board(context: BoardContext) -> impl IntoView {
                     <For each=move || column_ids.get() key=|id| *id let:column>
                         <ColumnView column />
                     </For>
+                    {move || (hidden_columns.get() > 0).then(|| view! {
+                        <p class="panel more-columns" role="note">
+                            {format!(
+                                "This board has {} more columns than the {MAX_COLUMNS} shown here. They were added on \
+                                 another device; nothing in them is lost.",
+                                hidden_columns.get()
+                            )}
+                        </p>
+                    })}
                     <Show when=move || !context.in_the_past()>
                         <AddColumn />
                     </Show>
@@ -152,7 +165,7 @@ fn BoardHeader() -> impl IntoView {
         <div class="board-head">
             <a class="back" href=Route::Boards.href()>"← All boards"</a>
             <Show when=move || renaming.get() fallback=move || view! {
-                <h1>{move || context.with_view(|p| p.board.name().to_owned())}</h1>
+                <h1>{move || context.with_view(|p| shown_text(p.board.name(), MAX_NAME).into_owned())}</h1>
                 <Show when=move || !context.in_the_past()>
                     <button class="ghost small" on:click=move |_| {
                         name.set(context.shown.with_untracked(|p| p.board.name().to_owned()));
@@ -212,7 +225,8 @@ fn Archive() -> impl IntoView {
         }
         let limit = shown_count.get();
         context.with_view(|p| {
-            p.board.archived().into_iter().take(limit).map(|c| (c.id, c.title.clone())).collect::<Vec<_>>()
+            let archived = p.board.archived().into_iter().take(limit);
+            archived.map(|c| (c.id, shown_text(&c.title, MAX_TITLE).into_owned())).collect::<Vec<_>>()
         })
     });
     let error: RwSignal<Option<String>> = RwSignal::new(None);

@@ -1,6 +1,6 @@
 //! A card: its title and description, buttons to move, edit and archive it, and drag and drop.
 
-use chronicle_board::{Command, MAX_DESCRIPTION, MAX_TITLE};
+use chronicle_board::{Command, MAX_COLUMNS, MAX_DESCRIPTION, MAX_TITLE, shown_text};
 use chronicle_core::Uuid;
 use leptos::prelude::*;
 
@@ -16,14 +16,20 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
     let shown = context.shown;
     let past = move || context.in_the_past();
     let content = Memo::new(move |_| {
-        context.with_view(|p| p.board.card(card).map(|c| (c.title.clone(), c.description.clone())).unwrap_or_default())
+        context.with_view(|p| {
+            let shown = |c: &chronicle_board::Card| {
+                (shown_text(&c.title, MAX_TITLE).into_owned(), shown_text(&c.description, MAX_DESCRIPTION).into_owned())
+            };
+            p.board.card(card).map(shown).unwrap_or_default()
+        })
     });
     // (column index, index in column, number of columns, cards in this column)
     let place = Memo::new(move |_| {
         shown.with(|p| {
             let (c, i) = p.board.position_of(card).unwrap_or((0, 0));
             let len = p.board.columns().get(c).map_or(0, |col| col.len());
-            (c, i, p.board.columns().len(), len)
+            // A card is never moved into a column the page does not draw.
+            (c, i, p.board.columns().len().min(MAX_COLUMNS), len)
         })
     });
     let error: RwSignal<Option<String>> = RwSignal::new(None);

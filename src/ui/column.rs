@@ -1,6 +1,6 @@
 //! A column: its header and controls, its cards as a list named after it, and the form to add one.
 
-use chronicle_board::{Command, MAX_NAME, MAX_TITLE};
+use chronicle_board::{Command, MAX_NAME, MAX_TITLE, shown_text};
 use chronicle_core::Uuid;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -13,8 +13,11 @@ use crate::clock::new_id;
 #[component]
 pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
     let context = expect_context::<BoardContext>();
-    let name =
-        Memo::new(move |_| context.with_view(|p| p.board.column(column).map(|c| c.name.clone()).unwrap_or_default()));
+    let name = Memo::new(move |_| {
+        context.with_view(|p| {
+            p.board.column(column).map(|c| shown_text(&c.name, MAX_NAME).into_owned()).unwrap_or_default()
+        })
+    });
     let cards = Memo::new(move |_| context.with_view(|p| p.board.card_ids(column)));
     let place =
         Memo::new(move |_| context.with_view(|p| (p.board.column_index(column).unwrap_or(0), p.board.columns().len())));

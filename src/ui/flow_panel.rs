@@ -1,6 +1,6 @@
 //! The flow panel: a small cumulative flow diagram of cards per column over the board's history.
 
-use chronicle_board::BoardProjections;
+use chronicle_board::{BoardProjections, MAX_COLUMNS, MAX_NAME, shown_text};
 use chronicle_core::Uuid;
 use leptos::prelude::*;
 
@@ -10,32 +10,24 @@ use super::board_context::BoardContext;
 const POINTS: usize = 120;
 const COLOURS: [&str; 8] = ["#3f51b5", "#00897b", "#f9a825", "#8e24aa", "#e53935", "#43a047", "#6d4c41", "#546e7a"];
 
-/// Stacked series, bottom to top: one polygon's points per column of the board as it is now.
+/// Stacked series, bottom to top: one polygon's points per column of the board as it is now, for
+/// the columns the page draws (at most [`MAX_COLUMNS`]).
 fn diagram(p: &BoardProjections) -> (Vec<(String, String, u32, &'static str)>, bool) {
-    let columns: Vec<(Uuid, String)> = p.board.columns().iter().map(|c| (c.id, c.name.clone())).collect();
-    let samples = p.flow.samples();
-    if samples.is_empty() || columns.is_empty() {
+    let columns: Vec<(Uuid, String)> = p
+        .board
+        .columns()
+        .iter()
+        .take(MAX_COLUMNS)
+        .map(|c| (c.id, shown_text(&c.name, MAX_NAME).into_owned()))
+        .collect();
+    if p.flow.is_empty() || columns.is_empty() {
         return (Vec::new(), false);
     }
+    let ids: Vec<Uuid> = columns.iter().map(|(id, _)| *id).collect();
     let end = p.position.max(1);
     // Counts per column at evenly spaced positions, so a long history costs no more to draw.
-    let rows: Vec<Vec<u32>> = (0..=POINTS)
-        .map(|i| {
-            let position = (end * i as u64 / POINTS as u64).max(1);
-            match p.flow.at(position) {
-                None => vec![0; columns.len()],
-                Some(sample) => {
-                    let layout: Vec<Uuid> = p.flow.layout(sample).map(|(id, _)| *id).collect();
-                    columns
-                        .iter()
-                        .map(|(id, _)| {
-                            layout.iter().position(|l| l == id).and_then(|i| sample.counts.get(i)).copied().unwrap_or(0)
-                        })
-                        .collect()
-                }
-            }
-        })
-        .collect();
+    let rows: Vec<Vec<u32>> =
+        (0..=POINTS).map(|i| p.flow.counts_at((end * i as u64 / POINTS as u64).max(1), &ids)).collect();
     let top = rows.iter().map(|r| r.iter().sum::<u32>()).max().unwrap_or(0).max(1) as f64;
     let x = |i: usize| i as f64 * 100.0 / POINTS as f64;
     let mut below = vec![0u32; rows.len()];

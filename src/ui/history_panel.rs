@@ -2,6 +2,8 @@
 //! events happened and on which device, and the list of events; and the banner shown while the
 //! board on screen is a past version.
 
+use std::collections::HashMap;
+
 use chronicle_board::{Board, BoardProjections, History, device_label};
 use chronicle_core::Uuid;
 use leptos::html;
@@ -46,46 +48,50 @@ struct Strip {
 }
 
 /// For each slice of the board's lifetime, how many events each device made; devices are named
-/// as `present`, the board now, knows them.
+/// as `present`, the board now, knows them. The devices that made most events get a colour each
+/// and the rest share the last one, so the strip and its legend stay small however many devices
+/// a board has seen.
 fn density(history: &History, present: &Board, this_device: Uuid) -> Strip {
     let events = history.events();
     let (Some(first), Some(last)) = (events.first(), events.last()) else { return Strip::default() };
     // Times are whatever devices recorded, in any order: the arithmetic saturates.
     let span = last.meta.at.saturating_sub(first.meta.at).max(1) as f64;
-    let mut devices: Vec<Uuid> = Vec::new();
-    let mut counts = vec![Vec::<u32>::new(); BUCKETS];
-    for event in events.iter().step_by(events.len().div_ceil(STRIP_SAMPLES).max(1)) {
-        let device = match devices.iter().position(|d| *d == event.meta.device) {
-            Some(i) => i,
-            None => {
-                devices.push(event.meta.device);
-                devices.len() - 1
-            }
-        };
+    let sampled = || events.iter().step_by(events.len().div_ceil(STRIP_SAMPLES).max(1));
+    // Events per device, and the order devices were first seen in, to break ties.
+    let mut made: HashMap<Uuid, (u32, usize)> = HashMap::new();
+    for event in sampled() {
+        let seen = made.len();
+        made.entry(event.meta.device).or_insert((0, seen)).0 += 1;
+    }
+    let mut ranked: Vec<(Uuid, (u32, usize))> = made.into_iter().collect();
+    ranked.sort_by_key(|(_, (count, seen))| (std::cmp::Reverse(*count), *seen));
+    let own = if ranked.len() <= DEVICE_COLOURS.len() { ranked.len() } else { DEVICE_COLOURS.len() - 1 };
+    let colour_of: HashMap<Uuid, usize> = ranked.iter().enumerate().map(|(i, (d, _))| (*d, i.min(own))).collect();
+    let mut counts = vec![[0u32; DEVICE_COLOURS.len()]; BUCKETS];
+    for event in sampled() {
         let bucket =
             ((event.meta.at.saturating_sub(first.meta.at) as f64 / span) * (BUCKETS - 1) as f64).round() as usize;
-        let row = &mut counts[bucket.min(BUCKETS - 1)];
-        if row.len() <= device {
-            row.resize(device + 1, 0);
-        }
-        row[device] += 1;
+        counts[bucket.min(BUCKETS - 1)][colour_of[&event.meta.device]] += 1;
     }
     let top = counts.iter().map(|c| c.iter().sum::<u32>()).max().unwrap_or(1).max(1) as f64;
     let width = 100.0 / BUCKETS as f64;
     let mut bars = Vec::new();
     for (b, row) in counts.iter().enumerate() {
         let mut y = 20.0;
-        for (device, count) in row.iter().enumerate().filter(|(_, c)| **c > 0) {
+        for (colour, count) in row.iter().enumerate().filter(|(_, c)| **c > 0) {
             let height = *count as f64 / top * 20.0;
             y -= height;
-            bars.push(Bar { x: b as f64 * width, y, height, colour: DEVICE_COLOURS[device % DEVICE_COLOURS.len()] });
+            bars.push(Bar { x: b as f64 * width, y, height, colour: DEVICE_COLOURS[colour] });
         }
     }
-    let devices = devices
+    let mut devices: Vec<(String, &'static str)> = ranked[..own]
         .iter()
         .enumerate()
-        .map(|(i, d)| (device_label(present, *d, this_device), DEVICE_COLOURS[i % DEVICE_COLOURS.len()]))
+        .map(|(i, (d, _))| (device_label(present, *d, this_device), DEVICE_COLOURS[i]))
         .collect();
+    if ranked.len() > own {
+        devices.push((format!("{} other devices", ranked.len() - own), DEVICE_COLOURS[own]));
+    }
     Strip { bars, devices }
 }
 

@@ -79,22 +79,41 @@ impl Activity {
 /// feed, the history list and every other list of changes say it the same way.
 pub fn device_label(board: &Board, device: Uuid, this_device: Uuid) -> String {
     match board.device_name(device) {
-        Some(name) => name.to_owned(),
+        Some(name) => shown_text(name, crate::command::MAX_NAME).into_owned(),
         None if device == this_device => "This device".to_owned(),
         None => "Another device".to_owned(),
     }
 }
 
+/// Longest text quoted whole in a line of the feed: longer than any name or title the app lets
+/// a person type, so only texts from a log made elsewhere are cut.
+const QUOTED_CHARS: usize = crate::command::MAX_TITLE;
+
+/// `text` as shown: whole when it has at most `max_chars` characters, else cut there with an
+/// ellipsis. Screens pass the limit the app itself enforces (a title, a name), so only text from a
+/// log made elsewhere is ever cut, and a page never lays out a whole event's worth of one word.
+pub fn shown_text(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max_chars) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
+    }
+}
+
+/// `text` cut for one line of the feed.
+fn cut(text: &str) -> std::borrow::Cow<'_, str> {
+    shown_text(text, QUOTED_CHARS)
+}
+
 fn card_title(board: &Board, card: Uuid) -> String {
     match board.card(card) {
-        Some(c) => format!("'{}'", c.title),
+        Some(c) => format!("'{}'", cut(&c.title)),
         None => "an unknown card".to_owned(),
     }
 }
 
 fn column_name(board: &Board, column: Uuid) -> String {
     match board.column(column) {
-        Some(c) => c.name.clone(),
+        Some(c) => cut(&c.name).into_owned(),
         None => "a removed column".to_owned(),
     }
 }
@@ -113,24 +132,28 @@ pub fn describe(board: &Board, event: &Event<BoardEvent>) -> String {
         }
     };
     match event {
-        BoardEvent::BoardCreated { name, .. } => format!("Created board '{name}'"),
-        BoardEvent::BoardRenamed { name } => format!("Renamed the board from '{}' to '{name}'", board.name()),
-        BoardEvent::ColumnAdded { name, .. } => format!("Added column '{name}'"),
+        BoardEvent::BoardCreated { name, .. } => format!("Created board '{}'", cut(name)),
+        BoardEvent::BoardRenamed { name } => {
+            format!("Renamed the board from '{}' to '{}'", cut(board.name()), cut(name))
+        }
+        BoardEvent::ColumnAdded { name, .. } => format!("Added column '{}'", cut(name)),
         BoardEvent::ColumnRenamed { column, name } => {
-            format!("Renamed column {} to {name}", column_name(board, *column))
+            format!("Renamed column {} to {}", column_name(board, *column), cut(name))
         }
         BoardEvent::ColumnMoved { column, index } => {
-            format!("Moved column {} to position {}", column_name(board, *column), index + 1)
+            format!("Moved column {} to position {}", column_name(board, *column), u64::from(*index) + 1)
         }
         BoardEvent::ColumnRemoved { column } => format!("Removed column {}", column_name(board, *column)),
-        BoardEvent::CardAdded { title, column, .. } => format!("Added '{title}' to {}", column_name(board, *column)),
+        BoardEvent::CardAdded { title, column, .. } => {
+            format!("Added '{}' to {}", cut(title), column_name(board, *column))
+        }
         BoardEvent::CardEdited { card, title, description } => match board.card(*card) {
             Some(c) if c.title != *title && c.description != *description => {
-                format!("Edited '{}': now '{title}', with a new description", c.title)
+                format!("Edited '{}': now '{}', with a new description", cut(&c.title), cut(title))
             }
-            Some(c) if c.title != *title => format!("Renamed '{}' to '{title}'", c.title),
-            Some(_) => format!("Edited the description of '{title}'"),
-            None => format!("Edited an unknown card, now '{title}'"),
+            Some(c) if c.title != *title => format!("Renamed '{}' to '{}'", cut(&c.title), cut(title)),
+            Some(_) => format!("Edited the description of '{}'", cut(title)),
+            None => format!("Edited an unknown card, now '{}'", cut(title)),
         },
         BoardEvent::CardMoved { card, from, to, .. } => {
             let title = card_title(board, *card);
@@ -142,9 +165,9 @@ pub fn describe(board: &Board, event: &Event<BoardEvent>) -> String {
         }
         BoardEvent::CardArchived { card } => format!("Archived {}", card_title(board, *card)),
         BoardEvent::CardRestored { card, column } => {
-            let target = board.column(*column).or(board.columns().first()).map(|c| c.name.clone());
+            let target = board.column(*column).or(board.columns().first()).map(|c| cut(&c.name).into_owned());
             format!("Restored {} to {}", card_title(board, *card), target.unwrap_or_else(|| "no column".to_owned()))
         }
-        BoardEvent::DeviceNamed { name, .. } => format!("Named a device '{name}'"),
+        BoardEvent::DeviceNamed { name, .. } => format!("Named a device '{}'", cut(name)),
     }
 }

@@ -1,172 +1,170 @@
 //! Cards per column over time: the data of a cumulative flow diagram.
+//!
+//! Only changes are kept: each event that changed how many live cards a column holds adds one
+//! change per column it changed (two for a move between columns), so an event costs the same
+//! however many columns, cards or devices came before it. The counts of every column at a point
+//! are read back from the nearest checkpoint plus the changes after it.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::board::{Board, IdMap};
+use crate::board::IdMap;
 
-/// The live cards in each column after the event at `position`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlowSample {
+/// Changes between checkpoints, at least; a board with more columns than this spaces them as far
+/// apart as it has columns, so that checkpoints never cost more than the changes they cover.
+const CHECKPOINT_EVERY: usize = 1024;
+
+/// One column's new count of live cards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Change {
     /// Position of the event in the log, from 1.
-    pub position: u64,
+    position: u64,
     /// When the event was made, in milliseconds since the Unix epoch.
-    pub at: i64,
-    /// Index of the column layout in [`FlowStats::layout`]: which columns, in which order.
-    pub layout: u32,
-    /// Cards per column, in the order of the layout.
-    pub counts: Vec<u32>,
+    at: i64,
+    /// The column, as its index in [`FlowStats::columns`].
+    slot: u32,
+    /// Live cards in it after the event.
+    count: u32,
 }
 
-/// One sample per event that changed how many cards a column holds; between samples the counts
-/// stay as they were, so [`FlowStats::at`] answers for every position.
+/// How many live cards each column held after every event of the log.
 ///
-/// A long history has a sample for most events, so the snapshot form is a flat list of numbers
-/// with positions and times stored as differences: about a tenth of the size of plain JSON objects.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The snapshot form is a flat list of numbers with positions and times stored as differences.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(from = "FlowWire", into = "FlowWire")]
 pub struct FlowStats {
-    /// Every column ever seen, with its latest name, for the legend.
-    columns: Vec<(Uuid, String)>,
-    /// Where each column is in `columns`: a column is found without a scan, so the cost of an
-    /// event does not grow with the number of columns ever seen.
+    /// Every column that ever held a card; a column's slot is its index here.
+    columns: Vec<Uuid>,
     slots: IdMap<u32>,
-    /// Column orders seen over time, as indexes into `columns`.
-    layouts: Vec<Vec<u32>>,
-    samples: Vec<FlowSample>,
+    /// Changes in log order.
+    changes: Vec<Change>,
+    /// Counts per slot after the last change.
+    counts: Vec<u32>,
+    /// Counts per slot after the first `n` changes, every so many changes: `(n, counts)`.
+    checkpoints: Vec<(usize, Vec<u32>)>,
 }
 
 impl FlowStats {
-    /// The samples, oldest first.
-    pub fn samples(&self) -> &[FlowSample] {
-        &self.samples
+    /// Whether no column ever held a card.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
     }
 
-    /// Every column ever seen, with its latest name.
-    pub fn columns(&self) -> &[(Uuid, String)] {
-        &self.columns
+    /// Every change, oldest first: the position of the event, the column and its new count.
+    pub fn changes(&self) -> impl Iterator<Item = (u64, Uuid, u32)> + '_ {
+        self.changes.iter().map(|c| (c.position, self.columns[c.slot as usize], c.count))
     }
 
-    /// The columns of a sample, in order, with their latest names.
-    pub fn layout(&self, sample: &FlowSample) -> impl Iterator<Item = &(Uuid, String)> {
-        let layout = self.layouts.get(sample.layout as usize).map_or(&[][..], Vec::as_slice);
-        layout.iter().filter_map(|i| self.columns.get(*i as usize))
-    }
-
-    /// The counts after the event at `position` (from 1), or `None` before any card existed.
-    pub fn at(&self, position: u64) -> Option<&FlowSample> {
-        let after = self.samples.partition_point(|s| s.position <= position);
-        after.checked_sub(1).map(|i| &self.samples[i])
-    }
-
-    pub(crate) fn record(&mut self, position: u64, at: i64, board: &Board) {
-        let columns = board.columns();
-        if let Some(last) = self.samples.last()
-            && let Some(layout) = self.layouts.get(last.layout as usize)
-        {
-            let same_layout = layout.len() == columns.len()
-                && layout
-                    .iter()
-                    .zip(columns)
-                    .all(|(i, c)| self.columns.get(*i as usize).is_some_and(|(id, _)| *id == c.id));
-            if same_layout && last.counts.iter().zip(columns).all(|(n, c)| *n as usize == c.len()) {
-                return;
+    /// How many live cards each of `columns` held after the event at `position` (from 1); 0 for
+    /// a column that held none then or that this history never saw.
+    pub fn counts_at(&self, position: u64, columns: &[Uuid]) -> Vec<u32> {
+        let applied = self.changes.partition_point(|c| c.position <= position);
+        let (from, base) = match self.checkpoints.partition_point(|(n, _)| *n <= applied).checked_sub(1) {
+            Some(i) => (self.checkpoints[i].0, Some(&self.checkpoints[i].1)),
+            None => (0, None),
+        };
+        let wanted: Vec<Option<u32>> = columns.iter().map(|id| self.slots.get(id).copied()).collect();
+        let mut counts: Vec<u32> = wanted
+            .iter()
+            .map(|slot| slot.and_then(|s| base.and_then(|b| b.get(s as usize))).copied().unwrap_or(0))
+            .collect();
+        let index: std::collections::HashMap<u32, usize> =
+            wanted.iter().enumerate().filter_map(|(i, slot)| Some(((*slot)?, i))).collect();
+        for change in &self.changes[from.min(applied)..applied] {
+            if let Some(&i) = index.get(&change.slot) {
+                counts[i] = change.count;
             }
         }
-        let layout = self.layout_of(board);
-        let counts = columns.iter().map(|c| c.len() as u32).collect();
-        self.samples.push(FlowSample { position, at, layout, counts });
+        counts
     }
 
-    fn layout_of(&mut self, board: &Board) -> u32 {
-        let mut slots = Vec::with_capacity(board.columns().len());
-        for column in board.columns() {
-            let slot = match self.slots.get(&column.id) {
-                Some(&i) => {
-                    if let Some((_, name)) = self.columns.get_mut(i as usize)
-                        && *name != column.name
-                    {
-                        name.clone_from(&column.name);
-                    }
-                    i
-                }
-                None => {
-                    let i = self.columns.len() as u32;
-                    self.columns.push((column.id, column.name.clone()));
-                    self.slots.insert(column.id, i);
-                    i
-                }
-            };
-            slots.push(slot);
-        }
-        // Only the latest layout is compared: a board that goes back to an older one stores it
-        // again, which costs a few bytes, where searching every layout ever seen would cost time
-        // that grows with the board's past.
-        match self.layouts.last() {
-            Some(last) if *last == slots => (self.layouts.len() - 1) as u32,
-            _ => {
-                self.layouts.push(slots);
-                (self.layouts.len() - 1) as u32
+    /// A column now holds `count` live cards, after the event at `position`.
+    pub(crate) fn record(&mut self, position: u64, at: i64, column: Uuid, count: u32) {
+        let slot = match self.slots.get(&column) {
+            Some(&slot) => slot,
+            None => {
+                let slot = self.columns.len() as u32;
+                self.columns.push(column);
+                self.slots.insert(column, slot);
+                self.counts.push(0);
+                slot
             }
+        };
+        let now = &mut self.counts[slot as usize];
+        if *now == count {
+            return;
+        }
+        *now = count;
+        // Positions only grow; a damaged snapshot's position cannot unsort the changes.
+        let position = position.max(self.changes.last().map_or(0, |c| c.position));
+        self.changes.push(Change { position, at, slot, count });
+        self.checkpoint_if_due();
+    }
+
+    fn checkpoint_if_due(&mut self) {
+        let last = self.checkpoints.last().map_or(0, |(n, _)| *n);
+        if self.changes.len() - last >= CHECKPOINT_EVERY.max(self.columns.len()) {
+            self.checkpoints.push((self.changes.len(), self.counts.clone()));
         }
     }
 }
 
-/// The snapshot form: `samples` holds, per sample, the position and time as differences from
-/// the previous sample, the layout, the number of counts, then the counts.
+/// Two flows are equal when they hold the same changes; checkpoints only make reading faster and
+/// may be spaced differently in a flow read back from a snapshot.
+impl PartialEq for FlowStats {
+    fn eq(&self, other: &Self) -> bool {
+        self.columns == other.columns && self.changes == other.changes
+    }
+}
+
+impl Eq for FlowStats {}
+
+/// The snapshot form: `changes` holds, per change, the position and time as differences from the
+/// previous change, the column's slot and its count.
 #[derive(Serialize, Deserialize)]
 struct FlowWire {
-    columns: Vec<(Uuid, String)>,
-    layouts: Vec<Vec<u32>>,
-    samples: Vec<i64>,
+    columns: Vec<Uuid>,
+    changes: Vec<i64>,
 }
 
 impl From<FlowStats> for FlowWire {
     fn from(flow: FlowStats) -> Self {
-        let mut samples = Vec::with_capacity(flow.samples.len() * 8);
-        let (mut position, mut at) = (0i64, 0i64);
-        for s in &flow.samples {
+        let mut changes = Vec::with_capacity(flow.changes.len() * 4);
+        let (mut position, mut at) = (0u64, 0i64);
+        for c in &flow.changes {
             // Times are whatever devices recorded: the difference wraps, and reads back exactly.
-            let since = s.at.wrapping_sub(at);
-            samples.extend([s.position as i64 - position, since, i64::from(s.layout), s.counts.len() as i64]);
-            samples.extend(s.counts.iter().map(|c| i64::from(*c)));
-            (position, at) = (s.position as i64, s.at);
+            let since = c.at.wrapping_sub(at);
+            changes.extend([c.position.saturating_sub(position) as i64, since, i64::from(c.slot), i64::from(c.count)]);
+            (position, at) = (c.position, c.at);
         }
-        FlowWire { columns: flow.columns, layouts: flow.layouts, samples }
+        FlowWire { columns: flow.columns, changes }
     }
 }
 
 impl From<FlowWire> for FlowStats {
-    /// Reads the snapshot form. Numbers out of range are clamped rather than trusted, and layouts
-    /// or samples that point at nothing are left out: a damaged snapshot yields odd statistics,
-    /// never a panic.
+    /// Reads the snapshot form. Numbers out of range are clamped rather than trusted, and changes
+    /// of a column it does not list are left out: a damaged snapshot yields odd statistics, never
+    /// a panic.
     fn from(wire: FlowWire) -> Self {
-        let known = wire.columns.len();
-        let layouts: Vec<Vec<u32>> = wire
-            .layouts
-            .into_iter()
-            .map(|layout| layout.into_iter().filter(|i| (*i as usize) < known).collect())
-            .collect();
-        let mut samples = Vec::new();
-        let (mut position, mut at) = (0i64, 0i64);
-        let mut numbers = wire.samples.into_iter();
-        while let (Some(dp), Some(dt), Some(layout), Some(n)) =
-            (numbers.next(), numbers.next(), numbers.next(), numbers.next())
-        {
-            position = position.saturating_add(dp);
-            at = at.wrapping_add(dt);
-            let counts: Vec<u32> = numbers
-                .by_ref()
-                .take(n.clamp(0, 1 << 16) as usize)
-                .map(|c| c.clamp(0, u32::MAX as i64) as u32)
-                .collect();
-            let layout = layout.clamp(0, u32::MAX as i64) as u32;
-            let fits = layouts.get(layout as usize).is_some_and(|l| l.len() == counts.len());
-            if fits {
-                samples.push(FlowSample { position: position.max(0) as u64, at, layout, counts });
+        let mut flow = FlowStats::default();
+        for id in wire.columns {
+            if !flow.slots.contains_key(&id) {
+                flow.slots.insert(id, flow.columns.len() as u32);
+                flow.columns.push(id);
             }
         }
-        let slots = wire.columns.iter().enumerate().map(|(i, (id, _))| (*id, i as u32)).collect();
-        FlowStats { columns: wire.columns, slots, layouts, samples }
+        flow.counts = vec![0; flow.columns.len()];
+        let (mut position, mut at) = (0u64, 0i64);
+        for numbers in wire.changes.chunks_exact(4) {
+            let &[dp, dt, slot, count] = numbers else { continue };
+            position = position.saturating_add(dp.max(0) as u64);
+            at = at.wrapping_add(dt);
+            let Some(slot) = u32::try_from(slot).ok().filter(|s| (*s as usize) < flow.columns.len()) else { continue };
+            let count = count.clamp(0, i64::from(u32::MAX)) as u32;
+            flow.counts[slot as usize] = count;
+            flow.changes.push(Change { position, at, slot, count });
+            flow.checkpoint_if_due();
+        }
+        flow
     }
 }

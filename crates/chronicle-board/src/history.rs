@@ -18,8 +18,11 @@ pub const MAX_KEYFRAMES: usize = 256;
 /// Memory the keyframes of one history may take, roughly, in bytes. A keyframe holds a whole
 /// board, archive included, so a board with a long past gets fewer, further apart.
 pub const KEYFRAME_BUDGET: usize = 128 << 20;
-/// What one card costs in a keyframe, roughly, in bytes (the card, its strings, its index entry).
+/// What one card costs in a keyframe, roughly, in bytes (the card, its index entries), besides
+/// its texts.
 const CARD_BYTES: usize = 160;
+/// What one column or one device name costs in a keyframe, roughly, besides its name.
+const COLUMN_BYTES: usize = 96;
 
 /// The projections at a keyframe. The flow of cards over time is left out: it is one series over
 /// the whole history, read from the present (`FlowStats::at`), and copying it into every keyframe
@@ -36,6 +39,20 @@ impl Projection<BoardEvent> for Past {
     /// is most of the cost of a seek.
     fn apply_all(&mut self, events: &[Event<BoardEvent>]) {
         self.0.extend_without_flow(events);
+    }
+}
+
+/// Roughly how many bytes an event adds to a board kept in memory (an edit is counted as if it
+/// added its texts: an estimate on the safe side).
+fn bytes_added(event: &BoardEvent) -> usize {
+    match event {
+        BoardEvent::BoardCreated { name, columns } => {
+            name.len() + columns.iter().map(|c| COLUMN_BYTES + c.name.len()).sum::<usize>()
+        }
+        BoardEvent::ColumnAdded { name, .. } | BoardEvent::DeviceNamed { name, .. } => COLUMN_BYTES + name.len(),
+        BoardEvent::CardAdded { title, description, .. } => CARD_BYTES + title.len() + description.len(),
+        BoardEvent::CardEdited { title, description, .. } => title.len() + description.len(),
+        _ => 0,
     }
 }
 
@@ -60,10 +77,12 @@ impl History {
     }
 
     /// Events between keyframes: as close as [`KEYFRAME_EVERY`], as few as [`MAX_KEYFRAMES`],
-    /// and within [`KEYFRAME_BUDGET`] for a board whose cards grow steadily over its history.
+    /// and within [`KEYFRAME_BUDGET`] for a board that grows steadily over its history. What a
+    /// board holds at the end is read from what its events add (cards, columns, device names and
+    /// their texts), so a log of many columns or long texts gets fewer keyframes, not more memory.
     fn spacing(events: &[Event<BoardEvent>]) -> usize {
-        let cards = events.iter().filter(|e| matches!(e.known(), Some(BoardEvent::CardAdded { .. }))).count();
-        let average_frame = 4096 + cards * CARD_BYTES / 2;
+        let grown: usize = events.iter().filter_map(Event::known).map(bytes_added).sum();
+        let average_frame = 4096 + grown / 2;
         let frames = (KEYFRAME_BUDGET / average_frame).clamp(8, MAX_KEYFRAMES);
         KEYFRAME_EVERY.max(events.len().div_ceil(frames))
     }

@@ -17,13 +17,13 @@ mod history;
 mod projections;
 pub mod workload;
 
-pub use activity::{Activity, ActivityEntry, describe, device_label};
-pub use board::{Board, Card, Column};
+pub use activity::{Activity, ActivityEntry, describe, device_label, shown_text};
+pub use board::{Board, Card, Column, seed_id_hashes};
 pub use command::{
     BoardDecider, Command, DEFAULT_COLUMNS, MAX_COLUMNS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE, Rejection,
 };
 pub use event::{BoardEvent, ColumnSeed};
-pub use flow::{FlowSample, FlowStats};
+pub use flow::FlowStats;
 pub use history::{History, KEYFRAME_BUDGET, KEYFRAME_EVERY, MAX_KEYFRAMES};
 pub use projections::{BoardProjections, SNAPSHOT_FORMAT, SnapshotError};
 

@@ -77,9 +77,18 @@ impl BoardProjections {
         self.position += 1;
         self.last_event = Some(event.meta.id);
         let text = describe_it.then(|| describe(&self.board, event));
+        let card = if with_flow { moved_card(event) } else { None };
+        let before = card.and_then(|card| self.board.live_column_of(card));
         let effect = self.board.apply_event(event);
-        if with_flow && effect == Effect::Applied && touches_cards(event) {
-            self.flow.record(self.position, event.meta.at, &self.board);
+        if effect == Effect::Applied
+            && let Some(card) = card
+        {
+            // Only the columns the card left and entered can have changed their counts.
+            let after = self.board.live_column_of(card);
+            for column in [before, after.filter(|a| Some(*a) != before)].into_iter().flatten() {
+                let count = self.board.column(column).map_or(0, |c| c.len() as u32);
+                self.flow.record(self.position, event.meta.at, column, count);
+            }
         }
         self.diagnostics.record(event, effect);
         match text {
@@ -120,7 +129,8 @@ impl BoardProjections {
 }
 
 /// Version of the snapshot layout; bump it whenever a projection's shape or meaning changes.
-pub const SNAPSHOT_FORMAT: u32 = 1;
+/// Format 2: the flow keeps each column's changes rather than every column's counts per event.
+pub const SNAPSHOT_FORMAT: u32 = 2;
 
 #[derive(Serialize)]
 struct SnapshotRef<'a> {
@@ -147,20 +157,17 @@ pub enum SnapshotError {
     Corrupt(String),
 }
 
-fn touches_cards(event: &Event<BoardEvent>) -> bool {
-    matches!(
-        event.payload,
+/// The card an event may add to a column, move, archive or restore.
+fn moved_card(event: &Event<BoardEvent>) -> Option<Uuid> {
+    match event.payload {
         Payload::Known(
-            BoardEvent::BoardCreated { .. }
-                | BoardEvent::ColumnAdded { .. }
-                | BoardEvent::ColumnMoved { .. }
-                | BoardEvent::ColumnRemoved { .. }
-                | BoardEvent::CardAdded { .. }
-                | BoardEvent::CardMoved { .. }
-                | BoardEvent::CardArchived { .. }
-                | BoardEvent::CardRestored { .. }
-        )
-    )
+            BoardEvent::CardAdded { card, .. }
+            | BoardEvent::CardMoved { card, .. }
+            | BoardEvent::CardArchived { card }
+            | BoardEvent::CardRestored { card, .. },
+        ) => Some(card),
+        _ => None,
+    }
 }
 
 impl Projection<BoardEvent> for BoardProjections {

@@ -4,7 +4,7 @@ mod common;
 
 use std::fmt::Write;
 
-use chronicle_board::{BoardEvent, BoardProjections, SnapshotError};
+use chronicle_board::{BoardEvent, BoardProjections, SNAPSHOT_FORMAT, SnapshotError};
 use chronicle_core::{Effect, Event, RawEnvelope};
 use common::*;
 use expect_test::{Expect, expect};
@@ -31,7 +31,14 @@ fn render(p: &BoardProjections) -> String {
         };
         writeln!(out, "{:>2}. {}{mark}", entry.position, entry.text).unwrap();
     }
-    let flow: Vec<_> = p.flow.samples().iter().map(|s| format!("{}:{:?}", s.position, s.counts)).collect();
+    let flow: Vec<_> = p
+        .flow
+        .changes()
+        .map(|(position, column, count)| {
+            let name = board.column(column).map_or("removed", |c| c.name.as_str());
+            format!("{position}:{name}={count}")
+        })
+        .collect();
     writeln!(out, "flow: {}", flow.join(" ")).unwrap();
     if !p.diagnostics.is_clean() {
         writeln!(out, "diagnostics: {:?}", p.diagnostics).unwrap();
@@ -75,7 +82,7 @@ fn a_board_in_use() {
              8. Archived 'Write the docs'
              9. Renamed column Doing to In progress
             10. Named a device 'Laptop'
-            flow: 1:[0, 0, 0] 2:[1, 0, 0] 3:[2, 0, 0] 4:[3, 0, 0] 5:[2, 0, 1] 8:[1, 0, 1]
+            flow: 2:To do=1 3:To do=2 4:To do=3 5:To do=2 5:Done=1 8:To do=1
         "#]],
     );
 }
@@ -109,7 +116,7 @@ fn events_that_no_longer_apply_change_nothing_and_are_marked() {
              8. Removed column Doing
              9. Restored 'Fix login' to To do
             10. Created board 'Launch' (no effect)
-            flow: 1:[0, 0, 0] 2:[1, 0, 0] 3:[0, 0, 0] 8:[0, 0] 9:[1, 0]
+            flow: 2:To do=1 3:To do=0 9:To do=1
             diagnostics: Diagnostics { unknown_types: {}, newer_versions: {}, malformed: 0, no_effect: 5 }
         "#]],
     );
@@ -139,7 +146,7 @@ fn unreadable_events_are_kept_and_counted() {
              1. Created board 'Launch'
              2. Added 'Fix login' to To do
              3. Kept an event 'card_labelled' v1 with a type this version does not know (unreadable)
-            flow: 1:[0, 0, 0] 2:[1, 0, 0]
+            flow: 2:To do=1
             diagnostics: Diagnostics { unknown_types: {"card_labelled": 1}, newer_versions: {}, malformed: 0, no_effect: 0 }
         "#]],
     );
@@ -167,10 +174,13 @@ fn snapshot_plus_tail_equals_full_replay() {
 #[test]
 fn stale_or_corrupt_snapshots_are_refused() {
     let snapshot = BoardProjections::replay(record(&[created()]).iter()).to_snapshot();
-    let stale = snapshot.replacen("\"format\":1", "\"format\":0", 1);
-    assert_eq!(BoardProjections::from_snapshot(&stale), Err(SnapshotError::Stale { found: 0 }));
+    let current = format!("\"format\":{SNAPSHOT_FORMAT}");
+    assert!(snapshot.contains(&current));
+    let stale = snapshot.replacen(&current, "\"format\":1", 1);
+    assert_eq!(BoardProjections::from_snapshot(&stale), Err(SnapshotError::Stale { found: 1 }));
     assert!(matches!(BoardProjections::from_snapshot(&snapshot[..snapshot.len() / 2]), Err(SnapshotError::Corrupt(_))));
-    assert!(matches!(BoardProjections::from_snapshot("{\"format\":1}"), Err(SnapshotError::Corrupt(_))));
+    let empty = format!("{{{current}}}");
+    assert!(matches!(BoardProjections::from_snapshot(&empty), Err(SnapshotError::Corrupt(_))));
 }
 
 #[test]

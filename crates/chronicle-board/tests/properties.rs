@@ -310,6 +310,23 @@ fn board_at_equals_a_replay_far_from_any_keyframe() {
     }
 }
 
+#[test]
+fn the_flow_at_any_position_counts_the_cards_the_board_held_then() {
+    // Long enough for several checkpoints of the flow, and read back from a snapshot too.
+    let events = chronicle_board::workload::generate(8_000, 11);
+    let now = BoardProjections::replay(events.iter());
+    let read = BoardProjections::from_snapshot(&now.to_snapshot()).unwrap();
+    let history = chronicle_board::History::new(events.clone());
+    for position in (0..=events.len() as u64).step_by(97).chain([events.len() as u64]) {
+        let board = history.board_at(position);
+        let ids: Vec<Uuid> = board.columns().iter().map(|c| c.id).collect();
+        let held: Vec<u32> = board.columns().iter().map(|c| c.len() as u32).collect();
+        assert_eq!(now.flow.counts_at(position, &ids), held, "at {position}");
+        assert_eq!(read.flow.counts_at(position, &ids), held, "at {position}, read back");
+    }
+    assert!(now.flow.changes().count() > 3 * 1024, "the log crosses several checkpoints");
+}
+
 /// Every number in a JSON value, depth first; the first is the snapshot's format.
 fn collect_numbers(value: &mut serde_json::Value, found: &mut Vec<()>) {
     match value {
