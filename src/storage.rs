@@ -44,6 +44,7 @@ const BOARD_PREFIX: &str = "board/";
 const LOG_PREFIX: &str = "log/";
 const SYNC_PREFIX: &str = "sync/";
 const PROPOSED_PREFIX: &str = "register/";
+const SUMMARY_PREFIX: &str = "summary/";
 const DEVICE_ID: &str = "device/id";
 const DEVICE_NAME: &str = "device/name";
 
@@ -157,6 +158,25 @@ pub struct LogTail {
     pub state: LogState,
     /// Records that could not be read, in words.
     pub problems: Vec<String>,
+}
+
+/// What the board list shows of a board, kept so that the list never has to fold a board to draw
+/// it. It holds for the log at `revision` only; the list reads the board again when the log has
+/// moved on since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSummary {
+    /// The log's revision it describes.
+    pub revision: u64,
+    /// The board's name, cut to the length the app lets anyone give a name.
+    pub name: String,
+    /// Live cards.
+    pub cards: u64,
+    /// Events in the log.
+    pub events: u64,
+    /// When the last event was made, by its device's clock, in milliseconds since the Unix epoch.
+    pub last_change: Option<i64>,
+    /// What could not be read when the board was last read whole, in words.
+    pub problem: Option<String>,
 }
 
 /// A stored snapshot of a board's projections.
@@ -446,6 +466,54 @@ impl Storage {
     /// registration whose reply is lost can be sent again with the same token.
     pub async fn propose_token(&self, stream: Uuid, token: &str) -> Result<(), StorageError> {
         self.set_meta(&[(&format!("{PROPOSED_PREFIX}{stream}"), token)]).await
+    }
+
+    /// A board's log state and the summary last kept for it, if one was and it can be read.
+    pub async fn summary(&self, stream: Uuid) -> Result<(LogState, Option<StoredSummary>), StorageError> {
+        let tx = self.db.transaction([PENDING, META]).build()?;
+        let (state, _) = log_state(&tx, stream).await?;
+        let stored: Option<JsValue> =
+            tx.object_store(META)?.get(format!("{SUMMARY_PREFIX}{stream}")).primitive()?.await?;
+        Ok((state, stored.and_then(|value| serde_wasm_bindgen::from_value(value).ok())))
+    }
+
+    /// Keeps a board's summary made when the board was read whole, unless the log has moved on past
+    /// the revision it describes (another tab or the sync wrote meanwhile): a summary is never kept
+    /// for a log it does not describe.
+    pub async fn put_summary(&self, stream: Uuid, summary: &StoredSummary) -> Result<(), StorageError> {
+        self.keep_summary(stream, summary, false).await
+    }
+
+    /// Keeps a board's summary made after a write, as [`Storage::put_summary`] does, keeping the
+    /// problem found when the board was last read whole until it is read whole again.
+    pub async fn put_summary_after_write(&self, stream: Uuid, summary: &StoredSummary) -> Result<(), StorageError> {
+        self.keep_summary(stream, summary, true).await
+    }
+
+    async fn keep_summary(
+        &self,
+        stream: Uuid,
+        summary: &StoredSummary,
+        keep_problem: bool,
+    ) -> Result<(), StorageError> {
+        let tx = self.db.transaction([PENDING, META]).with_mode(TransactionMode::Readwrite).build()?;
+        let (state, _) = log_state(&tx, stream).await?;
+        if state.revision != summary.revision {
+            return Ok(());
+        }
+        let store = tx.object_store(META)?;
+        let key = format!("{SUMMARY_PREFIX}{stream}");
+        let mut summary = summary.clone();
+        if keep_problem {
+            let stored: Option<JsValue> = store.get(key.as_str()).primitive()?.await?;
+            let stored: Option<StoredSummary> = stored.and_then(|value| serde_wasm_bindgen::from_value(value).ok());
+            summary.problem = stored.and_then(|s| s.problem);
+        }
+        let record =
+            summary.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(StorageError::failed)?;
+        store.put(record).with_key(key).primitive()?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The boards kept in this browser, in no particular order.

@@ -145,3 +145,65 @@ fn file(text: &str) -> web_sys::File {
     let parts = js_sys::Array::of1(&text.into());
     web_sys::File::new_with_str_sequence(&parts, "board.chronicle.jsonl").unwrap()
 }
+
+#[wasm_bindgen_test]
+async fn the_list_draws_each_board_from_its_kept_summary_until_its_log_moves_on() {
+    use chronicle::storage::{Storage, StoredSnapshot, StoredSummary};
+    use chronicle_board::BoardEvent;
+    use chronicle_core::{Decider, Event};
+
+    let database = fresh_name();
+    let service = service(&database).await;
+    let stream = service.create("Plans", "Laptop").await.unwrap();
+    let column = board(&service, stream).await.board.columns()[0].id;
+    for title in ["One", "Two"] {
+        let card = chronicle::clock::new_id();
+        let command = Command::AddCard { card, column, title: title.into(), description: String::new() };
+        service.run(stream, command, "Laptop").await.unwrap();
+    }
+    let listed = service.list().await.unwrap();
+    // Made, the device named, two cards.
+    assert_eq!((listed[0].name.as_str(), listed[0].cards, listed[0].events), ("Plans", 2, 4));
+    assert!(listed[0].last_change.is_some());
+
+    // Every write keeps a summary for the revision it wrote, and the list draws what was kept.
+    let storage = Storage::open(&database, || ()).await.unwrap();
+    let (state, kept) = storage.summary(stream).await.unwrap();
+    let kept = kept.expect("a write keeps a summary");
+    assert_eq!((kept.revision, kept.cards, kept.events), (state.revision, 2, 4));
+    storage.put_summary(stream, &StoredSummary { name: "As kept".into(), ..kept.clone() }).await.unwrap();
+    assert_eq!(service.list().await.unwrap()[0].name, "As kept", "the board is not read to draw its tile");
+
+    // Events stored behind the summary's back (as the sync stores others'): the board is read again.
+    let renamed = BoardEvent::BoardRenamed { name: "Renamed".into() };
+    let event = Event::new(chronicle::clock::new_id(), stream, Uuid::from_u128(7), 1_700_000_000_000, renamed);
+    storage.append(stream, state.revision, &[event.encode()]).await.unwrap();
+    let listed = service.list().await.unwrap();
+    assert_eq!((listed[0].name.as_str(), listed[0].cards, listed[0].events), ("Renamed", 2, 5));
+    assert_eq!(listed[0].last_change, Some(1_700_000_000_000));
+    // A summary of a revision the log has moved past is never kept.
+    storage.put_summary(stream, &StoredSummary { name: "Stale".into(), ..kept }).await.unwrap();
+    assert_eq!(service.list().await.unwrap()[0].name, "Renamed");
+
+    // A damaged board says so on its tile; the others are listed as ever.
+    let other = chronicle::clock::new_id();
+    let created = Command::CreateBoard {
+        name: "Other".into(),
+        columns: [chronicle::clock::new_id(), chronicle::clock::new_id(), chronicle::clock::new_id()],
+    };
+    let events: Vec<_> = chronicle_board::BoardDecider::decide(&Default::default(), created)
+        .unwrap()
+        .into_iter()
+        .map(|e| Event::new(chronicle::clock::new_id(), other, Uuid::from_u128(7), 1, e).encode())
+        .collect();
+    storage.append(other, 0, &events).await.unwrap();
+    let damaged =
+        StoredSnapshot { position: 1, last_event: events[0].id, text: "{\"format\":2,\"projections\":".into() };
+    storage.put_snapshot(other, &damaged).await.unwrap();
+    let listed = service.list().await.unwrap();
+    assert_eq!(listed.len(), 2);
+    let tile = listed.iter().find(|b| b.stream == other).unwrap();
+    assert_eq!(tile.name, "Other");
+    assert!(tile.problem.as_deref().is_some_and(|p| p.contains("damaged")), "{:?}", tile.problem);
+    assert_eq!(listed.iter().find(|b| b.stream == stream).unwrap().name, "Renamed");
+}

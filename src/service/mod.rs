@@ -13,7 +13,7 @@ mod share_link;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use chronicle_board::{BoardProjections, Command, Rejection};
+use chronicle_board::{BoardProjections, Command, MAX_NAME, Rejection, shown_text};
 use chronicle_core::Uuid;
 
 pub use self::open_board::{BoardChange, OpenBoard, SharedHistory};
@@ -21,7 +21,7 @@ pub use self::opening::{Opened, Opening};
 pub use self::share_link::ShareLink;
 use crate::clock::{new_id, now};
 use crate::session::Session;
-use crate::storage::{DATABASE, LogState, Storage, StorageError};
+use crate::storage::{DATABASE, LogState, Storage, StorageError, StoredSummary};
 use crate::sync::SyncHub;
 use crate::tabs::Tabs;
 pub use crate::tabs::{Notice, Subscription};
@@ -122,8 +122,37 @@ pub struct BoardSummary {
     pub cards: usize,
     /// Events in its log.
     pub events: u64,
+    /// When its last change was made, by the clock of the device that made it.
+    pub last_change: Option<i64>,
     /// What could not be read of it, in words.
     pub problem: Option<String>,
+}
+
+impl BoardSummary {
+    fn from_stored(stream: Uuid, stored: StoredSummary) -> Self {
+        BoardSummary {
+            stream,
+            name: stored.name,
+            cards: stored.cards as usize,
+            events: stored.events,
+            last_change: stored.last_change,
+            problem: stored.problem,
+        }
+    }
+}
+
+/// What the board list keeps of a board whose log stands at `revision`.
+fn summary_of(projections: &BoardProjections, revision: u64, problem: Option<String>) -> StoredSummary {
+    let name = projections.board.name();
+    let name = if name.is_empty() { "Untitled board" } else { name };
+    StoredSummary {
+        revision,
+        name: shown_text(name, MAX_NAME).into_owned(),
+        cards: projections.board.live_cards() as u64,
+        events: projections.position,
+        last_change: projections.activity.recent().next().map(|entry| entry.at),
+        problem,
+    }
 }
 
 /// The app's boards, this device, and the tabs and sync around them.
@@ -205,25 +234,28 @@ impl BoardService {
         Ok(list)
     }
 
+    /// A board's tile: from its stored summary while that still describes its log, else read
+    /// whole once and kept, so the list costs the same however long each board's history.
     async fn summary(&self, stream: Uuid) -> BoardSummary {
+        if let Ok((state, Some(stored))) = self.storage.summary(stream).await
+            && stored.revision == state.revision
+        {
+            return BoardSummary::from_stored(stream, stored);
+        }
         match boards::open(&self.storage, stream).await {
             Ok(opened) => {
-                let board = &opened.projections.board;
-                let name = if board.name().is_empty() { "Untitled board" } else { board.name() };
-                BoardSummary {
-                    stream,
-                    name: name.to_owned(),
-                    cards: board.live_cards(),
-                    events: opened.projections.position,
-                    problem: opened.problems.first().cloned(),
-                }
+                let stored = summary_of(&opened.projections, opened.state.revision, opened.problems.first().cloned());
+                // The list works without it; the next one reads the board again.
+                let _ = self.storage.put_summary(stream, &stored).await;
+                BoardSummary::from_stored(stream, stored)
             }
             Err(e) => BoardSummary {
                 stream,
                 name: "Unreadable board".to_owned(),
                 cards: 0,
                 events: 0,
-                problem: Some(e.to_string()),
+                last_change: None,
+                problem: Some(format!("This board could not be read: {e}")),
             },
         }
     }
@@ -346,6 +378,9 @@ async fn save(
                     // A snapshot only speeds up the next start; a failure to write one loses nothing.
                     let _ = storage.put_snapshot(stream, &snapshot).await;
                 }
+                // Nor does a summary: without one, the board list reads the board again.
+                let summary = summary_of(session.borrow().saved(), state.revision, None);
+                let _ = storage.put_summary_after_write(stream, &summary).await;
                 on_step(Saving::Written);
                 continue;
             }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::workspace::{Route, workspace};
+use crate::clock::{now, relative};
 use crate::service::BoardSummary;
 
 /// The first page.
@@ -109,7 +110,10 @@ fn BoardTile(summary: BoardSummary, on_renamed: Callback<()>) -> impl IntoView {
         <li class="board-tile">
             <Show when=move || renaming.get() fallback=move || view! {
                 <a class="board-link" href=Route::Board(stream).href()>{shown_text(&summary.name, MAX_NAME).into_owned()}</a>
-                <p class="muted small">{format!("{} cards · {} events", summary.cards, summary.events)}</p>
+                <p class="muted small">{
+                    let changed = summary.last_change.map(|at| format!(" · changed {}", relative(at, now()))).unwrap_or_default();
+                    format!("{} cards · {} events{changed}", summary.cards, summary.events)
+                }</p>
                 {summary.problem.clone().map(|p| view! { <p class="warning small">{p}</p> })}
                 <button class="ghost small" aria-label=format!("Rename {}", shown_text(&summary.name, MAX_NAME)) on:click=move |_| renaming.set(true)>"Rename"</button>
             }>
