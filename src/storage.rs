@@ -1,7 +1,7 @@
 //! Everything Chronicle keeps in the browser, in IndexedDB.
 //!
 //! A board's log is its **confirmed** events, in the server's order, followed by its **pending**
-//! events, recorded here and not yet confirmed, in the order they were made. Four object stores:
+//! events, recorded here and not yet confirmed, in the order they were made. Five object stores:
 //! - `confirmed`: events the server has ordered. One record per batch of up to [`MAX_BATCH`]
 //!   events, keyed `[stream, seq of its first event - 1]`, so records follow the server's order
 //!   and two writers of the same events collide instead of doubling them.
@@ -10,9 +10,12 @@
 //!   per-stream counter bumped by every write: keys follow the order the events were made in.
 //!   A pending event leaves this store only in the transaction that adds it to `confirmed`.
 //! - `meta`: device id and name, the list of local boards (`board/<id>`), each board's log state
-//!   (`log/<id>`: an object `{revision, confirmed}`; JSON text before layout 3) and its sync
-//!   credentials (`sync/<id>`).
+//!   (`log/<id>`: an object `{revision, confirmed}`; JSON text before layout 3), its sync
+//!   credentials (`sync/<id>`) and the summary the board list draws (`summary/<id>`).
 //! - `snapshots`: the board's projections after its first `position` events, for a fast start.
+//! - `set_aside` (layout 4): pending records the server refused for good, moved here whole with
+//!   the server's reason, keyed as they were in `events`; no longer part of the board's log until
+//!   the person takes them back (ADR 0006).
 //!
 //! Records hold the envelopes as one JSON text, exactly as they were written, plus their ids
 //! (`by_id` index); confirmed records are found by `seq` through their keys. Why JSON text for
@@ -35,7 +38,7 @@ use wasm_bindgen::{JsCast, JsValue};
 /// Name of the database the app uses.
 pub const DATABASE: &str = "chronicle";
 /// Version of the database layout.
-const LAYOUT_VERSION: u32 = 3;
+const LAYOUT_VERSION: u32 = 4;
 /// Most events kept in one record.
 pub const MAX_BATCH: usize = 1000;
 
@@ -52,6 +55,7 @@ const CONFIRMED: &str = "confirmed";
 const PENDING: &str = "events";
 const META: &str = "meta";
 const SNAPSHOTS: &str = "snapshots";
+const SET_ASIDE: &str = "set_aside";
 
 /// Why the browser's storage could not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -177,6 +181,17 @@ pub struct StoredSummary {
     pub last_change: Option<i64>,
     /// What could not be read when the board was last read whole, in words.
     pub problem: Option<String>,
+}
+
+/// Changes the server refused for good, set aside from the board's log: one command's events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetAside {
+    /// The events, as they were made.
+    pub events: Vec<RawEnvelope>,
+    /// What the server said, in words.
+    pub reason: String,
+    /// When they were set aside, by this device's clock.
+    pub at: i64,
 }
 
 /// A stored snapshot of a board's projections.
@@ -468,6 +483,97 @@ impl Storage {
         self.set_meta(&[(&format!("{PROPOSED_PREFIX}{stream}"), token)]).await
     }
 
+    /// Moves the pending records that hold any of `ids` out of the board's log into the set-aside
+    /// store, with `reason`, in one transaction; the log's revision moves on, since it reads
+    /// differently now. Returns the new state; a record already confirmed is left alone.
+    pub async fn set_aside(&self, stream: Uuid, ids: &[Uuid], reason: &str, at: i64) -> Result<LogState, StorageError> {
+        let tx = self
+            .db
+            .transaction([PENDING, META, SET_ASIDE])
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(strict())
+            .build()?;
+        let (mut state, _) = log_state(&tx, stream).await?;
+        let pending = tx.object_store(PENDING)?;
+        let aside = tx.object_store(SET_ASIDE)?;
+        let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
+        let mut moved = false;
+        for record in records.primitive()?.await? {
+            let record = record?;
+            let Ok(batch) = read_batch(&record) else { continue };
+            if batch.events.iter().any(|e| ids.contains(&e.id)) {
+                set(record.unchecked_ref(), "reason", reason)?;
+                set(record.unchecked_ref(), "at", at as f64)?;
+                aside.put(&record).primitive()?;
+                pending.delete(record_key(stream, batch.first)).primitive()?;
+                moved = true;
+            }
+        }
+        if moved {
+            state.revision += 1;
+            put_log_state(&tx, stream, state)?;
+        }
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// The board's changes set aside, oldest first; one that cannot be read is left out.
+    pub async fn set_aside_changes(&self, stream: Uuid) -> Result<Vec<SetAside>, StorageError> {
+        let tx = self.db.transaction(SET_ASIDE).build()?;
+        let aside = tx.object_store(SET_ASIDE)?;
+        let records = aside.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
+        let mut changes = Vec::new();
+        for record in records.primitive()?.await? {
+            let record = record?;
+            if let Ok(batch) = read_batch(&record) {
+                let reason = get(&record, "reason").as_string().unwrap_or_default();
+                let at = get(&record, "at").as_f64().unwrap_or(0.0) as i64;
+                changes.push(SetAside { events: batch.events, reason, at });
+            }
+        }
+        Ok(changes)
+    }
+
+    /// Puts the board's set-aside changes back at the end of its pending events, to be pushed
+    /// again, in one transaction. Returns the new state.
+    pub async fn take_back(&self, stream: Uuid) -> Result<LogState, StorageError> {
+        self.end_set_aside(stream, true).await
+    }
+
+    /// Lets the board's set-aside changes go: they are removed from this device.
+    pub async fn let_go(&self, stream: Uuid) -> Result<LogState, StorageError> {
+        self.end_set_aside(stream, false).await
+    }
+
+    async fn end_set_aside(&self, stream: Uuid, take_back: bool) -> Result<LogState, StorageError> {
+        let tx = self
+            .db
+            .transaction([PENDING, META, SET_ASIDE])
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(strict())
+            .build()?;
+        let (mut state, _) = log_state(&tx, stream).await?;
+        let aside = tx.object_store(SET_ASIDE)?;
+        let records = aside.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
+        let pending = tx.object_store(PENDING)?;
+        let mut changed = false;
+        for record in records.primitive()?.await? {
+            let record = record?;
+            let first = get(&record, "first").as_f64().unwrap_or(0.0) as u64;
+            if take_back && let Ok(batch) = read_batch(&record) {
+                pending.add(batch_record(stream, state.revision, &batch.events)?).primitive()?;
+                state.revision += batch.events.len().max(1) as u64;
+            }
+            aside.delete(record_key(stream, first)).primitive()?;
+            changed = true;
+        }
+        if changed && take_back {
+            put_log_state(&tx, stream, state)?;
+        }
+        tx.commit().await?;
+        Ok(state)
+    }
+
     /// A board's log state and the summary last kept for it, if one was and it can be read.
     pub async fn summary(&self, stream: Uuid) -> Result<(LogState, Option<StoredSummary>), StorageError> {
         let tx = self.db.transaction([PENDING, META]).build()?;
@@ -616,6 +722,9 @@ async fn upgrade(name: &str, on_blocked: impl FnOnce() + 'static) -> Result<(), 
                 // Layouts 1 and 2 indexed pending events by `seq`, which pending events never
                 // have and nothing read.
                 tx.object_store(PENDING)?.delete_index("by_seq")?;
+            }
+            if old < 4.0 {
+                db.create_object_store_with_optional_parameters(SET_ASIDE, &keyed)?;
             }
             if old < 2.0 {
                 // Layout 1 kept only pending events: they stay where they are, and the log

@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use chronicle_board::BoardEvent;
+use chronicle_board::{BoardEvent, set_aside_with};
 use chronicle_core::{Action, Event, Log, RawEnvelope, SyncState, SyncStatus, Uuid, next_push};
 use chronicle_protocol::ErrorCode;
 use futures::channel::mpsc;
@@ -262,10 +262,31 @@ impl BoardSync {
                     Err(e) => self.failed(e.to_string()),
                 }
             }
-            // The server will not take these events however often they come: they stay here,
-            // and the rest of the sync goes on.
-            Err(e) if e.is_permanent() => self.sync.push_refused(now(), refused_push(&e, &batch)),
+            // The server will not take these events however often they come: they are set aside
+            // (or, when the server did not say which, wait here), and the rest of the sync goes on.
+            Err(e) if e.is_permanent() => self.set_aside(&e, pending, &batch).await,
             Err(e) => self.failed_remote(&e),
+        }
+    }
+
+    /// The server refused the event `error` names for good: it and the pending changes that build
+    /// on it leave the board's log for the set-aside store (ADR 0006), every tab shows the board
+    /// without them, and the other changes are pushed on the next round. When the server did not
+    /// name the event, or setting aside fails, they stay pending and pushing waits.
+    async fn set_aside(&mut self, error: &RemoteError, pending: &LogTail, batch: &[RawEnvelope]) {
+        let named = match error {
+            RemoteError::Refused { index: Some(i), .. } => batch.get(*i),
+            _ => None,
+        };
+        let at = named.and_then(|refused| pending.pending.iter().position(|g| g.iter().any(|e| e.id == refused.id)));
+        let Some(at) = at else { return self.sync.push_refused(now(), refused_push(error, batch)) };
+        let groups: Vec<Vec<Event<BoardEvent>>> =
+            pending.pending.iter().map(|g| g.iter().cloned().map(Event::decode).collect()).collect();
+        let ids: Vec<Uuid> =
+            set_aside_with(&groups, at).into_iter().flat_map(|i| pending.pending[i].iter().map(|e| e.id)).collect();
+        match self.storage.set_aside(self.stream, &ids, &error.to_string(), now()).await {
+            Ok(state) => self.tabs.publish(Notice::Written { stream: self.stream, state }),
+            Err(_) => self.sync.push_refused(now(), refused_push(error, batch)),
         }
     }
 

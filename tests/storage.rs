@@ -310,3 +310,45 @@ async fn a_token_made_here_is_kept_before_registering_and_given_up_once_register
     assert_eq!(storage.proposed_token(stream).await.unwrap(), None);
     assert_eq!(storage.boards().await.unwrap(), [stream]);
 }
+
+#[wasm_bindgen_test]
+async fn refused_changes_are_set_aside_whole_then_taken_back_after_the_others_or_let_go() {
+    let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    let events = pending(&board_events(stream));
+    let (created, card) = events.split_at(events.len() - 1);
+    let state = storage.append(stream, 0, created).await.unwrap();
+    let state = storage.append(stream, state.revision, card).await.unwrap();
+    let later = pending(&[envelope(stream, 50)]);
+    let state = storage.append(stream, state.revision, &later).await.unwrap();
+
+    // The card's record leaves the log, whole, with the server's reason; the log moves on.
+    let aside = storage.set_aside(stream, &[card[0].id], "Too long for this server.", 5).await.unwrap();
+    assert!(aside.revision > state.revision);
+    let loaded = storage.load_all(stream).await.unwrap();
+    let ids: Vec<Uuid> = loaded.tail.iter().map(|e| e.id).collect();
+    let expected: Vec<Uuid> = created.iter().chain(&later).map(|e| e.id).collect();
+    assert_eq!(ids, expected, "the log reads without it");
+    let kept = storage.set_aside_changes(stream).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (kept[0].events.as_slice(), kept[0].reason.as_str(), kept[0].at),
+        (card, "Too long for this server.", 5)
+    );
+    // Nothing else to set aside: the state stays.
+    assert_eq!(storage.set_aside(stream, &[Uuid::from_u128(404)], "-", 6).await.unwrap(), aside);
+
+    // Taken back, it follows the others, to be sent again; the set-aside store is empty.
+    let back = storage.take_back(stream).await.unwrap();
+    assert!(back.revision > aside.revision);
+    let ids: Vec<Uuid> = storage.load_all(stream).await.unwrap().tail.iter().map(|e| e.id).collect();
+    let expected: Vec<Uuid> = created.iter().chain(&later).chain(card).map(|e| e.id).collect();
+    assert_eq!(ids, expected);
+    assert!(storage.set_aside_changes(stream).await.unwrap().is_empty());
+
+    // Set aside again and let go: gone from this device, the log as it was.
+    let aside = storage.set_aside(stream, &[card[0].id], "Refused again.", 7).await.unwrap();
+    assert_eq!(storage.let_go(stream).await.unwrap(), aside);
+    assert!(storage.set_aside_changes(stream).await.unwrap().is_empty());
+    assert_eq!(storage.load_all(stream).await.unwrap().tail.len(), created.len() + later.len());
+}

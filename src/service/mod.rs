@@ -16,7 +16,7 @@ use std::rc::Rc;
 use chronicle_board::{BoardProjections, Command, MAX_NAME, Rejection, shown_text};
 use chronicle_core::Uuid;
 
-pub use self::open_board::{BoardChange, OpenBoard, SharedHistory};
+pub use self::open_board::{BoardChange, OpenBoard, SetAsideChange, SharedHistory};
 pub use self::opening::{Opened, Opening};
 pub use self::share_link::ShareLink;
 use crate::clock::{new_id, now};

@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use chronicle_board::{BoardEvent, BoardProjections, Command, History, Rejection};
+use chronicle_board::{BoardEvent, BoardProjections, Command, History, Rejection, describe};
 use chronicle_core::{Event, Uuid};
 use wasm_bindgen_futures::spawn_local;
 
@@ -29,6 +29,19 @@ pub enum BoardChange {
     },
     /// Something the person should know, in a sentence.
     Problem(String),
+}
+
+/// Changes of one command that the server refused for good, set aside from the board.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetAsideChange {
+    /// Each event, in words.
+    pub described: Vec<String>,
+    /// What the server said.
+    pub reason: String,
+    /// When they were set aside, by this device's clock.
+    pub at: i64,
+    /// How many events.
+    pub events: usize,
 }
 
 /// A board's history, shared by the open board, which keeps it in step with the board as shown,
@@ -156,6 +169,43 @@ impl OpenBoard {
     /// The board's whole history as a file of JSON lines.
     pub async fn export(&self) -> Result<String, StorageError> {
         self.inner.service.export(self.stream()).await
+    }
+
+    /// The changes the server refused for good and that were set aside (ADR 0006), oldest first,
+    /// each in the words the activity feed uses, against the board as saved now.
+    pub async fn set_aside(&self) -> Result<Vec<SetAsideChange>, StorageError> {
+        let changes = self.inner.service.storage.set_aside_changes(self.stream()).await?;
+        let session = self.inner.session.borrow();
+        let board = &session.saved().board;
+        Ok(changes
+            .into_iter()
+            .map(|change| SetAsideChange {
+                described: change.events.iter().cloned().map(|e| describe(board, &Event::decode(e))).collect(),
+                reason: change.reason,
+                at: change.at,
+                events: change.events.len(),
+            })
+            .collect())
+    }
+
+    /// The set-aside changes as a file of JSON lines, as *Export history* writes, so that they can
+    /// be kept or imported elsewhere.
+    pub async fn export_set_aside(&self) -> Result<String, StorageError> {
+        let changes = self.inner.service.storage.set_aside_changes(self.stream()).await?;
+        let events: Vec<_> = changes.into_iter().flat_map(|c| c.events).collect();
+        Ok(crate::transfer::export_lines(&events))
+    }
+
+    /// Puts the set-aside changes back after the board's other changes, to be sent again.
+    pub async fn take_back_set_aside(&self) -> Result<(), StorageError> {
+        let state = self.inner.service.storage.take_back(self.stream()).await?;
+        self.inner.service.tabs.publish(Notice::Written { stream: self.stream(), state });
+        Ok(())
+    }
+
+    /// Removes the set-aside changes from this device, for good.
+    pub async fn let_go_set_aside(&self) -> Result<(), StorageError> {
+        self.inner.service.storage.let_go(self.stream()).await.map(drop)
     }
 
     /// The link that brings this board to another device, once it has reached the server.

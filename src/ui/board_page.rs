@@ -10,6 +10,7 @@ use super::board_context::BoardContext;
 use super::column::ColumnView;
 use super::flow_panel::FlowPanel;
 use super::history_panel::{HistoryPanel, PastBanner};
+use super::set_aside_panel::SetAsidePanel;
 use super::share::SharePanel;
 use super::status_line::{StatusLine, describe_sync};
 use super::workspace::{Route, workspace};
@@ -134,6 +135,7 @@ fn Board(context: BoardContext) -> impl IntoView {
                     </Show>
                 </div>
                 <div class="side">
+                    <SetAsidePanel />
                     <HistoryPanel />
                     <Archive />
                     <ActivityPanel />

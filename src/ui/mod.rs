@@ -13,6 +13,7 @@ mod column;
 mod feed;
 mod flow_panel;
 mod history_panel;
+mod set_aside_panel;
 mod share;
 mod status_line;
 mod workspace;

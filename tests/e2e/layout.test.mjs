@@ -74,7 +74,8 @@ test('a board kept by the previous layout opens, reads and takes changes as befo
   await expect(todo.getByRole('listitem')).toHaveCount(2);
   await expect(page.getByRole('status', { name: 'Status' })).toContainText('Old laptop');
 
-  // The store of pending events lost only the index nothing read.
+  // The store of pending events lost only the index nothing read, and layout 4 added the store of
+  // changes the server refused.
   const indexes = await page.evaluate(
     () =>
       new Promise((resolve) => {
@@ -82,11 +83,15 @@ test('a board kept by the previous layout opens, reads and takes changes as befo
         request.onsuccess = () => {
           const db = request.result;
           const names = [...db.transaction('events').objectStore('events').indexNames];
-          resolve({ version: db.version, names });
+          resolve({ version: db.version, names, stores: [...db.objectStoreNames].sort() });
           db.close();
         };
       }),
   );
-  expect(indexes).toEqual({ version: 3, names: ['by_id'] });
+  expect(indexes).toEqual({
+    version: 4,
+    names: ['by_id'],
+    stores: ['confirmed', 'events', 'meta', 'set_aside', 'snapshots'],
+  });
   await page.close();
 });

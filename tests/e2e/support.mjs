@@ -13,11 +13,12 @@ const SERVER = process.env.CHRONICLE_SERVER ?? 'target/debug/chronicle-server';
 
 /**
  * Starts `chronicle-server` serving `dist` with its database in `database` (a fresh temporary
- * file unless given, so that a restart can keep its data), on `port` or a free one.
+ * file unless given, so that a restart can keep its data), on `port` or a free one, with more
+ * command-line `flags`.
  * Resolves to { url, port, database, close, kill }: `close` stops it the polite way, `kill` as a
  * crash or a pulled plug would.
  */
-export async function startServer({ dist = process.env.CHRONICLE_DIST ?? 'dist', port = 0, database } = {}) {
+export async function startServer({ dist = process.env.CHRONICLE_DIST ?? 'dist', port = 0, database, flags = [] } = {}) {
   const root = path.resolve(dist);
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     throw new Error(`${root}/index.html is missing: build the app first (cargo xtask test does)`);
@@ -26,7 +27,8 @@ export async function startServer({ dist = process.env.CHRONICLE_DIST ?? 'dist',
     throw new Error(`${SERVER} is missing: build it first (cargo build -p chronicle-server)`);
   }
   database ??= path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-db-')), 'chronicle.db');
-  const child = spawn(SERVER, ['--listen', `127.0.0.1:${port}`, '--database', database, '--static-dir', root], {
+  const args = ['--listen', `127.0.0.1:${port}`, '--database', database, '--static-dir', root, ...flags];
+  const child = spawn(SERVER, args, {
     stdio: ['ignore', 'pipe', process.env.CHRONICLE_SERVER_LOG ? 'inherit' : 'ignore'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));

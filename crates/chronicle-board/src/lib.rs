@@ -15,6 +15,7 @@ mod event;
 mod flow;
 mod history;
 mod projections;
+mod set_aside;
 pub mod workload;
 
 pub use activity::{Activity, ActivityEntry, describe, device_label, shown_text};
@@ -26,6 +27,7 @@ pub use event::{BoardEvent, ColumnSeed};
 pub use flow::FlowStats;
 pub use history::{History, KEYFRAME_BUDGET, KEYFRAME_EVERY, MAX_KEYFRAMES};
 pub use projections::{BoardProjections, SNAPSHOT_FORMAT, SnapshotError};
+pub use set_aside::set_aside_with;
 
 /// An event of a board, decoded.
 pub type BoardEventRecord = chronicle_core::Event<BoardEvent>;

@@ -166,6 +166,8 @@ pub struct AppState {
     policy: HeaderValue,
     listeners: Arc<Listeners>,
     creates: Arc<CreateBuckets>,
+    /// Events whose envelope holds this text are refused (see [`AppState::refusing`]).
+    refused_text: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -183,7 +185,15 @@ impl AppState {
             policy,
             listeners: Arc::default(),
             creates: Arc::default(),
+            refused_text: None,
         }
+    }
+
+    /// The same state, refusing for good every push with an event whose envelope holds `text`:
+    /// a server with a content rule, and the way the end-to-end tests make a server refuse one
+    /// change while taking the others.
+    pub fn refusing(self, text: &str) -> Self {
+        AppState { refused_text: Some(text.into()), ..self }
     }
 
     /// The same state with another limit on stream creation per client address, and the header
@@ -321,6 +331,12 @@ async fn push(
     authorize(&state, stream, &headers).await?;
     let body = body_bytes(&headers, body, MAX_BODY_BYTES).await?;
     let events = protocol::push_request(&body)?;
+    if let Some(text) = &state.refused_text
+        && let Some(index) = events.iter().position(|e| e.body.contains(&**text))
+    {
+        let message = format!("Event {} of the batch holds text this server does not take.", index + 1);
+        return Err(ApiError::new(ErrorCode::BadEnvelope, message).at(index));
+    }
     let appended = state.store.append(stream, events).await?;
     // Nobody listening is not an error.
     let _ = state.appended.send((stream, appended.head));

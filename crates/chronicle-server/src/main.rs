@@ -28,7 +28,9 @@ const USAGE: &str = "usage: chronicle-server [--listen ADDR] [--database FILE] [
   --max-stream-bytes N       most bytes of events one stream may hold (default 1 GiB)
   --max-connections N        connections served at once; more are closed at once (default 10000)
   --header-timeout SECONDS   a connection that has not sent a request's headers by then, idle
-                             ones included, is closed (default 30)";
+                             ones included, is closed (default 30)
+  --refuse-containing TEXT   refuse for good every push with an event that holds TEXT (a
+                             content rule; the end-to-end tests use it to make one change fail)";
 
 struct Options {
     listen: SocketAddr,
@@ -39,6 +41,7 @@ struct Options {
     store: StoreOptions,
     max_connections: usize,
     header_timeout: u64,
+    refused_text: Option<String>,
 }
 
 fn options() -> Result<Options> {
@@ -51,6 +54,7 @@ fn options() -> Result<Options> {
         store: StoreOptions::default(),
         max_connections: 10_000,
         header_timeout: 30,
+        refused_text: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -71,6 +75,7 @@ fn options() -> Result<Options> {
             "--max-stream-bytes" => options.store.max_stream_bytes = positive(&flag, &value)?,
             "--max-connections" => options.max_connections = positive::<u32>(&flag, &value)? as usize,
             "--header-timeout" => options.header_timeout = positive(&flag, &value)?,
+            "--refuse-containing" if !value.is_empty() => options.refused_text = Some(value),
             "--client-ip-header" => {
                 options.client_ip_header = Some(
                     HeaderName::try_from(value.as_str())
@@ -115,8 +120,11 @@ async fn main() -> Result<()> {
         .with_context(|| format!("cannot listen on {}", options.listen))?;
     // Scripts read this line to learn the address, also when the port was 0.
     println!("Chronicle is listening on http://{}", listener.local_addr()?);
-    let state =
+    let mut state =
         AppState::new(store, Some(options.static_dir)).with_create_limit(options.creates, options.client_ip_header);
+    if let Some(text) = &options.refused_text {
+        state = state.refusing(text);
+    }
     let router = app(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {

@@ -635,3 +635,19 @@ async fn a_full_write_queue_answers_busy_at_once_and_stores_nothing_of_what_it_r
     }
     assert_eq!(server.pull(stream, &token, "").await.body["head"], 20);
 }
+
+#[tokio::test]
+async fn a_server_with_a_content_rule_refuses_the_event_that_breaks_it_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = chronicle_server::SqliteStore::open(dir.path().join("chronicle.db")).unwrap();
+    let router = chronicle_server::app(chronicle_server::AppState::new(store, None).refusing("forbidden words"));
+    let server = Server { router, dir };
+    let (stream, token) = server.stream().await;
+    let mut refused = event(2);
+    refused["data"] = json!({ "title": "some forbidden words here" });
+    let reply = server.push(stream, &token, vec![event(1), refused, event(3)]).await;
+    assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "bad_envelope"));
+    assert_eq!(reply.body["error"]["index"], 1, "the refused event is named");
+    assert_eq!(server.pull(stream, &token, "").await.body["head"], 0, "nothing of the batch is stored");
+    assert_eq!(server.push(stream, &token, vec![event(1), event(3)]).await.status, StatusCode::OK);
+}

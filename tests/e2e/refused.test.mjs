@@ -1,0 +1,78 @@
+// A server that refuses one change for good (here, one holding words it does not take): that
+// change and nothing else is set aside on the device that made it, named in a panel with the
+// server's reason, and every other change keeps syncing to the other devices. The person can
+// export it, send it again, or let it go.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { expect } from './expect.mjs';
+import { startServer, startBrowser, addCard, createBoard, shareLink } from './support.mjs';
+
+let server;
+const browsers = [];
+
+before(async () => {
+  server = await startServer({ flags: ['--refuse-containing', 'forbidden words'] });
+});
+
+after(async () => {
+  for (const b of browsers) await b.close();
+  await server?.close();
+});
+
+async function device(url) {
+  const browser = await startBrowser();
+  browsers.push(browser);
+  const page = await browser.context.newPage();
+  await page.goto(url);
+  return page;
+}
+
+const card = (page, title) =>
+  page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: title });
+
+test('a refused change is set aside and named while the others keep syncing', async () => {
+  const laptop = await device(server.url);
+  await createBoard(laptop, 'Plans');
+  await addCard(laptop, 'Allowed first');
+  await expect(laptop.getByRole('status', { name: 'Sync status' })).toContainText('Synced');
+  await addCard(laptop, 'Some forbidden words here');
+  await addCard(laptop, 'Allowed after');
+
+  const refused = laptop.getByRole('region', { name: 'Changes the server refused' });
+  await expect(refused).toContainText("Added 'Some forbidden words here' to To do");
+  await expect(refused).toContainText('holds text this server does not take');
+  // This device shows the board every device shows: without the refused card.
+  await expect(card(laptop, 'forbidden words')).toHaveCount(0);
+  await expect(card(laptop, 'Allowed after')).toBeVisible();
+  await expect(laptop.getByRole('status', { name: 'Sync status' })).toContainText('Synced');
+
+  const { link } = await shareLink(laptop);
+  const phone = await device(link);
+  await expect(card(phone, 'Allowed after')).toBeVisible();
+  await expect(card(phone, 'Allowed first')).toBeVisible();
+  await expect(card(phone, 'forbidden words')).toHaveCount(0);
+
+  // Exported, it is a history file with the refused change in it.
+  const [download] = await Promise.all([
+    laptop.waitForEvent('download'),
+    refused.getByRole('button', { name: 'Export refused changes' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'Plans refused changes.chronicle.jsonl');
+  const lines = fs.readFileSync(await download.path(), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual(lines.map((e) => e.data.title), ['Some forbidden words here']);
+
+  // Sent again, the server refuses it again; it is set aside again, nothing else moves.
+  await refused.getByRole('button', { name: 'Send again' }).click();
+  await expect(refused).toContainText("Added 'Some forbidden words here' to To do");
+  await expect(card(laptop, 'forbidden words')).toHaveCount(0);
+
+  // Let go, after saying so: gone from this device.
+  await refused.getByRole('button', { name: 'Let go' }).click();
+  await refused.getByRole('button', { name: 'Remove them' }).click();
+  await expect(refused).toHaveCount(0);
+  await laptop.reload();
+  await expect(card(laptop, 'Allowed after')).toBeVisible();
+  await expect(laptop.getByRole('region', { name: 'Changes the server refused' })).toHaveCount(0);
+});
