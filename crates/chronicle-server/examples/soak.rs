@@ -6,6 +6,9 @@
 //! listener saw a dense run of `seq`, and the server's peak resident memory, as
 //! `BENCH<TAB>name<TAB>value` rows for `cargo xtask bench`.
 //!
+//! Then 40 slow readers each ask for the largest page a stream of 60 KiB events gives (4 MiB)
+//! and read it a little at a time: the server's peak memory after that is the last row.
+//!
 //! `CHRONICLE_SERVER` names the server binary; `CHRONICLE_SOAK_SECONDS` shortens the run.
 
 use std::collections::HashMap;
@@ -140,6 +143,53 @@ async fn listener(http: Http, url: String, token: String, until: Instant, tally:
     }
 }
 
+/// Pushes 240 events of about 60 KiB to a new stream, then has 40 readers ask for its first page
+/// at once and read 16 KiB of it every quarter second for five seconds.
+async fn slow_readers(http: &Http, base: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let created = request(http, "POST", &format!("{base}/api/v1/streams"), None, Some(json!({}))).await;
+    let created = created.expect("a stream is created");
+    let (stream, token) =
+        (created["stream"].as_str().unwrap().to_owned(), created["token"].as_str().unwrap().to_owned());
+    let url = format!("{base}/api/v1/streams/{stream}/events");
+    for batch in 0..16 {
+        let events: Vec<Value> = (0..15)
+            .map(|i| {
+                let mut e = event(1, batch * 15 + i);
+                e["data"] = json!({ "text": "x".repeat(60 * 1024) });
+                e
+            })
+            .collect();
+        request(http, "POST", &url, Some(&token), Some(json!({ "events": events })))
+            .await
+            .expect("a push of large events");
+    }
+    let address = base.trim_start_matches("http://").to_owned();
+    let until = Instant::now() + Duration::from_secs(5);
+    let readers: Vec<_> = (0..40)
+        .map(|_| {
+            let (address, stream, token) = (address.clone(), stream.clone(), token.clone());
+            tokio::spawn(async move {
+                let mut socket = tokio::net::TcpStream::connect(&address).await.ok()?;
+                let ask = format!(
+                    "GET /api/v1/streams/{stream}/events HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\r\n"
+                );
+                socket.write_all(ask.as_bytes()).await.ok()?;
+                let mut chunk = vec![0u8; 16 * 1024];
+                let mut read = 0;
+                while Instant::now() < until {
+                    read += socket.read(&mut chunk).await.ok()?;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Some(read)
+            })
+        })
+        .collect();
+    for reader in readers {
+        let _ = reader.await;
+    }
+}
+
 /// The most memory the process has held resident, from `/proc`.
 fn peak_memory_mb(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -197,6 +247,8 @@ fn main() {
             listener.await.unwrap();
         }
         let peak = peak_memory_mb(child.id());
+        slow_readers(&http, &base).await;
+        let peak_with_slow_readers = peak_memory_mb(child.id());
 
         // Every stream read back whole: dense, and each acknowledged event there once.
         let mut dense = true;
@@ -244,6 +296,9 @@ fn main() {
         match peak {
             Some(mb) => println!("BENCH\t{label}: peak server memory\t{mb:.1} MB"),
             None => println!("BENCH\t{label}: peak server memory\tnot known (no /proc)"),
+        }
+        if let Some(mb) = peak_with_slow_readers {
+            println!("BENCH\tpeak server memory after 40 slow readers of 4 MiB pages\t{mb:.1} MB");
         }
     });
 }
