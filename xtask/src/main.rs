@@ -10,6 +10,8 @@ use std::process::{Command, ExitStatus};
 
 use anyhow::{Context, Result, bail};
 
+mod postgres;
+
 const TRUNK: &str = "0.21.14";
 const WASM_BINDGEN: &str = "0.2.130";
 const MACHETE: &str = "0.9.2";
@@ -86,7 +88,32 @@ fn test(root: &Path) -> Result<()> {
         ]),
     )?;
     let mut tally = Tally::default();
-    step("native tests", tally.run(Command::new("cargo").args(["test", "--workspace", "--tests"])))?;
+    // The server's tests need a PostgreSQL: the one CHRONICLE_TEST_POSTGRES names, or a throwaway
+    // one started here and removed when the tests are done, passed or not.
+    let throwaway = match env::var("CHRONICLE_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => None,
+        _ => Some(postgres::Postgres::start()?),
+    };
+    let postgres = match &throwaway {
+        Some(throwaway) => throwaway.url.clone(),
+        None => env::var("CHRONICLE_TEST_POSTGRES")?,
+    };
+    step(
+        "native tests",
+        tally.run(
+            Command::new("cargo").args(["test", "--workspace", "--tests"]).env("CHRONICLE_TEST_POSTGRES", &postgres),
+        ),
+    )?;
+    step(
+        "the server's tests again, on PostgreSQL",
+        tally.run(
+            Command::new("cargo")
+                .args(["test", "-p", "chronicle-server", "--tests"])
+                .env("CHRONICLE_TEST_STORE", "postgres")
+                .env("CHRONICLE_TEST_POSTGRES", &postgres),
+        ),
+    )?;
+    drop(throwaway);
     step("wasm tests in headless Chromium", tally.run(&mut wasm_command(&["--tests"])))?;
     step("release build", build_app(root))?;
     step("server build", cargo(&["build", "-p", "chronicle-server"]))?;

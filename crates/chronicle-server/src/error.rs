@@ -82,6 +82,11 @@ impl From<StoreError> for ApiError {
                 ApiError::new(ErrorCode::Busy, "The server is busy. Nothing was stored; try again in a moment.")
                     .retry_after(1)
             }
+            StoreError::Unavailable(detail) => {
+                tracing::error!(%detail, "the database cannot be reached");
+                ApiError::new(ErrorCode::Unavailable, "The server cannot reach its database just now. Try again later.")
+                    .retry_after(5)
+            }
             StoreError::Storage(detail) => ApiError::internal(detail),
         }
     }

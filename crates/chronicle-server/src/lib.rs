@@ -6,13 +6,15 @@
 //!
 //! - [`app`] builds the axum [`Router`](axum::Router): the API under `/api/v1`, `/healthz`, the
 //!   web app's files at `/`, and the security headers on every answer.
-//! - [`Store`] is the storage a server needs; [`SqliteStore`] keeps it in an embedded SQLite file.
+//! - [`Store`] is the storage a server needs; [`SqliteStore`] keeps it in an embedded SQLite file,
+//!   [`PostgresStore`] in a PostgreSQL database that several servers share.
 //! - [`ApiError`] is the one error shape every client sees.
 
 mod api;
 mod auth;
 mod error;
 mod headers;
+mod postgres;
 mod protocol;
 mod sqlite;
 mod store;
@@ -20,5 +22,6 @@ mod store;
 pub use api::{AppState, CreateLimit, ListenerLimits, app};
 pub use chronicle_protocol::{MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES, MAX_TYPE_CHARS};
 pub use error::ApiError;
+pub use postgres::PostgresStore;
 pub use sqlite::{SqliteStore, StoreOptions};
 pub use store::{Appended, NewEvent, Page, Store, StoreError, StoreFuture, StoredEvent};

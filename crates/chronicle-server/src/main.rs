@@ -8,18 +8,21 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use axum::Router;
 use axum::http::HeaderName;
-use chronicle_server::{AppState, CreateLimit, SqliteStore, StoreOptions, app};
+use chronicle_server::{AppState, CreateLimit, PostgresStore, SqliteStore, StoreOptions, app};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tower::Service;
 
-const USAGE: &str = "usage: chronicle-server [--listen ADDR] [--database FILE] [--static-dir DIR]
+const USAGE: &str = "usage: chronicle-server [--listen ADDR] [--database FILE|URL] [--static-dir DIR]
                         [--creates-per-minute N] [--client-ip-header NAME]
 
   --listen ADDR              address to listen on (default 127.0.0.1:8080)
-  --database FILE            SQLite file for all streams (default ./data/chronicle.db)
+  --database FILE|URL        SQLite file for all streams (default ./data/chronicle.db), or a
+                             postgres:// URL of a PostgreSQL database several servers share;
+                             the environment variable CHRONICLE_DATABASE_URL may name it
+                             instead, so that a password does not show in the process list
   --static-dir DIR           the built web app, served at / (default dist)
   --creates-per-minute N     streams one client address may create per minute, after a burst
                              of the same size as the default's (default 600)
@@ -32,9 +35,25 @@ const USAGE: &str = "usage: chronicle-server [--listen ADDR] [--database FILE] [
   --refuse-containing TEXT   refuse for good every push with an event that holds TEXT (a
                              content rule; the end-to-end tests use it to make one change fail)";
 
+/// Where the streams are kept.
+enum Database {
+    File(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    fn from(value: String) -> Database {
+        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            Database::Postgres(value)
+        } else {
+            Database::File(value.into())
+        }
+    }
+}
+
 struct Options {
     listen: SocketAddr,
-    database: PathBuf,
+    database: Database,
     static_dir: PathBuf,
     creates: CreateLimit,
     client_ip_header: Option<HeaderName>,
@@ -47,7 +66,10 @@ struct Options {
 fn options() -> Result<Options> {
     let mut options = Options {
         listen: "127.0.0.1:8080".parse()?,
-        database: PathBuf::from("./data/chronicle.db"),
+        database: match std::env::var("CHRONICLE_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => Database::from(url),
+            _ => Database::File(PathBuf::from("./data/chronicle.db")),
+        },
         static_dir: PathBuf::from("dist"),
         creates: CreateLimit::default(),
         client_ip_header: None,
@@ -69,7 +91,7 @@ fn options() -> Result<Options> {
                     .parse()
                     .with_context(|| format!("--listen: `{value}` is not an address like 127.0.0.1:8080"))?
             }
-            "--database" => options.database = value.into(),
+            "--database" => options.database = Database::from(value),
             "--static-dir" => options.static_dir = value.into(),
             "--creates-per-minute" => options.creates.per_minute = positive(&flag, &value)?,
             "--max-stream-bytes" => options.store.max_stream_bytes = positive(&flag, &value)?,
@@ -88,6 +110,18 @@ fn options() -> Result<Options> {
     Ok(options)
 }
 
+/// A database URL as it may be shown: without its password.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// A flag's value that must be a whole number from 1.
 fn positive<T: std::str::FromStr + PartialOrd + From<u8>>(flag: &str, value: &str) -> Result<T> {
     value
@@ -98,8 +132,16 @@ fn positive<T: std::str::FromStr + PartialOrd + From<u8>>(flag: &str, value: &st
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() {
     tracing_subscriber::fmt().with_target(false).with_writer(std::io::stderr).init();
+    // What went wrong at start is one line, with its causes, not a backtrace or a panic.
+    if let Err(e) = run().await {
+        eprintln!("chronicle-server: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<()> {
     let options = options()?;
     // Every connection and every live listener holds a file descriptor: take all the system
     // allows this process, rather than the small default, before any is needed.
@@ -107,11 +149,22 @@ async fn main() -> Result<()> {
         Ok(limit) => tracing::info!(limit, "open files allowed"),
         Err(e) => tracing::warn!(error = %e, "the limit on open files could not be raised"),
     }
-    if let Some(parent) = options.database.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    let store = SqliteStore::open_with(&options.database, options.store)
-        .with_context(|| format!("cannot open the database {}", options.database.display()))?;
+    let state = match &options.database {
+        Database::File(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            let store = SqliteStore::open_with(path, options.store)
+                .with_context(|| format!("cannot open the database {}", path.display()))?;
+            AppState::new(store, Some(options.static_dir.clone()))
+        }
+        Database::Postgres(url) => {
+            let store = PostgresStore::connect(url, options.store)
+                .await
+                .with_context(|| format!("cannot use the PostgreSQL database at {}", without_password(url)))?;
+            AppState::new(store, Some(options.static_dir.clone()))
+        }
+    };
     if !options.static_dir.join("index.html").is_file() {
         tracing::warn!(dir = %options.static_dir.display(), "no index.html there: only the API is served");
     }
@@ -120,8 +173,7 @@ async fn main() -> Result<()> {
         .with_context(|| format!("cannot listen on {}", options.listen))?;
     // Scripts read this line to learn the address, also when the port was 0.
     println!("Chronicle is listening on http://{}", listener.local_addr()?);
-    let mut state =
-        AppState::new(store, Some(options.static_dir)).with_create_limit(options.creates, options.client_ip_header);
+    let mut state = state.with_create_limit(options.creates, options.client_ip_header);
     if let Some(text) = &options.refused_text {
         state = state.refusing(text);
     }

@@ -34,6 +34,9 @@ pub enum StoreError {
         /// Its place in the batch, from 0.
         index: usize,
     },
+    /// The database cannot be reached just now; the detail is for the log only.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// The database failed; the detail is for the log only.
     #[error("storage failed: {0}")]
     Storage(String),

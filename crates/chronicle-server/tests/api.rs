@@ -18,7 +18,7 @@ fn seqs(reply: &Value) -> Vec<u64> {
 
 #[tokio::test]
 async fn creating_a_stream_gives_an_id_and_a_long_token() {
-    let server = Server::new();
+    let server = Server::new().await;
     let reply = server.json("POST", "/api/v1/streams", None, json!({})).await;
     assert_eq!(reply.status, StatusCode::CREATED);
     assert!(reply.body["stream"].as_str().unwrap().parse::<Uuid>().is_ok());
@@ -31,7 +31,7 @@ async fn creating_a_stream_gives_an_id_and_a_long_token() {
 
 #[tokio::test]
 async fn a_stream_keeps_the_id_its_client_chose_and_that_id_cannot_be_taken_again() {
-    let server = Server::new();
+    let server = Server::new().await;
     let chosen = Uuid::from_u128(42);
     let reply = server.json("POST", "/api/v1/streams", None, json!({ "stream": chosen })).await;
     assert_eq!(reply.status, StatusCode::CREATED);
@@ -43,7 +43,7 @@ async fn a_stream_keeps_the_id_its_client_chose_and_that_id_cannot_be_taken_agai
 
 #[tokio::test]
 async fn a_registration_with_a_token_the_client_made_can_be_sent_again_when_its_reply_was_lost() {
-    let server = Server::new();
+    let server = Server::new().await;
     let chosen = Uuid::from_u128(43);
     let token = "Hx7_-bq2Zk0aYwV9LmN3pQrS5tU8vW1xY4zA6cD9eF0";
     let body = json!({ "stream": chosen, "token": token });
@@ -65,7 +65,7 @@ async fn a_registration_with_a_token_the_client_made_can_be_sent_again_when_its_
 
 #[tokio::test]
 async fn a_chosen_token_that_is_short_or_not_base64url_is_refused() {
-    let server = Server::new();
+    let server = Server::new().await;
     let stream = Uuid::from_u128(44);
     for token in
         [json!("short"), json!("A".repeat(42)), json!(format!("{}=", "A".repeat(43))), json!("é".repeat(43)), json!(7)]
@@ -81,7 +81,7 @@ async fn a_chosen_token_that_is_short_or_not_base64url_is_refused() {
 
 #[tokio::test]
 async fn a_bad_create_request_is_refused() {
-    let server = Server::new();
+    let server = Server::new().await;
     for body in [json!({ "stream": "not-a-uuid" }), json!({ "stream": 5 }), json!({ "other": 1 }), json!([1])] {
         let reply = server.json("POST", "/api/v1/streams", None, body.clone()).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
@@ -92,7 +92,7 @@ async fn a_bad_create_request_is_refused() {
 
 #[tokio::test]
 async fn without_a_token_nothing_is_served_and_a_wrong_token_looks_like_no_stream() {
-    let server = Server::new();
+    let server = Server::new().await;
     let (stream, token) = server.stream().await;
     let uri = format!("/api/v1/streams/{stream}/events");
     let none = server.send("GET", &uri, None, Body::empty()).await;
@@ -115,7 +115,7 @@ async fn without_a_token_nothing_is_served_and_a_wrong_token_looks_like_no_strea
 
 #[tokio::test]
 async fn pushes_get_dense_seqs_and_pulls_return_them_in_order() {
-    let server = Server::new();
+    let server = Server::new().await;
     let (stream, token) = server.stream().await;
     let first = server.push(stream, &token, vec![event(1), event(2), event(3)]).await;
     assert_eq!(first.status, StatusCode::OK);
@@ -148,7 +148,7 @@ async fn pushes_get_dense_seqs_and_pulls_return_them_in_order() {
 
 #[tokio::test]
 async fn a_page_holds_at_most_a_thousand_events() {
-    let server = Server::new();
+    let server = Server::new().await;
     let (stream, token) = server.stream().await;
     for chunk in 0..2u128 {
         let events = (0..1000).map(|i| event(chunk * 1000 + i)).collect();
@@ -162,7 +162,7 @@ async fn a_page_holds_at_most_a_thousand_events() {
 
 #[tokio::test]
 async fn streams_are_separate() {
-    let server = Server::new();
+    let server = Server::new().await;
     let (a, token_a) = server.stream().await;
     let (b, token_b) = server.stream().await;
     server.push(a, &token_a, vec![event(1), event(2)]).await;
@@ -173,7 +173,7 @@ async fn streams_are_separate() {
 
 #[tokio::test]
 async fn a_retried_push_returns_the_original_seqs_and_stores_nothing_twice() {
-    let server = Server::new();
+    let server = Server::new().await;
     let (stream, token) = server.stream().await;
     server.push(stream, &token, vec![event(1), event(2)]).await;
     let retry = server.push(stream, &token, vec![event(2), event(3)]).await;
@@ -189,7 +189,7 @@ async fn a_retried_push_returns_the_original_seqs_and_stores_nothing_twice() {
 
 #[tokio::test]
 async fn an_id_reused_with_other_content_refuses_the_whole_batch() {
-    let server = Server::new();
+    let server = Server::new().await;
     let (stream, token) = server.stream().await;
     server.push(stream, &token, vec![event(1)]).await;
     let mut changed = event(1);
@@ -206,7 +206,7 @@ async fn an_id_reused_with_other_content_refuses_the_whole_batch() {
 
 #[tokio::test]
 async fn bad_envelopes_are_refused_with_what_was_wrong() {
-    let server = Server::new();
+    let server = Server::new().await;
     let (stream, token) = server.stream().await;
     let broken = |change: &dyn Fn(&mut serde_json::Map<String, Value>)| {
         let mut e = event(1);
@@ -249,7 +249,7 @@ async fn bad_envelopes_are_refused_with_what_was_wrong() {
 
 #[tokio::test]
 async fn oversized_requests_are_refused() {
-    let server = Server::new();
+    let server = Server::new().await;
     let (stream, token) = server.stream().await;
     let many = (0..1001).map(event).collect();
     let reply = server.push(stream, &token, many).await;
@@ -269,7 +269,7 @@ async fn oversized_requests_are_refused() {
 
 #[tokio::test]
 async fn unknown_endpoints_answer_in_the_error_shape() {
-    let server = Server::new();
+    let server = Server::new().await;
     let reply = server.send("GET", "/api/v1/nothing", None, Body::empty()).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let reply = server.send("DELETE", "/api/v1/streams", None, Body::empty()).await;
@@ -278,10 +278,10 @@ async fn unknown_endpoints_answer_in_the_error_shape() {
 
 #[tokio::test]
 async fn everything_acknowledged_is_there_after_a_restart() {
-    let server = Server::new();
+    let server = Server::new().await;
     let (stream, token) = server.stream().await;
     server.push(stream, &token, vec![event(1), event(2)]).await;
-    let server = server.reopen();
+    let server = server.reopen().await;
     let all = server.pull(stream, &token, "").await;
     assert_eq!(seqs(&all.body), [1, 2]);
     assert_eq!(server.push(stream, &token, vec![event(3)]).await.body["head"], 3);
@@ -306,7 +306,7 @@ async fn next_message(body: &mut Body, buffer: &mut String) -> Value {
 
 #[tokio::test]
 async fn live_sends_what_is_there_then_each_new_batch() {
-    let server = Server::new();
+    let server = Server::new().await;
     let (stream, token) = server.stream().await;
     server.push(stream, &token, vec![event(1), event(2)]).await;
     let request = axum::http::Request::get(format!("/api/v1/streams/{stream}/live?after=1"))
@@ -331,7 +331,7 @@ async fn live_sends_what_is_there_then_each_new_batch() {
 
 #[tokio::test]
 async fn health_says_the_store_can_be_read_and_written() {
-    let server = Server::new();
+    let server = Server::new().await;
     let reply = server.send("GET", "/healthz", None, Body::empty()).await;
     assert_eq!((reply.status, &reply.body), (StatusCode::OK, &json!({ "status": "ok" })));
 }
@@ -405,7 +405,7 @@ async fn answers_carry_the_security_headers_and_the_app_its_content_security_pol
 
 #[tokio::test]
 async fn pages_are_bounded_by_bytes_and_every_event_still_comes_back_by_paging() {
-    let server = Server::in_memory();
+    let server = Server::in_memory().await;
     let (stream, token) = server.stream().await;
     let large = |n: u128| {
         let mut e = event(n);
@@ -433,7 +433,7 @@ async fn pages_are_bounded_by_bytes_and_every_event_still_comes_back_by_paging()
 
 #[tokio::test]
 async fn odd_bodies_are_refused_plainly() {
-    let server = Server::new();
+    let server = Server::new().await;
     let (stream, token) = server.stream().await;
     let uri = format!("/api/v1/streams/{stream}/events");
     let deep = format!("{{\"events\": [{}{}]}}", "[".repeat(10_000), "]".repeat(10_000));
@@ -650,4 +650,55 @@ async fn a_server_with_a_content_rule_refuses_the_event_that_breaks_it_and_names
     assert_eq!(reply.body["error"]["index"], 1, "the refused event is named");
     assert_eq!(server.pull(stream, &token, "").await.body["head"], 0, "nothing of the batch is stored");
     assert_eq!(server.push(stream, &token, vec![event(1), event(3)]).await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_database_keep_one_dense_order_under_pushes_through_both() {
+    let first = Server::new().await;
+    let second = Server { router: Server::router_at(&first.dir).await, dir: tempfile::tempdir().unwrap() };
+    let (stream, token) = first.stream().await;
+    let servers = std::sync::Arc::new([first, second]);
+    let mut pushers = tokio::task::JoinSet::new();
+    for client in 0..8u128 {
+        let (servers, token) = (std::sync::Arc::clone(&servers), token.clone());
+        pushers.spawn(async move {
+            let mut acknowledged = Vec::new();
+            for batch in 0..20u128 {
+                // Each client's batches go to both servers in turn, as a load balancer sends them.
+                let server = &servers[((client + batch) % 2) as usize];
+                let events: Vec<Value> = (0..10).map(|i| event(client << 24 | batch << 8 | i)).collect();
+                let reply = server.push(stream, &token, events).await;
+                assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+                for a in reply.body["accepted"].as_array().unwrap() {
+                    acknowledged.push((a["id"].as_str().unwrap().to_owned(), a["seq"].as_u64().unwrap()));
+                }
+            }
+            acknowledged
+        });
+    }
+    let mut acknowledged = std::collections::HashMap::new();
+    while let Some(done) = pushers.join_next().await {
+        acknowledged.extend(done.unwrap());
+    }
+    assert_eq!(acknowledged.len(), 8 * 20 * 10);
+    let mut stored = std::collections::HashMap::new();
+    let mut after = 0;
+    loop {
+        let page = servers[(after % 2) as usize].pull(stream, &token, &format!("?after={after}")).await;
+        let events = page.body["events"].as_array().unwrap().clone();
+        if events.is_empty() {
+            break;
+        }
+        for e in events {
+            let seq = e["seq"].as_u64().unwrap();
+            assert_eq!(seq, after + 1, "seq is dense");
+            after = seq;
+            assert!(stored.insert(e["id"].as_str().unwrap().to_owned(), seq).is_none(), "stored once");
+        }
+    }
+    assert_eq!(stored, acknowledged, "every acknowledged event is there once, with the seq it was given");
+    // A push retried on the other server is answered with the seqs it was first given.
+    let retried = servers[1].push(stream, &token, vec![event(3 << 24 | 4 << 8 | 5)]).await;
+    let id = Uuid::from_u128(0x1000_0000 + (3 << 24 | 4 << 8 | 5)).to_string();
+    assert_eq!(retried.body["accepted"][0]["seq"].as_u64(), acknowledged.get(&id).copied());
 }

@@ -64,7 +64,7 @@ fn config(default_cases: u32) -> ProptestConfig {
 #[test]
 fn random_bodies_never_break_the_server() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = Server::in_memory();
+    let server = runtime.block_on(Server::in_memory());
     let (stream, token) = runtime.block_on(server.stream());
     let uri = format!("/api/v1/streams/{stream}/events");
     let config = config(400);
@@ -88,7 +88,7 @@ fn random_bodies_never_break_the_server() {
 #[test]
 fn random_create_bodies_never_break_the_server() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = Server::in_memory();
+    let server = runtime.block_on(Server::in_memory());
     let config = config(200);
     proptest!(config, |(bytes in body())| {
         let reply = runtime.block_on(server.send("POST", "/api/v1/streams", None, Body::from(bytes)));
@@ -134,7 +134,7 @@ fn query() -> impl Strategy<Value = String> {
 fn random_requests_to_every_endpoint_are_answered_in_the_error_shape_and_never_fail_inside() {
     use tower::ServiceExt;
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = Server::in_memory();
+    let server = runtime.block_on(Server::in_memory());
     let (stream, token) = runtime.block_on(server.stream());
     let config = config(400);
     let method = prop::sample::select(vec!["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]);

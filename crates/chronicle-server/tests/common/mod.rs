@@ -1,4 +1,8 @@
-//! A server over a temporary SQLite file, driven through `oneshot` with no socket.
+//! A server over a temporary database, driven through `oneshot` with no socket.
+//!
+//! The suite runs against SQLite, and against PostgreSQL when `CHRONICLE_TEST_STORE=postgres`
+//! and `CHRONICLE_TEST_POSTGRES` names a server to make databases on (`cargo xtask test` starts
+//! a throwaway one and runs the suite both ways): each test gets a database of its own.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -6,7 +10,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chronicle_protocol::{Created, ErrorBody, ErrorCode, Page, Pushed};
-use chronicle_server::{AppState, SqliteStore, app};
+use chronicle_server::{AppState, PostgresStore, SqliteStore, StoreOptions, app};
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -31,30 +35,42 @@ impl Reply {
 }
 
 impl Server {
-    pub fn new() -> Server {
+    pub async fn new() -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let router = Self::router_at(&dir);
+        let router = Self::router_at(&dir).await;
         Server { dir, router }
     }
 
-    /// A server whose database lives in memory (`/dev/shm`, where there is one): the same store,
-    /// with commits that cost no disk flush, for tests that push thousands of batches.
-    pub fn in_memory() -> Server {
+    /// A server whose database lives in memory (`/dev/shm`, where there is one) when it is
+    /// SQLite: the same store, with commits that cost no disk flush, for tests that push
+    /// thousands of batches.
+    pub async fn in_memory() -> Server {
         let dir = tempfile::tempdir_in("/dev/shm").or_else(|_| tempfile::tempdir()).unwrap();
-        let router = Self::router_at(&dir);
+        let router = Self::router_at(&dir).await;
         Server { dir, router }
     }
 
-    pub fn router_at(dir: &TempDir) -> Router {
-        let store = SqliteStore::open(dir.path().join("chronicle.db")).unwrap();
-        app(AppState::new(store, None))
+    /// The store of this run for the folder `dir`: a SQLite file in it, or the PostgreSQL
+    /// database named after it.
+    pub async fn router_at(dir: &TempDir) -> Router {
+        match postgres_admin() {
+            None => {
+                let store = SqliteStore::open(dir.path().join("chronicle.db")).unwrap();
+                app(AppState::new(store, None))
+            }
+            Some(admin) => {
+                let url = postgres_database(&admin, &dir.path().join("chronicle.db"));
+                let store = PostgresStore::connect(&url, StoreOptions::default()).await.unwrap();
+                app(AppState::new(store, None))
+            }
+        }
     }
 
     /// The same database, opened again as after a restart.
-    pub fn reopen(self) -> Server {
+    pub async fn reopen(self) -> Server {
         let Server { dir, router } = self;
         drop(router);
-        let router = Self::router_at(&dir);
+        let router = Self::router_at(&dir).await;
         Server { dir, router }
     }
 
@@ -115,13 +131,60 @@ fn contract(method: &str, uri: &str, status: StatusCode, body: &Value) {
     }
 }
 
-/// Starts the server binary on a free port with its database at `database` and `flags` more;
-/// returns the process and the address it printed (`http://127.0.0.1:PORT`).
+/// The PostgreSQL server to make test databases on, when this run tests that store.
+pub fn postgres_admin() -> Option<String> {
+    let wanted = std::env::var("CHRONICLE_TEST_STORE").is_ok_and(|s| s == "postgres");
+    wanted.then(|| {
+        std::env::var("CHRONICLE_TEST_POSTGRES").expect("CHRONICLE_TEST_POSTGRES names the PostgreSQL to test on")
+    })
+}
+
+/// The URL of a database on the test PostgreSQL that belongs to `path` (the SQLite file a test
+/// would use), made when it is not there yet: the same path opens the same database again.
+pub fn postgres_database(admin: &str, path: &std::path::Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut hasher);
+    let name = format!("chronicle_test_{:016x}", hasher.finish());
+    // The admin URL with the test's database in place of its own.
+    let without_query = admin.split('?').next().unwrap_or(admin);
+    let url = format!("{}/{name}", without_query.rsplit_once('/').expect("a postgres:// URL").0);
+    let admin = admin.to_owned();
+    let create = name.clone();
+    // On a thread of its own, so that this works inside and outside a test's runtime alike.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            let known = client.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&create]).await.unwrap();
+            if known.is_none() {
+                client.batch_execute(&format!("CREATE DATABASE {create}")).await.unwrap();
+            }
+        });
+    })
+    .join()
+    .unwrap();
+    url
+}
+
+/// What `--database` says for a test's database at `path`: the file, or the PostgreSQL database
+/// that belongs to it.
+pub fn database_flag(path: &std::path::Path) -> std::ffi::OsString {
+    match postgres_admin() {
+        Some(admin) => postgres_database(&admin, path).into(),
+        None => path.as_os_str().to_owned(),
+    }
+}
+
+/// Starts the server binary on a free port with its database at `database` (see
+/// [`database_flag`]) and `flags` more; returns the process and the address it printed
+/// (`http://127.0.0.1:PORT`).
 pub fn start_binary(database: &std::path::Path, flags: &[&str]) -> (std::process::Child, String) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle-server"))
         .args(["--listen", "127.0.0.1:0", "--static-dir", "no-such-dir", "--database"])
-        .arg(database)
+        .arg(database_flag(database))
         .args(flags)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

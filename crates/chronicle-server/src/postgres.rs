@@ -1,0 +1,273 @@
+//! [`PostgresStore`]: streams and events in PostgreSQL (13 or newer), for several server instances
+//! on one database (ADR 0008).
+//!
+//! An append runs in one transaction that first takes the stream's row `FOR UPDATE`: appends to
+//! one stream, through any instance, run one after another, so `seq` stays dense; appends to
+//! different streams run side by side. A batch costs a fixed number of round trips whatever its
+//! size: one look for ids the stream has already, one insert of the new events from arrays.
+
+use std::time::Duration;
+
+use chronicle_protocol::MAX_PAGE_BYTES;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
+use futures_util::{StreamExt, TryStreamExt};
+use tokio_postgres::NoTls;
+use uuid::Uuid;
+
+use crate::protocol::same_envelope;
+use crate::sqlite::StoreOptions;
+use crate::store::{Appended, NewEvent, Page, Store, StoreError, StoreFuture, StoredEvent};
+
+/// The schema this build writes, kept in `chronicle_schema`.
+const SCHEMA_VERSION: i32 = 1;
+
+/// Schema 1: the same tables as SQLite's schema 2, with PostgreSQL's types.
+const SCHEMA_1: &str = "
+CREATE TABLE streams (
+    id UUID PRIMARY KEY,
+    token_hash BYTEA NOT NULL,
+    head BIGINT NOT NULL DEFAULT 0,
+    bytes BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE events (
+    stream UUID NOT NULL REFERENCES streams (id),
+    seq BIGINT NOT NULL,
+    id UUID NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (stream, seq)
+);
+CREATE UNIQUE INDEX events_by_id ON events (stream, id);
+";
+
+/// Taken while the schema is brought up to date, so that instances starting at once take turns.
+const MIGRATION_LOCK: i64 = 0x4368_726f_6e69_636c;
+
+/// Connections kept, at most; a request waits this long for one before it is answered as busy.
+const POOL_SIZE: usize = 16;
+const POOL_WAIT: Duration = Duration::from_secs(5);
+
+/// A store in a PostgreSQL database.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    quota: u64,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").field("quota", &self.quota).finish_non_exhaustive()
+    }
+}
+
+fn storage(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Storage(error.to_string())
+}
+
+/// A failed query: the database going away (a broken connection, a shutdown, a restart) is
+/// `Unavailable` and passes; anything else is a fault.
+fn failed(error: tokio_postgres::Error) -> StoreError {
+    let class = error.code().map(|code| &code.code()[..2]);
+    match class {
+        // No answer from the server at all, a connection exception, or an operator's intervention.
+        None | Some("08") | Some("57") => StoreError::Unavailable(error.to_string()),
+        Some(_) => StoreError::Storage(error.to_string()),
+    }
+}
+
+/// A database that cannot be reached is a moment's trouble, not a fault: the answer says to try
+/// again, and the server goes on when it is back.
+fn unavailable(error: PoolError) -> StoreError {
+    match error {
+        PoolError::Timeout(_) => StoreError::Busy,
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`) and
+    /// brings its schema up to date, refusing a database a newer server wrote.
+    pub async fn connect(url: &str, options: StoreOptions) -> Result<PostgresStore, StoreError> {
+        let config: tokio_postgres::Config =
+            url.parse().map_err(|e| StoreError::Unavailable(format!("not a PostgreSQL URL: {e}")))?;
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(POOL_WAIT))
+            .build()
+            .map_err(storage)?;
+        let store = PostgresStore { pool, quota: options.max_stream_bytes };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(unavailable)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(failed)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(failed)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS chronicle_schema (version INT NOT NULL)").await.map_err(failed)?;
+        let version: Option<i32> =
+            tx.query_opt("SELECT version FROM chronicle_schema", &[]).await.map_err(failed)?.map(|row| row.get(0));
+        match version {
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(StoreError::Storage(format!(
+                    "the database was written by a newer server (schema {v}); this one knows schema {SCHEMA_VERSION}"
+                )));
+            }
+            Some(_) => {}
+            None => {
+                tx.batch_execute(SCHEMA_1).await.map_err(failed)?;
+                tx.execute("INSERT INTO chronicle_schema (version) VALUES ($1)", &[&SCHEMA_VERSION])
+                    .await
+                    .map_err(failed)?;
+            }
+        }
+        tx.commit().await.map_err(failed)
+    }
+}
+
+impl Store for PostgresStore {
+    fn create_stream(&self, stream: Uuid, token_hash: [u8; 32]) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let inserted = client
+                .execute(
+                    "INSERT INTO streams (id, token_hash) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+                    &[&stream, &&token_hash[..]],
+                )
+                .await
+                .map_err(failed)?;
+            if inserted == 0 { Err(StoreError::StreamExists) } else { Ok(()) }
+        })
+    }
+
+    fn token_hash(&self, stream: Uuid) -> StoreFuture<'_, Option<[u8; 32]>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let row =
+                client.query_opt("SELECT token_hash FROM streams WHERE id = $1", &[&stream]).await.map_err(failed)?;
+            Ok(row.and_then(|row| row.get::<_, Vec<u8>>(0).try_into().ok()))
+        })
+    }
+
+    fn append(&self, stream: Uuid, events: Vec<NewEvent>) -> StoreFuture<'_, Appended> {
+        Box::pin(async move {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(failed)?;
+            // Appends to this stream wait here for each other, on any instance.
+            let row = tx
+                .query_opt("SELECT head, bytes FROM streams WHERE id = $1 FOR UPDATE", &[&stream])
+                .await
+                .map_err(failed)?
+                .ok_or(StoreError::StreamNotFound)?;
+            let (mut head, mut bytes): (i64, i64) = (row.get(0), row.get(1));
+            let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+            let held = tx
+                .query("SELECT id, seq, body FROM events WHERE stream = $1 AND id = ANY($2)", &[&stream, &ids])
+                .await
+                .map_err(failed)?;
+            let mut known: std::collections::HashMap<Uuid, (i64, String)> =
+                held.into_iter().map(|row| (row.get(0), (row.get(1), row.get(2)))).collect();
+            let (mut new_ids, mut new_seqs, mut new_bodies) = (Vec::new(), Vec::new(), Vec::new());
+            let mut accepted = Vec::with_capacity(events.len());
+            for (index, event) in events.into_iter().enumerate() {
+                if let Some((seq, body)) = known.get(&event.id) {
+                    if !same_envelope(body, &event.body) {
+                        return Err(StoreError::IdReused { id: event.id, index });
+                    }
+                    accepted.push((event.id, *seq as u64));
+                    continue;
+                }
+                head += 1;
+                bytes += event.body.len() as i64;
+                if bytes as u64 > self.quota {
+                    // The transaction is dropped unfinished: nothing of this batch stays.
+                    return Err(StoreError::QuotaExceeded { quota: self.quota });
+                }
+                accepted.push((event.id, head as u64));
+                known.insert(event.id, (head, event.body.clone()));
+                new_ids.push(event.id);
+                new_seqs.push(head);
+                new_bodies.push(event.body);
+            }
+            if !new_ids.is_empty() {
+                tx.execute(
+                    "INSERT INTO events (stream, seq, id, body)
+                     SELECT $1, seq, id, body FROM UNNEST($2::BIGINT[], $3::UUID[], $4::TEXT[]) AS new (seq, id, body)",
+                    &[&stream, &new_seqs, &new_ids, &new_bodies],
+                )
+                .await
+                .map_err(failed)?;
+                tx.execute("UPDATE streams SET head = $1, bytes = $2 WHERE id = $3", &[&head, &bytes, &stream])
+                    .await
+                    .map_err(failed)?;
+            }
+            // "Stored" is said only once the commit is durable.
+            tx.commit().await.map_err(failed)?;
+            Ok(Appended { accepted, head: head as u64 })
+        })
+    }
+
+    fn check(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(failed)?;
+            // An update that matches nothing shows the tables can be written, without writing.
+            tx.execute("UPDATE streams SET head = head WHERE id = '00000000-0000-0000-0000-000000000000'", &[])
+                .await
+                .map_err(failed)?;
+            tx.query_opt("SELECT id FROM streams LIMIT 1", &[]).await.map_err(failed)?;
+            tx.rollback().await.map_err(failed)
+        })
+    }
+
+    fn read(&self, stream: Uuid, after: u64, limit: usize) -> StoreFuture<'_, Page> {
+        Box::pin(async move {
+            let mut client = self.client().await?;
+            // One snapshot, so that the head and the events are of the same moment.
+            let tx = client
+                .build_transaction()
+                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await
+                .map_err(failed)?;
+            let head: i64 = tx
+                .query_opt("SELECT head FROM streams WHERE id = $1", &[&stream])
+                .await
+                .map_err(failed)?
+                .ok_or(StoreError::StreamNotFound)?
+                .get(0);
+            let mut events = Vec::new();
+            if after < head as u64 {
+                let (after, limit) = (after as i64, limit as i64);
+                let rows = tx
+                    .query_raw(
+                        "SELECT seq, body FROM events WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                        [&stream as &(dyn tokio_postgres::types::ToSql + Sync), &after, &limit],
+                    )
+                    .await
+                    .map_err(failed)?;
+                // Rows come as they are read: a page bounded by bytes stops reading there. One
+                // event larger than the bound still comes, alone.
+                let mut rows = std::pin::pin!(rows.map_err(failed));
+                let mut bytes = 0;
+                while let Some(row) = rows.next().await {
+                    let row = row?;
+                    let event = StoredEvent { seq: row.get::<_, i64>(0) as u64, body: row.get(1) };
+                    bytes += event.body.len();
+                    if bytes > MAX_PAGE_BYTES && !events.is_empty() {
+                        break;
+                    }
+                    events.push(event);
+                }
+            }
+            Ok(Page { events, head: head as u64 })
+        })
+    }
+}

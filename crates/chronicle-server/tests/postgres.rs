@@ -1,0 +1,103 @@
+//! What only the PostgreSQL store has to show: several servers bringing one database's schema up
+//! to date at once, a database a newer server wrote, a database that goes away and comes back,
+//! and a database that cannot be reached at start. The rest of the suite runs on both stores.
+//!
+//! These tests need a PostgreSQL to make databases on, named by `CHRONICLE_TEST_POSTGRES`
+//! (`cargo xtask test` starts a throwaway one).
+
+mod common;
+
+use axum::http::StatusCode;
+use chronicle_server::{AppState, PostgresStore, StoreError, StoreOptions, app};
+use common::{Server, event};
+
+fn admin() -> String {
+    std::env::var("CHRONICLE_TEST_POSTGRES")
+        .expect("CHRONICLE_TEST_POSTGRES names a PostgreSQL to test on; cargo xtask test starts one")
+}
+
+/// A fresh database and its URL.
+fn database() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::postgres_database(&admin(), &dir.path().join("chronicle.db"));
+    (dir, url)
+}
+
+async fn sql(url: &str, statement: &str) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client.batch_execute(statement).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_starting_at_once_bring_the_schema_up_to_date_once() {
+    let (_dir, url) = database();
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { PostgresStore::connect(&url, StoreOptions::default()).await.map(drop) })
+        })
+        .collect();
+    for start in starts {
+        start.await.unwrap().unwrap();
+    }
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let versions = client.query("SELECT version FROM chronicle_schema", &[]).await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].get::<_, i32>(0), 1);
+}
+
+#[tokio::test]
+async fn a_database_a_newer_server_wrote_is_refused_and_left_alone() {
+    let (_dir, url) = database();
+    PostgresStore::connect(&url, StoreOptions::default()).await.unwrap();
+    sql(&url, "UPDATE chronicle_schema SET version = 99").await;
+    let refused = PostgresStore::connect(&url, StoreOptions::default()).await.unwrap_err();
+    assert!(matches!(&refused, StoreError::Storage(m) if m.contains("newer server (schema 99)")), "{refused:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_goes_away_is_answered_as_unavailable_and_used_again_when_back() {
+    let (dir, url) = database();
+    let store = PostgresStore::connect(&url, StoreOptions::default()).await.unwrap();
+    let server = Server { router: app(AppState::new(store, None)), dir };
+    let (stream, token) = server.stream().await;
+    assert_eq!(server.push(stream, &token, vec![event(1)]).await.status, StatusCode::OK);
+
+    // The database takes no connections and every connection of the server is cut, as while a
+    // database restarts or fails over.
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    sql(&admin(), &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).await;
+    sql(&admin(), &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")).await;
+    let refused = server.push(stream, &token, vec![event(2)]).await;
+    assert_eq!((refused.status, refused.code()), (StatusCode::SERVICE_UNAVAILABLE, "unavailable"), "{}", refused.body);
+    let health = server.send("GET", "/healthz", None, axum::body::Body::empty()).await;
+    assert_eq!(health.status, StatusCode::SERVICE_UNAVAILABLE);
+
+    // Back: the same server goes on, and nothing of what was refused was stored.
+    sql(&admin(), &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await;
+    assert_eq!(server.push(stream, &token, vec![event(3)]).await.status, StatusCode::OK);
+    let page = server.pull(stream, &token, "").await;
+    assert_eq!(page.body["head"], 2, "{}", page.body);
+    assert_eq!(server.send("GET", "/healthz", None, axum::body::Body::empty()).await.status, StatusCode::OK);
+}
+
+#[test]
+fn a_database_that_cannot_be_reached_at_start_is_one_line_and_no_panic() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle-server"))
+        .args(["--listen", "127.0.0.1:0", "--static-dir", "no-such-dir"])
+        .env("CHRONICLE_DATABASE_URL", "postgres://chronicle:secret@127.0.0.1:1/nowhere")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    let last = said.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(
+            "chronicle-server: cannot use the PostgreSQL database at postgres://chronicle@127.0.0.1:1/nowhere"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("secret") && !said.contains("panicked"), "{said}");
+}

@@ -1,0 +1,114 @@
+//! A throwaway PostgreSQL for the tests: Debian's server binaries (installed with apt when
+//! missing), a cluster made with `initdb` in a temporary folder, run by `pg_ctl` as the `postgres`
+//! user (PostgreSQL refuses to run as root) on a free loopback port, and stopped and removed when
+//! dropped, also when a test step failed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// A running throwaway cluster.
+pub(crate) struct Postgres {
+    bin: PathBuf,
+    dir: PathBuf,
+    /// `postgres://postgres@127.0.0.1:PORT/postgres`: the superuser on the `postgres` database,
+    /// from which tests make a database of their own.
+    pub(crate) url: String,
+}
+
+/// The newest PostgreSQL server binaries under Debian's layout, if any are installed.
+fn binaries() -> Option<PathBuf> {
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let version = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").is_file().then_some((version, bin))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin)
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+/// `program` from `bin`, run as the `postgres` user when this process runs as root.
+fn as_postgres(bin: &Path, program: &str) -> Command {
+    if is_root() {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(bin.join(program));
+        command
+    } else {
+        Command::new(bin.join(program))
+    }
+}
+
+fn run(command: &mut Command) -> Result<()> {
+    let out = command.output().with_context(|| format!("could not start {command:?}"))?;
+    if !out.status.success() {
+        bail!("{command:?} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(())
+}
+
+impl Postgres {
+    /// Installs PostgreSQL if it is missing, then starts a fresh cluster.
+    pub(crate) fn start() -> Result<Postgres> {
+        let bin = match binaries() {
+            Some(bin) => bin,
+            None => {
+                println!("Installing PostgreSQL (Debian's postgresql package) for the server's tests");
+                let sudo = if is_root() { None } else { Some("sudo") };
+                let mut install = Command::new(sudo.unwrap_or("apt-get"));
+                if sudo.is_some() {
+                    install.arg("apt-get");
+                }
+                run(install.args(["install", "-y", "--no-install-recommends", "postgresql"]))?;
+                binaries().context("PostgreSQL was installed, but no initdb is under /usr/lib/postgresql")?
+            }
+        };
+        let dir = std::env::temp_dir().join(format!("chronicle-postgres-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        if is_root() {
+            run(Command::new("chown").arg("-R").arg("postgres:postgres").arg(&dir))?;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let data = dir.join("data");
+        let postgres = Postgres { bin, dir, url: format!("postgres://postgres@127.0.0.1:{port}/postgres") };
+        run(as_postgres(&postgres.bin, "initdb").arg("-D").arg(&data).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-instructions",
+        ]))?;
+        // A cluster for tests: nothing in it needs to survive a crash of the machine.
+        let settings = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
+             -c full_page_writes=off -c max_connections=300",
+            postgres.dir.display()
+        );
+        run(as_postgres(&postgres.bin, "pg_ctl")
+            .arg("-D")
+            .arg(&data)
+            .args(["-o", &settings, "-l"])
+            .arg(postgres.dir.join("log"))
+            .args(["-w", "start"]))?;
+        println!("A throwaway PostgreSQL is running at {}", postgres.url);
+        Ok(postgres)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.join("data");
+        let _ = as_postgres(&self.bin, "pg_ctl").arg("-D").arg(&data).args(["-m", "immediate", "-w", "stop"]).output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
