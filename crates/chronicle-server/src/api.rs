@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::protocol;
-use crate::store::{Store, StoreError};
+use crate::store::{Heard, Store, StoreError};
 use crate::{auth, headers};
 
 /// How many live listeners one server keeps open, in all and on one stream. Each holds a
@@ -160,7 +160,7 @@ impl CreateBuckets {
 pub struct AppState {
     store: Arc<dyn Store>,
     /// `(stream, head)` after every append that stored something; live streams wait on it.
-    appended: broadcast::Sender<(Uuid, u64)>,
+    appended: broadcast::Sender<Heard>,
     static_dir: Option<PathBuf>,
     /// The Content-Security-Policy of the app in `static_dir`.
     policy: HeaderValue,
@@ -174,6 +174,7 @@ impl AppState {
     /// State over a store; `static_dir`, when given, is served at `/` (the built web app).
     pub fn new(store: impl Store, static_dir: Option<PathBuf>) -> Self {
         let (appended, _) = broadcast::channel(1024);
+        store.watch(appended.clone());
         let index = static_dir.as_ref().and_then(|dir| std::fs::read_to_string(dir.join("index.html")).ok());
         let policy = headers::content_security_policy(index.as_deref().unwrap_or_default());
         // A policy is ASCII; should it ever not be, the strictest one stands in.
@@ -339,7 +340,7 @@ async fn push(
     }
     let appended = state.store.append(stream, events).await?;
     // Nobody listening is not an error.
-    let _ = state.appended.send((stream, appended.head));
+    let _ = state.appended.send(Heard::Appended { stream, head: appended.head });
     Ok(axum::Json(protocol::push_reply(&appended)).into_response())
 }
 
@@ -388,10 +389,10 @@ async fn live(
                 }
                 loop {
                     match appended.recv().await {
-                        Ok((s, head)) if s == stream && head > after => break,
-                        Ok(_) => {}
+                        Ok(Heard::Appended { stream: s, head }) if s == stream && head > after => break,
+                        Ok(Heard::Appended { .. }) => {}
                         // Missed notices: read again and see.
-                        Err(broadcast::error::RecvError::Lagged(_)) => break,
+                        Ok(Heard::Missed) | Err(broadcast::error::RecvError::Lagged(_)) => break,
                         Err(broadcast::error::RecvError::Closed) => return None,
                     }
                 }

@@ -24,4 +24,4 @@ pub use chronicle_protocol::{MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES, 
 pub use error::ApiError;
 pub use postgres::PostgresStore;
 pub use sqlite::{SqliteStore, StoreOptions};
-pub use store::{Appended, NewEvent, Page, Store, StoreError, StoreFuture, StoredEvent};
+pub use store::{Appended, Heard, NewEvent, Page, Store, StoreError, StoreFuture, StoredEvent};

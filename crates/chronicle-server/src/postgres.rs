@@ -11,12 +11,13 @@ use std::time::Duration;
 use chronicle_protocol::MAX_PAGE_BYTES;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
 use futures_util::{StreamExt, TryStreamExt};
-use tokio_postgres::NoTls;
+use tokio::sync::broadcast::WeakSender;
+use tokio_postgres::{AsyncMessage, NoTls};
 use uuid::Uuid;
 
 use crate::protocol::same_envelope;
 use crate::sqlite::StoreOptions;
-use crate::store::{Appended, NewEvent, Page, Store, StoreError, StoreFuture, StoredEvent};
+use crate::store::{Appended, Heard, NewEvent, Page, Store, StoreError, StoreFuture, StoredEvent};
 
 /// The schema this build writes, kept in `chronicle_schema`.
 const SCHEMA_VERSION: i32 = 1;
@@ -42,6 +43,11 @@ CREATE UNIQUE INDEX events_by_id ON events (stream, id);
 /// Taken while the schema is brought up to date, so that instances starting at once take turns.
 const MIGRATION_LOCK: i64 = 0x4368_726f_6e69_636c;
 
+/// The notification channel on which every append is announced, as `"<stream> <head>"`.
+const CHANNEL: &str = "chronicle_appended";
+/// How long the listening connection waits before it connects again after it dropped.
+const RELISTEN_AFTER: Duration = Duration::from_secs(1);
+
 /// Connections kept, at most; a request waits this long for one before it is answered as busy.
 const POOL_SIZE: usize = 16;
 const POOL_WAIT: Duration = Duration::from_secs(5);
@@ -51,6 +57,8 @@ const POOL_WAIT: Duration = Duration::from_secs(5);
 pub struct PostgresStore {
     pool: Pool,
     quota: u64,
+    /// For the connection that listens for other servers' appends.
+    config: tokio_postgres::Config,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -89,7 +97,8 @@ impl PostgresStore {
     pub async fn connect(url: &str, options: StoreOptions) -> Result<PostgresStore, StoreError> {
         let config: tokio_postgres::Config =
             url.parse().map_err(|e| StoreError::Unavailable(format!("not a PostgreSQL URL: {e}")))?;
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager =
+            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .runtime(Runtime::Tokio1)
@@ -97,7 +106,7 @@ impl PostgresStore {
             .create_timeout(Some(POOL_WAIT))
             .build()
             .map_err(storage)?;
-        let store = PostgresStore { pool, quota: options.max_stream_bytes };
+        let store = PostgresStore { pool, quota: options.max_stream_bytes, config };
         store.migrate().await?;
         Ok(store)
     }
@@ -129,6 +138,56 @@ impl PostgresStore {
         }
         tx.commit().await.map_err(failed)
     }
+}
+
+/// Listens for appends on a connection of its own and passes each on as [`Heard::Appended`], for
+/// as long as the server that `heard` belongs to is there. Each time it starts listening (at
+/// start, and after the connection dropped and it connected again) it says [`Heard::Missed`], so
+/// that every live listener reads its stream anew and none misses an event appended while nobody
+/// was listening.
+async fn listen(mut config: tokio_postgres::Config, heard: WeakSender<Heard>) {
+    config.application_name("chronicle-listen");
+    while heard.strong_count() > 0 {
+        match config.connect(NoTls).await {
+            Ok((client, mut connection)) => {
+                // The connection is driven on a task of its own, which hands on its notices.
+                let (tell, mut told) = tokio::sync::mpsc::unbounded_channel::<String>();
+                let driver = tokio::spawn(async move {
+                    let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    while let Some(Ok(message)) = messages.next().await {
+                        if let AsyncMessage::Notification(notice) = message
+                            && tell.send(notice.payload().to_owned()).is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+                if client.batch_execute(&format!("LISTEN {CHANNEL}")).await.is_ok() {
+                    if let Some(heard) = heard.upgrade() {
+                        let _ = heard.send(Heard::Missed);
+                    }
+                    while let Some(payload) = told.recv().await {
+                        let Some(heard) = heard.upgrade() else { break };
+                        if let Some(notice) = read_notice(&payload) {
+                            let _ = heard.send(notice);
+                        }
+                    }
+                }
+                driver.abort();
+                if heard.strong_count() > 0 {
+                    tracing::warn!("the connection listening for other servers' appends dropped; listening again");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot listen for other servers' appends; trying again"),
+        }
+        tokio::time::sleep(RELISTEN_AFTER).await;
+    }
+}
+
+/// Reads one notice's payload, `"<stream> <head>"`.
+fn read_notice(payload: &str) -> Option<Heard> {
+    let (stream, head) = payload.split_once(' ')?;
+    Some(Heard::Appended { stream: stream.parse().ok()?, head: head.parse().ok()? })
 }
 
 impl Store for PostgresStore {
@@ -206,6 +265,10 @@ impl Store for PostgresStore {
                 tx.execute("UPDATE streams SET head = $1, bytes = $2 WHERE id = $3", &[&head, &bytes, &stream])
                     .await
                     .map_err(failed)?;
+                // Delivered to every server listening when, and only if, the transaction commits.
+                tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &format!("{stream} {head}")])
+                    .await
+                    .map_err(failed)?;
             }
             // "Stored" is said only once the commit is durable.
             tx.commit().await.map_err(failed)?;
@@ -224,6 +287,13 @@ impl Store for PostgresStore {
             tx.query_opt("SELECT id FROM streams LIMIT 1", &[]).await.map_err(failed)?;
             tx.rollback().await.map_err(failed)
         })
+    }
+
+    fn watch(&self, heard: tokio::sync::broadcast::Sender<Heard>) {
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(listen(self.config.clone(), heard.downgrade()))),
+            Err(_) => tracing::warn!("no runtime to listen on: live listeners hear only this server's appends"),
+        }
     }
 
     fn read(&self, stream: Uuid, after: u64, limit: usize) -> StoreFuture<'_, Page> {

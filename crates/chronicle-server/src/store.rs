@@ -80,6 +80,21 @@ pub struct Page {
     pub head: u64,
 }
 
+/// What a live listener hears of appends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    /// A stream's head moved to this `seq`.
+    Appended {
+        /// The stream.
+        stream: Uuid,
+        /// Its last `seq` now.
+        head: u64,
+    },
+    /// Notices may have been missed (a store's notification connection dropped): every listener
+    /// reads its stream again.
+    Missed,
+}
+
 /// Storage for streams and their events.
 ///
 /// Every method is atomic: an append stores all of its batch or none of it, and a read sees the
@@ -100,4 +115,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Up to `limit` events with `seq > after`, in order, and the head.
     fn read(&self, stream: Uuid, after: u64, limit: usize) -> StoreFuture<'_, Page>;
+
+    /// Tells `heard` of appends made through the other servers that share this store, as they
+    /// commit (appends through this server are told by the server itself). A store only one
+    /// server uses has nothing to tell.
+    fn watch(&self, heard: tokio::sync::broadcast::Sender<Heard>) {
+        drop(heard);
+    }
 }

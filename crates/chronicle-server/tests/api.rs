@@ -2,12 +2,10 @@
 
 mod common;
 
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use common::{Server, event};
-use http_body_util::BodyExt;
+use common::{Server, event, next_message};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use uuid::Uuid;
@@ -288,21 +286,6 @@ async fn everything_acknowledged_is_there_after_a_restart() {
 }
 
 /// Reads the next server-sent message's `data` line, waiting at most a few seconds for it.
-async fn next_message(body: &mut Body, buffer: &mut String) -> Value {
-    loop {
-        if let Some(end) = buffer.find("\n\n") {
-            let message: String = buffer.drain(..end + 2).collect();
-            if let Some(data) = message.lines().find_map(|l| l.strip_prefix("data:")) {
-                return serde_json::from_str(data.trim()).unwrap();
-            }
-            continue;
-        }
-        let frame = tokio::time::timeout(Duration::from_secs(10), body.frame()).await.expect("a live message").unwrap();
-        if let Ok(data) = frame.unwrap().into_data() {
-            buffer.push_str(std::str::from_utf8(&data).unwrap());
-        }
-    }
-}
 
 #[tokio::test]
 async fn live_sends_what_is_there_then_each_new_batch() {

@@ -9,7 +9,7 @@ mod common;
 
 use axum::http::StatusCode;
 use chronicle_server::{AppState, PostgresStore, StoreError, StoreOptions, app};
-use common::{Server, event};
+use common::{Server, event, next_message};
 
 fn admin() -> String {
     std::env::var("CHRONICLE_TEST_POSTGRES")
@@ -100,4 +100,48 @@ fn a_database_that_cannot_be_reached_at_start_is_one_line_and_no_panic() {
         "{said}"
     );
     assert!(!said.contains("secret") && !said.contains("panicked"), "{said}");
+}
+
+/// Two servers on one new database, as two instances behind a load balancer.
+async fn two_servers() -> (Server, Server) {
+    let (dir, url) = database();
+    let first = PostgresStore::connect(&url, StoreOptions::default()).await.unwrap();
+    let second = PostgresStore::connect(&url, StoreOptions::default()).await.unwrap();
+    let first = Server { router: app(AppState::new(first, None)), dir };
+    let second = Server { router: app(AppState::new(second, None)), dir: tempfile::tempdir().unwrap() };
+    (first, second)
+}
+
+fn seqs(page: &serde_json::Value) -> Vec<u64> {
+    page["events"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_listener_on_one_server_hears_what_is_pushed_through_another() {
+    let (first, second) = two_servers().await;
+    let (stream, token) = first.stream().await;
+    let mut live = second.listen(stream, &token, 0).await;
+    let mut buffer = String::new();
+    first.push(stream, &token, vec![event(1), event(2)]).await;
+    assert_eq!(seqs(&next_message(&mut live, &mut buffer).await), [1, 2]);
+    first.push(stream, &token, vec![event(3)]).await;
+    assert_eq!(seqs(&next_message(&mut live, &mut buffer).await), [3]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_listening_connection_drops_nothing_pushed_meanwhile_is_missed() {
+    let (first, second) = two_servers().await;
+    let (stream, token) = first.stream().await;
+    let mut live = second.listen(stream, &token, 0).await;
+    let mut buffer = String::new();
+    first.push(stream, &token, vec![event(1)]).await;
+    assert_eq!(seqs(&next_message(&mut live, &mut buffer).await), [1]);
+
+    // Both servers' listening connections are cut; a push lands while they are down or coming back.
+    sql(&admin(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'chronicle-listen'")
+        .await;
+    first.push(stream, &token, vec![event(2)]).await;
+    assert_eq!(seqs(&next_message(&mut live, &mut buffer).await), [2]);
+    first.push(stream, &token, vec![event(3)]).await;
+    assert_eq!(seqs(&next_message(&mut live, &mut buffer).await), [3], "and it listens again");
 }

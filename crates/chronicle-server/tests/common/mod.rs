@@ -255,3 +255,37 @@ pub async fn call_with(
     let bytes = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
     Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
 }
+
+impl Server {
+    /// Opens the live stream of `stream` after `after`; its body yields the messages.
+    pub async fn listen(&self, stream: Uuid, token: &str, after: u64) -> Body {
+        use tower::ServiceExt;
+        let request = Request::get(format!("/api/v1/streams/{stream}/live?after={after}"))
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.into_body()
+    }
+}
+
+/// The data of the next message of a live stream, waiting at most ten seconds for it.
+pub async fn next_message(body: &mut Body, buffer: &mut String) -> Value {
+    loop {
+        if let Some(end) = buffer.find("\n\n") {
+            let message: String = buffer.drain(..end + 2).collect();
+            if let Some(data) = message.lines().find_map(|l| l.strip_prefix("data:")) {
+                return serde_json::from_str(data.trim()).unwrap();
+            }
+            continue;
+        }
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), body.frame())
+            .await
+            .expect("a live message within ten seconds")
+            .unwrap();
+        if let Ok(data) = frame.unwrap().into_data() {
+            buffer.push_str(std::str::from_utf8(&data).unwrap());
+        }
+    }
+}
