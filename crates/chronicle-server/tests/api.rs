@@ -2,7 +2,6 @@
 
 mod common;
 
-
 use axum::body::Body;
 use axum::http::StatusCode;
 use common::{Server, event, next_message};
