@@ -92,7 +92,7 @@ fn test(root: &Path) -> Result<()> {
     // one started here and removed when the tests are done, passed or not.
     let throwaway = match env::var("CHRONICLE_TEST_POSTGRES") {
         Ok(url) if !url.is_empty() => None,
-        _ => Some(postgres::Postgres::start()?),
+        _ => Some(postgres::Postgres::start(false)?),
     };
     let postgres = match &throwaway {
         Some(throwaway) => throwaway.url.clone(),
@@ -146,15 +146,14 @@ fn bench(root: &Path) -> Result<()> {
     let browser = output_text(&mut wasm)?;
     table.extend(parse_rows(&browser));
 
-    let ingest = output_text(Command::new("cargo").args([
-        "run",
-        "--quiet",
-        "--release",
-        "-p",
-        "chronicle-server",
-        "--example",
-        "ingest",
-    ]))?;
+    // PostgreSQL's rows run on a throwaway cluster that flushes every commit, as SQLite does.
+    let postgres = postgres::Postgres::start(true)?;
+    let ingest = output_text(
+        Command::new("cargo")
+            .args(["run", "--quiet", "--release", "-p", "chronicle-server", "--example", "ingest"])
+            .env("CHRONICLE_BENCH_POSTGRES", &postgres.url),
+    )?;
+    drop(postgres);
     table.extend(parse_rows(&ingest));
 
     step("release build of the server", cargo(&["build", "--release", "-p", "chronicle-server"]))?;

@@ -56,8 +56,10 @@ fn run(command: &mut Command) -> Result<()> {
 }
 
 impl Postgres {
-    /// Installs PostgreSQL if it is missing, then starts a fresh cluster.
-    pub(crate) fn start() -> Result<Postgres> {
+    /// Installs PostgreSQL if it is missing, then starts a fresh cluster. A cluster for tests
+    /// skips flushing to disk; one for benchmarks (`durable`) commits as a production server
+    /// does, so that its figures compare with SQLite's, which flushes every commit.
+    pub(crate) fn start(durable: bool) -> Result<Postgres> {
         let bin = match binaries() {
             Some(bin) => bin,
             None => {
@@ -88,12 +90,12 @@ impl Postgres {
             "UTF8",
             "--no-instructions",
         ]))?;
-        // A cluster for tests: nothing in it needs to survive a crash of the machine.
-        let settings = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=300",
-            postgres.dir.display()
-        );
+        let mut settings =
+            format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=300", postgres.dir.display());
+        if !durable {
+            // Nothing in a test's cluster needs to survive a crash of the machine.
+            settings.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        }
         run(as_postgres(&postgres.bin, "pg_ctl")
             .arg("-D")
             .arg(&data)
