@@ -110,6 +110,45 @@ fn options() -> Result<Options> {
     Ok(options)
 }
 
+const MIGRATE_USAGE: &str = "usage: chronicle-server migrate --from FILE --to URL
+
+Copies every stream of the SQLite database FILE (token hashes, events, seqs, byte for byte) into
+the PostgreSQL database at URL (or CHRONICLE_DATABASE_URL), each stream in one transaction.
+It refuses a target that holds a stream of the same id with other content, skips streams copied
+by an earlier run, so it can run again after a crash, and counts every stream on both sides at
+the end. Stop the servers on FILE first.";
+
+/// `chronicle-server migrate --from FILE --to URL`.
+async fn migrate() -> Result<()> {
+    let mut from = None;
+    let mut to = std::env::var("CHRONICLE_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let mut args = std::env::args().skip(2);
+    while let Some(flag) = args.next() {
+        if flag == "--help" || flag == "-h" {
+            println!("{MIGRATE_USAGE}");
+            return Ok(());
+        }
+        let value = args.next().with_context(|| format!("{flag} needs a value\n\n{MIGRATE_USAGE}"))?;
+        match flag.as_str() {
+            "--from" => from = Some(PathBuf::from(value)),
+            "--to" => to = Some(value),
+            _ => bail!("unknown flag {flag}\n\n{MIGRATE_USAGE}"),
+        }
+    }
+    let from = from.with_context(|| format!("--from is missing\n\n{MIGRATE_USAGE}"))?;
+    let to = to.with_context(|| format!("--to is missing\n\n{MIGRATE_USAGE}"))?;
+    let done = chronicle_server::migrate(&from, &to).await?;
+    println!(
+        "Copied {} streams ({} events) from {} to {}; {} were there already. Every stream has the same head and events on both sides.",
+        done.copied,
+        done.events,
+        from.display(),
+        without_password(&to),
+        done.already_there
+    );
+    Ok(())
+}
+
 /// A database URL as it may be shown: without its password.
 fn without_password(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -142,6 +181,9 @@ async fn main() {
 }
 
 async fn run() -> Result<()> {
+    if std::env::args().nth(1).as_deref() == Some("migrate") {
+        return migrate().await;
+    }
     let options = options()?;
     // Every connection and every live listener holds a file descriptor: take all the system
     // allows this process, rather than the small default, before any is needed.

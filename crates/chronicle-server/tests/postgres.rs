@@ -145,3 +145,51 @@ async fn when_the_listening_connection_drops_nothing_pushed_meanwhile_is_missed(
     first.push(stream, &token, vec![event(3)]).await;
     assert_eq!(seqs(&next_message(&mut live, &mut buffer).await), [3], "and it listens again");
 }
+
+/// Every stream's first page, as its token reads it.
+async fn pages(server: &Server, streams: &[(uuid::Uuid, String)]) -> Vec<serde_json::Value> {
+    let mut all = Vec::new();
+    for (stream, token) in streams {
+        all.push(server.pull(*stream, token, "?limit=1000").await.body);
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_copies_every_stream_byte_for_byte_runs_again_after_a_crash_and_refuses_a_conflict() {
+    // A server on SQLite with a few streams.
+    let source_dir = tempfile::tempdir().unwrap();
+    let file = source_dir.path().join("chronicle.db");
+    let sqlite = chronicle_server::SqliteStore::open(&file).unwrap();
+    let before = Server { router: app(AppState::new(sqlite, None)), dir: tempfile::tempdir().unwrap() };
+    let mut streams = Vec::new();
+    for s in 0..3u128 {
+        let (stream, token) = before.stream().await;
+        for batch in 0..(s * 3) {
+            let events = (0..700).map(|i| event(s << 32 | batch << 16 | i)).collect();
+            assert_eq!(before.push(stream, &token, events).await.status, StatusCode::OK);
+        }
+        streams.push((stream, token));
+    }
+    let expected = pages(&before, &streams).await;
+    drop(before);
+
+    let (dir, url) = database();
+    let done = chronicle_server::migrate(&file, &url).await.unwrap();
+    assert_eq!((done.copied, done.already_there, done.events), (3, 0, 700 * (3 + 6)));
+    let store = PostgresStore::connect(&url, StoreOptions::default()).await.unwrap();
+    let after = Server { router: app(AppState::new(store, None)), dir };
+    assert_eq!(pages(&after, &streams).await, expected, "the same pages, with the same tokens");
+
+    // A run cut short copied some streams whole and none of the rest: a second run copies those.
+    sql(&url, &format!("DELETE FROM events WHERE stream = '{0}'; DELETE FROM streams WHERE id = '{0}'", streams[2].0))
+        .await;
+    let again = chronicle_server::migrate(&file, &url).await.unwrap();
+    assert_eq!((again.copied, again.already_there), (1, 2));
+    assert_eq!(pages(&after, &streams).await, expected);
+
+    // A stream of the same id with other content: refused, nothing copied.
+    sql(&url, &format!("UPDATE streams SET head = head + 1 WHERE id = '{}'", streams[1].0)).await;
+    let refused = chronicle_server::migrate(&file, &url).await.unwrap_err();
+    assert!(matches!(refused, chronicle_server::MigrateError::Conflict(id) if id == streams[1].0), "{refused}");
+}
