@@ -27,6 +27,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::protocol;
 use crate::store::{Heard, Store, StoreError};
 use crate::{auth, headers};
@@ -168,6 +169,7 @@ pub struct AppState {
     creates: Arc<CreateBuckets>,
     /// Events whose envelope holds this text are refused (see [`AppState::refusing`]).
     refused_text: Option<Arc<str>>,
+    metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -187,6 +189,7 @@ impl AppState {
             listeners: Arc::default(),
             creates: Arc::default(),
             refused_text: None,
+            metrics: Arc::default(),
         }
     }
 
@@ -218,12 +221,14 @@ pub fn app(state: AppState) -> Router {
         .route("/streams/{stream}/live", get(live))
         .method_not_allowed_fallback(method_not_allowed);
     let (static_dir, policy) = (state.static_dir.clone(), state.policy.clone());
+    let counted = state.clone();
     let router = Router::new()
         .nest(API, api)
         .route("/api", any(unknown_api))
         .route("/api/", any(unknown_api))
         .route("/api/{*rest}", any(unknown_api))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         // Answers about streams are never kept in a cache.
         .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .with_state(state);
@@ -236,9 +241,29 @@ pub fn app(state: AppState) -> Router {
         None => router,
     };
     router
+        .layer(axum::middleware::from_fn_with_state(counted, count))
         .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+}
+
+/// Counts every answer by its status class, for `GET /metrics`.
+async fn count(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    state.metrics.answered(response.status());
+    response
+}
+
+/// `GET /metrics`: requests, pushes, events stored, live listeners and the store's queue and
+/// connections, in Prometheus' text format.
+async fn metrics(State(state): State<AppState>) -> Response {
+    let listeners = state.listeners.open.lock().map_or(0, |open| open.0);
+    let text = state.metrics.render(listeners, state.store.gauges());
+    ([(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"))], text).into_response()
 }
 
 /// `GET /healthz`: whether this server can read and write its store.
@@ -341,6 +366,7 @@ async fn push(
     let appended = state.store.append(stream, events).await?;
     // Nobody listening is not an error.
     let _ = state.appended.send(Heard::Appended { stream, head: appended.head });
+    state.metrics.pushed(appended.stored);
     Ok(axum::Json(protocol::push_reply(&appended)).into_response())
 }
 

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::protocol::same_envelope;
 use crate::sqlite::StoreOptions;
-use crate::store::{Appended, Heard, NewEvent, Page, Store, StoreError, StoreFuture, StoredEvent};
+use crate::store::{Appended, Heard, NewEvent, Page, Store, StoreError, StoreFuture, StoreGauges, StoredEvent};
 
 /// The schema this build writes, kept in `chronicle_schema`.
 const SCHEMA_VERSION: i32 = 1;
@@ -272,7 +272,7 @@ impl Store for PostgresStore {
             }
             // "Stored" is said only once the commit is durable.
             tx.commit().await.map_err(failed)?;
-            Ok(Appended { accepted, head: head as u64 })
+            Ok(Appended { accepted, head: head as u64, stored: new_ids.len() })
         })
     }
 
@@ -287,6 +287,11 @@ impl Store for PostgresStore {
             tx.query_opt("SELECT id FROM streams LIMIT 1", &[]).await.map_err(failed)?;
             tx.rollback().await.map_err(failed)
         })
+    }
+
+    fn gauges(&self) -> StoreGauges {
+        let status = self.pool.status();
+        StoreGauges { queued: status.waiting, connections: status.size, idle: status.available }
     }
 
     fn watch(&self, heard: tokio::sync::broadcast::Sender<Heard>) {

@@ -7,6 +7,7 @@
 //! write is under way.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 
@@ -16,7 +17,7 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::protocol::same_envelope;
-use crate::store::{Appended, NewEvent, Page, Store, StoreError, StoreFuture, StoredEvent};
+use crate::store::{Appended, NewEvent, Page, Store, StoreError, StoreFuture, StoreGauges, StoredEvent};
 
 /// The layout this build writes; kept in `PRAGMA user_version`. Version 2 counts each stream's
 /// bytes, for quotas.
@@ -86,6 +87,8 @@ pub struct SqliteStore {
     readers: Arc<Mutex<Vec<Connection>>>,
     reads: Arc<tokio::sync::Semaphore>,
     path: PathBuf,
+    /// Writes sent to the writer and not yet taken by it.
+    queued: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -151,9 +154,11 @@ impl SqliteStore {
             })
             .map_err(storage)?;
         let (writes, queue) = mpsc::sync_channel(options.write_queue.max(1));
+        let queued = Arc::new(AtomicUsize::new(0));
+        let taken = Arc::clone(&queued);
         thread::Builder::new()
             .name("sqlite-writer".to_owned())
-            .spawn(move || write_loop(writer, queue, options.max_stream_bytes))
+            .spawn(move || write_loop(writer, queue, options.max_stream_bytes, taken))
             .map_err(storage)?;
         Ok(SqliteStore {
             writes,
@@ -161,13 +166,19 @@ impl SqliteStore {
             readers: Arc::new(Mutex::new(readers)),
             reads: Arc::new(tokio::sync::Semaphore::new(MAX_READS)),
             path,
+            queued,
         })
     }
 
     fn send(&self, write: Write) -> Result<(), StoreError> {
-        self.writes.try_send(write).map_err(|e| match e {
-            mpsc::TrySendError::Full(_) => StoreError::Busy,
-            mpsc::TrySendError::Disconnected(_) => StoreError::Storage("the writer thread has stopped".to_owned()),
+        // Counted before it is sent, so that the writer never takes one it was not told of.
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        self.writes.try_send(write).map_err(|e| {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            match e {
+                mpsc::TrySendError::Full(_) => StoreError::Busy,
+                mpsc::TrySendError::Disconnected(_) => StoreError::Storage("the writer thread has stopped".to_owned()),
+            }
         })
     }
 
@@ -197,7 +208,7 @@ impl SqliteStore {
     }
 }
 
-fn write_loop(mut connection: Connection, queue: mpsc::Receiver<Write>, quota: u64) {
+fn write_loop(mut connection: Connection, queue: mpsc::Receiver<Write>, quota: u64, queued: Arc<AtomicUsize>) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         while group.len() < GROUP {
@@ -206,6 +217,7 @@ fn write_loop(mut connection: Connection, queue: mpsc::Receiver<Write>, quota: u
                 Err(_) => break,
             }
         }
+        queued.fetch_sub(group.len(), Ordering::Relaxed);
         commit_group(&mut connection, group, quota);
     }
 }
@@ -281,6 +293,7 @@ fn append(tx: &Connection, stream: Uuid, events: &[NewEvent], quota: u64) -> Res
         .optional()
         .map_err(storage)?
         .ok_or(StoreError::StreamNotFound)?;
+    let before = head;
     // Insert first and look only when the id was there already: new events are the rule.
     let mut insert = tx
         .prepare_cached("INSERT INTO events (stream, seq, id, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")
@@ -308,7 +321,8 @@ fn append(tx: &Connection, stream: Uuid, events: &[NewEvent], quota: u64) -> Res
     }
     tx.execute("UPDATE streams SET head = ?1, bytes = ?2 WHERE id = ?3", params![head, bytes, stream_id])
         .map_err(storage)?;
-    Ok(Appended { accepted, head: head as u64 })
+    let stored = accepted.iter().filter(|(_, seq)| *seq > before as u64).count();
+    Ok(Appended { accepted, head: head as u64, stored })
 }
 
 impl Store for SqliteStore {
@@ -352,6 +366,12 @@ impl Store for SqliteStore {
             })
             .await
         })
+    }
+
+    fn gauges(&self) -> StoreGauges {
+        let idle = self.readers.lock().map_or(0, |readers| readers.len());
+        // The writer's and the checkpointer's connections, and the readers'.
+        StoreGauges { queued: self.queued.load(Ordering::Relaxed), connections: 2 + READERS, idle }
     }
 
     fn read(&self, stream: Uuid, after: u64, limit: usize) -> StoreFuture<'_, Page> {

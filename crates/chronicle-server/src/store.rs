@@ -60,6 +60,19 @@ pub struct Appended {
     pub accepted: Vec<(Uuid, u64)>,
     /// The stream's last `seq` after the append.
     pub head: u64,
+    /// How many events of the batch were new.
+    pub stored: usize,
+}
+
+/// How a store's own resources stand, for `GET /metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreGauges {
+    /// Writes waiting for the store.
+    pub queued: usize,
+    /// Database connections open.
+    pub connections: usize,
+    /// Of those, the ones idle.
+    pub idle: usize,
 }
 
 /// A stored event.
@@ -121,5 +134,10 @@ pub trait Store: Send + Sync + 'static {
     /// server uses has nothing to tell.
     fn watch(&self, heard: tokio::sync::broadcast::Sender<Heard>) {
         drop(heard);
+    }
+
+    /// How the store's queue and connections stand now.
+    fn gauges(&self) -> StoreGauges {
+        StoreGauges::default()
     }
 }

@@ -684,3 +684,31 @@ async fn two_servers_on_one_database_keep_one_dense_order_under_pushes_through_b
     let id = Uuid::from_u128(0x1000_0000 + (3 << 24 | 4 << 8 | 5)).to_string();
     assert_eq!(retried.body["accepted"][0]["seq"].as_u64(), acknowledged.get(&id).copied());
 }
+
+#[tokio::test]
+async fn metrics_count_answers_pushes_new_events_and_listeners_for_prometheus() {
+    let server = Server::new().await;
+    let (stream, token) = server.stream().await;
+    server.push(stream, &token, vec![event(1), event(2)]).await;
+    server.push(stream, &token, vec![event(1), event(2)]).await;
+    let _live = server.listen(stream, &token, 0).await;
+    server.pull(stream, &Uuid::from_u128(9).to_string(), "").await;
+
+    let response =
+        server.router.clone().oneshot(axum::http::Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let value = |line: &str| -> u64 {
+        let found = text.lines().find(|l| l.starts_with(line)).unwrap_or_else(|| panic!("no `{line}` in\n{text}"));
+        found.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(value("chronicle_pushes_total "), 2);
+    assert_eq!(value("chronicle_events_stored_total "), 2, "a retried event counts once");
+    assert_eq!(value("chronicle_live_listeners "), 1);
+    assert_eq!(value("chronicle_requests_total{status=\"2xx\"}"), 4, "a stream, two pushes, a listener");
+    assert_eq!(value("chronicle_requests_total{status=\"4xx\"}"), 1, "a pull with a wrong token");
+    assert!(value("chronicle_store_connections{state=\"open\"}") >= 1);
+    assert!(text.contains("# TYPE chronicle_requests_total counter"));
+}
