@@ -26,6 +26,7 @@ export async function startServer({ dist = process.env.CHRONICLE_DIST ?? 'dist',
   if (!fs.existsSync(SERVER)) {
     throw new Error(`${SERVER} is missing: build it first (cargo build -p chronicle-server)`);
   }
+  // A file, or a postgres:// URL that several servers may share.
   database ??= path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-db-')), 'chronicle.db');
   const args = ['--listen', `127.0.0.1:${port}`, '--database', database, '--static-dir', root, ...flags];
   const child = spawn(SERVER, args, {

@@ -113,11 +113,14 @@ fn test(root: &Path) -> Result<()> {
                 .env("CHRONICLE_TEST_POSTGRES", &postgres),
         ),
     )?;
-    drop(throwaway);
     step("wasm tests in headless Chromium", tally.run(&mut wasm_command(&["--tests"])))?;
     step("release build", build_app(root))?;
     step("server build", cargo(&["build", "-p", "chronicle-server"]))?;
-    step("end-to-end tests in headless Chromium", tally.run(&mut e2e_command(root)?))?;
+    step(
+        "end-to-end tests in headless Chromium",
+        tally.run(e2e_command(root)?.env("CHRONICLE_TEST_POSTGRES", &postgres)),
+    )?;
+    drop(throwaway);
     println!("\nAll checks passed.");
     println!("Summary: {} passed, {} failed", tally.passed, tally.failed);
     Ok(())

@@ -193,3 +193,84 @@ async fn migrate_copies_every_stream_byte_for_byte_runs_again_after_a_crash_and_
     let refused = chronicle_server::migrate(&file, &url).await.unwrap_err();
     assert!(matches!(refused, chronicle_server::MigrateError::Conflict(id) if id == streams[1].0), "{refused}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_during_pushes_through_two_loses_nothing_it_acknowledged() {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    let (_dir, url) = database();
+    let (mut first, first_url) = common::start_binary_on(url.as_ref(), &[]);
+    let (mut second, second_url) = common::start_binary_on(url.as_ref(), &[]);
+    let http = common::http_client();
+    let (status, created) =
+        common::call(&http, "POST", &format!("{first_url}/api/v1/streams"), None, serde_json::json!({})).await.unwrap();
+    assert_eq!(status, 201);
+    let (stream, token) =
+        (created["stream"].as_str().unwrap().to_owned(), created["token"].as_str().unwrap().to_owned());
+
+    let acknowledged: Arc<Mutex<HashMap<String, u64>>> = Arc::default();
+    let mut pushers = Vec::new();
+    for client in 0..8u128 {
+        let (http, urls, stream, token, acknowledged) = (
+            http.clone(),
+            [first_url.clone(), second_url.clone()],
+            stream.clone(),
+            token.clone(),
+            Arc::clone(&acknowledged),
+        );
+        pushers.push(tokio::spawn(async move {
+            let mut on = client as usize % 2;
+            let mut batch = 0u128;
+            while acknowledged.lock().unwrap().len() < 3000 {
+                let events: Vec<serde_json::Value> = (0..20).map(|i| event(client << 32 | batch << 8 | i)).collect();
+                let push = format!("{}/api/v1/streams/{stream}/events", urls[on]);
+                match common::call(&http, "POST", &push, Some(&token), serde_json::json!({ "events": events })).await {
+                    Ok((200, reply)) => {
+                        let mut acknowledged = acknowledged.lock().unwrap();
+                        for a in reply["accepted"].as_array().unwrap() {
+                            acknowledged.insert(a["id"].as_str().unwrap().to_owned(), a["seq"].as_u64().unwrap());
+                        }
+                        batch += 1;
+                        on = (on + 1) % 2;
+                    }
+                    // The server went away with the push unanswered: the same push goes to the other.
+                    _ => on = 1,
+                }
+            }
+        }));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while acknowledged.lock().unwrap().len() < 1000 {
+        assert!(std::time::Instant::now() < deadline, "too little was acknowledged");
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    for pusher in pushers {
+        pusher.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut after = 0;
+    loop {
+        let pull = format!("{second_url}/api/v1/streams/{stream}/events?after={after}");
+        let (status, page) = common::call(&http, "GET", &pull, Some(&token), serde_json::Value::Null).await.unwrap();
+        assert_eq!(status, 200);
+        let events = page["events"].as_array().unwrap();
+        if events.is_empty() {
+            break;
+        }
+        for e in events {
+            let seq = e["seq"].as_u64().unwrap();
+            assert_eq!(seq, after + 1, "seq is dense");
+            after = seq;
+            assert!(seen.insert(e["id"].as_str().unwrap().to_owned(), seq).is_none(), "stored once");
+        }
+    }
+    let lost: Vec<_> = acknowledged.iter().filter(|(id, seq)| seen.get(*id) != Some(seq)).collect();
+    assert!(lost.is_empty(), "{} acknowledged events lost or moved", lost.len());
+    second.kill().unwrap();
+    second.wait().unwrap();
+}

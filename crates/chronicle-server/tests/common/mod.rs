@@ -181,10 +181,15 @@ pub fn database_flag(path: &std::path::Path) -> std::ffi::OsString {
 /// [`database_flag`]) and `flags` more; returns the process and the address it printed
 /// (`http://127.0.0.1:PORT`).
 pub fn start_binary(database: &std::path::Path, flags: &[&str]) -> (std::process::Child, String) {
+    start_binary_on(&database_flag(database), flags)
+}
+
+/// [`start_binary`] with `--database` as given: a file or a `postgres://` URL.
+pub fn start_binary_on(database: &std::ffi::OsStr, flags: &[&str]) -> (std::process::Child, String) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle-server"))
         .args(["--listen", "127.0.0.1:0", "--static-dir", "no-such-dir", "--database"])
-        .arg(database_flag(database))
+        .arg(database)
         .args(flags)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
