@@ -98,10 +98,18 @@ fn test(root: &Path) -> Result<()> {
         Some(throwaway) => throwaway.url.clone(),
         None => env::var("CHRONICLE_TEST_POSTGRES")?,
     };
+    // The certificate authority of a cluster that takes TLS connections too, for the TLS test.
+    let authority = match &throwaway {
+        Some(throwaway) => throwaway.ca.display().to_string(),
+        None => env::var("CHRONICLE_TEST_POSTGRES_CA").unwrap_or_default(),
+    };
     step(
         "native tests",
         tally.run(
-            Command::new("cargo").args(["test", "--workspace", "--tests"]).env("CHRONICLE_TEST_POSTGRES", &postgres),
+            Command::new("cargo")
+                .args(["test", "--workspace", "--tests"])
+                .env("CHRONICLE_TEST_POSTGRES", &postgres)
+                .env("CHRONICLE_TEST_POSTGRES_CA", &authority),
         ),
     )?;
     step(
@@ -110,7 +118,8 @@ fn test(root: &Path) -> Result<()> {
             Command::new("cargo")
                 .args(["test", "-p", "chronicle-server", "--tests"])
                 .env("CHRONICLE_TEST_STORE", "postgres")
-                .env("CHRONICLE_TEST_POSTGRES", &postgres),
+                .env("CHRONICLE_TEST_POSTGRES", &postgres)
+                .env("CHRONICLE_TEST_POSTGRES_CA", &authority),
         ),
     )?;
     step("wasm tests in headless Chromium", tally.run(&mut wasm_command(&["--tests"])))?;

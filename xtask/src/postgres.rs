@@ -12,9 +12,12 @@ use anyhow::{Context, Result, bail};
 pub(crate) struct Postgres {
     bin: PathBuf,
     dir: PathBuf,
-    /// `postgres://postgres@127.0.0.1:PORT/postgres`: the superuser on the `postgres` database,
-    /// from which tests make a database of their own.
+    /// `postgres://postgres@127.0.0.1:PORT/postgres?sslmode=disable`: the superuser on the
+    /// `postgres` database, from which tests make a database of their own, without TLS.
     pub(crate) url: String,
+    /// The certificate of the authority that signed the cluster's own: the cluster also takes
+    /// TLS connections, for the tests of `sslmode=require`.
+    pub(crate) ca: PathBuf,
 }
 
 /// The newest PostgreSQL server binaries under Debian's layout, if any are installed.
@@ -47,6 +50,57 @@ fn as_postgres(bin: &Path, program: &str) -> Command {
     }
 }
 
+/// A certificate authority, and a server certificate for 127.0.0.1 signed by it, in `dir`.
+fn certificates(dir: &Path) -> Result<()> {
+    if Command::new("openssl").arg("version").output().is_err() {
+        install("openssl")?;
+    }
+    let file = |name: &str| dir.join(name);
+    std::fs::write(
+        file("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n\
+         extendedKeyUsage=serverAuth\n",
+    )?;
+    run(Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Chronicle test authority"])
+        .args(["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        .arg("-keyout")
+        .arg(file("ca.key"))
+        .arg("-out")
+        .arg(file("ca.pem")))?;
+    run(Command::new("openssl")
+        .args(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(file("server.key"))
+        .arg("-out")
+        .arg(file("server.csr")))?;
+    run(Command::new("openssl")
+        .args(["x509", "-req", "-days", "2", "-CAcreateserial", "-in"])
+        .arg(file("server.csr"))
+        .arg("-CA")
+        .arg(file("ca.pem"))
+        .arg("-CAkey")
+        .arg(file("ca.key"))
+        .arg("-extfile")
+        .arg(file("server.ext"))
+        .arg("-out")
+        .arg(file("server.pem")))?;
+    run(Command::new("chmod").arg("600").arg(file("server.key")))?;
+    Ok(())
+}
+
+/// Installs a Debian package.
+fn install(package: &str) -> Result<()> {
+    println!("Installing Debian's {package} for the server's tests");
+    let mut command = if is_root() {
+        Command::new("apt-get")
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.arg("apt-get");
+        sudo
+    };
+    run(command.args(["install", "-y", "--no-install-recommends", package]))
+}
+
 fn run(command: &mut Command) -> Result<()> {
     let out = command.output().with_context(|| format!("could not start {command:?}"))?;
     if !out.status.success() {
@@ -63,25 +117,21 @@ impl Postgres {
         let bin = match binaries() {
             Some(bin) => bin,
             None => {
-                println!("Installing PostgreSQL (Debian's postgresql package) for the server's tests");
-                let sudo = if is_root() { None } else { Some("sudo") };
-                let mut install = Command::new(sudo.unwrap_or("apt-get"));
-                if sudo.is_some() {
-                    install.arg("apt-get");
-                }
-                run(install.args(["install", "-y", "--no-install-recommends", "postgresql"]))?;
+                install("postgresql")?;
                 binaries().context("PostgreSQL was installed, but no initdb is under /usr/lib/postgresql")?
             }
         };
         let dir = std::env::temp_dir().join(format!("chronicle-postgres-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
+        certificates(&dir)?;
         if is_root() {
             run(Command::new("chown").arg("-R").arg("postgres:postgres").arg(&dir))?;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let data = dir.join("data");
-        let postgres = Postgres { bin, dir, url: format!("postgres://postgres@127.0.0.1:{port}/postgres") };
+        let url = format!("postgres://postgres@127.0.0.1:{port}/postgres?sslmode=disable");
+        let postgres = Postgres { ca: dir.join("ca.pem"), bin, dir, url };
         run(as_postgres(&postgres.bin, "initdb").arg("-D").arg(&data).args([
             "-U",
             "postgres",
@@ -90,8 +140,11 @@ impl Postgres {
             "UTF8",
             "--no-instructions",
         ]))?;
-        let mut settings =
-            format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=300", postgres.dir.display());
+        let mut settings = format!(
+            "-p {port} -k {0} -c listen_addresses=127.0.0.1 -c max_connections=300 -c ssl=on \
+             -c ssl_cert_file={0}/server.pem -c ssl_key_file={0}/server.key",
+            postgres.dir.display()
+        );
         if !durable {
             // Nothing in a test's cluster needs to survive a crash of the machine.
             settings.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");

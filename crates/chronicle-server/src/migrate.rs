@@ -11,7 +11,6 @@
 use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
-use tokio_postgres::NoTls;
 use uuid::Uuid;
 
 use crate::postgres::PostgresStore;
@@ -84,8 +83,7 @@ pub async fn migrate(from: &Path, to: &str) -> Result<Migrated, MigrateError> {
     let source = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| source_error(&e))?;
     // The target's schema, under the same lock as a starting server.
     drop(PostgresStore::connect(to, StoreOptions::default()).await.map_err(target)?);
-    let (mut client, connection) = tokio_postgres::connect(to, NoTls).await.map_err(target)?;
-    let driver = tokio::spawn(connection);
+    let mut client = crate::postgres::connect_once(to).await.map_err(target)?;
 
     let streams = read_streams(&source).map_err(|e| source_error(&e))?;
     // First every check, then every copy: a conflict refuses the whole run before anything moves.
@@ -119,7 +117,6 @@ pub async fn migrate(from: &Path, to: &str) -> Result<Migrated, MigrateError> {
     for stream in &streams {
         verify(&client, stream).await?;
     }
-    driver.abort();
     Ok(migrated)
 }
 

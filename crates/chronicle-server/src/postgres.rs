@@ -6,13 +6,15 @@
 //! different streams run side by side. A batch costs a fixed number of round trips whatever its
 //! size: one look for ids the stream has already, one insert of the new events from arrays.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chronicle_protocol::MAX_PAGE_BYTES;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
 use futures_util::{StreamExt, TryStreamExt};
 use tokio::sync::broadcast::WeakSender;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
+use tokio_postgres_rustls::MakeRustlsConnect;
 use uuid::Uuid;
 
 use crate::protocol::same_envelope;
@@ -59,6 +61,7 @@ pub struct PostgresStore {
     quota: u64,
     /// For the connection that listens for other servers' appends.
     config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -77,7 +80,7 @@ fn failed(error: tokio_postgres::Error) -> StoreError {
     let class = error.code().map(|code| &code.code()[..2]);
     match class {
         // No answer from the server at all, a connection exception, or an operator's intervention.
-        None | Some("08") | Some("57") => StoreError::Unavailable(error.to_string()),
+        None | Some("08") | Some("57") => StoreError::Unavailable(with_causes(&error)),
         Some(_) => StoreError::Storage(error.to_string()),
     }
 }
@@ -87,18 +90,96 @@ fn failed(error: tokio_postgres::Error) -> StoreError {
 fn unavailable(error: PoolError) -> StoreError {
     match error {
         PoolError::Timeout(_) => StoreError::Busy,
-        other => StoreError::Unavailable(other.to_string()),
+        other => StoreError::Unavailable(with_causes(&other)),
     }
 }
 
+/// An error and what caused it, in one line: "error performing TLS handshake: invalid peer
+/// certificate: UnknownIssuer" says what to fix where the first part alone does not.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let said = inner.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = inner.source();
+    }
+    text
+}
+
+/// `url` without libpq's `sslrootcert` parameter, which tokio-postgres does not read, and that
+/// parameter's value: a file of PEM certificates to trust besides the system's.
+fn split_root_certificates(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else { return (url.to_owned(), None) };
+    let mut roots = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("sslrootcert=") {
+            Some(path) => {
+                roots = Some(path.to_owned());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
+    (url, roots)
+}
+
+/// TLS for connections to a database on another machine: used when the URL asks for it
+/// (`sslmode=require`) or, with the default `sslmode=prefer`, when the server offers it. The
+/// server's certificate is always verified, against the system's roots and the certificates in
+/// `sslrootcert`, if given.
+fn tls(root_certificates: Option<&str>) -> Result<MakeRustlsConnect, StoreError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in rustls_native_certs::load_native_certs().certs {
+        // A system certificate rustls cannot use is one fewer root, not a failure.
+        let _ = roots.add(certificate);
+    }
+    if let Some(path) = root_certificates {
+        let unreadable = |e: &dyn std::fmt::Display| StoreError::Unavailable(format!("sslrootcert {path}: {e}"));
+        for certificate in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(&e))? {
+            roots.add(certificate.map_err(|e| unreadable(&e))?).map_err(|e| unreadable(&e))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(storage)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+/// One connection of its own to the database at `url` (read as [`PostgresStore::connect`] reads
+/// it), driven on a task that ends with it.
+pub(crate) async fn connect_once(url: &str) -> Result<tokio_postgres::Client, StoreError> {
+    let (url, root_certificates) = split_root_certificates(url);
+    let (client, connection) =
+        tokio_postgres::connect(&url, tls(root_certificates.as_deref())?).await.map_err(failed)?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
 impl PostgresStore {
-    /// Connects to the database at `url` (`postgres://user:password@host:port/database`) and
-    /// brings its schema up to date, refusing a database a newer server wrote.
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`, with
+    /// `?sslmode=require` and libpq's `sslrootcert=FILE` for TLS) and brings its schema up to
+    /// date, refusing a database a newer server wrote.
     pub async fn connect(url: &str, options: StoreOptions) -> Result<PostgresStore, StoreError> {
+        let (url, root_certificates) = split_root_certificates(url);
         let config: tokio_postgres::Config =
             url.parse().map_err(|e| StoreError::Unavailable(format!("not a PostgreSQL URL: {e}")))?;
-        let manager =
-            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let tls = tls(root_certificates.as_deref())?;
+        let manager = Manager::from_config(
+            config.clone(),
+            tls.clone(),
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .runtime(Runtime::Tokio1)
@@ -106,7 +187,7 @@ impl PostgresStore {
             .create_timeout(Some(POOL_WAIT))
             .build()
             .map_err(storage)?;
-        let store = PostgresStore { pool, quota: options.max_stream_bytes, config };
+        let store = PostgresStore { pool, quota: options.max_stream_bytes, config, tls };
         store.migrate().await?;
         Ok(store)
     }
@@ -145,10 +226,10 @@ impl PostgresStore {
 /// start, and after the connection dropped and it connected again) it says [`Heard::Missed`], so
 /// that every live listener reads its stream anew and none misses an event appended while nobody
 /// was listening.
-async fn listen(mut config: tokio_postgres::Config, heard: WeakSender<Heard>) {
+async fn listen(mut config: tokio_postgres::Config, tls: MakeRustlsConnect, heard: WeakSender<Heard>) {
     config.application_name("chronicle-listen");
     while heard.strong_count() > 0 {
-        match config.connect(NoTls).await {
+        match config.connect(tls.clone()).await {
             Ok((client, mut connection)) => {
                 // The connection is driven on a task of its own, which hands on its notices.
                 let (tell, mut told) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -296,7 +377,7 @@ impl Store for PostgresStore {
 
     fn watch(&self, heard: tokio::sync::broadcast::Sender<Heard>) {
         match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => drop(runtime.spawn(listen(self.config.clone(), heard.downgrade()))),
+            Ok(runtime) => drop(runtime.spawn(listen(self.config.clone(), self.tls.clone(), heard.downgrade()))),
             Err(_) => tracing::warn!("no runtime to listen on: live listeners hear only this server's appends"),
         }
     }

@@ -67,7 +67,7 @@ async fn a_database_that_goes_away_is_answered_as_unavailable_and_used_again_whe
 
     // The database takes no connections and every connection of the server is cut, as while a
     // database restarts or fails over.
-    let name = url.rsplit('/').next().unwrap().to_owned();
+    let name = url.split('?').next().unwrap().rsplit('/').next().unwrap().to_owned();
     sql(&admin(), &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).await;
     sql(&admin(), &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")).await;
     let refused = server.push(stream, &token, vec![event(2)]).await;
@@ -273,4 +273,35 @@ async fn a_server_killed_during_pushes_through_two_loses_nothing_it_acknowledged
     assert!(lost.is_empty(), "{} acknowledged events lost or moved", lost.len());
     second.kill().unwrap();
     second.wait().unwrap();
+}
+
+#[tokio::test]
+async fn tls_is_used_when_the_url_asks_for_it_and_the_server_certificate_is_checked() {
+    let authority = std::env::var("CHRONICLE_TEST_POSTGRES_CA")
+        .expect("CHRONICLE_TEST_POSTGRES_CA names the authority of the test PostgreSQL's certificate");
+    let (_dir, url) = database();
+    let base = url.split('?').next().unwrap();
+    let secure = format!("{base}?sslmode=require&sslrootcert={authority}");
+    let store = PostgresStore::connect(&secure, StoreOptions::default()).await.unwrap();
+    let server = Server { router: app(AppState::new(store, None)), dir: tempfile::tempdir().unwrap() };
+    let (stream, token) = server.stream().await;
+    assert_eq!(server.push(stream, &token, vec![event(1)]).await.status, StatusCode::OK);
+    // The database says the server's connections to it are encrypted.
+    let name = base.rsplit('/').next().unwrap();
+    let (client, connection) = tokio_postgres::connect(&admin(), tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let encrypted: i64 = client
+        .query_one(
+            "SELECT COUNT(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE datname = $1 AND ssl",
+            &[&name],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(encrypted >= 1, "no encrypted connection to {name}");
+
+    // Without the authority that signed the database's certificate, it is not trusted.
+    let untrusted = PostgresStore::connect(&format!("{base}?sslmode=require"), StoreOptions::default()).await;
+    let error = untrusted.unwrap_err().to_string();
+    assert!(error.contains("certificate"), "{error}");
 }

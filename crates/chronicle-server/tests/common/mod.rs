@@ -146,9 +146,13 @@ pub fn postgres_database(admin: &str, path: &std::path::Path) -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     path.hash(&mut hasher);
     let name = format!("chronicle_test_{:016x}", hasher.finish());
-    // The admin URL with the test's database in place of its own.
-    let without_query = admin.split('?').next().unwrap_or(admin);
-    let url = format!("{}/{name}", without_query.rsplit_once('/').expect("a postgres:// URL").0);
+    // The admin URL with the test's database in place of its own, and the same parameters.
+    let (without_query, query) = admin.split_once('?').map_or((admin, None), |(url, query)| (url, Some(query)));
+    let base = without_query.rsplit_once('/').expect("a postgres:// URL").0;
+    let url = match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    };
     let admin = admin.to_owned();
     let create = name.clone();
     // On a thread of its own, so that this works inside and outside a test's runtime alike.
