@@ -112,3 +112,21 @@ try {
   await browser.close();
   await server.close();
 }
+
+// The same catch-up from a server on PostgreSQL, when the bench names one, in a fresh profile.
+if (process.env.CHRONICLE_BENCH_POSTGRES) {
+  const server = await startServer({ database: process.env.CHRONICLE_BENCH_POSTGRES });
+  const browser = await startBrowser();
+  try {
+    const { stream, token } = await api(server, '/streams', null, {});
+    const events = workload(COUNT);
+    for (let first = 0; first < events.length; first += 1000) {
+      await api(server, `/streams/${stream}/events`, token, { events: events.slice(first, first + 1000) });
+    }
+    const joined = await openBoard(browser.context, `${server.url}#/join/${stream}/${token}`);
+    console.log(`BENCH\tcatch-up, ${COUNT / 1000}k events from a server on PostgreSQL (share link to usable board)\t${joined.ms} ms`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}

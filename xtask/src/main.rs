@@ -165,7 +165,6 @@ fn bench(root: &Path) -> Result<()> {
             .args(["run", "--quiet", "--release", "-p", "chronicle-server", "--example", "ingest"])
             .env("CHRONICLE_BENCH_POSTGRES", &postgres.url),
     )?;
-    drop(postgres);
     table.extend(parse_rows(&ingest));
 
     step("release build of the server", cargo(&["build", "--release", "-p", "chronicle-server"]))?;
@@ -173,8 +172,10 @@ fn bench(root: &Path) -> Result<()> {
         Command::new("node")
             .arg("tests/bench/board_load.mjs")
             .env("CHRONICLE_DIST", root.join("dist"))
-            .env("CHRONICLE_SERVER", root.join("target/release/chronicle-server")),
+            .env("CHRONICLE_SERVER", root.join("target/release/chronicle-server"))
+            .env("CHRONICLE_BENCH_POSTGRES", &postgres.url),
     )?;
+    drop(postgres);
     table.extend(parse_rows(&load));
 
     let soak = output_text(
