@@ -128,7 +128,9 @@ async fn fresh_database(admin: &str) -> String {
     tokio::spawn(connection);
     let name = format!("chronicle_bench_{}", Uuid::new_v4().simple());
     client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-    format!("{}/{name}", admin.split('?').next().unwrap().rsplit_once('/').unwrap().0)
+    // The admin URL with the new database in place of its own, and the same parameters.
+    let (url, query) = admin.split_once('?').map_or((admin, String::new()), |(url, q)| (url, format!("?{q}")));
+    format!("{}/{name}{query}", url.rsplit_once('/').unwrap().0)
 }
 
 /// From a push of one event through `through` to its arrival at a live listener on `heard`, 200
