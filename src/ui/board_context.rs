@@ -23,6 +23,8 @@ pub(crate) struct BoardContext {
     pub(crate) viewing: RwSignal<Option<u64>>,
     /// The projections at `viewing`.
     past: RwSignal<Option<BoardProjections>>,
+    /// What the cards are filtered by, folded (lowercase, no accents); empty shows every card.
+    pub(crate) filter: RwSignal<String>,
 }
 
 impl BoardContext {
@@ -55,6 +57,7 @@ impl BoardContext {
             pending,
             viewing: RwSignal::new(None),
             past: RwSignal::new(None),
+            filter: RwSignal::new(String::new()),
         }
     }
 

@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use super::activity_panel::ActivityPanel;
 use super::board_context::BoardContext;
 use super::column::ColumnView;
+use super::filter::FilterCards;
 use super::flow_panel::FlowPanel;
 use super::history_panel::{HistoryPanel, PastBanner};
 use super::set_aside_panel::SetAsidePanel;
@@ -116,6 +117,7 @@ fn Board(context: BoardContext) -> impl IntoView {
         <main class="board-page" class:in-the-past=move || context.in_the_past()>
             <BoardHeader />
             <PastBanner />
+            <FilterCards />
             <div class="board-layout">
                 <div class="columns" role="group" aria-label="Columns">
                     <For each=move || column_ids.get() key=|id| *id let:column>

@@ -5,6 +5,7 @@ use chronicle_core::Uuid;
 use leptos::prelude::*;
 
 use super::board_context::BoardContext;
+use super::filter::shows;
 
 /// The drag-and-drop data type that carries a card id.
 pub(crate) const DRAG_TYPE: &str = "application/x-chronicle-card";
@@ -44,9 +45,22 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
             run(Command::MoveCard { card, to, index: i.min(len) });
         }
     };
-    let move_within = move |offset: isize| {
-        let (_, i, _, _) = place.get_untracked();
-        if let Some(index) = i.checked_add_signed(offset) {
+    // Up and down go next to the previous or next card the filter shows (the next card, without
+    // a filter), so that what the person sees is what happens; hidden cards keep their order.
+    let neighbours = Memo::new(move |_| {
+        let query = context.filter.get();
+        shown.with(|p| {
+            let ids = p.board.card_ids(column);
+            let Some(i) = ids.iter().position(|id| *id == card) else { return (None, None) };
+            let visible = |id: &Uuid| p.board.card(*id).is_some_and(|c| shows(c, &query));
+            let above = ids[..i].iter().rposition(visible);
+            let below = ids[i + 1..].iter().position(visible).map(|j| i + 1 + j);
+            (above, below)
+        })
+    });
+    let move_within = move |down: bool| {
+        let (above, below) = neighbours.get_untracked();
+        if let Some(index) = if down { below } else { above } {
             run(Command::MoveCard { card, to: column, index });
         }
     };
@@ -89,10 +103,10 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
                 <div class="card-actions" class:hidden=past>
                     <button class="icon" aria-label="Move left" title="Move left" disabled=move || place.get().0 == 0
                         on:click=move |_| move_to_column(-1)>"←"</button>
-                    <button class="icon" aria-label="Move up" title="Move up" disabled=move || place.get().1 == 0
-                        on:click=move |_| move_within(-1)>"↑"</button>
-                    <button class="icon" aria-label="Move down" title="Move down" disabled=move || { let p = place.get(); p.1 + 1 >= p.3 }
-                        on:click=move |_| move_within(1)>"↓"</button>
+                    <button class="icon" aria-label="Move up" title="Move up" disabled=move || neighbours.get().0.is_none()
+                        on:click=move |_| move_within(false)>"↑"</button>
+                    <button class="icon" aria-label="Move down" title="Move down" disabled=move || neighbours.get().1.is_none()
+                        on:click=move |_| move_within(true)>"↓"</button>
                     <button class="icon" aria-label="Move right" title="Move right" disabled=move || { let p = place.get(); p.0 + 1 >= p.2 }
                         on:click=move |_| move_to_column(1)>"→"</button>
                     <span class="spacer"></span>

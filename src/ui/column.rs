@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 
 use super::board_context::BoardContext;
 use super::card::{CardView, DRAG_TYPE};
+use super::filter::shows;
 use crate::clock::new_id;
 
 /// One column of the board.
@@ -19,6 +20,14 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
         })
     });
     let cards = Memo::new(move |_| context.with_view(|p| p.board.card_ids(column)));
+    // The cards the filter shows, in their order.
+    let visible = Memo::new(move |_| {
+        let query = context.filter.get();
+        context.with_view(|p| {
+            let Some(c) = p.board.column(column) else { return Vec::new() };
+            p.board.cards_in(c).filter(|card| shows(card, &query)).map(|card| card.id).collect::<Vec<_>>()
+        })
+    });
     let place =
         Memo::new(move |_| context.with_view(|p| (p.board.column_index(column).unwrap_or(0), p.board.columns().len())));
     let error: RwSignal<Option<String>> = RwSignal::new(None);
@@ -103,10 +112,12 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
             <ul class="cards" aria-label=move || name.get()
                 on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default()
                 on:drop=drop>
-                <For each=move || cards.get() key=|id| *id let:card>
+                <For each=move || visible.get() key=|id| *id let:card>
                     <CardView card column />
                 </For>
             </ul>
+            {move || (visible.with(Vec::is_empty) && !context.filter.with(String::is_empty))
+                .then(|| view! { <p class="small muted nothing-matches">"Nothing here matches the filter."</p> })}
             <Show when=move || !context.in_the_past()>
             <form class="add-card" on:submit=add>
                 <input id=input_id.clone() type="text" maxlength=MAX_TITLE placeholder="Add a card…"

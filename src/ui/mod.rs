@@ -11,6 +11,7 @@ mod board_page;
 mod card;
 mod column;
 mod feed;
+mod filter;
 mod flow_panel;
 mod history_panel;
 mod set_aside_panel;

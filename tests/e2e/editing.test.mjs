@@ -1,7 +1,7 @@
 // Everyday editing, as a person does it: by mouse, by keyboard, by dragging, and on a phone.
 
 import { test, before, after } from 'node:test';
-import { expect } from './expect.mjs';
+import { expect, until } from './expect.mjs';
 import { useApp, createBoard, addCard } from './support.mjs';
 
 const app = useApp({ before, after });
@@ -113,5 +113,40 @@ test('works at 375 px wide without sideways scrolling', async () => {
   await expect(page.getByRole('list', { name: 'Doing', exact: true }).getByRole('listitem')).toHaveCount(1);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow <= 0).toEqual(true);
+  await page.close();
+});
+
+test('filter the cards by a word, accents aside, and move among what the filter shows', async () => {
+  const page = await app.context.newPage();
+  await newBoard(page, 'Filtering', ['Alpha task', 'Résumé draft', 'Gamma task', 'Delta']);
+  const todo = page.getByRole('list', { name: 'To do', exact: true });
+  const filter = page.getByRole('searchbox', { name: 'Filter cards' });
+
+  // "/" goes to the filter from anywhere but a text field; "resume" finds "Résumé".
+  await page.getByRole('heading', { level: 1, name: 'Filtering' }).click();
+  await page.keyboard.press('/');
+  await expect(filter).toBeFocused();
+  await filter.fill('resume');
+  await expect(page.getByRole('status').filter({ hasText: 'of 4 cards' })).toHaveText('1 of 4 cards');
+  await expect(todo.getByRole('listitem')).toHaveCount(1);
+  await expect(todo.getByRole('listitem')).toContainText('Résumé draft');
+  await expect(page.getByText('Nothing here matches the filter.')).toHaveCount(2);
+
+  // Moving up while filtered places the card before the previous card the filter shows.
+  await filter.fill('TASK');
+  await expect(todo.getByRole('listitem')).toHaveCount(2);
+  const gamma = todo.getByRole('listitem').filter({ hasText: 'Gamma task' });
+  await gamma.getByRole('button', { name: 'Move up' }).click();
+  await expect(todo.getByRole('listitem').first()).toContainText('Gamma task');
+  await expect(gamma.getByRole('button', { name: 'Move up' })).toBeDisabled();
+
+  // Cleared, every card is there, the hidden ones in their order.
+  await filter.fill('');
+  await expect(page.getByRole('status').filter({ hasText: 'of 4 cards' })).toHaveCount(0);
+  const order = ['Gamma task', 'Alpha task', 'Résumé draft', 'Delta'];
+  await until(async () => {
+    const seen = await todo.locator('.card-title').allTextContents();
+    return { ok: JSON.stringify(seen) === JSON.stringify(order), seen };
+  }, 'every card, in order');
   await page.close();
 });

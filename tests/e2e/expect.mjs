@@ -54,6 +54,18 @@ export function expect(subject) {
         return { ok: seen === value, seen };
       }, `${subject} should hold ${JSON.stringify(value)}`);
     },
+    async toBeFocused() {
+      await until(async () => {
+        const focused = await subject.first().evaluate((e) => e === document.activeElement);
+        return { ok: focused, seen: focused };
+      }, `${subject} should have the focus`);
+    },
+    async toBeDisabled() {
+      await until(async () => {
+        const disabled = await subject.first().isDisabled();
+        return { ok: disabled, seen: disabled };
+      }, `${subject} should be disabled`);
+    },
     toEqual(expected) {
       assert.deepStrictEqual(subject, expected);
     },

@@ -1,0 +1,70 @@
+//! Filtering the cards on the board: a search box above it, and the rule for what matches.
+
+use chronicle_board::Card;
+use leptos::prelude::*;
+
+use super::board_context::BoardContext;
+
+/// `text` lowercased, with its accents taken off: "Résumé" reads as "resume". The browser's own
+/// Unicode normalisation splits each accented letter into the letter and its marks, which are
+/// then left out, so no table of letters ships with the app.
+pub(crate) fn folded(text: &str) -> String {
+    let split: String = js_sys::JsString::from(text).normalize("NFD").into();
+    split.chars().filter(|c| !('\u{0300}'..='\u{036f}').contains(c)).flat_map(char::to_lowercase).collect()
+}
+
+/// Whether a card's title or description holds `query` (already [`folded`]); an empty query
+/// matches every card.
+pub(crate) fn shows(card: &Card, query: &str) -> bool {
+    query.is_empty() || folded(&card.title).contains(query) || folded(&card.description).contains(query)
+}
+
+/// The search box, and how many cards match while it filters.
+#[component]
+pub(crate) fn FilterCards() -> impl IntoView {
+    let context = expect_context::<BoardContext>();
+    let text = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        let query = folded(text.get().trim());
+        context.filter.set(query);
+    });
+    let counts = Memo::new(move |_| {
+        let query = context.filter.get();
+        context.with_view(|p| {
+            let cards = p.board.columns().iter().flat_map(|c| p.board.cards_in(c));
+            let (mut shown, mut all) = (0, 0);
+            for card in cards {
+                all += 1;
+                shown += usize::from(shows(card, &query));
+            }
+            (shown, all)
+        })
+    });
+    let input: NodeRef<leptos::html::Input> = NodeRef::new();
+    // "/" goes to the filter from anywhere but a text field, as in most tools with a search.
+    let slash = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() != "/" || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        let typing =
+            ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()).is_some_and(|e| {
+                matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || e.has_attribute("contenteditable")
+            });
+        if !typing && let Some(input) = input.get_untracked() {
+            ev.prevent_default();
+            let _ = input.focus();
+        }
+    });
+    on_cleanup(move || slash.remove());
+    view! {
+        <div class="filter">
+            <input type="search" node_ref=input aria-label="Filter cards" placeholder="Filter cards  /" bind:value=text />
+            <span class="small muted" role="status">
+                {move || (!context.filter.get().is_empty()).then(|| {
+                    let (shown, all) = counts.get();
+                    format!("{shown} of {all} cards")
+                })}
+            </span>
+        </div>
+    }
+}
