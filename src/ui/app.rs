@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 
 use super::board_list::BoardList;
 use super::board_page::BoardPage;
+use super::shortcuts::Shortcuts;
 use super::workspace::{Route, Workspace};
 use crate::service::{BoardService, Notice, ShareLink};
 
@@ -134,7 +135,10 @@ fn Shell(workspace: Workspace) -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="brand" href="#/">"Chronicle"</a>
-            <span class="device-chip" title="This device's name, shown next to its changes">{move || workspace.device_name.get()}</span>
+            <span class="topbar-end">
+                <Shortcuts />
+                <span class="device-chip" title="This device's name, shown next to its changes">{move || workspace.device_name.get()}</span>
+            </span>
         </header>
         {move || workspace.notice.get().map(|message| view! {
             <div class="notice" role="alert">

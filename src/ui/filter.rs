@@ -4,6 +4,7 @@ use chronicle_board::Card;
 use leptos::prelude::*;
 
 use super::board_context::BoardContext;
+use super::shortcuts::typed_in_a_field;
 
 /// `text` lowercased, with its accents taken off: "Résumé" reads as "resume". The browser's own
 /// Unicode normalisation splits each accented letter into the letter and its marks, which are
@@ -46,11 +47,9 @@ pub(crate) fn FilterCards() -> impl IntoView {
         if ev.key() != "/" || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
         }
-        let typing =
-            ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()).is_some_and(|e| {
-                matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || e.has_attribute("contenteditable")
-            });
-        if !typing && let Some(input) = input.get_untracked() {
+        if !typed_in_a_field(&ev)
+            && let Some(input) = input.get_untracked()
+        {
             ev.prevent_default();
             let _ = input.focus();
         }

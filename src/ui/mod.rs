@@ -16,6 +16,7 @@ mod flow_panel;
 mod history_panel;
 mod set_aside_panel;
 mod share;
+mod shortcuts;
 mod status_line;
 mod workspace;
 

@@ -150,3 +150,27 @@ test('filter the cards by a word, accents aside, and move among what the filter 
   }, 'every card, in order');
   await page.close();
 });
+
+test('? lists every keyboard shortcut, and Escape or Close puts it away', async () => {
+  const page = await app.context.newPage();
+  await newBoard(page, 'Shortcuts', ['One']);
+  await page.getByRole('heading', { level: 1, name: 'Shortcuts' }).click();
+  await page.keyboard.press('?');
+  const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole('row').filter({ hasText: 'Filter the cards' })).toContainText('/');
+  await expect(dialog.getByRole('row').filter({ hasText: 'history slider' }).first()).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+
+  // Typing "?" into a field is text, not a shortcut; the top bar's button opens the list too.
+  const field = page.getByRole('textbox', { name: 'New card in To do' });
+  await field.press('?');
+  await expect(field).toHaveValue('?');
+  await expect(dialog).toBeHidden();
+  await page.getByRole('button', { name: 'Keyboard shortcuts' }).click();
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+  await page.close();
+});
