@@ -76,16 +76,24 @@ async function editsWithHistoryOpen(context, url) {
   return times.sort((a, b) => a - b);
 }
 
-const server = await startServer();
-const browser = await startBrowser();
-try {
+/**
+ * Pushes the workload to a new stream on `server` and opens its share link in `context`, timed
+ * from the link to a usable board; resolves to the stream and the opened page.
+ */
+async function catchUp(server, context) {
   const { stream, token } = await api(server, '/streams', null, {});
   const events = workload(COUNT);
   for (let first = 0; first < events.length; first += 1000) {
     await api(server, `/streams/${stream}/events`, token, { events: events.slice(first, first + 1000) });
   }
+  const joined = await openBoard(context, `${server.url}#/join/${stream}/${token}`);
+  return { stream, joined };
+}
 
-  const joined = await openBoard(browser.context, `${server.url}#/join/${stream}/${token}`);
+const server = await startServer();
+const browser = await startBrowser();
+try {
+  const { stream, joined } = await catchUp(server, browser.context);
   console.log(`BENCH\tcatch-up, ${COUNT / 1000}k events from the server (share link to usable board)\t${joined.ms} ms`);
   // The first open stores a snapshot; wait until it is there.
   await joined.page.waitForFunction(async (stream) => {
@@ -118,12 +126,7 @@ if (process.env.CHRONICLE_BENCH_POSTGRES) {
   const server = await startServer({ database: process.env.CHRONICLE_BENCH_POSTGRES });
   const browser = await startBrowser();
   try {
-    const { stream, token } = await api(server, '/streams', null, {});
-    const events = workload(COUNT);
-    for (let first = 0; first < events.length; first += 1000) {
-      await api(server, `/streams/${stream}/events`, token, { events: events.slice(first, first + 1000) });
-    }
-    const joined = await openBoard(browser.context, `${server.url}#/join/${stream}/${token}`);
+    const { joined } = await catchUp(server, browser.context);
     console.log(`BENCH\tcatch-up, ${COUNT / 1000}k events from a server on PostgreSQL (share link to usable board)\t${joined.ms} ms`);
   } finally {
     await browser.close();

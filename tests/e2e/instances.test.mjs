@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { expect, until } from './expect.mjs';
-import { startServer, startBrowser, addCard, createBoard, shareLink } from './support.mjs';
+import { startServer, openDevice, addCard, createBoard, shareLink } from './support.mjs';
 
 const database = process.env.CHRONICLE_TEST_POSTGRES;
 const servers = [];
@@ -20,13 +20,7 @@ after(async () => {
   for (const s of servers) await s.close();
 });
 
-async function device(url) {
-  const browser = await startBrowser();
-  browsers.push(browser);
-  const page = await browser.context.newPage();
-  await page.goto(url);
-  return page;
-}
+const device = (url) => openDevice(url, browsers);
 
 const titles = (page) =>
   page.evaluate(() => [...document.querySelectorAll('.columns .card-title')].map((c) => c.textContent.trim()).sort());

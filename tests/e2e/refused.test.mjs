@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { expect } from './expect.mjs';
-import { startServer, startBrowser, addCard, createBoard, shareLink } from './support.mjs';
+import { startServer, openDevice, addCard, createBoard, shareLink } from './support.mjs';
 
 let server;
 const browsers = [];
@@ -21,13 +21,7 @@ after(async () => {
   await server?.close();
 });
 
-async function device(url) {
-  const browser = await startBrowser();
-  browsers.push(browser);
-  const page = await browser.context.newPage();
-  await page.goto(url);
-  return page;
-}
+const device = (url) => openDevice(url, browsers);
 
 const card = (page, title) =>
   page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: title });

@@ -73,6 +73,18 @@ export async function startBrowser() {
 }
 
 /**
+ * A new device: a browser with a fresh profile, added to `browsers` so that the tests close it,
+ * on `url`. Resolves to its page.
+ */
+export async function openDevice(url, browsers) {
+  const browser = await startBrowser();
+  browsers.push(browser);
+  const page = await browser.context.newPage();
+  await page.goto(url);
+  return page;
+}
+
+/**
  * Serves the app and starts a browser for the tests of one file; both are stopped after them.
  * Returns an object whose `url` and `context` are set once the file's tests start.
  */

@@ -90,19 +90,10 @@ pub async fn migrate(from: &Path, to: &str) -> Result<Migrated, MigrateError> {
     let mut to_copy = Vec::new();
     let mut migrated = Migrated::default();
     for stream in &streams {
-        let held = client
-            .query_opt(
-                "SELECT token_hash, head, (SELECT COUNT(*) FROM events WHERE stream = $1) FROM streams WHERE id = $1",
-                &[&stream.id],
-            )
-            .await
-            .map_err(target)?;
-        match held {
+        match held(&client, stream.id).await? {
             None => to_copy.push(stream),
-            Some(row) => {
-                let same = row.get::<_, Vec<u8>>(0) == stream.token_hash
-                    && row.get::<_, i64>(1) == stream.head
-                    && row.get::<_, i64>(2) == stream.events;
+            Some((token_hash, head, events)) => {
+                let same = token_hash == stream.token_hash && head == stream.head && events == stream.events;
                 if !same {
                     return Err(MigrateError::Conflict(stream.id));
                 }
@@ -190,16 +181,23 @@ async fn copy(source: &Connection, client: &mut tokio_postgres::Client, stream: 
     Ok(copied)
 }
 
-/// The stream on the target has the source's token hash, head, number of events and bytes.
-async fn verify(client: &tokio_postgres::Client, stream: &Source) -> Result<(), MigrateError> {
+/// A stream as the target holds it: its token hash, head and number of events, if it is there.
+async fn held(client: &tokio_postgres::Client, stream: Uuid) -> Result<Option<(Vec<u8>, i64, i64)>, MigrateError> {
     let row = client
-        .query_one(
+        .query_opt(
             "SELECT token_hash, head, (SELECT COUNT(*) FROM events WHERE stream = $1) FROM streams WHERE id = $1",
-            &[&stream.id],
+            &[&stream],
         )
         .await
         .map_err(target)?;
-    let (hash, head, events): (Vec<u8>, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    Ok(row.map(|row| (row.get(0), row.get(1), row.get(2))))
+}
+
+/// The stream on the target has the source's token hash, head and number of events.
+async fn verify(client: &tokio_postgres::Client, stream: &Source) -> Result<(), MigrateError> {
+    let (hash, head, events) = held(client, stream.id)
+        .await?
+        .ok_or_else(|| MigrateError::Mismatch { stream: stream.id, detail: "it is not on the target".to_owned() })?;
     let mismatch = |detail: String| MigrateError::Mismatch { stream: stream.id, detail };
     if hash != stream.token_hash {
         return Err(mismatch("its token hash".to_owned()));

@@ -4,14 +4,10 @@ mod common;
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use common::{Server, event, next_message};
+use common::{Server, event, next_message, read_whole, seqs};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use uuid::Uuid;
-
-fn seqs(reply: &Value) -> Vec<u64> {
-    reply["events"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect()
-}
 
 #[tokio::test]
 async fn creating_a_stream_gives_an_id_and_a_long_token() {
@@ -663,21 +659,11 @@ async fn two_servers_on_one_database_keep_one_dense_order_under_pushes_through_b
         acknowledged.extend(done.unwrap());
     }
     assert_eq!(acknowledged.len(), 8 * 20 * 10);
-    let mut stored = std::collections::HashMap::new();
-    let mut after = 0;
-    loop {
-        let page = servers[(after % 2) as usize].pull(stream, &token, &format!("?after={after}")).await;
-        let events = page.body["events"].as_array().unwrap().clone();
-        if events.is_empty() {
-            break;
-        }
-        for e in events {
-            let seq = e["seq"].as_u64().unwrap();
-            assert_eq!(seq, after + 1, "seq is dense");
-            after = seq;
-            assert!(stored.insert(e["id"].as_str().unwrap().to_owned(), seq).is_none(), "stored once");
-        }
-    }
+    // Read page by page through both servers in turn.
+    let stored = read_whole(async |after| {
+        servers[(after % 2) as usize].pull(stream, &token, &format!("?after={after}")).await.body
+    })
+    .await;
     assert_eq!(stored, acknowledged, "every acknowledged event is there once, with the seq it was given");
     // A push retried on the other server is answered with the seqs it was first given.
     let retried = servers[1].push(stream, &token, vec![event(3 << 24 | 4 << 8 | 5)]).await;

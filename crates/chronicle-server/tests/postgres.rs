@@ -9,7 +9,7 @@ mod common;
 
 use axum::http::StatusCode;
 use chronicle_server::{AppState, PostgresStore, StoreError, StoreOptions, app};
-use common::{Server, event, next_message};
+use common::{Server, event, next_message, seqs};
 
 fn admin() -> String {
     std::env::var("CHRONICLE_TEST_POSTGRES")
@@ -110,10 +110,6 @@ async fn two_servers() -> (Server, Server) {
     let first = Server { router: app(AppState::new(first, None)), dir };
     let second = Server { router: app(AppState::new(second, None)), dir: tempfile::tempdir().unwrap() };
     (first, second)
-}
-
-fn seqs(page: &serde_json::Value) -> Vec<u64> {
-    page["events"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,23 +248,13 @@ async fn a_server_killed_during_pushes_through_two_loses_nothing_it_acknowledged
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
 
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut after = 0;
-    loop {
+    let seen = common::read_whole(async |after| {
         let pull = format!("{second_url}/api/v1/streams/{stream}/events?after={after}");
         let (status, page) = common::call(&http, "GET", &pull, Some(&token), serde_json::Value::Null).await.unwrap();
         assert_eq!(status, 200);
-        let events = page["events"].as_array().unwrap();
-        if events.is_empty() {
-            break;
-        }
-        for e in events {
-            let seq = e["seq"].as_u64().unwrap();
-            assert_eq!(seq, after + 1, "seq is dense");
-            after = seq;
-            assert!(seen.insert(e["id"].as_str().unwrap().to_owned(), seq).is_none(), "stored once");
-        }
-    }
+        page
+    })
+    .await;
     let lost: Vec<_> = acknowledged.iter().filter(|(id, seq)| seen.get(*id) != Some(seq)).collect();
     assert!(lost.is_empty(), "{} acknowledged events lost or moved", lost.len());
     second.kill().unwrap();

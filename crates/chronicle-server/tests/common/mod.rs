@@ -206,6 +206,11 @@ pub fn start_binary_on(database: &std::ffi::OsStr, flags: &[&str]) -> (std::proc
     (child, url)
 }
 
+/// The `seq`s of a page's events, in order.
+pub fn seqs(page: &Value) -> Vec<u64> {
+    page["events"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect()
+}
+
 /// A valid envelope numbered `n` (its id is derived from `n`).
 pub fn event(n: u128) -> Value {
     json!({
@@ -295,6 +300,26 @@ pub async fn next_message(body: &mut Body, buffer: &mut String) -> Value {
             .unwrap();
         if let Ok(data) = frame.unwrap().into_data() {
             buffer.push_str(std::str::from_utf8(&data).unwrap());
+        }
+    }
+}
+
+/// Reads a stream whole, a page at a time from `page(after)`, and returns each event's id with
+/// its `seq`; `seq` must be dense from 1 and no event stored twice.
+pub async fn read_whole(mut page: impl AsyncFnMut(u64) -> Value) -> std::collections::HashMap<String, u64> {
+    let mut stored = std::collections::HashMap::new();
+    let mut after = 0;
+    loop {
+        let body = page(after).await;
+        let events = body["events"].as_array().unwrap().clone();
+        if events.is_empty() {
+            return stored;
+        }
+        for e in events {
+            let seq = e["seq"].as_u64().unwrap();
+            assert_eq!(seq, after + 1, "seq is dense");
+            after = seq;
+            assert!(stored.insert(e["id"].as_str().unwrap().to_owned(), seq).is_none(), "stored once");
         }
     }
 }
