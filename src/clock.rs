@@ -2,6 +2,7 @@
 //! and the words for times.
 
 use chronicle_core::Uuid;
+use chronicle_core::sealed::base64url;
 
 /// Milliseconds since the Unix epoch, by this device's clock.
 pub fn now() -> i64 {
@@ -23,22 +24,16 @@ pub fn new_id() -> Uuid {
 /// base64url. `None` when the browser has no working generator: a secret is never made from
 /// weaker randomness.
 pub fn new_token() -> Option<String> {
-    let mut bytes = [0u8; 32];
-    let crypto = web_sys::window()?.crypto().ok()?;
-    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
-    Some(base64url(&bytes))
+    secure_random::<32>().map(|bytes| base64url(&bytes))
 }
 
-/// Bytes as base64url without padding (RFC 4648, section 5).
-fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    // Each 6 bits is one character; the last takes zero bits after the end.
-    let sextet = |bit: usize| -> usize {
-        let (byte, shift) = (bit / 8, bit % 8);
-        let pair = u16::from(bytes[byte]) << 8 | u16::from(bytes.get(byte + 1).copied().unwrap_or(0));
-        usize::from((pair >> (10 - shift)) & 0x3f)
-    };
-    (0..bytes.len() * 8).step_by(6).map(|bit| char::from(ALPHABET[sextet(bit)])).collect()
+/// `N` bytes from the browser's cryptographic generator; `None` when it has none that works,
+/// for keys and secrets are never made from weaker randomness.
+pub fn secure_random<const N: usize>() -> Option<[u8; N]> {
+    let mut bytes = [0u8; N];
+    let crypto = web_sys::window()?.crypto().ok()?;
+    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// A key for hashing ids, secret to this page: from the cryptographic generator, or where that
@@ -76,28 +71,4 @@ pub fn relative(at: i64, now: i64) -> String {
 pub fn date_time(at: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
     String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::base64url;
-
-    #[test]
-    fn base64url_reads_as_rfc_4648_says() {
-        // RFC 4648's test vectors, without padding.
-        let cases = [
-            ("", ""),
-            ("f", "Zg"),
-            ("fo", "Zm8"),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg"),
-            ("fooba", "Zm9vYmE"),
-            ("foobar", "Zm9vYmFy"),
-        ];
-        for (bytes, text) in cases {
-            assert_eq!(base64url(bytes.as_bytes()), text);
-        }
-        assert_eq!(base64url(&[0xfb, 0xff]), "-_8", "the URL-safe letters");
-        assert_eq!(base64url(&[0xab; 32]).len(), 43, "256 bits are 43 characters");
-    }
 }

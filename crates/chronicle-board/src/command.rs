@@ -189,7 +189,26 @@ pub enum Rejection {
     },
 }
 
+/// `text` without control characters: they show as nothing, and in an event's JSON each takes six
+/// bytes, which would let a text of the longest allowed length outgrow an event once sealed.
+/// Newlines and tabs stay where `keep_lines` says so; elsewhere they become spaces.
+fn without_controls(text: &str, keep_lines: bool) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .filter_map(|c| match c {
+            '\n' | '\t' if keep_lines => Some(c),
+            '\n' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect::<String>()
+        .into()
+}
+
 fn check_title(title: &str) -> Result<String, Rejection> {
+    let title = without_controls(title, false);
     let title = title.trim();
     if title.is_empty() {
         return Err(Rejection::EmptyTitle);
@@ -202,6 +221,7 @@ fn check_title(title: &str) -> Result<String, Rejection> {
 }
 
 fn check_description(description: &str) -> Result<String, Rejection> {
+    let description = without_controls(description, true);
     let description = description.trim_end();
     let length = description.chars().count();
     if length > MAX_DESCRIPTION {
@@ -211,6 +231,7 @@ fn check_description(description: &str) -> Result<String, Rejection> {
 }
 
 fn check_name(name: &str) -> Result<String, Rejection> {
+    let name = without_controls(name, false);
     let name = name.trim();
     if name.is_empty() {
         return Err(Rejection::EmptyName);

@@ -224,15 +224,17 @@ fn rejections_read_as_sentences() {
     );
 }
 
-/// Nothing the decider makes can be refused by the sync server for its size: the longest title
-/// and description, in the characters that take the most bytes in JSON, still fit one event.
+/// Nothing the decider makes can be refused by the sync server for its size, in the clear or
+/// sealed: the longest title and description, in the characters that take the most bytes in
+/// JSON, still fit one event once sealed (base64url of the ciphertext and its tag).
 #[test]
-fn the_largest_events_a_person_can_make_fit_the_protocol() {
+fn the_largest_events_a_person_can_make_fit_the_protocol_even_sealed() {
     use chronicle_board::{BoardDecider, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE};
+    use chronicle_core::sealed::{self, KeyId, NONCE_BYTES, TAG_BYTES};
     use chronicle_core::{Decider, Event};
     let board =
         chronicle_board::BoardProjections::replay(record(&[created(), added(1, TODO, "Fix login")]).iter()).board;
-    for widest in ['\u{1}', '𝄞', '"'] {
+    for widest in ['𝄞', '"', '\\'] {
         let long = |n: usize| widest.to_string().repeat(n);
         let commands = [
             Command::AddCard {
@@ -248,11 +250,34 @@ fn the_largest_events_a_person_can_make_fit_the_protocol() {
         for command in commands {
             for payload in BoardDecider::decide(&board, command).unwrap() {
                 let event = Event::new(Uuid::from_u128(7), Uuid::from_u128(8), Uuid::from_u128(9), i64::MIN, payload);
-                let wire = event.encode().to_wire();
-                assert_eq!(wire.problem(), None, "{} with {widest:?}", wire.kind);
+                let clear = event.encode();
+                assert_eq!(clear.to_wire().problem(), None, "{} with {widest:?}", clear.kind);
+                let ciphertext = vec![0xff; sealed::plaintext(&clear).len() + TAG_BYTES];
+                let sealed = sealed::sealed(&clear, KeyId([0xff; 16]), &[0xff; NONCE_BYTES], &ciphertext);
+                assert_eq!(sealed.to_wire().problem(), None, "sealed {} with {widest:?}", clear.kind);
             }
         }
     }
+}
+
+/// Control characters show as nothing and cost six bytes each in JSON: texts leave them out,
+/// keeping a description's lines and tabs.
+#[test]
+fn texts_leave_out_control_characters() {
+    given(&[created(), added(1, TODO, "Fix login")])
+        .when(Command::EditCard {
+            card: card(1),
+            title: "Fix\u{1}\tlogin\u{7f}".into(),
+            description: "a\u{0}\n\tb\u{1b}".into(),
+        })
+        .then_expect(&[BoardEvent::CardEdited {
+            card: card(1),
+            title: "Fix login".into(),
+            description: "a\n\tb".into(),
+        }]);
+    given(&[created()])
+        .when(Command::AddColumn { column: Uuid::from_u128(0xc9), name: "\u{2}\u{3}".into() })
+        .then_reject(Rejection::EmptyName);
 }
 
 #[test]

@@ -117,7 +117,7 @@ fn events_that_no_longer_apply_change_nothing_and_are_marked() {
              9. Restored 'Fix login' to To do
             10. Created board 'Launch' (no effect)
             flow: 2:To do=1 3:To do=0 9:To do=1
-            diagnostics: Diagnostics { unknown_types: {}, newer_versions: {}, malformed: 0, no_effect: 5 }
+            diagnostics: Diagnostics { unknown_types: {}, newer_versions: {}, malformed: 0, no_effect: 5, sealed: {}, unsealed: 0 }
         "#]],
     );
 }
@@ -147,7 +147,7 @@ fn unreadable_events_are_kept_and_counted() {
              2. Added 'Fix login' to To do
              3. Kept an event 'card_labelled' v1 with a type this version does not know (unreadable)
             flow: 2:To do=1
-            diagnostics: Diagnostics { unknown_types: {"card_labelled": 1}, newer_versions: {}, malformed: 0, no_effect: 0 }
+            diagnostics: Diagnostics { unknown_types: {"card_labelled": 1}, newer_versions: {}, malformed: 0, no_effect: 0, sealed: {}, unsealed: 0 }
         "#]],
     );
 }

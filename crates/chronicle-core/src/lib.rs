@@ -9,6 +9,8 @@
 //!   server confirmed.
 //! - [`Keyframes`] keep a fold's state every so many events, so that any position of a long log
 //!   is reached quickly: the engine's half of `board_at(position)`.
+//! - [`sealed`] is the sealed form of a private board's events on the wire: what is sealed, the
+//!   exact associated data, and reading it back; callers do the AES-GCM.
 //! - [`SyncState`] decides what sync does next ([`Action`]) and what to tell a person
 //!   ([`SyncStatus`]). The wire form is `chronicle_protocol`'s; [`RawEnvelope::to_wire`] and
 //!   [`RawEnvelope::from_wire`] cross it.
@@ -18,6 +20,7 @@ mod envelope;
 mod keyframes;
 mod log;
 mod projection;
+pub mod sealed;
 mod sync;
 
 pub use decider::Decider;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::{Event, Payload, UnreadableReason};
+use crate::sealed::{SEALED, SEALED_VERSION, UNSEALED};
 
 /// A read model folded from events. Projections never fail: an event that does not apply
 /// is skipped, and an unreadable one is left to [`Diagnostics`].
@@ -45,12 +46,24 @@ pub struct Diagnostics {
     pub malformed: u64,
     /// Events that were read but no longer applied.
     pub no_effect: u64,
+    /// Sealed events kept unopened (this device lacks their key, or they were altered), by the
+    /// key id they name; a sealed form this build does not know is counted in `newer_versions`.
+    #[serde(default)]
+    pub sealed: BTreeMap<String, u64>,
+    /// Events that reached a private board in the clear, kept and never applied.
+    #[serde(default)]
+    pub unsealed: u64,
 }
 
 impl Diagnostics {
     /// Records one event and the effect it had.
     pub fn record<E>(&mut self, event: &Event<E>, effect: Effect) {
         match (&event.payload, effect) {
+            (Payload::Unreadable(u), _) if u.kind == SEALED && u.version == SEALED_VERSION => {
+                let key = u.data.get("key").and_then(|k| k.as_str()).unwrap_or_default();
+                *self.sealed.entry(key.to_owned()).or_default() += 1;
+            }
+            (Payload::Unreadable(u), _) if u.kind == UNSEALED => self.unsealed += 1,
             (Payload::Unreadable(u), _) => match u.reason {
                 UnreadableReason::UnknownType => *self.unknown_types.entry(u.kind.clone()).or_default() += 1,
                 UnreadableReason::NewerVersion => *self.newer_versions.entry(u.kind.clone()).or_default() += 1,
@@ -61,13 +74,19 @@ impl Diagnostics {
         }
     }
 
-    /// Number of events kept in the log that this build could not read.
+    /// Number of events kept in the log that this build could not read (sealed ones aside).
     pub fn unreadable(&self) -> u64 {
         self.unknown_types.values().sum::<u64>() + self.newer_versions.values().sum::<u64>() + self.malformed
     }
 
+    /// Number of events kept in the log that could not be opened: sealed ones, and those that
+    /// reached a private board unsealed.
+    pub fn undecrypted(&self) -> u64 {
+        self.sealed.values().sum::<u64>() + self.unsealed
+    }
+
     /// True when there is nothing to report.
     pub fn is_clean(&self) -> bool {
-        self.unreadable() == 0 && self.no_effect == 0
+        self.unreadable() == 0 && self.undecrypted() == 0 && self.no_effect == 0
     }
 }
