@@ -189,6 +189,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// No such stream, or the token does not open it.
     StreamNotFound,
+    /// The stream was deleted (`DELETE /streams/{stream}`); its events are gone for good.
+    StreamDeleted,
     /// No such endpoint.
     NotFound,
     /// The endpoint does not take that method.
@@ -222,7 +224,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server of this version sends.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::MalformedJson,
         ErrorCode::BadRequest,
         ErrorCode::BadEnvelope,
@@ -231,6 +233,7 @@ impl ErrorCode {
         ErrorCode::BadQuery,
         ErrorCode::Unauthorized,
         ErrorCode::StreamNotFound,
+        ErrorCode::StreamDeleted,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::StreamExists,
@@ -259,6 +262,7 @@ impl ErrorCode {
             ErrorCode::StreamNotFound | ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::StreamExists | ErrorCode::EventIdReused => 409,
+            ErrorCode::StreamDeleted => 410,
             ErrorCode::TooManyEvents
             | ErrorCode::EventTooLarge
             | ErrorCode::BodyTooLarge
@@ -280,6 +284,7 @@ impl ErrorCode {
             ErrorCode::BadQuery => "bad_query",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::StreamNotFound => "stream_not_found",
+            ErrorCode::StreamDeleted => "stream_deleted",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::StreamExists => "stream_exists",

@@ -77,11 +77,14 @@ fn the_examples_in_the_prose_parse_as_the_types() {
             text.split_once(' ').map_or(text, |(status, rest)| if status.parse::<u16>().is_ok() { rest } else { text });
         json.replace("\"…\"", "\"0190a4d2-7f6e-7c3b-9d2a-1b2c3d4e5f61\"").replace(", …", "")
     };
-    let pushed: Pushed = serde_json::from_str(&reply(1)).expect("the push reply example");
+    let sealed: WireEnvelope = serde_json::from_str(examples[1]).expect("the sealed envelope example");
+    assert_eq!((sealed.kind.as_str(), sealed.version), ("sealed", 1));
+    assert_eq!(sealed.problem(), None);
+    let pushed: Pushed = serde_json::from_str(&reply(2)).expect("the push reply example");
     assert_eq!(pushed.head, 42);
-    let error: ErrorBody = serde_json::from_str(&reply(3)).expect("the error example");
+    let error: ErrorBody = serde_json::from_str(&reply(4)).expect("the error example");
     assert_eq!(error.error.code, ErrorCode::BadEnvelope);
-    let refused: ErrorBody = serde_json::from_str(&reply(4)).expect("the example of a refused event");
+    let refused: ErrorBody = serde_json::from_str(&reply(5)).expect("the example of a refused event");
     assert_eq!((refused.error.code, refused.error.index), (ErrorCode::EventIdReused, Some(1)));
     let created: Created =
         serde_json::from_str(r#"{"stream":"0190a4d2-7f6e-7c3b-9d2a-1b2c3d4e5f61","token":"ab"}"#).unwrap();

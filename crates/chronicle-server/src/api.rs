@@ -18,7 +18,7 @@ use axum::http::header::{
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post};
 use chronicle_protocol::{API, Created, ErrorCode, MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_CREATE_BYTES};
 use futures_util::Stream;
 use tokio::sync::broadcast;
@@ -167,8 +167,9 @@ pub struct AppState {
     policy: HeaderValue,
     listeners: Arc<Listeners>,
     creates: Arc<CreateBuckets>,
-    /// Events whose envelope holds this text are refused (see [`AppState::refusing`]).
-    refused_text: Option<Arc<str>>,
+    /// Events whose envelope is larger than this are refused (see
+    /// [`AppState::refusing_larger_than`]).
+    refused_above: Option<usize>,
     metrics: Arc<Metrics>,
 }
 
@@ -188,16 +189,17 @@ impl AppState {
             policy,
             listeners: Arc::default(),
             creates: Arc::default(),
-            refused_text: None,
+            refused_above: None,
             metrics: Arc::default(),
         }
     }
 
-    /// The same state, refusing for good every push with an event whose envelope holds `text`:
-    /// a server with a content rule, and the way the end-to-end tests make a server refuse one
-    /// change while taking the others.
-    pub fn refusing(self, text: &str) -> Self {
-        AppState { refused_text: Some(text.into()), ..self }
+    /// The same state, refusing for good every push with an event whose envelope is larger than
+    /// `bytes`: a server that keeps smaller events than the protocol allows (it cannot look inside
+    /// a private board's events), and the way the end-to-end tests make a server refuse one change
+    /// while taking the others.
+    pub fn refusing_larger_than(self, bytes: usize) -> Self {
+        AppState { refused_above: Some(bytes), ..self }
     }
 
     /// The same state with another limit on stream creation per client address, and the header
@@ -217,6 +219,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/streams", post(create_stream))
+        .route("/streams/{stream}", delete(delete_stream))
         .route("/streams/{stream}/events", post(push).get(pull))
         .route("/streams/{stream}/live", get(live))
         .method_not_allowed_fallback(method_not_allowed);
@@ -347,6 +350,21 @@ async fn create_stream(
     Ok((StatusCode::CREATED, axum::Json(Created { stream, token })).into_response())
 }
 
+/// `DELETE /streams/{stream}`: deletes the stream's events for good. Its live listeners are
+/// woken, read, learn it was deleted and end.
+async fn delete_stream(
+    State(state): State<AppState>,
+    Path(stream): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let stream = stream_id(&stream)?;
+    authorize(&state, stream, &headers).await?;
+    state.store.delete_stream(stream).await?;
+    tracing::info!(%stream, "stream deleted");
+    let _ = state.appended.send(Heard::Appended { stream, head: u64::MAX });
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 async fn push(
     State(state): State<AppState>,
     Path(stream): Path<String>,
@@ -357,10 +375,10 @@ async fn push(
     authorize(&state, stream, &headers).await?;
     let body = body_bytes(&headers, body, MAX_BODY_BYTES).await?;
     let events = protocol::push_request(&body)?;
-    if let Some(text) = &state.refused_text
-        && let Some(index) = events.iter().position(|e| e.body.contains(&**text))
+    if let Some(bytes) = state.refused_above
+        && let Some(index) = events.iter().position(|e| e.body.len() > bytes)
     {
-        let message = format!("Event {} of the batch holds text this server does not take.", index + 1);
+        let message = format!("Event {} of the batch is larger than the {bytes} bytes this server takes.", index + 1);
         return Err(ApiError::new(ErrorCode::BadEnvelope, message).at(index));
     }
     let appended = state.store.append(stream, events).await?;

@@ -64,6 +64,10 @@ impl From<StoreError> for ApiError {
                 ErrorCode::StreamExists,
                 "A stream with this id already exists. Ask its owner for a share link to join it.",
             ),
+            StoreError::StreamDeleted => ApiError::new(
+                ErrorCode::StreamDeleted,
+                "This board was deleted from the server by one of its devices. Its events are gone from the server.",
+            ),
             StoreError::IdReused { id, index } => ApiError::new(
                 ErrorCode::EventIdReused,
                 format!(

@@ -32,8 +32,9 @@ const USAGE: &str = "usage: chronicle-server [--listen ADDR] [--database FILE|UR
   --max-connections N        connections served at once; more are closed at once (default 10000)
   --header-timeout SECONDS   a connection that has not sent a request's headers by then, idle
                              ones included, is closed (default 30)
-  --refuse-containing TEXT   refuse for good every push with an event that holds TEXT (a
-                             content rule; the end-to-end tests use it to make one change fail)";
+  --refuse-larger-than N     refuse for good every push with an event of more than N bytes (a
+                             server that keeps smaller events than the protocol allows; the
+                             end-to-end tests use it to make one change fail)";
 
 /// Where the streams are kept.
 enum Database {
@@ -60,7 +61,7 @@ struct Options {
     store: StoreOptions,
     max_connections: usize,
     header_timeout: u64,
-    refused_text: Option<String>,
+    refused_above: Option<usize>,
 }
 
 fn options() -> Result<Options> {
@@ -76,7 +77,7 @@ fn options() -> Result<Options> {
         store: StoreOptions::default(),
         max_connections: 10_000,
         header_timeout: 30,
-        refused_text: None,
+        refused_above: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -97,7 +98,7 @@ fn options() -> Result<Options> {
             "--max-stream-bytes" => options.store.max_stream_bytes = positive(&flag, &value)?,
             "--max-connections" => options.max_connections = positive::<u32>(&flag, &value)? as usize,
             "--header-timeout" => options.header_timeout = positive(&flag, &value)?,
-            "--refuse-containing" if !value.is_empty() => options.refused_text = Some(value),
+            "--refuse-larger-than" => options.refused_above = Some(positive(&flag, &value)?),
             "--client-ip-header" => {
                 options.client_ip_header = Some(
                     HeaderName::try_from(value.as_str())
@@ -216,8 +217,8 @@ async fn run() -> Result<()> {
     // Scripts read this line to learn the address, also when the port was 0.
     println!("Chronicle is listening on http://{}", listener.local_addr()?);
     let mut state = state.with_create_limit(options.creates, options.client_ip_header);
-    if let Some(text) = &options.refused_text {
-        state = state.refusing(text);
+    if let Some(bytes) = options.refused_above {
+        state = state.refusing_larger_than(bytes);
     }
     let router = app(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -65,6 +65,8 @@ struct Source {
     token_hash: Vec<u8>,
     head: i64,
     events: i64,
+    /// When the stream was deleted, for a tombstone.
+    deleted_at: Option<i64>,
 }
 
 fn target(error: impl std::fmt::Display) -> MigrateError {
@@ -113,18 +115,19 @@ pub async fn migrate(from: &Path, to: &str) -> Result<Migrated, MigrateError> {
 
 fn read_streams(source: &Connection) -> rusqlite::Result<Vec<Source>> {
     let mut query = source.prepare(
-        "SELECT id, token_hash, head, (SELECT COUNT(*) FROM events WHERE events.stream = streams.id) FROM streams ORDER BY id",
+        "SELECT id, token_hash, head, (SELECT COUNT(*) FROM events WHERE events.stream = streams.id), deleted_at
+         FROM streams ORDER BY id",
     )?;
     let rows = query.query_map([], |row| {
         let id: String = row.get(0)?;
-        Ok((id, row.get::<_, Vec<u8>>(1)?, row.get::<_, i64>(2)?, row.get::<_, i64>(3)?))
+        Ok((id, row.get::<_, Vec<u8>>(1)?, row.get::<_, i64>(2)?, row.get::<_, i64>(3)?, row.get(4)?))
     })?;
     let mut streams = Vec::new();
     for row in rows {
-        let (id, token_hash, head, events) = row?;
+        let (id, token_hash, head, events, deleted_at) = row?;
         // A row whose id is not a UUID was never written by a server; it cannot be served anyway.
         let Ok(id) = id.parse() else { continue };
-        streams.push(Source { id, token_hash, head, events });
+        streams.push(Source { id, token_hash, head, events, deleted_at });
     }
     Ok(streams)
 }
@@ -155,8 +158,8 @@ fn read_chunk(source: &Connection, stream: Uuid, after: i64) -> Result<Chunk, St
 async fn copy(source: &Connection, client: &mut tokio_postgres::Client, stream: &Source) -> Result<u64, MigrateError> {
     let tx = client.transaction().await.map_err(target)?;
     tx.execute(
-        "INSERT INTO streams (id, token_hash, head, bytes) VALUES ($1, $2, $3, 0)",
-        &[&stream.id, &stream.token_hash, &stream.head],
+        "INSERT INTO streams (id, token_hash, head, bytes, deleted_at) VALUES ($1, $2, $3, 0, $4)",
+        &[&stream.id, &stream.token_hash, &stream.head, &stream.deleted_at],
     )
     .await
     .map_err(target)?;

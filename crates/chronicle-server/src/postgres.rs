@@ -22,7 +22,7 @@ use crate::sqlite::StoreOptions;
 use crate::store::{Appended, Heard, NewEvent, Page, Store, StoreError, StoreFuture, StoreGauges, StoredEvent};
 
 /// The schema this build writes, kept in `chronicle_schema`.
-const SCHEMA_VERSION: i32 = 1;
+const SCHEMA_VERSION: i32 = 2;
 
 /// Schema 1: the same tables as SQLite's schema 2, with PostgreSQL's types.
 const SCHEMA_1: &str = "
@@ -41,6 +41,9 @@ CREATE TABLE events (
 );
 CREATE UNIQUE INDEX events_by_id ON events (stream, id);
 ";
+
+/// From schema 1: a deleted stream keeps its row, with the time it was deleted (SQLite's schema 3).
+const SCHEMA_1_TO_2: &str = "ALTER TABLE streams ADD COLUMN deleted_at BIGINT;";
 
 /// Taken while the schema is brought up to date, so that instances starting at once take turns.
 const MIGRATION_LOCK: i64 = 0x4368_726f_6e69_636c;
@@ -209,14 +212,19 @@ impl PostgresStore {
                     "the database was written by a newer server (schema {v}); this one knows schema {SCHEMA_VERSION}"
                 )));
             }
+            Some(SCHEMA_VERSION) => return tx.commit().await.map_err(failed),
             Some(_) => {}
             None => {
                 tx.batch_execute(SCHEMA_1).await.map_err(failed)?;
-                tx.execute("INSERT INTO chronicle_schema (version) VALUES ($1)", &[&SCHEMA_VERSION])
-                    .await
-                    .map_err(failed)?;
+                tx.execute("INSERT INTO chronicle_schema (version) VALUES (1)", &[]).await.map_err(failed)?;
             }
         }
+        // Each step from the version the database has; all of them in this one transaction.
+        let at: i32 = tx.query_one("SELECT version FROM chronicle_schema", &[]).await.map_err(failed)?.get(0);
+        if at < 2 {
+            tx.batch_execute(SCHEMA_1_TO_2).await.map_err(failed)?;
+        }
+        tx.execute("UPDATE chronicle_schema SET version = $1", &[&SCHEMA_VERSION]).await.map_err(failed)?;
         tx.commit().await.map_err(failed)
     }
 }
@@ -282,7 +290,41 @@ impl Store for PostgresStore {
                 )
                 .await
                 .map_err(failed)?;
-            if inserted == 0 { Err(StoreError::StreamExists) } else { Ok(()) }
+            if inserted == 0 {
+                let row = client
+                    .query_opt("SELECT deleted_at FROM streams WHERE id = $1", &[&stream])
+                    .await
+                    .map_err(failed)?;
+                let deleted = row.is_some_and(|row| row.get::<_, Option<i64>>(0).is_some());
+                return Err(if deleted { StoreError::StreamDeleted } else { StoreError::StreamExists });
+            }
+            Ok(())
+        })
+    }
+
+    fn delete_stream(&self, stream: Uuid) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(failed)?;
+            // Waits for appends under way on any instance, like an append.
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+            let marked = tx
+                .execute(
+                    "UPDATE streams SET deleted_at = COALESCE(deleted_at, $2), bytes = 0 WHERE id = $1",
+                    &[&stream, &now],
+                )
+                .await
+                .map_err(failed)?;
+            if marked == 0 {
+                return Err(StoreError::StreamNotFound);
+            }
+            tx.execute("DELETE FROM events WHERE stream = $1", &[&stream]).await.map_err(failed)?;
+            // Live listeners on every server wake, read, and learn it was deleted.
+            tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &format!("{stream} {}", i64::MAX)])
+                .await
+                .map_err(failed)?;
+            tx.commit().await.map_err(failed)
         })
     }
 
@@ -301,10 +343,13 @@ impl Store for PostgresStore {
             let tx = client.transaction().await.map_err(failed)?;
             // Appends to this stream wait here for each other, on any instance.
             let row = tx
-                .query_opt("SELECT head, bytes FROM streams WHERE id = $1 FOR UPDATE", &[&stream])
+                .query_opt("SELECT head, bytes, deleted_at FROM streams WHERE id = $1 FOR UPDATE", &[&stream])
                 .await
                 .map_err(failed)?
                 .ok_or(StoreError::StreamNotFound)?;
+            if row.get::<_, Option<i64>>(2).is_some() {
+                return Err(StoreError::StreamDeleted);
+            }
             let (mut head, mut bytes): (i64, i64) = (row.get(0), row.get(1));
             let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
             let held = tx
@@ -393,12 +438,15 @@ impl Store for PostgresStore {
                 .start()
                 .await
                 .map_err(failed)?;
-            let head: i64 = tx
-                .query_opt("SELECT head FROM streams WHERE id = $1", &[&stream])
+            let row = tx
+                .query_opt("SELECT head, deleted_at FROM streams WHERE id = $1", &[&stream])
                 .await
                 .map_err(failed)?
-                .ok_or(StoreError::StreamNotFound)?
-                .get(0);
+                .ok_or(StoreError::StreamNotFound)?;
+            if row.get::<_, Option<i64>>(1).is_some() {
+                return Err(StoreError::StreamDeleted);
+            }
+            let head: i64 = row.get(0);
             let mut events = Vec::new();
             if after < head as u64 {
                 let (after, limit) = (after as i64, limit as i64);

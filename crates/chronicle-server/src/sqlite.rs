@@ -20,8 +20,8 @@ use crate::protocol::same_envelope;
 use crate::store::{Appended, NewEvent, Page, Store, StoreError, StoreFuture, StoreGauges, StoredEvent};
 
 /// The layout this build writes; kept in `PRAGMA user_version`. Version 2 counts each stream's
-/// bytes, for quotas.
-const SCHEMA_VERSION: i64 = 2;
+/// bytes, for quotas; version 3 keeps deleted streams as tombstones (`deleted_at`).
+const SCHEMA_VERSION: i64 = 3;
 
 /// The schema, in SQL that PostgreSQL reads too (`BLOB` becomes `BYTEA` there).
 const SCHEMA: &str = "
@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS streams (
     id TEXT PRIMARY KEY,
     token_hash BLOB NOT NULL,
     head BIGINT NOT NULL DEFAULT 0,
-    bytes BIGINT NOT NULL DEFAULT 0
+    bytes BIGINT NOT NULL DEFAULT 0,
+    deleted_at BIGINT
 );
 CREATE TABLE IF NOT EXISTS events (
     stream TEXT NOT NULL REFERENCES streams (id),
@@ -46,6 +47,9 @@ const SCHEMA_1_TO_2: &str = "
 ALTER TABLE streams ADD COLUMN bytes BIGINT NOT NULL DEFAULT 0;
 UPDATE streams SET bytes = (SELECT COALESCE(SUM(LENGTH(body)), 0) FROM events WHERE events.stream = streams.id);
 ";
+
+/// From schema 2: a deleted stream keeps its row, with the time it was deleted.
+const SCHEMA_2_TO_3: &str = "ALTER TABLE streams ADD COLUMN deleted_at BIGINT;";
 
 /// How a store is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +79,7 @@ const MAX_READS: usize = 16;
 enum Write {
     Create { stream: Uuid, token_hash: [u8; 32], reply: oneshot::Sender<Result<(), StoreError>> },
     Append { stream: Uuid, events: Vec<NewEvent>, reply: oneshot::Sender<Result<Appended, StoreError>> },
+    Delete { stream: Uuid, reply: oneshot::Sender<Result<(), StoreError>> },
     Check { reply: oneshot::Sender<Result<(), StoreError>> },
 }
 
@@ -130,8 +135,12 @@ impl SqliteStore {
             )));
         }
         let tx = writer.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
+        // A new database (version 0) gets the whole schema below; an older one its steps.
         if version == 1 {
             tx.execute_batch(SCHEMA_1_TO_2).map_err(storage)?;
+        }
+        if (1..=2).contains(&version) {
+            tx.execute_batch(SCHEMA_2_TO_3).map_err(storage)?;
         }
         tx.execute_batch(SCHEMA).map_err(storage)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(storage)?;
@@ -239,6 +248,7 @@ fn commit_group(connection: &mut Connection, group: Vec<Write>, quota: u64) {
                 Write::Create { stream, token_hash, reply } => {
                     Outcome::Created(reply, create(&savepoint, stream, &token_hash))
                 }
+                Write::Delete { stream, reply } => Outcome::Created(reply, delete(&savepoint, stream)),
                 Write::Append { stream, events, reply } => {
                     Outcome::Appended(reply, append(&savepoint, stream, &events, quota))
                 }
@@ -283,16 +293,53 @@ fn create(tx: &Connection, stream: Uuid, token_hash: &[u8; 32]) -> Result<(), St
             params![stream.to_string(), &token_hash[..]],
         )
         .map_err(storage)?;
-    if inserted == 0 { Err(StoreError::StreamExists) } else { Ok(()) }
+    if inserted == 0 {
+        return Err(if deleted(tx, &stream.to_string())? {
+            StoreError::StreamDeleted
+        } else {
+            StoreError::StreamExists
+        });
+    }
+    Ok(())
+}
+
+/// Whether `stream` is a deleted stream's tombstone.
+fn deleted(tx: &Connection, stream: &str) -> Result<bool, StoreError> {
+    let at: Option<Option<i64>> = tx
+        .query_row("SELECT deleted_at FROM streams WHERE id = ?1", [stream], |row| row.get(0))
+        .optional()
+        .map_err(storage)?;
+    Ok(matches!(at, Some(Some(_))))
+}
+
+fn delete(tx: &Connection, stream: Uuid) -> Result<(), StoreError> {
+    let stream_id = stream.to_string();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let marked = tx
+        .execute(
+            "UPDATE streams SET deleted_at = COALESCE(deleted_at, ?2), bytes = 0 WHERE id = ?1",
+            params![stream_id, now],
+        )
+        .map_err(storage)?;
+    if marked == 0 {
+        return Err(StoreError::StreamNotFound);
+    }
+    tx.execute("DELETE FROM events WHERE stream = ?1", [&stream_id]).map_err(storage)?;
+    Ok(())
 }
 
 fn append(tx: &Connection, stream: Uuid, events: &[NewEvent], quota: u64) -> Result<Appended, StoreError> {
     let stream_id = stream.to_string();
-    let (mut head, mut bytes): (i64, i64) = tx
-        .query_row("SELECT head, bytes FROM streams WHERE id = ?1", [&stream_id], |row| Ok((row.get(0)?, row.get(1)?)))
+    let (mut head, mut bytes, deleted_at): (i64, i64, Option<i64>) = tx
+        .query_row("SELECT head, bytes, deleted_at FROM streams WHERE id = ?1", [&stream_id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
         .optional()
         .map_err(storage)?
         .ok_or(StoreError::StreamNotFound)?;
+    if deleted_at.is_some() {
+        return Err(StoreError::StreamDeleted);
+    }
     let before = head;
     // Insert first and look only when the id was there already: new events are the rule.
     let mut insert = tx
@@ -352,6 +399,14 @@ impl Store for SqliteStore {
         })
     }
 
+    fn delete_stream(&self, stream: Uuid) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let (reply, result) = oneshot::channel();
+            self.send(Write::Delete { stream, reply })?;
+            result.await.map_err(storage)?
+        })
+    }
+
     fn check(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             let (reply, result) = oneshot::channel();
@@ -379,11 +434,16 @@ impl Store for SqliteStore {
             // One read transaction, so that the head and the events are of the same moment.
             let tx = connection.transaction().map_err(storage)?;
             let stream_id = stream.to_string();
-            let head: i64 = tx
-                .query_row("SELECT head FROM streams WHERE id = ?1", [&stream_id], |row| row.get(0))
+            let (head, deleted_at): (i64, Option<i64>) = tx
+                .query_row("SELECT head, deleted_at FROM streams WHERE id = ?1", [&stream_id], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
                 .optional()
                 .map_err(storage)?
                 .ok_or(StoreError::StreamNotFound)?;
+            if deleted_at.is_some() {
+                return Err(StoreError::StreamDeleted);
+            }
             let head = head as u64;
             let mut events = Vec::new();
             if after < head {

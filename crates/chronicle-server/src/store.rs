@@ -17,6 +17,9 @@ pub enum StoreError {
     /// A stream with this id exists already.
     #[error("the stream exists already")]
     StreamExists,
+    /// The stream was deleted; its id is never used again.
+    #[error("the stream was deleted")]
+    StreamDeleted,
     /// The stream would hold more than its quota of bytes.
     #[error("the stream would pass its quota of {quota} bytes")]
     QuotaExceeded {
@@ -116,12 +119,18 @@ pub trait Store: Send + Sync + 'static {
     /// Creates an empty stream whose token has this SHA-256 hash.
     fn create_stream(&self, stream: Uuid, token_hash: [u8; 32]) -> StoreFuture<'_, ()>;
 
-    /// The hash of a stream's token, or `None` when there is no such stream.
+    /// The hash of a stream's token, or `None` when there is no such stream (a deleted stream
+    /// keeps its token hash).
     fn token_hash(&self, stream: Uuid) -> StoreFuture<'_, Option<[u8; 32]>>;
 
     /// Appends a batch: each new event gets the next `seq`; an event whose id the stream has with
     /// the same body is accepted again with its old `seq`; with another body, nothing is stored.
     fn append(&self, stream: Uuid, events: Vec<NewEvent>) -> StoreFuture<'_, Appended>;
+
+    /// Deletes a stream's events for good and keeps its id and token hash as a tombstone, so that
+    /// its devices learn it was deleted ([`StoreError::StreamDeleted`] from every later append,
+    /// read and creation) and the id is never used again. Deleting it again changes nothing.
+    fn delete_stream(&self, stream: Uuid) -> StoreFuture<'_, ()>;
 
     /// Whether the store can be read and written now, for `GET /healthz`.
     fn check(&self) -> StoreFuture<'_, ()>;

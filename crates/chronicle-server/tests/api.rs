@@ -5,6 +5,7 @@ mod common;
 use axum::body::Body;
 use axum::http::StatusCode;
 use common::{Server, event, next_message, read_whole, seqs};
+use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use uuid::Uuid;
@@ -331,6 +332,9 @@ impl chronicle_server::Store for Broken {
     ) -> chronicle_server::StoreFuture<'_, chronicle_server::Appended> {
         Box::pin(async { Err(chronicle_server::StoreError::Storage("disk I/O error".into())) })
     }
+    fn delete_stream(&self, _: Uuid) -> chronicle_server::StoreFuture<'_, ()> {
+        Box::pin(async { Err(chronicle_server::StoreError::Storage("disk I/O error".into())) })
+    }
     fn check(&self) -> chronicle_server::StoreFuture<'_, ()> {
         Box::pin(async { Err(chronicle_server::StoreError::Storage("disk I/O error".into())) })
     }
@@ -570,7 +574,67 @@ async fn a_database_of_the_first_schema_is_brought_up_to_date_in_place() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
+    // Schema 3 keeps deleted streams: an upgraded database can delete one.
+    let deleted = server.send("DELETE", &format!("/api/v1/streams/{stream}"), Some(token), Body::empty()).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(server.pull(stream, token, "").await.code(), "stream_deleted");
+}
+
+#[tokio::test]
+async fn a_deleted_stream_loses_its_events_and_says_so_to_its_token_and_its_id_is_never_taken_again() {
+    let server = Server::new().await;
+    let (stream, token) = server.stream().await;
+    let (other, other_token) = server.stream().await;
+    server.push(stream, &token, vec![event(1), event(2)]).await;
+    server.push(other, &other_token, vec![event(3)]).await;
+    let path = format!("/api/v1/streams/{stream}");
+
+    let unauthorised = server.send("DELETE", &path, None, Body::empty()).await;
+    assert_eq!(unauthorised.status, StatusCode::UNAUTHORIZED);
+    let wrong = server.send("DELETE", &path, Some(&other_token), Body::empty()).await;
+    assert_eq!(
+        (wrong.status, wrong.code()),
+        (StatusCode::NOT_FOUND, "stream_not_found"),
+        "a wrong token deletes nothing"
+    );
+    assert_eq!(seqs(&server.pull(stream, &token, "").await.body), [1, 2]);
+
+    let deleted = server.send("DELETE", &path, Some(&token), Body::empty()).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let pulled = server.pull(stream, &token, "").await;
+    assert_eq!((pulled.status, pulled.code()), (StatusCode::GONE, "stream_deleted"));
+    let pushed = server.push(stream, &token, vec![event(4)]).await;
+    assert_eq!((pushed.status, pushed.code()), (StatusCode::GONE, "stream_deleted"));
+    let again = server.send("DELETE", &path, Some(&token), Body::empty()).await;
+    assert_eq!(again.status, StatusCode::NO_CONTENT, "deleting again changes nothing");
+    let recreated = server.json("POST", "/api/v1/streams", None, json!({ "stream": stream, "token": token })).await;
+    assert_eq!((recreated.status, recreated.code()), (StatusCode::GONE, "stream_deleted"));
+    let stranger = server.pull(stream, &other_token, "").await;
+    assert_eq!(stranger.code(), "stream_not_found", "to any other token it is no stream at all");
+    assert_eq!(seqs(&server.pull(other, &other_token, "").await.body), [1], "other streams are untouched");
+}
+
+#[tokio::test]
+async fn a_live_listener_ends_when_its_stream_is_deleted() {
+    let server = Server::new().await;
+    let (stream, token) = server.stream().await;
+    server.push(stream, &token, vec![event(1)]).await;
+    let request = axum::http::Request::get(format!("/api/v1/streams/{stream}/live?after=1"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = server.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let deleted = server.send("DELETE", &format!("/api/v1/streams/{stream}"), Some(&token), Body::empty()).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let rest = tokio::time::timeout(std::time::Duration::from_secs(10), response.into_body().collect())
+        .await
+        .expect("the live stream ends")
+        .unwrap()
+        .to_bytes();
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(!rest.contains("data:"), "nothing more was sent: {rest}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -615,14 +679,14 @@ async fn a_full_write_queue_answers_busy_at_once_and_stores_nothing_of_what_it_r
 }
 
 #[tokio::test]
-async fn a_server_with_a_content_rule_refuses_the_event_that_breaks_it_and_names_it() {
+async fn a_server_with_a_size_rule_refuses_the_event_that_breaks_it_and_names_it() {
     let dir = tempfile::tempdir().unwrap();
     let store = chronicle_server::SqliteStore::open(dir.path().join("chronicle.db")).unwrap();
-    let router = chronicle_server::app(chronicle_server::AppState::new(store, None).refusing("forbidden words"));
+    let router = chronicle_server::app(chronicle_server::AppState::new(store, None).refusing_larger_than(1000));
     let server = Server { router, dir };
     let (stream, token) = server.stream().await;
     let mut refused = event(2);
-    refused["data"] = json!({ "title": "some forbidden words here" });
+    refused["data"] = json!({ "title": "x".repeat(1000) });
     let reply = server.push(stream, &token, vec![event(1), refused, event(3)]).await;
     assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "bad_envelope"));
     assert_eq!(reply.body["error"]["index"], 1, "the refused event is named");

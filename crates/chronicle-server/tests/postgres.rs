@@ -45,7 +45,60 @@ async fn servers_starting_at_once_bring_the_schema_up_to_date_once() {
     tokio::spawn(connection);
     let versions = client.query("SELECT version FROM chronicle_schema", &[]).await.unwrap();
     assert_eq!(versions.len(), 1);
-    assert_eq!(versions[0].get::<_, i32>(0), 1);
+    assert_eq!(versions[0].get::<_, i32>(0), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_of_the_first_schema_is_brought_up_to_date_in_place() {
+    let (dir, url) = database();
+    let token = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let stream = uuid::Uuid::from_u128(77);
+    let hash: String =
+        <sha2::Sha256 as sha2::Digest>::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let body = serde_json::to_string(&event(1)).unwrap().replace('\'', "''");
+    // Written as the server of schema 1 wrote it.
+    sql(
+        &url,
+        &format!(
+            "CREATE TABLE chronicle_schema (version INT NOT NULL); INSERT INTO chronicle_schema VALUES (1);
+             CREATE TABLE streams (id UUID PRIMARY KEY, token_hash BYTEA NOT NULL, head BIGINT NOT NULL DEFAULT 0,
+                 bytes BIGINT NOT NULL DEFAULT 0);
+             CREATE TABLE events (stream UUID NOT NULL REFERENCES streams (id), seq BIGINT NOT NULL, id UUID NOT NULL,
+                 body TEXT NOT NULL, PRIMARY KEY (stream, seq));
+             CREATE UNIQUE INDEX events_by_id ON events (stream, id);
+             INSERT INTO streams (id, token_hash, head) VALUES ('{stream}', '\\x{hash}', 1);
+             INSERT INTO events VALUES ('{stream}', 1, '{}', '{body}');",
+            uuid::Uuid::from_u128(0x1000_0001)
+        ),
+    )
+    .await;
+    let store = PostgresStore::connect(&url, StoreOptions::default()).await.unwrap();
+    let server = Server { router: app(AppState::new(store, None)), dir };
+    assert_eq!(seqs(&server.pull(stream, token, "").await.body), [1], "everything is there");
+    let deleted =
+        server.send("DELETE", &format!("/api/v1/streams/{stream}"), Some(token), axum::body::Body::empty()).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "schema 2 keeps deleted streams");
+    assert_eq!(server.pull(stream, token, "").await.code(), "stream_deleted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_deleted_through_one_server_ends_the_live_listeners_of_another() {
+    let (first, second) = two_servers().await;
+    let (stream, token) = first.stream().await;
+    first.push(stream, &token, vec![event(1)]).await;
+    let mut live = second.listen(stream, &token, 0).await;
+    let mut buffer = String::new();
+    assert_eq!(seqs(&next_message(&mut live, &mut buffer).await), [1]);
+    let deleted =
+        first.send("DELETE", &format!("/api/v1/streams/{stream}"), Some(&token), axum::body::Body::empty()).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let rest = tokio::time::timeout(std::time::Duration::from_secs(10), http_body_util::BodyExt::collect(live))
+        .await
+        .expect("the live stream ends")
+        .unwrap()
+        .to_bytes();
+    assert!(!String::from_utf8_lossy(&rest).contains("data:"));
+    assert_eq!(second.pull(stream, &token, "").await.code(), "stream_deleted");
 }
 
 #[tokio::test]
@@ -168,20 +221,24 @@ async fn migrate_copies_every_stream_byte_for_byte_runs_again_after_a_crash_and_
         streams.push((stream, token));
     }
     let expected = pages(&before, &streams).await;
+    let (gone, gone_token) = before.stream().await;
+    before.push(gone, &gone_token, vec![event(9)]).await;
+    before.send("DELETE", &format!("/api/v1/streams/{gone}"), Some(&gone_token), axum::body::Body::empty()).await;
     drop(before);
 
     let (dir, url) = database();
     let done = chronicle_server::migrate(&file, &url).await.unwrap();
-    assert_eq!((done.copied, done.already_there, done.events), (3, 0, 700 * (3 + 6)));
+    assert_eq!((done.copied, done.already_there, done.events), (4, 0, 700 * (3 + 6)));
     let store = PostgresStore::connect(&url, StoreOptions::default()).await.unwrap();
     let after = Server { router: app(AppState::new(store, None)), dir };
     assert_eq!(pages(&after, &streams).await, expected, "the same pages, with the same tokens");
+    assert_eq!(after.pull(gone, &gone_token, "").await.code(), "stream_deleted", "a deleted stream stays deleted");
 
     // A run cut short copied some streams whole and none of the rest: a second run copies those.
     sql(&url, &format!("DELETE FROM events WHERE stream = '{0}'; DELETE FROM streams WHERE id = '{0}'", streams[2].0))
         .await;
     let again = chronicle_server::migrate(&file, &url).await.unwrap();
-    assert_eq!((again.copied, again.already_there), (1, 2));
+    assert_eq!((again.copied, again.already_there), (1, 3));
     assert_eq!(pages(&after, &streams).await, expected);
 
     // A stream of the same id with other content: refused, nothing copied.
