@@ -2,6 +2,7 @@
 //! after it, or a full replay when the snapshot is stale, corrupt or of another history.
 
 use chronicle_board::{BoardEvent, BoardProjections};
+use chronicle_core::sealed::KeyId;
 use chronicle_core::{Event, Uuid};
 
 use crate::session::snapshot_if_due;
@@ -22,6 +23,8 @@ pub struct OpenedBoard {
     pub problems: Vec<String>,
     /// A fresh snapshot to store, when the one found was missing, unusable or far behind.
     pub fresh_snapshot: Option<StoredSnapshot>,
+    /// The id of a private board's key, once the service has read it; `None` in the clear.
+    pub private: Option<KeyId>,
 }
 
 /// Reads a board.
@@ -50,6 +53,7 @@ pub async fn open(storage: &Storage, stream: Uuid) -> Result<OpenedBoard, Storag
     let end = loaded.state.confirmed + loaded.pending.len() as u64;
     let fresh_snapshot = snapshot_if_due(&projections, snapshot_at, end);
     Ok(OpenedBoard {
+        private: None,
         state: loaded.state,
         pending: loaded.pending,
         snapshot_at: if fresh_snapshot.is_some() { projections.position } else { snapshot_at },

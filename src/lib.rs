@@ -7,10 +7,12 @@
 //! - [`session::Session`] is an open board's state machine: what is shown, what is saved, and the
 //!   writes between.
 //! - [`storage`] is the only module that talks to IndexedDB; [`remote`] the only one that talks
-//!   to the server; [`sync`] drives a board's sync; [`tabs`] tells the other tabs.
+//!   to the server; [`sync`] drives a board's sync; [`tabs`] tells the other tabs; [`crypto`]
+//!   seals and opens a private board's events with WebCrypto.
 
 pub mod boards;
 pub mod clock;
+pub mod crypto;
 pub mod remote;
 pub mod service;
 pub mod session;

@@ -178,6 +178,25 @@ pub async fn push(stream: Uuid, token: &str, events: &[RawEnvelope]) -> Result<P
     .await
 }
 
+/// Deletes a stream from the server for good: every device syncing it, and every share link,
+/// learns it was deleted.
+pub async fn delete(stream: Uuid, token: &str) -> Result<(), RemoteError> {
+    exchange(async |signal| {
+        let response = Request::delete(&format!("{API}/streams/{stream}"))
+            .header("Authorization", &bearer(token))
+            .abort_signal(Some(signal))
+            .send()
+            .await
+            .map_err(unreachable)?;
+        if response.ok() {
+            return Ok(());
+        }
+        let text = response.text().await.map_err(unreachable)?;
+        Err(refusal(&response, &text))
+    })
+    .await
+}
+
 /// Pulls up to a page of events after `after`.
 pub async fn pull(stream: Uuid, token: &str, after: u64) -> Result<Page, RemoteError> {
     page(stream, token, &format!("after={after}")).await

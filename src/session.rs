@@ -368,7 +368,7 @@ mod tests {
         let (_, theirs) = other.next_write().unwrap();
         let ours: Vec<RawEnvelope> = first.iter().chain(&mine).cloned().collect();
         let all: Vec<RawEnvelope> = ours.iter().chain(&theirs).cloned().collect();
-        let tail = LogTail { confirmed: confirmed(&all, 0), pending: vec![], state: state(4, 4), problems: vec![] };
+        let tail = LogTail { confirmed: confirmed(&all, 0), pending: vec![], state: state(4, 4), ..LogTail::default() };
         let Refreshed::Extended { shown, added, snapshot: None } = session.refresh(&tail) else { panic!("only grew") };
         assert_eq!(shown.board.live_cards(), 2);
         assert_eq!(
@@ -393,7 +393,7 @@ mod tests {
             seq: Some(1),
             data: serde_json::json!({ "name": "Theirs" }),
         };
-        let tail = LogTail { confirmed: vec![remote], pending: vec![vec![]], state: state(3, 1), problems: vec![] };
+        let tail = LogTail { confirmed: vec![remote], pending: vec![vec![]], state: state(3, 1), ..LogTail::default() };
         assert_eq!(session.refresh(&tail), Refreshed::Reread);
     }
 

@@ -8,10 +8,13 @@
 //! - `events`: the pending events (the store keeps the name of the first layout, when every event
 //!   was pending). One record per command, keyed `[stream, revision]`, where the revision is a
 //!   per-stream counter bumped by every write: keys follow the order the events were made in.
-//!   A pending event leaves this store only in the transaction that adds it to `confirmed`.
+//!   A pending event leaves this store only in the transaction that adds it to `confirmed`. On a
+//!   private board a record also holds its events' sealed forms (`sealed`), made before it was
+//!   written and pushed unchanged on every retry.
 //! - `meta`: device id and name, the list of local boards (`board/<id>`), each board's log state
 //!   (`log/<id>`: an object `{revision, confirmed}`; JSON text before layout 3), its sync
-//!   credentials (`sync/<id>`) and the summary the board list draws (`summary/<id>`).
+//!   credentials (`sync/<id>`), the key of a private board (`key/<id>`: its 32 raw bytes) and the
+//!   summary the board list draws (`summary/<id>`).
 //! - `snapshots`: the board's projections after its first `position` events, for a fast start.
 //! - `set_aside` (layout 4): pending records the server refused for good, moved here whole with
 //!   the server's reason, keyed as they were in `events`; no longer part of the board's log until
@@ -25,13 +28,14 @@
 
 use std::collections::HashSet;
 
+use chronicle_core::sealed::KEY_BYTES;
 use chronicle_core::{RawEnvelope, Rebased, Uuid};
 use indexed_db_futures::KeyRange;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionDurability, TransactionMode, TransactionOptions};
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -48,6 +52,7 @@ const LOG_PREFIX: &str = "log/";
 const SYNC_PREFIX: &str = "sync/";
 const PROPOSED_PREFIX: &str = "register/";
 const SUMMARY_PREFIX: &str = "summary/";
+const KEY_PREFIX: &str = "key/";
 const DEVICE_ID: &str = "device/id";
 const DEVICE_NAME: &str = "device/name";
 
@@ -158,6 +163,8 @@ pub struct LogTail {
     pub confirmed: Vec<RawEnvelope>,
     /// Every pending event, grouped as they were written (one group per command), in order.
     pub pending: Vec<Vec<RawEnvelope>>,
+    /// The sealed forms kept with pending events of a private board, in no particular order.
+    pub sealed: Vec<RawEnvelope>,
     /// The log's state when it was read.
     pub state: LogState,
     /// Records that could not be read, in words.
@@ -269,8 +276,15 @@ impl Storage {
     /// Appends events made on this device to a board's pending events, in one transaction: all of
     /// them or none. `revision` is the log's revision they were decided at; if the log has changed
     /// since, nothing is written and the answer is [`StorageError::Conflict`]. The first write to
-    /// a board also lists it among the local boards.
-    pub async fn append(&self, stream: Uuid, revision: u64, events: &[RawEnvelope]) -> Result<LogState, StorageError> {
+    /// a board also lists it among the local boards. `sealed` holds the events' sealed forms on a
+    /// private board (none on a board in the clear), kept with them to be pushed.
+    pub async fn append(
+        &self,
+        stream: Uuid,
+        revision: u64,
+        events: &[RawEnvelope],
+        sealed: &[RawEnvelope],
+    ) -> Result<LogState, StorageError> {
         let tx = self
             .db
             .transaction([PENDING, META])
@@ -287,7 +301,7 @@ impl Storage {
         }
         let store = tx.object_store(PENDING)?;
         for chunk in events.chunks(MAX_BATCH) {
-            store.add(batch_record(stream, state.revision, chunk)?).primitive()?;
+            store.add(batch_record(stream, state.revision, chunk, sealed)?).primitive()?;
             state.revision += chunk.len() as u64;
         }
         put_log_state(&tx, stream, state)?;
@@ -317,7 +331,7 @@ impl Storage {
         }
         let confirmed = tx.object_store(CONFIRMED)?;
         for chunk in events.chunks(MAX_BATCH) {
-            confirmed.add(batch_record(stream, state.confirmed, chunk)?).primitive()?;
+            confirmed.add(batch_record(stream, state.confirmed, chunk, &[])?).primitive()?;
             state.confirmed += chunk.len() as u64;
         }
         if !rebased.acknowledged.is_empty() {
@@ -335,7 +349,7 @@ impl Storage {
                 }
                 pending.delete(record_key(stream, batch.first)).primitive()?;
                 if !left.is_empty() {
-                    pending.add(batch_record(stream, batch.first, &left)?).primitive()?;
+                    pending.add(batch_record(stream, batch.first, &left, &batch.sealed)?).primitive()?;
                 }
             }
         }
@@ -483,6 +497,102 @@ impl Storage {
         self.set_meta(&[(&format!("{PROPOSED_PREFIX}{stream}"), token)]).await
     }
 
+    /// The key of a private board; `None` for a board in the clear.
+    pub async fn board_key(&self, stream: Uuid) -> Result<Option<[u8; KEY_BYTES]>, StorageError> {
+        let tx = self.db.transaction(META).build()?;
+        let value: Option<JsValue> = tx.object_store(META)?.get(format!("{KEY_PREFIX}{stream}")).primitive()?.await?;
+        let Some(value) = value else { return Ok(None) };
+        let bytes = value.dyn_into::<Uint8Array>().map(|a| a.to_vec()).unwrap_or_default();
+        bytes.try_into().map(Some).map_err(|_| StorageError::failed("this board's stored key is damaged"))
+    }
+
+    /// Keeps the key of a private board, as its raw bytes.
+    pub async fn set_board_key(&self, stream: Uuid, key: &[u8; KEY_BYTES]) -> Result<(), StorageError> {
+        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        let value: JsValue = Uint8Array::from(&key[..]).into();
+        tx.object_store(META)?.put(&value).with_key(format!("{KEY_PREFIX}{stream}")).primitive()?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Puts `opened` in place of the confirmed events with the same ids: events kept sealed that
+    /// the board's key now opens. One transaction; the revision moves on and the snapshot goes,
+    /// since the log reads differently now. Returns the new state.
+    pub async fn replace_confirmed(&self, stream: Uuid, opened: &[RawEnvelope]) -> Result<LogState, StorageError> {
+        let tx = self.db.transaction([CONFIRMED, META, SNAPSHOTS]).with_mode(TransactionMode::Readwrite).build()?;
+        let (mut state, _) = log_state(&tx, stream).await?;
+        let by_id: std::collections::HashMap<Uuid, &RawEnvelope> = opened.iter().map(|e| (e.id, e)).collect();
+        let confirmed = tx.object_store(CONFIRMED)?;
+        let records = confirmed.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
+        let mut changed = false;
+        for record in records.primitive()?.await? {
+            let Ok(batch) = read_batch(&record?) else { continue };
+            if !batch.events.iter().any(|e| by_id.contains_key(&e.id)) {
+                continue;
+            }
+            let events: Vec<RawEnvelope> = batch
+                .events
+                .into_iter()
+                .map(|e| match by_id.get(&e.id) {
+                    Some(opened) => RawEnvelope { seq: e.seq, ..(*opened).clone() },
+                    None => e,
+                })
+                .collect();
+            confirmed.put(batch_record(stream, batch.first, &events, &[])?).primitive()?;
+            changed = true;
+        }
+        if changed {
+            state.revision += 1;
+            put_log_state(&tx, stream, state)?;
+            tx.object_store(SNAPSHOTS)?.delete(stream.to_string()).primitive()?;
+        }
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// Removes a board from this browser: its events, set-aside changes, snapshot, credentials,
+    /// key and summary, in one transaction. The board is no longer listed.
+    pub async fn remove_board(&self, stream: Uuid) -> Result<(), StorageError> {
+        let tx = self
+            .db
+            .transaction([CONFIRMED, PENDING, META, SNAPSHOTS, SET_ASIDE])
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(strict())
+            .build()?;
+        for store in [CONFIRMED, PENDING, SET_ASIDE] {
+            tx.object_store(store)?.delete::<KeyRange<JsValue>, _>(stream_range(stream, 0)?).primitive()?;
+        }
+        let meta = tx.object_store(META)?;
+        for prefix in [BOARD_PREFIX, LOG_PREFIX, SYNC_PREFIX, PROPOSED_PREFIX, SUMMARY_PREFIX, KEY_PREFIX] {
+            meta.delete(format!("{prefix}{stream}")).primitive()?;
+        }
+        tx.object_store(SNAPSHOTS)?.delete(stream.to_string()).primitive()?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether a board is kept in this browser.
+    pub async fn is_listed(&self, stream: Uuid) -> Result<bool, StorageError> {
+        Ok(self.meta(&format!("{BOARD_PREFIX}{stream}")).await?.is_some())
+    }
+
+    /// Keeps sealed forms for pending events that had none (a record whose sealed forms could
+    /// not be read), in the records that hold them. Records that changed meanwhile are left.
+    pub async fn keep_sealed(&self, stream: Uuid, sealed: &[RawEnvelope]) -> Result<(), StorageError> {
+        let tx = self.db.transaction(PENDING).with_mode(TransactionMode::Readwrite).build()?;
+        let pending = tx.object_store(PENDING)?;
+        let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
+        for record in records.primitive()?.await? {
+            let Ok(batch) = read_batch(&record?) else { continue };
+            if batch.events.iter().any(|e| sealed.iter().any(|s| s.id == e.id)) {
+                let all: Vec<RawEnvelope> = batch.sealed.into_iter().chain(sealed.iter().cloned()).collect();
+                pending.put(batch_record(stream, batch.first, &batch.events, &all)?).primitive()?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Moves the pending records that hold any of `ids` out of the board's log into the set-aside
     /// store, with `reason`, in one transaction; the log's revision moves on, since it reads
     /// differently now. Returns the new state; a record already confirmed is left alone.
@@ -561,7 +671,7 @@ impl Storage {
             let record = record?;
             let first = get(&record, "first").as_f64().unwrap_or(0.0) as u64;
             if take_back && let Ok(batch) = read_batch(&record) {
-                pending.add(batch_record(stream, state.revision, &batch.events)?).primitive()?;
+                pending.add(batch_record(stream, state.revision, &batch.events, &batch.sealed)?).primitive()?;
                 state.revision += batch.events.len().max(1) as u64;
             }
             aside.delete(record_key(stream, first)).primitive()?;
@@ -813,6 +923,8 @@ fn put_log_state(tx: &Transaction<'_>, stream: Uuid, state: LogState) -> Result<
 struct StoredBatch {
     first: u64,
     events: Vec<RawEnvelope>,
+    /// The events' sealed forms, on a private board.
+    sealed: Vec<RawEnvelope>,
 }
 
 /// Confirmed records from position `from` on (their events may start a little earlier; none
@@ -840,7 +952,10 @@ async fn read_tail(
     let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
     for record in records.primitive()?.await? {
         match read_batch(&record?) {
-            Ok(batch) => tail.pending.push(batch.events),
+            Ok(batch) => {
+                tail.pending.push(batch.events);
+                tail.sealed.extend(batch.sealed);
+            }
             Err(problem) => problems.push(problem),
         }
     }
@@ -866,7 +981,13 @@ fn whole(tail: LogTail, problems: Vec<String>) -> Loaded {
     Loaded { snapshot: None, tail: events, state, pending, problems }
 }
 
-fn batch_record(stream: Uuid, first: u64, events: &[RawEnvelope]) -> Result<JsValue, StorageError> {
+/// A record of `events` from position `first`, with those of `sealed` that seal them.
+fn batch_record(
+    stream: Uuid,
+    first: u64,
+    events: &[RawEnvelope],
+    sealed: &[RawEnvelope],
+) -> Result<JsValue, StorageError> {
     let record = Object::new();
     set(&record, "stream", stream.to_string())?;
     set(&record, "first", first as f64)?;
@@ -877,6 +998,11 @@ fn batch_record(stream: Uuid, first: u64, events: &[RawEnvelope]) -> Result<JsVa
     set(&record, "ids", ids)?;
     let text = serde_json::to_string(events).map_err(StorageError::failed)?;
     set(&record, "events", text)?;
+    if !sealed.is_empty() {
+        let ids: HashSet<Uuid> = events.iter().map(|e| e.id).collect();
+        let sealed: Vec<&RawEnvelope> = sealed.iter().filter(|e| ids.contains(&e.id)).collect();
+        set(&record, "sealed", serde_json::to_string(&sealed).map_err(StorageError::failed)?)?;
+    }
     Ok(record.into())
 }
 
@@ -894,7 +1020,10 @@ fn read_batch(record: &JsValue) -> Result<StoredBatch, String> {
     let events: Vec<RawEnvelope> = serde_json::from_str(&text).map_err(|e| {
         format!("The events stored at position {first} could not be read ({e}); they are kept as they are.")
     })?;
-    Ok(StoredBatch { first: first as u64, events })
+    // Sealed forms that cannot be read are sealed again before they are pushed.
+    let sealed =
+        get(record, "sealed").as_string().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
+    Ok(StoredBatch { first: first as u64, events, sealed })
 }
 
 fn snapshot_record(snapshot: &StoredSnapshot) -> Result<JsValue, StorageError> {

@@ -26,6 +26,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 
 use crate::clock::{jitter, new_token, now};
+use crate::crypto::{self, BoardKey, KeyRing};
 use crate::remote::{self, RemoteError};
 use crate::storage::{LogTail, Storage, StorageError};
 use crate::tabs::{Listeners, Notice, Subscription, Tabs};
@@ -34,6 +35,7 @@ use crate::tabs::{Listeners, Notice, Subscription, Tabs};
 pub struct SyncHub {
     storage: Rc<Storage>,
     tabs: Rc<Tabs>,
+    keys: Rc<KeyRing>,
     drivers: RefCell<HashMap<Uuid, Driver>>,
     folds: Rc<Folds>,
     _subscription: RefCell<Option<Subscription>>,
@@ -49,10 +51,11 @@ struct Driver {
 impl SyncHub {
     /// A hub that syncs the boards it is asked to [`watch`](SyncHub::watch), and any board
     /// another tab writes to.
-    pub fn start(storage: Rc<Storage>, tabs: Rc<Tabs>) -> Rc<SyncHub> {
+    pub fn start(storage: Rc<Storage>, tabs: Rc<Tabs>, keys: Rc<KeyRing>) -> Rc<SyncHub> {
         let hub = Rc::new(SyncHub {
             storage,
             tabs: Rc::clone(&tabs),
+            keys,
             drivers: RefCell::default(),
             folds: Rc::default(),
             _subscription: RefCell::default(),
@@ -70,6 +73,7 @@ impl SyncHub {
                         }
                     }
                 }
+                Notice::Removed { stream } => hub.forget(*stream),
                 Notice::Sync { .. } => {}
             }
         });
@@ -101,14 +105,27 @@ impl SyncHub {
         let status = Rc::new(RefCell::new(None));
         self.drivers.borrow_mut().insert(stream, Driver { wake, status: Rc::clone(&status) });
         let (storage, tabs, folds) = (Rc::clone(&self.storage), Rc::clone(&self.tabs), Rc::clone(&self.folds));
+        let keys = Rc::clone(&self.keys);
         spawn_local(async move {
             // Waits here while another tab syncs this board.
             let _lock = WebLock::acquire(&format!("chronicle-sync/{stream}")).await;
+            // The board may have been removed meanwhile.
+            if !storage.is_listed(stream).await.unwrap_or(true) {
+                return;
+            }
             let token = storage.sync_token(stream).await.ok().flatten();
             let cursor = storage.pending(stream).await.map(|t| t.state.confirmed).unwrap_or(0);
             let sync = SyncState::new(cursor, token.is_some(), online());
-            BoardSync { stream, storage, tabs, folds, published: status, token, sync }.run(woken).await;
+            BoardSync { stream, storage, tabs, folds, keys, key: None, published: status, token, sync }
+                .run(woken)
+                .await;
         });
+    }
+
+    /// Stops syncing `stream`, which was removed from this browser.
+    pub fn forget(&self, stream: Uuid) {
+        // The driver ends when its wake channel closes.
+        self.drivers.borrow_mut().remove(&stream);
     }
 
     /// Hands `on_confirmed` the events this tab's driver confirms for `stream`, decoded, as it
@@ -168,6 +185,9 @@ struct BoardSync {
     storage: Rc<Storage>,
     tabs: Rc<Tabs>,
     folds: Rc<Folds>,
+    keys: Rc<KeyRing>,
+    /// A private board's key, read again every round; `None` for a board in the clear.
+    key: Option<BoardKey>,
     /// The last status told, so that an unchanged one is not told again.
     published: Rc<RefCell<Option<SyncStatus>>>,
     token: Option<String>,
@@ -186,6 +206,9 @@ impl BoardSync {
     /// An exchange with the server failed for a reason that may pass: try again after a back-off,
     /// and no sooner than the server asked.
     fn failed_remote(&mut self, error: &RemoteError) {
+        if error.code() == Some(ErrorCode::StreamDeleted) {
+            return self.sync.deleted();
+        }
         self.sync.failed_with_wait(now(), explain(error), jitter(), error.wait_asked_ms());
     }
 
@@ -253,7 +276,11 @@ impl BoardSync {
 
     async fn push(&mut self, token: &str, pending: &LogTail, max: usize) {
         let batch = next_push(&pending.pending, max);
-        match remote::push(self.stream, token, &batch).await {
+        let wire = match self.on_the_wire(pending, &batch).await {
+            Ok(wire) => wire,
+            Err(message) => return self.failed(message),
+        };
+        match remote::push(self.stream, token, &wire).await {
             Ok(pushed) => {
                 self.sync.pushed(pushed.head);
                 let Some(events) = self.sync.acknowledged_in_order(&batch, &pushed.accepted) else { return };
@@ -262,11 +289,28 @@ impl BoardSync {
                     Err(e) => self.failed(e.to_string()),
                 }
             }
+            Err(e) if e.code() == Some(ErrorCode::StreamDeleted) => self.sync.deleted(),
             // The server will not take these events however often they come: they are set aside
             // (or, when the server did not say which, wait here), and the rest of the sync goes on.
             Err(e) if e.is_permanent() => self.set_aside(&e, pending, &batch).await,
             Err(e) => self.failed_remote(&e),
         }
+    }
+
+    /// What goes on the wire for `batch`: on a private board, the sealed forms kept with the
+    /// events, the same bytes on every retry; any that could not be read back are sealed now and
+    /// kept before they are sent.
+    async fn on_the_wire(&self, pending: &LogTail, batch: &[RawEnvelope]) -> Result<Vec<RawEnvelope>, String> {
+        let Some(key) = &self.key else { return Ok(batch.to_vec()) };
+        let kept: HashMap<Uuid, &RawEnvelope> = pending.sealed.iter().map(|e| (e.id, e)).collect();
+        let missing: Vec<RawEnvelope> = batch.iter().filter(|e| !kept.contains_key(&e.id)).cloned().collect();
+        let mut fresh = HashMap::new();
+        if !missing.is_empty() {
+            let sealed = key.seal_all(&missing).await.map_err(|e| e.to_string())?;
+            self.storage.keep_sealed(self.stream, &sealed).await.map_err(|e| e.to_string())?;
+            fresh = sealed.into_iter().map(|e| (e.id, e)).collect();
+        }
+        Ok(batch.iter().map(|e| kept.get(&e.id).map_or_else(|| fresh[&e.id].clone(), |s| (*s).clone())).collect())
     }
 
     /// The server refused the event `error` names for good: it and the pending changes that build
@@ -290,8 +334,14 @@ impl BoardSync {
         }
     }
 
+    /// Takes events that came from the server: a private board's are opened first, side by side;
+    /// those that do not open are kept as they came.
+    async fn take_arrived(&self, arrived: Vec<RawEnvelope>) -> Result<u64, StorageError> {
+        self.take(crypto::open_all(self.key.as_ref(), arrived).await).await
+    }
+
     /// Pulls until caught up. While far behind, the next pages are fetched while the last ones
-    /// are stored.
+    /// are opened and stored.
     async fn pull(&mut self, token: &str, pending: usize) {
         let mut fetched = pull_pages(self.stream, token, self.sync.cursor()).await;
         loop {
@@ -302,7 +352,7 @@ impl BoardSync {
             let reached = events.last().and_then(|e| e.seq).unwrap_or(self.sync.cursor());
             let ahead = reached < head;
             let stream = self.stream;
-            let (stored, next) = futures::join!(self.take(events), async {
+            let (stored, next) = futures::join!(self.take_arrived(events), async {
                 if ahead { Some(pull_pages(stream, token, reached).await) } else { None }
             });
             match stored {
@@ -339,7 +389,7 @@ impl BoardSync {
                 None => break,
                 Some(Ok(Some(page))) => {
                     let head = page.head;
-                    match self.take(remote::envelopes(self.stream, page)).await {
+                    match self.take_arrived(remote::envelopes(self.stream, page)).await {
                         Ok(cursor) => self.sync.pulled(now(), cursor, head),
                         Err(e) => {
                             self.failed(e.to_string());
@@ -369,14 +419,33 @@ impl BoardSync {
     async fn run(mut self, mut woken: mpsc::UnboundedReceiver<()>) {
         loop {
             // Every wake so far is answered by this round: it reads the pending events afresh, and
-            // the token, which a share link may have replaced.
-            while woken.try_recv().is_ok() {}
+            // the token, which a share link may have replaced. A closed channel means the board
+            // was removed from this browser.
+            loop {
+                match woken.try_recv() {
+                    Ok(()) => continue,
+                    Err(mpsc::TryRecvError::Closed) => return,
+                    Err(mpsc::TryRecvError::Empty) => break,
+                }
+            }
             self.sync.set_online(online());
             if let Ok(Some(token)) = self.storage.sync_token(self.stream).await
                 && self.token.as_ref() != Some(&token)
             {
                 self.token = Some(token);
                 self.sync.registered();
+            }
+            match self.keys.key(&self.storage, self.stream).await {
+                Ok(key) => self.key = key,
+                // Nothing is pushed or pulled without the key a private board needs.
+                Err(e) => {
+                    self.failed(e.to_string());
+                    self.tell(0);
+                    if let Action::WaitUntil(at) = self.sync.next(now(), 0) {
+                        wait_until(at, &mut woken).await;
+                    }
+                    continue;
+                }
             }
             let pending = match self.pending().await {
                 Ok(tail) => tail,
@@ -394,13 +463,7 @@ impl BoardSync {
                 (Action::Idle, _) => {
                     let _ = woken.next().await;
                 }
-                (Action::WaitUntil(at), _) => {
-                    let wait = at.saturating_sub(now()).clamp(0, i64::from(u32::MAX)) as u32;
-                    select! {
-                        _ = gloo_timers::future::TimeoutFuture::new(wait).fuse() => {}
-                        _ = woken.next() => {}
-                    }
-                }
+                (Action::WaitUntil(at), _) => wait_until(at, &mut woken).await,
                 (Action::Register, _) => self.register().await,
                 (Action::Push { max }, Some(token)) => self.push(&token, &pending, max).await,
                 (Action::Pull { .. }, Some(token)) => self.pull(&token, count).await,
@@ -408,6 +471,15 @@ impl BoardSync {
                 (_, None) => self.sync = SyncState::new(self.sync.cursor(), false, online()),
             }
         }
+    }
+}
+
+/// Waits until the time `at`, or until woken.
+async fn wait_until(at: i64, woken: &mut mpsc::UnboundedReceiver<()>) {
+    let wait = at.saturating_sub(now()).clamp(0, i64::from(u32::MAX)) as u32;
+    select! {
+        _ = gloo_timers::future::TimeoutFuture::new(wait).fuse() => {}
+        _ = woken.next() => {}
     }
 }
 

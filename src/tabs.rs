@@ -37,6 +37,11 @@ pub enum Notice {
     },
     /// A tab has started and would like every board's sync status.
     Hello,
+    /// The board was removed from this browser.
+    Removed {
+        /// The board.
+        stream: Uuid,
+    },
 }
 
 impl Notice {

@@ -77,7 +77,7 @@ async fn indexeddb_appends() {
     let storage = Storage::open(&format!("chronicle-bench-{}", chronicle::clock::new_id()), || ()).await.unwrap();
     let stream = events[0].stream;
     let start = now();
-    storage.append(stream, 0, &events).await.unwrap();
+    storage.append(stream, 0, &events, &[]).await.unwrap();
     let ms = now() - start;
     row("IndexedDB append, 10k events in one call", format!("{:.0}k events/s ({ms:.0} ms)", 10_000.0 / ms));
 
@@ -91,7 +91,7 @@ async fn indexeddb_appends() {
     let start = now();
     let mut revision = 0;
     for event in events.iter().take(1000) {
-        revision = storage.append(stream, revision, std::slice::from_ref(event)).await.unwrap().revision;
+        revision = storage.append(stream, revision, std::slice::from_ref(event), &[]).await.unwrap().revision;
     }
     let ms = now() - start;
     row(

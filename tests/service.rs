@@ -7,8 +7,9 @@
 use std::rc::Rc;
 
 use chronicle::service::{BoardChange, BoardService, CommandError, ImportFailed, OpenBoard, Opened};
+use chronicle::storage::Storage;
 use chronicle_board::{BoardProjections, Command, History, Rejection};
-use chronicle_core::Uuid;
+use chronicle_core::{Decider, Event, Uuid};
 use futures::StreamExt;
 use futures::channel::mpsc;
 use wasm_bindgen_test::*;
@@ -148,9 +149,8 @@ fn file(text: &str) -> web_sys::File {
 
 #[wasm_bindgen_test]
 async fn the_list_draws_each_board_from_its_kept_summary_until_its_log_moves_on() {
-    use chronicle::storage::{Storage, StoredSnapshot, StoredSummary};
+    use chronicle::storage::{StoredSnapshot, StoredSummary};
     use chronicle_board::BoardEvent;
-    use chronicle_core::{Decider, Event};
 
     let database = fresh_name();
     let service = service(&database).await;
@@ -177,7 +177,7 @@ async fn the_list_draws_each_board_from_its_kept_summary_until_its_log_moves_on(
     // Events stored behind the summary's back (as the sync stores others'): the board is read again.
     let renamed = BoardEvent::BoardRenamed { name: "Renamed".into() };
     let event = Event::new(chronicle::clock::new_id(), stream, Uuid::from_u128(7), 1_700_000_000_000, renamed);
-    storage.append(stream, state.revision, &[event.encode()]).await.unwrap();
+    storage.append(stream, state.revision, &[event.encode()], &[]).await.unwrap();
     let listed = service.list().await.unwrap();
     assert_eq!((listed[0].name.as_str(), listed[0].cards, listed[0].events), ("Renamed", 2, 5));
     assert_eq!(listed[0].last_change, Some(1_700_000_000_000));
@@ -196,7 +196,7 @@ async fn the_list_draws_each_board_from_its_kept_summary_until_its_log_moves_on(
         .into_iter()
         .map(|e| Event::new(chronicle::clock::new_id(), other, Uuid::from_u128(7), 1, e).encode())
         .collect();
-    storage.append(other, 0, &events).await.unwrap();
+    storage.append(other, 0, &events, &[]).await.unwrap();
     let damaged =
         StoredSnapshot { position: 1, last_event: events[0].id, text: "{\"format\":2,\"projections\":".into() };
     storage.put_snapshot(other, &damaged).await.unwrap();
@@ -206,4 +206,131 @@ async fn the_list_draws_each_board_from_its_kept_summary_until_its_log_moves_on(
     assert_eq!(tile.name, "Other");
     assert!(tile.problem.as_deref().is_some_and(|p| p.contains("damaged")), "{:?}", tile.problem);
     assert_eq!(listed.iter().find(|b| b.stream == stream).unwrap().name, "Renamed");
+}
+
+/// A clear board's first events, as a build before private boards stored them.
+fn clear_board(stream: Uuid, cards: &[&str]) -> Vec<chronicle_core::RawEnvelope> {
+    let columns = [chronicle::clock::new_id(), chronicle::clock::new_id(), chronicle::clock::new_id()];
+    let mut board = chronicle_board::Board::default();
+    let mut events = Vec::new();
+    let mut commands = vec![Command::CreateBoard { name: "Old plans".into(), columns }];
+    commands.extend(cards.iter().map(|title| Command::AddCard {
+        card: chronicle::clock::new_id(),
+        column: columns[0],
+        title: (*title).into(),
+        description: String::new(),
+    }));
+    for command in commands {
+        for payload in chronicle_board::BoardDecider::decide(&board, command).unwrap() {
+            let event = Event::new(chronicle::clock::new_id(), stream, Uuid::from_u128(7), 1, payload);
+            board = chronicle_board::BoardDecider::evolve(board, &event);
+            events.push(event.encode());
+        }
+    }
+    events
+}
+
+#[wasm_bindgen_test]
+async fn a_new_board_is_private_its_events_sealed_before_they_are_stored_and_its_link_carries_the_key() {
+    let database = fresh_name();
+    let service = service(&database).await;
+    let stream = service.create("Secret plans", "Laptop").await.unwrap();
+    let storage = Storage::open(&database, || ()).await.unwrap();
+    let raw = storage.board_key(stream).await.unwrap().expect("a new board has a key");
+    let key = chronicle::crypto::BoardKey::import(raw).await.unwrap();
+    let tail = storage.pending(stream).await.unwrap();
+    let events: Vec<_> = tail.pending.concat();
+    assert_eq!(tail.sealed.len(), events.len(), "every event has its sealed form, kept with it");
+    assert!(tail.sealed.iter().all(|e| chronicle_core::sealed::sealed_with(e) == Some(key.id())));
+    let mut opened = chronicle::crypto::open_all(Some(&key), tail.sealed.clone()).await;
+    opened.sort_by_key(|e| e.id);
+    let mut expected = events.clone();
+    expected.sort_by_key(|e| e.id);
+    assert_eq!(opened, expected, "and opens to exactly the event");
+    let (board, _, _) = open(&service, stream).await;
+    assert_eq!(board.private(), Some(key.id()));
+
+    storage.set_sync_token(stream, "Tok3n").await.unwrap();
+    let link = service.share_link(stream).await.unwrap().unwrap();
+    assert_eq!(link.key, Some(raw));
+    assert_eq!(chronicle::service::ShareLink::from_fragment(&link.fragment()), Some(link));
+}
+
+#[wasm_bindgen_test]
+async fn a_board_in_the_clear_keeps_working_and_a_private_copy_of_it_is_encrypted() {
+    let database = fresh_name();
+    let service = service(&database).await;
+    let storage = Storage::open(&database, || ()).await.unwrap();
+    let old = chronicle::clock::new_id();
+    storage.append(old, 0, &clear_board(old, &["Fix login", "Résumé"]), &[]).await.unwrap();
+    let (open_board, shown, mut heard) = open(&service, old).await;
+    assert_eq!(open_board.private(), None, "made before private boards: in the clear");
+    let mut shown = shown;
+    let column = shown.board.columns()[0].id;
+    let add = Command::AddCard {
+        card: chronicle::clock::new_id(),
+        column,
+        title: "Still works".into(),
+        description: String::new(),
+    };
+    open_board.run(&mut shown, add, "Laptop").unwrap();
+    saved(&mut heard).await;
+    assert!(storage.pending(old).await.unwrap().sealed.is_empty(), "nothing of it is sealed");
+
+    let copy = service.private_copy(old).await.unwrap();
+    assert_ne!(copy, old);
+    let copied = open(&service, copy).await;
+    assert!(copied.0.private().is_some());
+    let titles =
+        |p: &BoardProjections| p.board.cards_in(&p.board.columns()[0]).map(|c| c.title.clone()).collect::<Vec<_>>();
+    assert_eq!(titles(&copied.1), ["Fix login", "Résumé", "Still works"]);
+    let tail = storage.pending(copy).await.unwrap();
+    assert_eq!(tail.sealed.len(), tail.pending.concat().len(), "every event of the copy is sealed");
+    assert_eq!(
+        titles(&board(&service, old).await),
+        ["Fix login", "Résumé", "Still works"],
+        "the old board is untouched"
+    );
+
+    // Deleted from this browser only: the list no longer has it.
+    service.delete_board(old, false).await.unwrap();
+    let listed: Vec<Uuid> = service.list().await.unwrap().iter().map(|b| b.stream).collect();
+    assert_eq!(listed, [copy]);
+}
+
+#[wasm_bindgen_test]
+async fn events_sealed_with_a_key_this_browser_lacked_open_when_a_link_brings_it() {
+    let database = fresh_name();
+    let service = service(&database).await;
+    let storage = Storage::open(&database, || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    let raw = chronicle::crypto::BoardKey::generate().unwrap();
+    let key = chronicle::crypto::BoardKey::import(raw).await.unwrap();
+    let events: Vec<_> = clear_board(stream, &["Fix login"])
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| chronicle_core::RawEnvelope { seq: Some(i as u64 + 1), ..e })
+        .collect();
+    // They arrived with a link whose key was wrong: kept sealed, nothing applied.
+    let wrong = chronicle::crypto::BoardKey::import(chronicle::crypto::BoardKey::generate().unwrap()).await.unwrap();
+    storage.set_board_key(stream, wrong.raw()).await.unwrap();
+    let sealed = key.seal_all(&events).await.unwrap();
+    let kept = chronicle::crypto::open_all(Some(&wrong), sealed).await;
+    storage.confirm(stream, &kept, &chronicle_core::Rebased::default()).await.unwrap();
+    let Opened::Ready(shown) = service.open(stream, || ()).read().await else { panic!("shown, with the reason") };
+    assert_eq!(shown.projections.diagnostics.undecrypted(), events.len() as u64);
+    assert!(!shown.projections.board.is_created());
+
+    // The right link: the key is taken and what it sealed opens, in place.
+    let link = chronicle::service::ShareLink { stream, token: "Tok3n".into(), key: Some(raw) };
+    service.join(&link).await.unwrap();
+    let shown = board(&service, stream).await;
+    assert_eq!(shown.diagnostics.undecrypted(), 0);
+    assert_eq!(shown.board.live_cards(), 1);
+    assert_eq!(storage.board_key(stream).await.unwrap(), Some(raw));
+
+    // A link with yet another key does not take the right one away.
+    let other = chronicle::service::ShareLink { key: Some(*wrong.raw()), ..link };
+    assert_eq!(service.join(&other).await.unwrap(), chronicle::service::Joined::EncryptionKeyKept);
+    assert_eq!(storage.board_key(stream).await.unwrap(), Some(raw));
 }

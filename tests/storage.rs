@@ -78,7 +78,7 @@ async fn confirmed_then_pending_events_read_back_in_order_and_by_id_and_seq() {
     let mine = pending(&(3..5).map(|n| envelope(stream, n)).collect::<Vec<_>>());
     let state = storage.confirm(stream, &confirmed, &Rebased::default()).await.unwrap();
     assert_eq!(state.confirmed, 3);
-    let state = storage.append(stream, state.revision, &mine).await.unwrap();
+    let state = storage.append(stream, state.revision, &mine, &[]).await.unwrap();
 
     let loaded = storage.load(stream).await.unwrap();
     let all: Vec<_> = confirmed.iter().chain(&mine).cloned().collect();
@@ -103,8 +103,8 @@ async fn confirming_moves_own_events_and_places_others_before_what_is_still_pend
     let stream = chronicle::clock::new_id();
     let mine = pending(&(0..3).map(|n| envelope(stream, n)).collect::<Vec<_>>());
     // Two commands: [a, b] and [c].
-    let state = storage.append(stream, 0, &mine[..2]).await.unwrap();
-    let state = storage.append(stream, state.revision, &mine[2..]).await.unwrap();
+    let state = storage.append(stream, 0, &mine[..2], &[]).await.unwrap();
+    let state = storage.append(stream, state.revision, &mine[2..], &[]).await.unwrap();
 
     // The server confirmed a, then another device's event; b and c are still on their way.
     let remote = envelope(stream, 100);
@@ -129,7 +129,7 @@ async fn confirming_moves_own_events_and_places_others_before_what_is_still_pend
     assert_eq!(storage.confirm(stream, &stale, &Rebased::default()).await, Err(StorageError::Conflict));
     // A write decided before the confirmation is refused too, and is retried by its caller.
     assert_eq!(
-        storage.append(stream, state.revision, &pending(&[envelope(stream, 7)])).await,
+        storage.append(stream, state.revision, &pending(&[envelope(stream, 7)]), &[]).await,
         Err(StorageError::Conflict)
     );
 }
@@ -141,7 +141,7 @@ async fn everything_is_there_after_reopening() {
     let events = board_events(stream);
     {
         let storage = Storage::open(&name, || ()).await.unwrap();
-        storage.append(stream, 0, &events).await.unwrap();
+        storage.append(stream, 0, &events, &[]).await.unwrap();
         storage.set_device(Uuid::from_u128(7), "Laptop").await.unwrap();
         storage.set_sync_token(stream, "abc123").await.unwrap();
         storage.close();
@@ -162,17 +162,17 @@ async fn a_failing_batch_leaves_nothing_behind() {
     let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
     let blocker = pending(&[envelope(stream, 5000)]);
-    let state = storage.append(stream, 0, &blocker).await.unwrap();
+    let state = storage.append(stream, 0, &blocker, &[]).await.unwrap();
 
     // A write decided at an old revision: refused, nothing written.
     let late = pending(&[envelope(stream, 1)]);
-    assert_eq!(storage.append(stream, 0, &late).await, Err(StorageError::Conflict));
+    assert_eq!(storage.append(stream, 0, &late, &[]).await, Err(StorageError::Conflict));
 
     // A batch of 1500 spans two records, and its last event reuses a stored id: the first record
     // must not stay behind.
     let mut big = pending(&(0..1500).map(|n| envelope(stream, n)).collect::<Vec<_>>());
     big[1499].id = blocker[0].id;
-    assert!(storage.append(stream, state.revision, &big).await.is_err());
+    assert!(storage.append(stream, state.revision, &big, &[]).await.is_err());
     let loaded = storage.load_all(stream).await.unwrap();
     assert_eq!(loaded.tail, blocker, "only the earlier write is there");
     assert_eq!(loaded.state, state);
@@ -184,7 +184,7 @@ async fn a_failing_batch_leaves_nothing_behind() {
     let mut again = envelope(other, 0);
     again.seq = None;
     again.id = blocker[0].id;
-    let result = storage.append(other, 0, &[pending(&[envelope(other, 1)])[0].clone(), again]).await;
+    let result = storage.append(other, 0, &[pending(&[envelope(other, 1)])[0].clone(), again], &[]).await;
     assert!(result.is_err(), "a duplicate id is refused");
     assert!(storage.load_all(other).await.unwrap().tail.is_empty());
     assert!(!storage.boards().await.unwrap().contains(&other), "nor is the board listed");
@@ -195,7 +195,7 @@ async fn a_snapshot_is_used_only_when_it_matches_the_log() {
     let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
     let events = board_events(stream);
-    storage.append(stream, 0, &events).await.unwrap();
+    storage.append(stream, 0, &events, &[]).await.unwrap();
     let decoded: Vec<_> = events.iter().cloned().map(chronicle_core::Event::decode).collect();
     let full = BoardProjections::replay(decoded.iter());
 
@@ -231,8 +231,8 @@ async fn an_unreadable_record_is_reported_kept_in_place_and_written_after() {
     let storage = Storage::open(&name, || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
     let events = board_events(stream);
-    let first = storage.append(stream, 0, &events[..2]).await.unwrap();
-    let state = storage.append(stream, first.revision, &events[2..]).await.unwrap();
+    let first = storage.append(stream, 0, &events[..2], &[]).await.unwrap();
+    let state = storage.append(stream, first.revision, &events[2..], &[]).await.unwrap();
     damage(&name, stream, first.revision).await;
 
     let opened = boards::open(&storage, stream).await.unwrap();
@@ -241,7 +241,7 @@ async fn an_unreadable_record_is_reported_kept_in_place_and_written_after() {
     assert_eq!(opened.state, state);
 
     let later = pending(&[envelope(stream, 99)]);
-    storage.append(stream, opened.state.revision, &later).await.unwrap();
+    storage.append(stream, opened.state.revision, &later, &[]).await.unwrap();
     let loaded = storage.load_all(stream).await.unwrap();
     assert_eq!(loaded.tail.last(), Some(&later[0]));
     assert_eq!(loaded.problems.len(), 1, "the damaged record is still there, still reported");
@@ -317,10 +317,10 @@ async fn refused_changes_are_set_aside_whole_then_taken_back_after_the_others_or
     let stream = chronicle::clock::new_id();
     let events = pending(&board_events(stream));
     let (created, card) = events.split_at(events.len() - 1);
-    let state = storage.append(stream, 0, created).await.unwrap();
-    let state = storage.append(stream, state.revision, card).await.unwrap();
+    let state = storage.append(stream, 0, created, &[]).await.unwrap();
+    let state = storage.append(stream, state.revision, card, &[]).await.unwrap();
     let later = pending(&[envelope(stream, 50)]);
-    let state = storage.append(stream, state.revision, &later).await.unwrap();
+    let state = storage.append(stream, state.revision, &later, &[]).await.unwrap();
 
     // The card's record leaves the log, whole, with the server's reason; the log moves on.
     let aside = storage.set_aside(stream, &[card[0].id], "Too long for this server.", 5).await.unwrap();
@@ -351,4 +351,89 @@ async fn refused_changes_are_set_aside_whole_then_taken_back_after_the_others_or
     assert_eq!(storage.let_go(stream).await.unwrap(), aside);
     assert!(storage.set_aside_changes(stream).await.unwrap().is_empty());
     assert_eq!(storage.load_all(stream).await.unwrap().tail.len(), created.len() + later.len());
+}
+
+/// A stand-in for an event's sealed form: the storage keeps it with the event, whatever it holds.
+fn sealed_form(event: &RawEnvelope) -> RawEnvelope {
+    RawEnvelope { kind: "sealed".into(), data: json!({ "of": event.id }), ..event.clone() }
+}
+
+fn sealed_ids(storage_sealed: &[RawEnvelope]) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = storage_sealed.iter().map(|e| e.id).collect();
+    ids.sort();
+    ids
+}
+
+#[wasm_bindgen_test]
+async fn sealed_forms_stay_with_their_pending_events_until_confirmed_and_through_set_aside() {
+    let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    let events = pending(&(0..3).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    let sealed: Vec<RawEnvelope> = events.iter().map(sealed_form).collect();
+    let state = storage.append(stream, 0, &events[..2], &sealed).await.unwrap();
+    storage.append(stream, state.revision, &events[2..], &sealed).await.unwrap();
+    let tail = storage.pending(stream).await.unwrap();
+    assert_eq!(sealed_ids(&tail.sealed), sealed_ids(&sealed), "each record keeps its own events' forms");
+
+    // The first event is confirmed: its record keeps the other's form, exactly as stored.
+    let first = RawEnvelope { seq: Some(1), ..events[0].clone() };
+    let rebased = Rebased { confirmed: 1, acknowledged: vec![events[0].id], ..Rebased::default() };
+    storage.confirm(stream, &[first], &rebased).await.unwrap();
+    let tail = storage.pending(stream).await.unwrap();
+    assert_eq!(sealed_ids(&tail.sealed), sealed_ids(&sealed[1..]));
+    assert!(tail.sealed.contains(&sealed[1]), "byte for byte: a retry sends the same bytes");
+
+    // Set aside and taken back, a record keeps its sealed forms.
+    storage.set_aside(stream, &[events[2].id], "Refused.", 1).await.unwrap();
+    assert_eq!(sealed_ids(&storage.pending(stream).await.unwrap().sealed), [events[1].id]);
+    storage.take_back(stream).await.unwrap();
+    assert_eq!(sealed_ids(&storage.pending(stream).await.unwrap().sealed), sealed_ids(&sealed[1..]));
+}
+
+#[wasm_bindgen_test]
+async fn events_kept_sealed_are_replaced_in_place_once_they_open_and_the_snapshot_goes() {
+    let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    let events: Vec<RawEnvelope> = (0..3).map(|n| envelope(stream, n)).collect();
+    let kept: Vec<RawEnvelope> = events.iter().map(|e| RawEnvelope { seq: e.seq, ..sealed_form(e) }).collect();
+    let state = storage.confirm(stream, &kept, &Rebased::default()).await.unwrap();
+    let snapshot = StoredSnapshot { position: 3, last_event: events[2].id, text: "{}".into() };
+    storage.put_snapshot(stream, &snapshot).await.unwrap();
+    let after = storage.replace_confirmed(stream, &[RawEnvelope { seq: None, ..events[1].clone() }]).await.unwrap();
+    assert!(after.revision > state.revision, "the log reads differently now");
+    assert_eq!(after.confirmed, 3);
+    let loaded = storage.load(stream).await.unwrap();
+    assert!(loaded.snapshot.is_none(), "the snapshot folded the sealed form: it goes");
+    assert_eq!(loaded.tail, [kept[0].clone(), events[1].clone(), kept[2].clone()], "in place, with its seq");
+}
+
+#[wasm_bindgen_test]
+async fn a_removed_board_leaves_nothing_behind_and_other_boards_are_untouched() {
+    let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
+    let (stream, other) = (chronicle::clock::new_id(), chronicle::clock::new_id());
+    let confirmed: Vec<RawEnvelope> = (0..2).map(|n| envelope(stream, n)).collect();
+    let state = storage.confirm(stream, &confirmed, &Rebased::default()).await.unwrap();
+    let state = storage.append(stream, state.revision, &pending(&[envelope(stream, 5)]), &[]).await.unwrap();
+    let later = pending(&[envelope(stream, 6)]);
+    storage.append(stream, state.revision, &later, &[]).await.unwrap();
+    storage.set_aside(stream, &[later[0].id], "-", 1).await.unwrap();
+    assert_eq!(storage.set_aside_changes(stream).await.unwrap().len(), 1);
+    storage.set_sync_token(stream, "token").await.unwrap();
+    storage.set_board_key(stream, &[1; 32]).await.unwrap();
+    storage
+        .put_snapshot(stream, &StoredSnapshot { position: 2, last_event: confirmed[1].id, text: "{}".into() })
+        .await
+        .unwrap();
+    storage.append(other, 0, &pending(&[envelope(other, 1)]), &[]).await.unwrap();
+
+    storage.remove_board(stream).await.unwrap();
+    assert!(!storage.is_listed(stream).await.unwrap());
+    assert_eq!(storage.boards().await.unwrap(), [other]);
+    let loaded = storage.load(stream).await.unwrap();
+    assert!(loaded.tail.is_empty() && loaded.snapshot.is_none());
+    assert_eq!(loaded.state, LogState::default());
+    assert_eq!(storage.sync_token(stream).await.unwrap(), None);
+    assert_eq!(storage.board_key(stream).await.unwrap(), None);
+    assert!(storage.set_aside_changes(stream).await.unwrap().is_empty());
+    assert_eq!(storage.load_all(other).await.unwrap().tail.len(), 1);
 }

@@ -15,11 +15,14 @@ use std::rc::Rc;
 
 use chronicle_board::{BoardProjections, Command, MAX_NAME, Rejection, shown_text};
 use chronicle_core::Uuid;
+use chronicle_core::sealed::{self, KEY_BYTES};
+use chronicle_protocol::ErrorCode;
 
 pub use self::open_board::{BoardChange, OpenBoard, SetAsideChange, SharedHistory};
 pub use self::opening::{Opened, Opening};
 pub use self::share_link::ShareLink;
 use crate::clock::{new_id, now};
+use crate::crypto::{self, BoardKey, KeyError, KeyRing};
 use crate::session::Session;
 use crate::storage::{DATABASE, LogState, Storage, StorageError, StoredSummary};
 use crate::sync::SyncHub;
@@ -43,7 +46,13 @@ pub enum CommandError {
     Rejected(#[from] Rejection),
     /// It was decided but could not be saved; nothing changed.
     #[error("{0} The change was not saved.")]
-    NotSaved(#[from] StorageError),
+    NotSaved(#[from] KeyError),
+}
+
+impl From<StorageError> for CommandError {
+    fn from(error: StorageError) -> Self {
+        CommandError::NotSaved(error.into())
+    }
 }
 
 /// Why a history file was not imported. Nothing was stored.
@@ -60,7 +69,41 @@ pub enum ImportFailed {
     NotAHistory(#[from] ImportError),
     /// The board could not be stored.
     #[error(transparent)]
-    NotSaved(#[from] StorageError),
+    NotSaved(#[from] KeyError),
+}
+
+impl From<StorageError> for ImportFailed {
+    fn from(error: StorageError) -> Self {
+        ImportFailed::NotSaved(error.into())
+    }
+}
+
+/// Why sharing a board could not be stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StopSharingError {
+    /// The server did not delete the board; nothing changed.
+    #[error("The server did not delete the board ({0}). Nothing was changed; try again when you are online.")]
+    Server(String),
+    /// The board was deleted from the server, but its private copy could not be made here; the
+    /// board itself is still here, whole.
+    #[error(
+        "The board was deleted from the server, but its private copy could not be made ({0}). The board is still here, whole: use Start a private copy to try again."
+    )]
+    Copy(#[from] ImportFailed),
+    /// The copy was made, but the old board could not be removed from this browser.
+    #[error("The private copy was made, but the old board could not be removed from this browser ({0}).")]
+    Remove(#[from] StorageError),
+}
+
+/// Why a board was not deleted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeleteError {
+    /// The server did not delete it; nothing changed.
+    #[error("The server did not delete the board ({0}). Nothing was changed; try again when you are online.")]
+    Server(String),
+    /// It could not be removed from this browser.
+    #[error("The board could not be removed from this browser. {0}")]
+    Storage(#[from] StorageError),
 }
 
 /// Why this device's name was not changed.
@@ -90,6 +133,9 @@ pub enum Joined {
     /// The board was here with another token, and the link's could not be checked (the reason):
     /// the board keeps its own.
     NotChecked(String),
+    /// The link's encryption key is not the one this board's events are sealed with: the board
+    /// keeps the key it has.
+    EncryptionKeyKept,
 }
 
 impl Joined {
@@ -101,6 +147,11 @@ impl Joined {
             Joined::KeyRefused => Some(
                 "The link's key does not open this board on the server, so this browser keeps syncing it with the \
                  key it already had. Nothing was changed."
+                    .to_owned(),
+            ),
+            Joined::EncryptionKeyKept => Some(
+                "The link's encryption key is not the key of this board's changes, so this browser keeps the key it \
+                 already had. Nothing was changed."
                     .to_owned(),
             ),
             Joined::NotChecked(why) => Some(format!(
@@ -160,6 +211,7 @@ pub struct BoardService {
     storage: Rc<Storage>,
     tabs: Rc<Tabs>,
     hub: Rc<SyncHub>,
+    keys: Rc<KeyRing>,
     device: Uuid,
 }
 
@@ -193,12 +245,13 @@ impl BoardService {
             }
         };
         let tabs = Tabs::open();
-        let hub = SyncHub::start(Rc::clone(&storage), Rc::clone(&tabs));
+        let keys = Rc::new(KeyRing::default());
+        let hub = SyncHub::start(Rc::clone(&storage), Rc::clone(&tabs), Rc::clone(&keys));
         // Every local board syncs, open or not.
         for stream in storage.boards().await.unwrap_or_default() {
             hub.watch(stream);
         }
-        Ok((Rc::new(BoardService { storage, tabs, hub, device }), name))
+        Ok((Rc::new(BoardService { storage, tabs, hub, keys, device }), name))
     }
 
     /// This device's id.
@@ -260,13 +313,24 @@ impl BoardService {
         }
     }
 
-    /// Makes a new board with three columns and starts syncing it. Returns its id.
+    /// Makes a new private board with three columns and starts syncing it. Returns its id.
     pub async fn create(&self, name: &str, device_name: &str) -> Result<Uuid, CommandError> {
         let name = if name.trim().is_empty() { "Untitled board" } else { name };
         let stream = new_id();
+        self.make_private(stream).await?;
         let command = Command::CreateBoard { name: name.to_owned(), columns: [new_id(), new_id(), new_id()] };
         self.run_on(self.new_board(stream), command, device_name).await?;
         Ok(stream)
+    }
+
+    /// Keeps a new key for the new board `stream`: every event of it is sealed before it is
+    /// stored. Without a secure generator and WebCrypto, no board is made.
+    async fn make_private(&self, stream: Uuid) -> Result<(), KeyError> {
+        let raw = BoardKey::generate()?;
+        // Imported before it is kept, so that a browser that cannot use it keeps nothing.
+        self.keys.import(raw).await?;
+        self.storage.set_board_key(stream, &raw).await?;
+        Ok(())
     }
 
     /// Runs one command on a board that is not open here (renaming it from the list, say).
@@ -286,11 +350,13 @@ impl BoardService {
         let mut shown = session.saved().clone();
         let session = RefCell::new(session);
         session.borrow_mut().execute(&mut shown, command, device_name, now(), new_id)?;
-        save(&self.storage, &self.tabs, &session, |_| {}).await.map_err(|(error, _)| CommandError::NotSaved(error))
+        save(&self.storage, &self.tabs, &self.keys, &session, |_| {})
+            .await
+            .map_err(|(error, _)| CommandError::NotSaved(error))
     }
 
-    /// Turns a history file into a new board, checked whole before anything is stored. Returns
-    /// the new board's id.
+    /// Turns a history file into a new private board, checked whole before anything is stored.
+    /// Returns the new board's id.
     pub async fn import(&self, file: &web_sys::File) -> Result<Uuid, ImportFailed> {
         let size = file.size() as u64;
         if size > MAX_IMPORT_BYTES {
@@ -301,11 +367,19 @@ impl BoardService {
             .ok()
             .and_then(|t| t.as_string())
             .ok_or(ImportFailed::Unreadable)?;
+        self.import_text(&text).await
+    }
+
+    /// Turns a history (JSON lines) into a new private board.
+    async fn import_text(&self, text: &str) -> Result<Uuid, ImportFailed> {
         let stream = new_id();
-        let events = import_lines(&text, stream, new_id)?;
+        let events = import_lines(text, stream, new_id)?;
+        self.make_private(stream).await?;
         let session = RefCell::new(self.new_board(stream));
         session.borrow_mut().queue(events);
-        save(&self.storage, &self.tabs, &session, |_| {}).await.map_err(|(error, _)| ImportFailed::NotSaved(error))?;
+        save(&self.storage, &self.tabs, &self.keys, &session, |_| {})
+            .await
+            .map_err(|(error, _)| ImportFailed::NotSaved(error))?;
         Ok(stream)
     }
 
@@ -317,9 +391,10 @@ impl BoardService {
 
     /// Brings a shared board here and syncs it; its events arrive from the server. A board this
     /// browser already syncs with another token keeps it, unless the server confirms that the
-    /// link's token opens the board: a link never silently takes a working key away.
-    pub async fn join(&self, link: &ShareLink) -> Result<Joined, StorageError> {
-        let joined = match self.storage.sync_token(link.stream).await? {
+    /// link's token opens the board: a link never silently takes a working key away. The same
+    /// holds for a private board's key: see [`BoardService::take_key`].
+    pub async fn join(&self, link: &ShareLink) -> Result<Joined, KeyError> {
+        let mut joined = match self.storage.sync_token(link.stream).await? {
             None => Joined::Added,
             Some(token) if token == link.token => Joined::AlreadyHere,
             Some(_) => match remote::opens(link.stream, &link.token).await {
@@ -328,6 +403,11 @@ impl BoardService {
                 Err(e) => Joined::NotChecked(e.to_string()),
             },
         };
+        if let Some(raw) = link.key
+            && !self.take_key(link.stream, raw).await?
+        {
+            joined = Joined::EncryptionKeyKept;
+        }
         if matches!(joined, Joined::Added | Joined::KeyReplaced) {
             self.storage.set_sync_token(link.stream, &link.token).await?;
         }
@@ -335,10 +415,81 @@ impl BoardService {
         Ok(joined)
     }
 
-    /// The link that brings a board to another device, once the board has reached the server.
+    /// Takes a link's key for a board, when the board has nothing yet or holds events sealed with
+    /// that key: those that could not be opened are opened now, in place. A board with a key of
+    /// its own, or kept in the clear, that holds nothing sealed with the link's key keeps what it
+    /// has. Returns whether the board has the link's key now.
+    async fn take_key(&self, stream: Uuid, raw: [u8; KEY_BYTES]) -> Result<bool, KeyError> {
+        let key = self.keys.import(raw).await?;
+        if self.storage.board_key(stream).await? == Some(raw) {
+            return Ok(true);
+        }
+        let log = self.storage.load_all(stream).await?.tail;
+        if !log.is_empty() && !log.iter().any(|e| sealed::sealed_with(e) == Some(key.id())) {
+            return Ok(false);
+        }
+        self.storage.set_board_key(stream, &raw).await?;
+        let opened = crypto::reopen(&key, &log).await;
+        if !opened.is_empty() {
+            let state = self.storage.replace_confirmed(stream, &opened).await?;
+            self.tabs.publish(Notice::Written { stream, state });
+        }
+        Ok(true)
+    }
+
+    /// The link that brings a board to another device, once the board has reached the server;
+    /// a private board's carries its key.
     pub async fn share_link(&self, stream: Uuid) -> Result<Option<ShareLink>, StorageError> {
         let token = self.storage.sync_token(stream).await?;
-        Ok(token.map(|token| ShareLink { stream, token }))
+        let key = self.storage.board_key(stream).await?;
+        Ok(token.map(|token| ShareLink { stream, token, key }))
+    }
+
+    /// Makes a private board of a board's whole history: a new board (new stream, token and key)
+    /// whose events are sealed on the wire. The board itself is left as it is. Returns the new
+    /// board's id.
+    pub async fn private_copy(&self, stream: Uuid) -> Result<Uuid, ImportFailed> {
+        let text = self.export(stream).await?;
+        self.import_text(&text).await
+    }
+
+    /// Stops sharing a board: deletes its stream from the server, so that every link to it stops
+    /// working, then makes a private copy of it here and removes it from this browser. The server
+    /// is asked first: should that fail, nothing has changed. Returns the copy's id.
+    pub async fn stop_sharing(&self, stream: Uuid) -> Result<Uuid, StopSharingError> {
+        self.delete_from_server(stream).await.map_err(StopSharingError::Server)?;
+        let copy = self.private_copy(stream).await?;
+        self.remove(stream).await?;
+        Ok(copy)
+    }
+
+    /// Deletes a board from this browser and, when `from_server`, from the server first (should
+    /// that fail, nothing has changed).
+    pub async fn delete_board(&self, stream: Uuid, from_server: bool) -> Result<(), DeleteError> {
+        if from_server {
+            self.delete_from_server(stream).await.map_err(DeleteError::Server)?;
+        }
+        Ok(self.remove(stream).await?)
+    }
+
+    /// Deletes a board's stream from the server, if it reached it; the reason in words if not.
+    async fn delete_from_server(&self, stream: Uuid) -> Result<(), String> {
+        let Some(token) = self.storage.sync_token(stream).await.map_err(|e| e.to_string())? else { return Ok(()) };
+        match remote::delete(stream, &token).await {
+            Ok(()) => Ok(()),
+            // Deleted already (by another device, or an earlier attempt whose reply was lost).
+            Err(e) if e.code() == Some(ErrorCode::StreamDeleted) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Removes a board and its history from this browser (and from the other tabs' lists); the
+    /// server keeps its copy.
+    pub async fn remove(&self, stream: Uuid) -> Result<(), StorageError> {
+        self.hub.forget(stream);
+        self.storage.remove_board(stream).await?;
+        self.tabs.publish(Notice::Removed { stream });
+        Ok(())
     }
 
     /// Starts opening a board: see [`Opening`].
@@ -363,14 +514,21 @@ enum Saving {
 async fn save(
     storage: &Storage,
     tabs: &Tabs,
+    keys: &KeyRing,
     session: &RefCell<Session>,
     mut on_step: impl FnMut(Saving),
-) -> Result<(), (StorageError, BoardProjections)> {
+) -> Result<(), (KeyError, BoardProjections)> {
     let stream = session.borrow().stream();
     let mut rereads = 0;
     loop {
         let Some((revision, batch)) = session.borrow_mut().next_write() else { return Ok(()) };
-        let error = match storage.append(stream, revision, &batch).await {
+        // A private board's events are sealed first, then stored with their sealed forms:
+        // IndexedDB transactions do not stay open across WebCrypto's promises.
+        let sealed = match seal(storage, keys, stream, &batch).await {
+            Ok(sealed) => sealed,
+            Err(error) => return Err((error, session.borrow_mut().failed())),
+        };
+        let error = match storage.append(stream, revision, &batch, &sealed).await {
             Ok(state) => {
                 let snapshot = session.borrow_mut().written(state);
                 tabs.publish(Notice::Written { stream, state });
@@ -400,7 +558,20 @@ async fn save(
             Err(error) => error,
         };
         let saved = session.borrow_mut().failed();
-        return Err((error, saved));
+        return Err((error.into(), saved));
+    }
+}
+
+/// The sealed forms of `events` on a private board; none on a board in the clear.
+async fn seal(
+    storage: &Storage,
+    keys: &KeyRing,
+    stream: Uuid,
+    events: &[chronicle_core::RawEnvelope],
+) -> Result<Vec<chronicle_core::RawEnvelope>, KeyError> {
+    match keys.key(storage, stream).await? {
+        Some(key) => Ok(key.seal_all(events).await?),
+        None => Ok(Vec::new()),
     }
 }
 

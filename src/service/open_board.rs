@@ -5,6 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use chronicle_board::{BoardEvent, BoardProjections, Command, History, Rejection, describe};
+use chronicle_core::sealed::KeyId;
 use chronicle_core::{Event, Uuid};
 use wasm_bindgen_futures::spawn_local;
 
@@ -66,6 +67,8 @@ pub struct OpenBoard {
 struct Inner {
     service: Rc<BoardService>,
     session: RefCell<Session>,
+    /// The id of a private board's key; `None` in the clear.
+    private: Option<KeyId>,
     /// Whether a save sequence is under way.
     writing: Cell<bool>,
     /// The log as shown (what is stored, then what is still to be written) with its keyframes:
@@ -84,11 +87,12 @@ impl OpenBoard {
         opened: OpenedBoard,
         on_change: impl Fn(BoardChange) + 'static,
     ) -> (OpenBoard, BoardProjections) {
-        let OpenedBoard { projections, snapshot_at, state, pending, .. } = opened;
+        let OpenedBoard { projections, snapshot_at, state, pending, private, .. } = opened;
         let session = Session::new(stream, service.device, projections.clone(), snapshot_at, state, pending);
         let inner = Rc::new(Inner {
             service,
             session: RefCell::new(session),
+            private,
             writing: Cell::new(false),
             history: RefCell::new(None),
             on_change: Box::new(on_change),
@@ -129,6 +133,12 @@ impl OpenBoard {
             Inner::save(&self.inner);
         }
         Ok(())
+    }
+
+    /// The id of the board's key when it is private (its events are sealed on the wire);
+    /// `None` for a board kept in the clear.
+    pub fn private(&self) -> Option<KeyId> {
+        self.inner.private
     }
 
     /// Events decided here and not yet written.
@@ -243,7 +253,7 @@ impl Inner {
         let this = Rc::clone(this);
         spawn_local(async move {
             let service = Rc::clone(&this.service);
-            let result = save(&service.storage, &service.tabs, &this.session, |step| {
+            let result = save(&service.storage, &service.tabs, &service.keys, &this.session, |step| {
                 if let Saving::Reread(shown) = step {
                     // Another tab wrote first, which is rare: the history is read again when
                     // next needed rather than pieced together here.

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use chronicle_board::BoardProjections;
+use chronicle_core::sealed::KeyId;
 use chronicle_core::{SyncStatus, Uuid};
 use wasm_bindgen_futures::spawn_local;
 
@@ -87,10 +88,17 @@ impl Opening {
                 pending: Vec::new(),
                 problems: tail.problems,
                 fresh_snapshot,
+                private: self.key_id().await,
             }));
         }
         match boards::open(storage, *stream).await {
-            Ok(opened) if opened.projections.board.is_created() => Opened::Ready(Box::new(opened)),
+            // A board whose events could not be opened is shown too, with the reason.
+            Ok(mut opened)
+                if opened.projections.board.is_created() || opened.projections.diagnostics.undecrypted() > 0 =>
+            {
+                opened.private = self.key_id().await;
+                Opened::Ready(Box::new(opened))
+            }
             Ok(_) => match storage.sync_token(*stream).await {
                 Ok(Some(_)) => Opened::Fetching,
                 _ => Opened::Missing(
@@ -101,6 +109,12 @@ impl Opening {
             },
             Err(e) => Opened::Missing(e.to_string()),
         }
+    }
+
+    /// The id of the board's key, on a private board.
+    async fn key_id(&self) -> Option<KeyId> {
+        let Inner { service, stream, .. } = &*self.inner;
+        service.keys.key(&service.storage, *stream).await.ok().flatten().map(|k| k.id())
     }
 
     /// Opens the board that [`Opening::read`] found, and stops following its arrival. Returns the

@@ -3,12 +3,22 @@
 //! talks to the [`OpenBoard`] of the board service and to nothing below.
 
 use chronicle_board::{BoardProjections, Command, Rejection};
-use chronicle_core::Uuid;
+use chronicle_core::sealed::KeyId;
+use chronicle_core::{SyncStatus, Uuid};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::workspace::Workspace;
 use crate::service::{BoardChange, OpenBoard, SharedHistory};
+
+/// Changes that could not be decrypted, by why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Undecrypted {
+    /// Sealed with this board's key and not opening, or arriving unsealed: altered on the way.
+    pub(crate) altered: u64,
+    /// Sealed with a key this browser does not have.
+    pub(crate) other_key: u64,
+}
 
 /// The open board, shared by its panels.
 #[derive(Clone, Copy)]
@@ -87,6 +97,58 @@ impl BoardContext {
         self.viewing.get().is_some()
     }
 
+    /// The id of the board's key when it is private; `None` for a board kept in the clear.
+    pub(crate) fn private(&self) -> Option<KeyId> {
+        self.board.with_value(OpenBoard::private)
+    }
+
+    /// Changes kept and never applied because they could not be decrypted: those altered on the
+    /// server (sealed with this board's key but not opening, or arriving unsealed), and those
+    /// sealed with a key this browser does not have.
+    pub(crate) fn undecrypted(&self) -> Undecrypted {
+        let private = self.private().map(|k| k.to_string());
+        self.shown.with(|p| {
+            let mut counts = Undecrypted { altered: p.diagnostics.unsealed, other_key: 0 };
+            for (key, n) in &p.diagnostics.sealed {
+                match Some(key) == private.as_ref() {
+                    true => counts.altered += n,
+                    false => counts.other_key += n,
+                }
+            }
+            counts
+        })
+    }
+
+    /// Whether one of the board's devices deleted it from the server.
+    pub(crate) fn deleted(&self) -> bool {
+        let stream = self.stream();
+        self.ws.sync.with(|map| matches!(map.get(&stream), Some(SyncStatus::Deleted { .. })))
+    }
+
+    /// Why the board cannot be changed here, if it cannot: a past version is on screen, the board
+    /// was deleted from the server, or this browser lacks the key its changes are sealed with (a
+    /// change made here could not be read by anyone else).
+    pub(crate) fn read_only_because(&self) -> Option<&'static str> {
+        if self.in_the_past() {
+            Some("This is a past version of the board. Press Back to now to make changes.")
+        } else if self.deleted() {
+            Some(
+                "This board was deleted from the server, so it can no longer be changed. Export its history to keep it.",
+            )
+        } else if self.undecrypted().other_key > 0 {
+            Some(
+                "This browser does not have the key this board's changes are sealed with, so it cannot change the board.",
+            )
+        } else {
+            None
+        }
+    }
+
+    /// Whether the board on screen cannot be changed here.
+    pub(crate) fn read_only(&self) -> bool {
+        self.read_only_because().is_some()
+    }
+
     /// The board's history.
     pub(crate) async fn history(&self) -> Option<SharedHistory> {
         let board = self.board.try_get_value()?;
@@ -133,9 +195,9 @@ impl BoardContext {
     /// Decides a command, shows its effect at once and saves it. A rejection comes back to the
     /// control that asked; a failed save undoes the change and says so.
     pub(crate) fn run(&self, command: Command) -> Result<(), Rejection> {
-        if self.viewing.get_untracked().is_some() {
-            // The past is read-only; the controls are hidden, this is for anything that slips by.
-            self.ws.tell("This is a past version of the board. Press Back to now to make changes.");
+        if let Some(why) = untrack(|| self.read_only_because()) {
+            // The controls are hidden; this is for anything that slips by.
+            self.ws.tell(why);
             return Ok(());
         }
         let Some(board) = self.board.try_get_value() else { return Ok(()) };

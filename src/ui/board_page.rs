@@ -1,7 +1,7 @@
 //! A board: its columns and cards, the archive, the activity panel and the status line.
 
 use chronicle_board::{Command, MAX_COLUMNS, MAX_NAME, MAX_TITLE, shown_text};
-use chronicle_core::Uuid;
+use chronicle_core::{SyncStatus, Uuid};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -11,6 +11,7 @@ use super::column::ColumnView;
 use super::filter::FilterCards;
 use super::flow_panel::FlowPanel;
 use super::history_panel::{HistoryPanel, PastBanner};
+use super::privacy::{BoardNotices, DeleteBoard};
 use super::set_aside_panel::SetAsidePanel;
 use super::share::SharePanel;
 use super::status_line::{StatusLine, describe_sync};
@@ -63,10 +64,25 @@ pub(crate) fn BoardPage(stream: Uuid) -> impl IntoView {
             PageState::Opening => view! { <main class="page"><p class="muted">"Opening the board…"</p></main> }.into_any(),
             PageState::Fetching => {
                 let status = move || ws.sync.with(|m| m.get(&stream).map(describe_sync)).unwrap_or_else(|| "Connecting…".to_owned());
+                let deleted = move || ws.sync.with(|m| matches!(m.get(&stream), Some(SyncStatus::Deleted { .. })));
+                let forget = move |_| {
+                    spawn_local(async move {
+                        match ws.service().remove(stream).await {
+                            Ok(()) => ws.go(Route::Boards),
+                            Err(e) => ws.tell(format!("The board could not be removed from this browser. {e}")),
+                        }
+                    });
+                };
                 view! {
                     <main class="page centered">
-                        <h1>"Fetching the board"</h1>
-                        <p class="muted">"This board was shared with this browser. Its history is on its way from the server."</p>
+                        <Show when=deleted fallback=move || view! {
+                            <h1>"Fetching the board"</h1>
+                            <p class="muted">"This board was shared with this browser. Its history is on its way from the server."</p>
+                        }>
+                            <h1>"This board was deleted"</h1>
+                            <p role="alert">"One of its devices deleted it from the server, so this link no longer opens it."</p>
+                            <p><button class="small" on:click=forget>"Remove it from this browser"</button></p>
+                        </Show>
                         <p role="status" aria-label="Sync status">{status}</p>
                         <a href=Route::Boards.href()>"Back to all boards"</a>
                     </main>
@@ -116,6 +132,7 @@ fn Board(context: BoardContext) -> impl IntoView {
     view! {
         <main class="board-page" class:in-the-past=move || context.in_the_past()>
             <BoardHeader />
+            <BoardNotices />
             <PastBanner />
             <FilterCards />
             <div class="board-layout">
@@ -132,7 +149,7 @@ fn Board(context: BoardContext) -> impl IntoView {
                             )}
                         </p>
                     })}
-                    <Show when=move || !context.in_the_past()>
+                    <Show when=move || !context.read_only()>
                         <AddColumn />
                     </Show>
                 </div>
@@ -170,12 +187,20 @@ fn BoardHeader() -> impl IntoView {
             <a class="back" href=Route::Boards.href()>"← All boards"</a>
             <Show when=move || renaming.get() fallback=move || view! {
                 <h1>{move || context.with_view(|p| shown_text(p.board.name(), MAX_NAME).into_owned())}</h1>
-                <Show when=move || !context.in_the_past()>
+                {context.private().is_some().then(|| view! {
+                    <span class="badge" title="Changes are encrypted on this device before they are sent; the sync server cannot read them.">
+                        "End-to-end encrypted"
+                    </span>
+                })}
+                <Show when=move || !context.read_only()>
                     <button class="ghost small" on:click=move |_| {
                         name.set(context.shown.with_untracked(|p| p.board.name().to_owned()));
                         renaming.set(true);
                     }>"Rename board"</button>
                     <SharePanel />
+                </Show>
+                <Show when=move || !context.in_the_past()>
+                    <DeleteBoard />
                 </Show>
             }>
                 <form class="inline-form" on:submit=save>
@@ -244,7 +269,7 @@ fn Archive() -> impl IntoView {
                 <For each=move || archived.get() key=|(id, title)| (*id, title.clone()) let:card>
                     <li class="archived-card">
                         <span>{card.1.clone()}</span>
-                        <Show when=move || !context.in_the_past()>
+                        <Show when=move || !context.read_only()>
                             <button class="small" aria-label=format!("Restore {}", card.1) on:click=move |_| {
                                 error.set(context.run(Command::RestoreCard { card: card.0 }).err().map(|r| r.to_string()));
                             }>"Restore"</button>

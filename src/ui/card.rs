@@ -15,7 +15,7 @@ pub(crate) const DRAG_TYPE: &str = "application/x-chronicle-card";
 pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
     let context = expect_context::<BoardContext>();
     let shown = context.shown;
-    let past = move || context.in_the_past();
+    let read_only = move || context.read_only();
     let content = Memo::new(move |_| {
         context.with_view(|p| {
             let shown = |c: &chronicle_board::Card| {
@@ -96,11 +96,11 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
     };
 
     view! {
-        <li class="card" data-card=card.to_string() draggable=move || (!editing.get() && !past()).to_string() on:dragstart=dragstart>
+        <li class="card" data-card=card.to_string() draggable=move || (!editing.get() && !read_only()).to_string() on:dragstart=dragstart>
             <Show when=move || editing.get() fallback=move || view! {
                 <p class="card-title">{move || content.with(|c| c.0.clone())}</p>
                 {move || content.with(|c| (!c.1.is_empty()).then(|| view! { <p class="card-description">{c.1.clone()}</p> }))}
-                <div class="card-actions" class:hidden=past>
+                <div class="card-actions" class:hidden=read_only>
                     <button class="icon" aria-label="Move left" title="Move left" disabled=move || place.get().0 == 0
                         on:click=move |_| move_to_column(-1)>"←"</button>
                     <button class="icon" aria-label="Move up" title="Move up" disabled=move || neighbours.get().0.is_none()

@@ -94,7 +94,7 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
                         <button type="button" class="ghost small" on:click=move |_| renaming.set(false)>"Cancel"</button>
                     </form>
                 </Show>
-                <Show when=move || !context.in_the_past()>
+                <Show when=move || !context.read_only()>
                 <details class="column-menu">
                     <summary aria-label=move || format!("Column options for {}", name.get())>"⋯"</summary>
                     <div class="menu">
@@ -118,7 +118,7 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
             </ul>
             {move || (visible.with(Vec::is_empty) && !context.filter.with(String::is_empty))
                 .then(|| view! { <p class="small muted nothing-matches">"Nothing here matches the filter."</p> })}
-            <Show when=move || !context.in_the_past()>
+            <Show when=move || !context.read_only()>
             <form class="add-card" on:submit=add>
                 <input id=input_id.clone() type="text" maxlength=MAX_TITLE placeholder="Add a card…"
                     aria-label=move || format!("New card in {}", name.get()) bind:value=title />

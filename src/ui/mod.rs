@@ -14,6 +14,7 @@ mod feed;
 mod filter;
 mod flow_panel;
 mod history_panel;
+mod privacy;
 mod set_aside_panel;
 mod share;
 mod shortcuts;

@@ -17,6 +17,8 @@ pub(crate) fn describe_sync(status: &SyncStatus) -> String {
         SyncStatus::Syncing { pending, .. } => format!("Syncing ({pending} pending)"),
         SyncStatus::Synced { at } => format!("Synced {}", clock_time(*at)),
         SyncStatus::Stuck { message, pending } => format!("Not all synced ({pending} kept here): {message}"),
+        SyncStatus::Deleted { pending: 0 } => "Deleted from the server".to_owned(),
+        SyncStatus::Deleted { pending } => format!("Deleted from the server ({pending} never sent, kept here)"),
         SyncStatus::Failed { message, retry_at, pending } => {
             let seconds = (retry_at.saturating_sub(now()) / 1000).max(1);
             let waiting = if *pending > 0 { format!(" {pending} pending.") } else { String::new() };
@@ -44,7 +46,8 @@ pub(crate) fn StatusLine() -> impl IntoView {
             .with(|map| map.get(&stream).cloned())
             .unwrap_or(SyncStatus::Syncing { pending: context.pending.get(), behind: 0 })
     };
-    let failed = move || matches!(sync(), SyncStatus::Failed { .. } | SyncStatus::Stuck { .. });
+    let failed =
+        move || matches!(sync(), SyncStatus::Failed { .. } | SyncStatus::Stuck { .. } | SyncStatus::Deleted { .. });
     view! {
         <footer class="status-line" role="status" aria-label="Status">
             <span>{move || format!("Device: {}", context.ws.device_name.get())}</span>

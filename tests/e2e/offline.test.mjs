@@ -69,5 +69,6 @@ test('opens and saves with the server down, and updates only when asked', async 
   const events = await serverEvents(page, server.url);
   const titles = events.filter((e) => e.type === 'card_added').map((e) => e.data.title);
   expect(titles).toEqual(['Written online', 'Written offline']);
+  expect(events.every((e) => e.sealed)).toEqual(true);
   await page.close();
 });

@@ -117,21 +117,53 @@ export async function addCard(page, title, column = 'To do') {
   await page.getByRole('textbox', { name: `New card in ${column}` }).press('Enter');
 }
 
-/** The open board's share link, read from its Share panel, with the board id and token in it. */
+/** The open board's share link, read from its Share panel, with the board id, token and (for a private board) key in it. */
 export async function shareLink(page) {
   await page.getByRole('button', { name: 'Share' }).click();
   const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
   await page.getByRole('dialog', { name: 'Share this board' }).getByRole('button', { name: 'Close' }).click();
-  const [, stream, token] = link.match(/#\/join\/([^/]+)\/(.+)$/);
-  return { link, stream, token };
+  const [, stream, token, key] = link.match(/#\/join\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/);
+  return { link, stream, token, key };
 }
 
-/** The open board's events as the server at `url` has them, read with the share link's token. */
+/**
+ * The open board's events as the server at `url` has them, read with the share link's token; a
+ * private board's are opened with the link's key, as the format in docs/protocol.md says (a third
+ * implementation of it, on Node's WebCrypto). Each comes with `sealed`, whether it came sealed.
+ */
 export async function serverEvents(page, url) {
-  const { stream, token } = await shareLink(page);
+  const { stream, token, key } = await shareLink(page);
   const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, url), {
     headers: { authorization: `Bearer ${token}` },
   });
   if (response.status !== 200) throw new Error(`the server answered ${response.status}`);
-  return (await response.json()).events;
+  const events = (await response.json()).events;
+  return Promise.all(events.map((event) => (key ? openSealed(event, stream, key) : { ...event, sealed: false })));
+}
+
+const fromBase64url = (text) => Buffer.from(text, 'base64url');
+const uuidBytes = (uuid) => Buffer.from(uuid.replaceAll('-', ''), 'hex');
+
+/** Opens one sealed event of `stream` with the base64url `key`; throws when it does not open. */
+export async function openSealed(event, stream, key) {
+  if (event.type !== 'sealed') throw new Error(`event ${event.id} of a private board came unsealed`);
+  const { subtle } = globalThis.crypto;
+  const at = Buffer.alloc(8);
+  at.writeBigInt64BE(BigInt(event.at));
+  const associated = Buffer.concat([
+    Buffer.from('chronicle-sealed-v1'),
+    fromBase64url(event.data.key),
+    uuidBytes(stream),
+    uuidBytes(event.id),
+    uuidBytes(event.device),
+    at,
+  ]);
+  const aes = await subtle.importKey('raw', fromBase64url(key), 'AES-GCM', false, ['decrypt']);
+  const plain = await subtle.decrypt(
+    { name: 'AES-GCM', iv: fromBase64url(event.data.nonce), additionalData: associated },
+    aes,
+    fromBase64url(event.data.ciphertext),
+  );
+  const { type, version, data } = JSON.parse(Buffer.from(plain).toString('utf8'));
+  return { ...event, type, version, data, sealed: true };
 }

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { expect, until } from './expect.mjs';
-import { startServer, startBrowser, addCard, createBoard, shareLink } from './support.mjs';
+import { startServer, startBrowser, addCard, createBoard, shareLink, serverEvents } from './support.mjs';
 
 let server;
 const browsers = [];
@@ -61,7 +61,7 @@ test('two devices edit offline and converge; a third joins late', async () => {
   await expect(syncStatus(laptop.page)).toContainText('Synced');
 
   const { link } = await shareLink(laptop.page);
-  assert.match(link, /#\/join\/[0-9a-f-]{36}\/[A-Za-z0-9_-]{43}$/, 'the token, made on this device, travels in the fragment only');
+  assert.match(link, /#\/join\/[0-9a-f-]{36}\/[A-Za-z0-9_-]{43}\/[A-Za-z0-9_-]{43}$/, 'the token and the key, made on this device, travel in the fragment only');
 
   const phone = await device(link);
   await expect(phone.page.getByRole('heading', { level: 1, name: 'Trip' })).toBeVisible();
@@ -126,12 +126,12 @@ test('a share link with a wrong key leaves a board syncing with the key it had',
   await expect(laptop.page.getByRole('heading', { level: 1, name: 'Kept key' })).toBeVisible();
   assert.equal((await shareLink(laptop.page)).token, token, 'the key is the one it had');
 
-  // And it still syncs with it: the server gets the next card.
+  // And it still syncs with it: the server gets the next card, sealed.
   await addCardAndSee(laptop.page, 'After the link');
   await until(async () => {
-    const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, server.url), { headers: { authorization: `Bearer ${token}` } });
-    const titles = (await response.json()).events.filter((e) => e.type === 'card_added').map((e) => e.data.title);
-    return { ok: titles.includes('After the link'), seen: titles };
+    const events = await serverEvents(laptop.page, server.url);
+    const titles = events.filter((e) => e.type === 'card_added').map((e) => e.data.title);
+    return { ok: titles.includes('After the link') && events.every((e) => e.sealed), seen: titles };
   }, 'the server should have the card added after the link');
   expect(laptop.errors).toEqual([]);
 });

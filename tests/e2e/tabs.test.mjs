@@ -78,5 +78,6 @@ test('one tab syncs a board; when it closes another takes over, and nothing is p
   assert.equal(new Set(ids).size, ids.length, 'no event is stored twice');
   assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
   assert.equal(events.filter((e) => e.type === 'card_added').length, 5);
+  assert.ok(events.every((e) => e.sealed), 'every event reached the server sealed');
   await second.close();
 });

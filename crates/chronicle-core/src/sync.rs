@@ -77,6 +77,12 @@ pub enum SyncStatus {
         /// Events not yet confirmed by the server.
         pending: usize,
     },
+    /// The board was deleted from the server by one of its devices: nothing syncs any more, and
+    /// what is here stays here.
+    Deleted {
+        /// Events made here that never reached the server.
+        pending: usize,
+    },
     /// The last attempt failed; another follows at `retry_at`.
     Failed {
         /// What went wrong, for a person.
@@ -103,6 +109,8 @@ pub struct SyncState {
     next_poll: i64,
     /// Why the last push was refused for good, and until when pushing waits.
     refused: Option<(String, i64)>,
+    /// The server says the stream was deleted.
+    deleted: bool,
 }
 
 impl SyncState {
@@ -120,6 +128,7 @@ impl SyncState {
             poll_until: None,
             next_poll: 0,
             refused: None,
+            deleted: false,
         }
     }
 
@@ -144,7 +153,7 @@ impl SyncState {
 
     /// What to do now, with `pending` events waiting to be pushed.
     pub fn next(&self, now: i64, pending: usize) -> Action {
-        if !self.online {
+        if !self.online || self.deleted {
             return Action::Idle;
         }
         if let Some(at) = self.retry_at.filter(|at| *at > now) {
@@ -234,6 +243,11 @@ impl SyncState {
         self.refused = Some((message.into(), now.saturating_add(REFUSED_RETRY_MS)));
     }
 
+    /// The server says the stream was deleted: there is nothing more to do, ever.
+    pub fn deleted(&mut self) {
+        self.deleted = true;
+    }
+
     fn succeeded(&mut self, now: Option<i64>) {
         self.failures = 0;
         self.retry_at = None;
@@ -256,6 +270,9 @@ impl SyncState {
 
     /// What to tell a person, with `pending` events waiting.
     pub fn status(&self, pending: usize) -> SyncStatus {
+        if self.deleted {
+            return SyncStatus::Deleted { pending };
+        }
         if !self.online {
             return SyncStatus::Offline { pending };
         }
@@ -333,6 +350,18 @@ mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_deleted_stream_stops_every_sync_for_good_and_says_so() {
+        let mut sync = SyncState::new(4, true, true);
+        sync.pulled(0, 4, 4);
+        sync.deleted();
+        assert_eq!(sync.next(1_000, 2), Action::Idle);
+        assert_eq!(sync.status(2), SyncStatus::Deleted { pending: 2 });
+        sync.set_online(false);
+        sync.set_online(true);
+        assert_eq!(sync.next(2_000, 2), Action::Idle, "not even after coming back online");
     }
 
     #[test]

@@ -1,0 +1,246 @@
+//! A private board's key, and sealing and opening its events with the browser's WebCrypto
+//! (AES-256-GCM, HKDF-SHA-256): the only module that does cryptography. The sealed form itself
+//! (what is sealed, the associated data, the key id) is the engine's, `chronicle_core::sealed`.
+//!
+//! Every call for many events is issued side by side: WebCrypto works on its own threads, and
+//! awaiting each event in turn would make a thousand events a thousand round trips.
+
+use chronicle_core::RawEnvelope;
+use chronicle_core::sealed::{self, Arrived, KEY_BYTES, KEY_ID_BYTES, KEY_ID_INFO, KeyId, NONCE_BYTES};
+use futures::future::join_all;
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CryptoKey, SubtleCrypto};
+
+use crate::clock::secure_random;
+
+/// Why a key could not be made or used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    /// No secure random generator or no WebCrypto here (a page served over plain HTTP from
+    /// another machine, say): a private board is never made with weaker means.
+    #[error(
+        "This browser offers no secure encryption here (open Chronicle over HTTPS), so a private board cannot be made or changed."
+    )]
+    Unavailable,
+    /// WebCrypto refused the operation.
+    #[error("The browser could not encrypt: {0}")]
+    Failed(String),
+}
+
+fn failed(error: JsValue) -> CryptoError {
+    let message = error
+        .dyn_ref::<web_sys::DomException>()
+        .map(|e| format!("{}: {}", e.name(), e.message()))
+        .unwrap_or_else(|| format!("{error:?}"));
+    CryptoError::Failed(message)
+}
+
+fn subtle() -> Result<SubtleCrypto, CryptoError> {
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok()).ok_or(CryptoError::Unavailable)?;
+    // `crypto.subtle` is undefined outside secure contexts.
+    let subtle = Reflect::get(&crypto, &JsValue::from_str("subtle")).map_err(|_| CryptoError::Unavailable)?;
+    subtle.dyn_into::<SubtleCrypto>().map_err(|_| CryptoError::Unavailable)
+}
+
+fn object(entries: &[(&str, JsValue)]) -> Object {
+    let object = Object::new();
+    for (key, value) in entries {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    object
+}
+
+fn bytes(value: &[u8]) -> JsValue {
+    Uint8Array::from(value).into()
+}
+
+async fn call(promise: Result<js_sys::Promise, JsValue>) -> Result<JsValue, CryptoError> {
+    JsFuture::from(promise.map_err(failed)?).await.map_err(failed)
+}
+
+fn buffer_bytes(value: &JsValue) -> Vec<u8> {
+    Uint8Array::new(value).to_vec()
+}
+
+/// A board's key: its raw bytes (which a share link carries), its id, and the AES-GCM key
+/// WebCrypto uses, which cannot be read back out of the browser.
+#[derive(Clone)]
+pub struct BoardKey {
+    raw: [u8; KEY_BYTES],
+    id: KeyId,
+    aes: CryptoKey,
+}
+
+impl std::fmt::Debug for BoardKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key itself is never printed.
+        f.debug_struct("BoardKey").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+impl BoardKey {
+    /// 256 fresh bits from the browser's cryptographic generator, or
+    /// [`CryptoError::Unavailable`].
+    pub fn generate() -> Result<[u8; KEY_BYTES], CryptoError> {
+        secure_random::<KEY_BYTES>().ok_or(CryptoError::Unavailable)
+    }
+
+    /// Makes the key usable: imports it for AES-GCM (not extractable) and derives its id.
+    pub async fn import(raw: [u8; KEY_BYTES]) -> Result<BoardKey, CryptoError> {
+        let subtle = subtle()?;
+        let usages = Array::of2(&"encrypt".into(), &"decrypt".into());
+        let aes_algorithm = object(&[("name", "AES-GCM".into())]);
+        let data: Object = Uint8Array::from(&raw[..]).into();
+        let aes = subtle.import_key_with_object("raw", &data, &aes_algorithm, false, &usages);
+        let hkdf_algorithm = object(&[("name", "HKDF".into())]);
+        let hkdf =
+            subtle.import_key_with_object("raw", &data, &hkdf_algorithm, false, &Array::of1(&"deriveBits".into()));
+        let (aes, hkdf) = futures::join!(call(aes), call(hkdf));
+        let (aes, hkdf): (CryptoKey, CryptoKey) = (aes?.unchecked_into(), hkdf?.unchecked_into());
+        let derive = object(&[
+            ("name", "HKDF".into()),
+            ("hash", "SHA-256".into()),
+            ("salt", bytes(&[])),
+            ("info", bytes(KEY_ID_INFO)),
+        ]);
+        let bits = call(subtle.derive_bits_with_object(&derive, &hkdf, (KEY_ID_BYTES * 8) as u32)).await?;
+        let id: [u8; KEY_ID_BYTES] =
+            buffer_bytes(&bits).try_into().map_err(|_| CryptoError::Failed("a key id of the wrong length".into()))?;
+        Ok(BoardKey { raw, id: KeyId(id), aes })
+    }
+
+    /// The key's id, which every event sealed with it names.
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    /// Whether the browser would hand the AES key back out: never, where it supports keeping
+    /// keys inside (the bytes are kept apart, for share links).
+    pub fn is_extractable(&self) -> bool {
+        self.aes.extractable()
+    }
+
+    /// The key's bytes, for a share link and for storage.
+    pub fn raw(&self) -> &[u8; KEY_BYTES] {
+        &self.raw
+    }
+
+    /// Seals `events`, each with a fresh nonce, all side by side.
+    pub async fn seal_all(&self, events: &[RawEnvelope]) -> Result<Vec<RawEnvelope>, CryptoError> {
+        let nonces = events
+            .iter()
+            .map(|_| secure_random::<NONCE_BYTES>().ok_or(CryptoError::Unavailable))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.seal_with_nonces(events, &nonces).await
+    }
+
+    /// Seals `events` with the given nonces, one per event, all side by side. A nonce must never
+    /// be used twice with one key: outside tests, [`BoardKey::seal_all`] draws them.
+    pub async fn seal_with_nonces(
+        &self,
+        events: &[RawEnvelope],
+        nonces: &[[u8; NONCE_BYTES]],
+    ) -> Result<Vec<RawEnvelope>, CryptoError> {
+        let subtle = subtle()?;
+        let sealed = join_all(events.iter().zip(nonces).map(|(e, n)| self.encrypt(&subtle, e, n))).await;
+        events.iter().zip(nonces).zip(sealed).map(|((e, n), c)| Ok(sealed::sealed(e, self.id, n, &c?))).collect()
+    }
+
+    fn encrypt(
+        &self,
+        subtle: &SubtleCrypto,
+        event: &RawEnvelope,
+        nonce: &[u8; NONCE_BYTES],
+    ) -> impl Future<Output = Result<Vec<u8>, CryptoError>> + use<> {
+        let params = object(&[
+            ("name", "AES-GCM".into()),
+            ("iv", bytes(nonce)),
+            ("additionalData", bytes(&sealed::associated_data(event, self.id))),
+        ]);
+        let promise = subtle.encrypt_with_object_and_u8_array(&params, &self.aes, &sealed::plaintext(event));
+        async move { call(promise).await.map(|c| buffer_bytes(&c)) }
+    }
+}
+
+/// Reads events that arrived from the server for a board whose key is `key` (`None` for a board
+/// in the clear), all side by side: sealed ones that open become the events they hold; ones that
+/// do not (another key, altered, damaged, a newer sealed form) are kept exactly as they came,
+/// and so are kept unapplied; on a private board, an event that came unsealed is kept wrapped
+/// ([`sealed::unsealed`]), since whoever made it did not need the key.
+pub async fn open_all(key: Option<&BoardKey>, events: Vec<RawEnvelope>) -> Vec<RawEnvelope> {
+    let Some(key) = key else { return events };
+    let subtle = subtle().ok();
+    let opening = events.into_iter().map(|event| {
+        let promise = match (sealed::arrived(&event), &subtle) {
+            (Arrived::Sealed(parts), Some(subtle)) if parts.key == key.id => {
+                let params = object(&[
+                    ("name", "AES-GCM".into()),
+                    ("iv", bytes(&parts.nonce)),
+                    ("additionalData", bytes(&parts.associated)),
+                ]);
+                Some(subtle.decrypt_with_object_and_u8_array(&params, &key.aes, &parts.ciphertext))
+            }
+            _ => None,
+        };
+        async move {
+            match (sealed::arrived(&event), promise) {
+                (Arrived::Clear, _) => sealed::unsealed(&event),
+                (_, Some(promise)) => match call(promise).await {
+                    Ok(plaintext) => sealed::opened(&event, &buffer_bytes(&plaintext)).unwrap_or(event),
+                    Err(_) => event,
+                },
+                (_, None) => event,
+            }
+        }
+    });
+    join_all(opening).await
+}
+
+/// Opens again what `events` kept sealed, with `key`: for a board whose right key has arrived.
+/// Returns the events that opened, each in place of its sealed form.
+pub async fn reopen(key: &BoardKey, events: &[RawEnvelope]) -> Vec<RawEnvelope> {
+    let sealed: Vec<RawEnvelope> = events.iter().filter(|e| sealed::sealed_with(e) == Some(key.id)).cloned().collect();
+    open_all(Some(key), sealed).await.into_iter().filter(|e| e.kind != sealed::SEALED).collect()
+}
+
+/// The keys of this tab's private boards, imported once each. The bytes are read from storage
+/// every time (another tab may have just stored a board's key), the import is kept.
+#[derive(Default)]
+pub struct KeyRing {
+    imported: std::cell::RefCell<std::collections::HashMap<[u8; KEY_BYTES], BoardKey>>,
+}
+
+impl KeyRing {
+    /// The key of `stream`, if it is a private board.
+    pub async fn key(
+        &self,
+        storage: &crate::storage::Storage,
+        stream: chronicle_core::Uuid,
+    ) -> Result<Option<BoardKey>, KeyError> {
+        let Some(raw) = storage.board_key(stream).await? else { return Ok(None) };
+        self.import(raw).await.map(Some)
+    }
+
+    /// `raw`, imported (once).
+    pub async fn import(&self, raw: [u8; KEY_BYTES]) -> Result<BoardKey, KeyError> {
+        if let Some(key) = self.imported.borrow().get(&raw) {
+            return Ok(key.clone());
+        }
+        let key = BoardKey::import(raw).await?;
+        self.imported.borrow_mut().insert(raw, key.clone());
+        Ok(key)
+    }
+}
+
+/// Why a board's key could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// It could not be read.
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+    /// It could not be used.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+}
