@@ -31,9 +31,14 @@ pub fn new_token() -> Option<String> {
 /// for keys and secrets are never made from weaker randomness.
 pub fn secure_random<const N: usize>() -> Option<[u8; N]> {
     let mut bytes = [0u8; N];
-    let crypto = web_sys::window()?.crypto().ok()?;
-    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
-    Some(bytes)
+    fill_secure_random(&mut bytes).then_some(bytes)
+}
+
+/// Fills `bytes` from the browser's cryptographic generator; `false` when it has none that works.
+pub fn fill_secure_random(bytes: &mut [u8]) -> bool {
+    let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) else { return false };
+    // The generator gives at most 65536 bytes a call.
+    bytes.chunks_mut(65_536).all(|chunk| crypto.get_random_values_with_u8_array(chunk).is_ok())
 }
 
 /// A key for hashing ids, secret to this page: from the cryptographic generator, or where that

@@ -7,13 +7,12 @@
 
 use chronicle_core::RawEnvelope;
 use chronicle_core::sealed::{self, Arrived, KEY_BYTES, KEY_ID_BYTES, KEY_ID_INFO, KeyId, NONCE_BYTES};
-use futures::future::join_all;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
-use crate::clock::secure_random;
+use crate::clock::{fill_secure_random, secure_random};
 
 /// Why a key could not be made or used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -129,10 +128,12 @@ impl BoardKey {
 
     /// Seals `events`, each with a fresh nonce, all side by side.
     pub async fn seal_all(&self, events: &[RawEnvelope]) -> Result<Vec<RawEnvelope>, CryptoError> {
-        let nonces = events
-            .iter()
-            .map(|_| secure_random::<NONCE_BYTES>().ok_or(CryptoError::Unavailable))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut random = vec![0u8; events.len() * NONCE_BYTES];
+        if !fill_secure_random(&mut random) {
+            return Err(CryptoError::Unavailable);
+        }
+        let nonces: Vec<[u8; NONCE_BYTES]> =
+            random.chunks_exact(NONCE_BYTES).map(|n| n.try_into().expect("chunks of a nonce's size")).collect();
         self.seal_with_nonces(events, &nonces).await
     }
 
@@ -144,24 +145,76 @@ impl BoardKey {
         nonces: &[[u8; NONCE_BYTES]],
     ) -> Result<Vec<RawEnvelope>, CryptoError> {
         let subtle = subtle()?;
-        let sealed = join_all(events.iter().zip(nonces).map(|(e, n)| self.encrypt(&subtle, e, n))).await;
-        events.iter().zip(nonces).zip(sealed).map(|((e, n), c)| Ok(sealed::sealed(e, self.id, n, &c?))).collect()
+        let params = Aes::new();
+        let promises = Array::new();
+        for (event, nonce) in events.iter().zip(nonces) {
+            let (associated, plaintext) = (sealed::associated_data(event, self.id), sealed::plaintext(event));
+            let promise = params.with(nonce, &associated, &plaintext, |params, plaintext| {
+                subtle.encrypt_with_object_and_js_u8_array(params, &self.aes, plaintext)
+            });
+            let promise: js_sys::Promise = promise.map_err(failed)?;
+            promises.push(&promise);
+        }
+        let settled = settle_all(&promises).await?;
+        events
+            .iter()
+            .zip(nonces)
+            .zip(settled)
+            .map(|((event, nonce), ciphertext)| {
+                Ok(sealed::sealed(event, self.id, nonce, &buffer_bytes(&ciphertext.map_err(failed)?)))
+            })
+            .collect()
+    }
+}
+
+/// AES-GCM's parameters, one object for many calls: WebCrypto reads them, and copies the bytes,
+/// when it is called, so they may change before the next call.
+struct Aes {
+    params: Object,
+    iv: JsValue,
+    additional_data: JsValue,
+}
+
+impl Aes {
+    fn new() -> Aes {
+        let params = object(&[("name", "AES-GCM".into())]);
+        Aes { params, iv: JsValue::from_str("iv"), additional_data: JsValue::from_str("additionalData") }
     }
 
-    fn encrypt(
-        &self,
-        subtle: &SubtleCrypto,
-        event: &RawEnvelope,
-        nonce: &[u8; NONCE_BYTES],
-    ) -> impl Future<Output = Result<Vec<u8>, CryptoError>> + use<> {
-        let params = object(&[
-            ("name", "AES-GCM".into()),
-            ("iv", bytes(nonce)),
-            ("additionalData", bytes(&sealed::associated_data(event, self.id))),
-        ]);
-        let promise = subtle.encrypt_with_object_and_u8_array(&params, &self.aes, &sealed::plaintext(event));
-        async move { call(promise).await.map(|c| buffer_bytes(&c)) }
+    /// Calls `call` with the parameters for `nonce` and `associated`, and the bytes of `data`.
+    fn with<T>(&self, nonce: &[u8], associated: &[u8], data: &[u8], call: impl FnOnce(&Object, &Uint8Array) -> T) -> T {
+        // SAFETY: views into the module's memory are valid until it next grows, which only an
+        // allocation in this module can make it do; none happens between here and the call,
+        // and WebCrypto copies the bytes before it returns.
+        let (nonce, associated, data) =
+            unsafe { (Uint8Array::view(nonce), Uint8Array::view(associated), Uint8Array::view(data)) };
+        let _ = Reflect::set(&self.params, &self.iv, &nonce);
+        let _ = Reflect::set(&self.params, &self.additional_data, &associated);
+        call(&self.params, &data)
     }
+}
+
+/// Waits for every promise at once (one await for a whole batch, not one per promise); each one's
+/// value, or why it failed.
+async fn settle_all(promises: &Array) -> Result<Vec<Result<JsValue, JsValue>>, CryptoError> {
+    // The usual case, every one fulfilled, costs one array of results.
+    if let Ok(values) = JsFuture::from(js_sys::Promise::all(promises)).await {
+        return Ok(values.unchecked_into::<Array>().iter().map(Ok).collect());
+    }
+    let settled: Array = JsFuture::from(js_sys::Promise::all_settled(promises)).await.map_err(failed)?.unchecked_into();
+    let (status, value, reason) =
+        (JsValue::from_str("status"), JsValue::from_str("value"), JsValue::from_str("reason"));
+    Ok(settled
+        .iter()
+        .map(|outcome| {
+            let fulfilled =
+                Reflect::get(&outcome, &status).ok().and_then(|s| s.as_string()).as_deref() == Some("fulfilled");
+            match fulfilled {
+                true => Ok(Reflect::get(&outcome, &value).unwrap_or(JsValue::UNDEFINED)),
+                false => Err(Reflect::get(&outcome, &reason).unwrap_or(JsValue::UNDEFINED)),
+            }
+        })
+        .collect())
 }
 
 /// Reads events that arrived from the server for a board whose key is `key` (`None` for a board
@@ -171,31 +224,51 @@ impl BoardKey {
 /// ([`sealed::unsealed`]), since whoever made it did not need the key.
 pub async fn open_all(key: Option<&BoardKey>, events: Vec<RawEnvelope>) -> Vec<RawEnvelope> {
     let Some(key) = key else { return events };
-    let subtle = subtle().ok();
-    let opening = events.into_iter().map(|event| {
-        let promise = match (sealed::arrived(&event), &subtle) {
-            (Arrived::Sealed(parts), Some(subtle)) if parts.key == key.id => {
-                let params = object(&[
-                    ("name", "AES-GCM".into()),
-                    ("iv", bytes(&parts.nonce)),
-                    ("additionalData", bytes(&parts.associated)),
-                ]);
-                Some(subtle.decrypt_with_object_and_u8_array(&params, &key.aes, &parts.ciphertext))
+    let Ok(subtle) = subtle() else {
+        return events
+            .into_iter()
+            .map(|e| if sealed::arrived(&e) == Arrived::Clear { sealed::unsealed(&e) } else { e })
+            .collect();
+    };
+    // Every decryption is asked for before any is awaited; `asked[i]` says whether event `i` was.
+    let params = Aes::new();
+    let promises = Array::new();
+    let mut asked = Vec::with_capacity(events.len());
+    let mut events = events;
+    for event in &mut events {
+        match sealed::arrived(event) {
+            Arrived::Clear => {
+                *event = sealed::unsealed(event);
+                asked.push(false);
             }
-            _ => None,
-        };
-        async move {
-            match (sealed::arrived(&event), promise) {
-                (Arrived::Clear, _) => sealed::unsealed(&event),
-                (_, Some(promise)) => match call(promise).await {
-                    Ok(plaintext) => sealed::opened(&event, &buffer_bytes(&plaintext)).unwrap_or(event),
-                    Err(_) => event,
-                },
-                (_, None) => event,
+            Arrived::Sealed(parts) if parts.key == key.id => {
+                let promise = params.with(&parts.nonce, &parts.associated, &parts.ciphertext, |params, ciphertext| {
+                    subtle.decrypt_with_object_and_js_u8_array(params, &key.aes, ciphertext)
+                });
+                match promise {
+                    Ok(promise) => {
+                        promises.push(&promise);
+                        asked.push(true);
+                    }
+                    Err(_) => asked.push(false),
+                }
             }
+            _ => asked.push(false),
         }
-    });
-    join_all(opening).await
+    }
+    let Ok(settled) = settle_all(&promises).await else { return events };
+    let mut settled = settled.into_iter();
+    for (event, asked) in events.iter_mut().zip(asked) {
+        if !asked {
+            continue;
+        }
+        if let Some(Ok(plaintext)) = settled.next()
+            && let Ok(opened) = sealed::opened(event, &buffer_bytes(&plaintext))
+        {
+            *event = opened;
+        }
+    }
+    events
 }
 
 /// Opens again what `events` kept sealed, with `key`: for a board whose right key has arrived.

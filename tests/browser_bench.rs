@@ -1,5 +1,5 @@
 //! In-browser measurements for `cargo xtask bench`: board replay in wasm, IndexedDB appends,
-//! seeking in a long history, and opening a long board from its snapshot.
+//! sealing and opening, seeking in a long history, and opening a long board from its snapshot.
 //! Compiled only with the `browser-bench` feature; it measures and prints, it asserts nothing.
 
 #![cfg(all(target_arch = "wasm32", feature = "browser-bench"))]
@@ -98,6 +98,29 @@ async fn indexeddb_appends() {
         "IndexedDB append, 1k commands one by one",
         format!("{:.2} ms per command ({:.0} commands/s)", ms / 1000.0, 1e6 / ms),
     );
+}
+
+/// Sealing and opening a private board's events with WebCrypto, a thousand at a time side by
+/// side as the app does them (a push, a page of a pull).
+#[wasm_bindgen_test]
+async fn sealing_and_opening() {
+    let key = chronicle::crypto::BoardKey::import(chronicle::crypto::BoardKey::generate().unwrap()).await.unwrap();
+    let events: Vec<RawEnvelope> = generate(20_000, 5).iter().map(|e| e.encode()).collect();
+    let mut sealed = Vec::with_capacity(events.len());
+    let start = now();
+    for chunk in events.chunks(1000) {
+        sealed.extend(key.seal_all(chunk).await.unwrap());
+    }
+    let seal_ms = now() - start;
+    let start = now();
+    let mut opened = 0;
+    for chunk in sealed.chunks(1000) {
+        opened += chronicle::crypto::open_all(Some(&key), chunk.to_vec()).await.len();
+    }
+    let open_ms = now() - start;
+    assert_eq!(opened, events.len());
+    row("seal with WebCrypto, 20k events, 1000 at a time", format!("{:.0}k events/s", events.len() as f64 / seal_ms));
+    row("open with WebCrypto, 20k events, 1000 at a time", format!("{:.0}k events/s", events.len() as f64 / open_ms));
 }
 
 /// Bytes of the wasm module's memory: everything the app holds, boards and keyframes included.

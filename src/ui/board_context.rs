@@ -20,6 +20,21 @@ pub(crate) struct Undecrypted {
     pub(crate) other_key: u64,
 }
 
+impl Undecrypted {
+    /// The changes `diagnostics` kept sealed, on a board whose key has the id `private`:
+    /// sealed with it (or arriving unsealed) means altered; any other key, another key.
+    fn count(diagnostics: &chronicle_core::Diagnostics, private: Option<&str>) -> Undecrypted {
+        let mut counts = Undecrypted { altered: diagnostics.unsealed, other_key: 0 };
+        for (key, n) in &diagnostics.sealed {
+            match Some(key.as_str()) == private {
+                true => counts.altered += n,
+                false => counts.other_key += n,
+            }
+        }
+        counts
+    }
+}
+
 /// The open board, shared by its panels.
 #[derive(Clone, Copy)]
 pub(crate) struct BoardContext {
@@ -35,6 +50,11 @@ pub(crate) struct BoardContext {
     past: RwSignal<Option<BoardProjections>>,
     /// What the cards are filtered by, folded (lowercase, no accents); empty shows every card.
     pub(crate) filter: RwSignal<String>,
+    /// Changes that could not be decrypted, kept apart so that a change to the board that does not
+    /// change them wakes nothing that reads them.
+    undecrypted: Memo<Undecrypted>,
+    /// Why the board cannot be changed here, if it cannot; read by every card, so it is a memo.
+    read_only: Memo<Option<&'static str>>,
 }
 
 impl BoardContext {
@@ -59,15 +79,37 @@ impl BoardContext {
         let (board, projections) = start(Box::new(on_change));
         shown.set(projections);
         pending.set(board.pending());
+        let (stream, private) = (board.stream(), board.private().map(|k| k.to_string()));
+        let viewing = RwSignal::new(None);
+        let undecrypted = Memo::new(move |_| shown.with(|p| Undecrypted::count(&p.diagnostics, private.as_deref())));
+        let deleted =
+            Memo::new(move |_| ws.sync.with(|map| matches!(map.get(&stream), Some(SyncStatus::Deleted { .. }))));
+        let read_only = Memo::new(move |_| {
+            if viewing.get().is_some() {
+                Some("This is a past version of the board. Press Back to now to make changes.")
+            } else if deleted.get() {
+                Some(
+                    "This board was deleted from the server, so it can no longer be changed. Export its history to keep it.",
+                )
+            } else if undecrypted.get().other_key > 0 {
+                Some(
+                    "This browser does not have the key this board's changes are sealed with, so it cannot change the board.",
+                )
+            } else {
+                None
+            }
+        });
         BoardContext {
             ws,
             board: StoredValue::new_local(board),
             shown,
             unsaved,
             pending,
-            viewing: RwSignal::new(None),
+            viewing,
             past: RwSignal::new(None),
             filter: RwSignal::new(String::new()),
+            undecrypted,
+            read_only,
         }
     }
 
@@ -102,21 +144,9 @@ impl BoardContext {
         self.board.with_value(OpenBoard::private)
     }
 
-    /// Changes kept and never applied because they could not be decrypted: those altered on the
-    /// server (sealed with this board's key but not opening, or arriving unsealed), and those
-    /// sealed with a key this browser does not have.
+    /// Changes kept and never applied because they could not be decrypted.
     pub(crate) fn undecrypted(&self) -> Undecrypted {
-        let private = self.private().map(|k| k.to_string());
-        self.shown.with(|p| {
-            let mut counts = Undecrypted { altered: p.diagnostics.unsealed, other_key: 0 };
-            for (key, n) in &p.diagnostics.sealed {
-                match Some(key) == private.as_ref() {
-                    true => counts.altered += n,
-                    false => counts.other_key += n,
-                }
-            }
-            counts
-        })
+        self.undecrypted.get()
     }
 
     /// Whether one of the board's devices deleted it from the server.
@@ -129,24 +159,12 @@ impl BoardContext {
     /// was deleted from the server, or this browser lacks the key its changes are sealed with (a
     /// change made here could not be read by anyone else).
     pub(crate) fn read_only_because(&self) -> Option<&'static str> {
-        if self.in_the_past() {
-            Some("This is a past version of the board. Press Back to now to make changes.")
-        } else if self.deleted() {
-            Some(
-                "This board was deleted from the server, so it can no longer be changed. Export its history to keep it.",
-            )
-        } else if self.undecrypted().other_key > 0 {
-            Some(
-                "This browser does not have the key this board's changes are sealed with, so it cannot change the board.",
-            )
-        } else {
-            None
-        }
+        self.read_only.get()
     }
 
     /// Whether the board on screen cannot be changed here.
     pub(crate) fn read_only(&self) -> bool {
-        self.read_only_because().is_some()
+        self.read_only.get().is_some()
     }
 
     /// The board's history.

@@ -1,10 +1,11 @@
 // A board of 100k events on the sync server, in headless Chromium: how long a fresh browser takes
-// from opening the share link to a usable board (catch-up), how long a reload takes to a usable
+// from opening the share link to a usable board (catch-up, of a board in the clear and of the same
+// board private, its events sealed), how long a reload takes to a usable
 // board (cold start, from the snapshot the first open stored), and, with the History panel open,
 // how long an edit takes from the key press until the panel lists it.
 // Prints `BENCH<TAB>name<TAB>value` rows for `cargo xtask bench`.
 
-import { startServer, startBrowser } from '../e2e/support.mjs';
+import { startServer, startBrowser, boardKey, seal } from '../e2e/support.mjs';
 import { workload } from './workload.mjs';
 
 const COUNT = 100_000;
@@ -77,16 +78,21 @@ async function editsWithHistoryOpen(context, url) {
 }
 
 /**
- * Pushes the workload to a new stream on `server` and opens its share link in `context`, timed
- * from the link to a usable board; resolves to the stream and the opened page.
+ * Pushes the workload to a new stream on `server` (sealed with a new key when `sealed`, as a
+ * private board's devices push it) and opens its share link in `context`, timed from the link to
+ * a usable board; resolves to the stream and the opened page.
  */
-async function catchUp(server, context) {
+async function catchUp(server, context, { sealed = false } = {}) {
   const { stream, token } = await api(server, '/streams', null, {});
+  const key = sealed ? await boardKey() : null;
   const events = workload(COUNT);
   for (let first = 0; first < events.length; first += 1000) {
-    await api(server, `/streams/${stream}/events`, token, { events: events.slice(first, first + 1000) });
+    let batch = events.slice(first, first + 1000);
+    if (key) batch = await Promise.all(batch.map((event) => seal(event, stream, key)));
+    await api(server, `/streams/${stream}/events`, token, { events: batch });
   }
-  const joined = await openBoard(context, `${server.url}#/join/${stream}/${token}`);
+  const link = key ? `${server.url}#/join/${stream}/${token}/${key.link}` : `${server.url}#/join/${stream}/${token}`;
+  const joined = await openBoard(context, link);
   return { stream, joined };
 }
 
@@ -94,7 +100,7 @@ const server = await startServer();
 const browser = await startBrowser();
 try {
   const { stream, joined } = await catchUp(server, browser.context);
-  console.log(`BENCH\tcatch-up, ${COUNT / 1000}k events from the server (share link to usable board)\t${joined.ms} ms`);
+  console.log(`BENCH\tcatch-up, ${COUNT / 1000}k events of a board in the clear (share link to usable board)\t${joined.ms} ms`);
   // The first open stores a snapshot; wait until it is there.
   await joined.page.waitForFunction(async (stream) => {
     const db = await new Promise((r) => { const q = indexedDB.open('chronicle'); q.onsuccess = () => r(q.result); });
@@ -119,6 +125,20 @@ try {
 } finally {
   await browser.close();
   await server.close();
+}
+
+// The same board, private: every event sealed, opened in the browser as it arrives. A fresh
+// server and profile, as above.
+{
+  const server = await startServer();
+  const browser = await startBrowser();
+  try {
+    const { joined } = await catchUp(server, browser.context, { sealed: true });
+    console.log(`BENCH\tcatch-up, ${COUNT / 1000}k events of a private board (sealed; share link to usable board)\t${joined.ms} ms`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
 }
 
 // The same catch-up from a server on PostgreSQL, when the bench names one, in a fresh profile.

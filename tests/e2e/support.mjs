@@ -144,23 +144,43 @@ export async function serverEvents(page, url) {
 const fromBase64url = (text) => Buffer.from(text, 'base64url');
 const uuidBytes = (uuid) => Buffer.from(uuid.replaceAll('-', ''), 'hex');
 
+/** The associated data of a sealed event, exactly as docs/protocol.md writes it. */
+function associatedData(event, stream, keyId) {
+  const at = Buffer.alloc(8);
+  at.writeBigInt64BE(BigInt(event.at));
+  return Buffer.concat([Buffer.from('chronicle-sealed-v1'), keyId, uuidBytes(stream), uuidBytes(event.id), uuidBytes(event.device), at]);
+}
+
+/**
+ * A board key for `seal`: 32 random bytes (or the base64url `raw` given), its AES-GCM key and its
+ * id, with the key in base64url as a share link carries it.
+ */
+export async function boardKey(raw = globalThis.crypto.getRandomValues(new Uint8Array(32))) {
+  const { subtle } = globalThis.crypto;
+  const bytes = typeof raw === 'string' ? fromBase64url(raw) : Buffer.from(raw);
+  const aes = await subtle.importKey('raw', bytes, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  const hkdf = await subtle.importKey('raw', bytes, 'HKDF', false, ['deriveBits']);
+  const info = Buffer.from('chronicle-key-id-v1');
+  const id = Buffer.from(await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info }, hkdf, 128));
+  return { aes, id, link: bytes.toString('base64url') };
+}
+
+/** Seals a clear envelope of `stream` with `key` (from `boardKey`), as a private board's device does. */
+export async function seal(event, stream, key) {
+  const nonce = globalThis.crypto.getRandomValues(new Uint8Array(12));
+  const plain = Buffer.from(JSON.stringify({ type: event.type, version: event.version, data: event.data }));
+  const additionalData = associatedData(event, stream, key.id);
+  const ciphertext = await globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData }, key.aes, plain);
+  const data = { key: key.id.toString('base64url'), nonce: Buffer.from(nonce).toString('base64url'), ciphertext: Buffer.from(ciphertext).toString('base64url') };
+  return { id: event.id, type: 'sealed', version: 1, device: event.device, at: event.at, data };
+}
+
 /** Opens one sealed event of `stream` with the base64url `key`; throws when it does not open. */
 export async function openSealed(event, stream, key) {
   if (event.type !== 'sealed') throw new Error(`event ${event.id} of a private board came unsealed`);
-  const { subtle } = globalThis.crypto;
-  const at = Buffer.alloc(8);
-  at.writeBigInt64BE(BigInt(event.at));
-  const associated = Buffer.concat([
-    Buffer.from('chronicle-sealed-v1'),
-    fromBase64url(event.data.key),
-    uuidBytes(stream),
-    uuidBytes(event.id),
-    uuidBytes(event.device),
-    at,
-  ]);
-  const aes = await subtle.importKey('raw', fromBase64url(key), 'AES-GCM', false, ['decrypt']);
-  const plain = await subtle.decrypt(
-    { name: 'AES-GCM', iv: fromBase64url(event.data.nonce), additionalData: associated },
+  const { aes } = await boardKey(key);
+  const plain = await globalThis.crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: fromBase64url(event.data.nonce), additionalData: associatedData(event, stream, fromBase64url(event.data.key)) },
     aes,
     fromBase64url(event.data.ciphertext),
   );
