@@ -50,6 +50,8 @@ pub(crate) struct BoardContext {
     past: RwSignal<Option<BoardProjections>>,
     /// What the cards are filtered by, folded (lowercase, no accents); empty shows every card.
     pub(crate) filter: RwSignal<String>,
+    /// The card whose dialog is open, if one is.
+    pub(crate) open_card: RwSignal<Option<Uuid>>,
     /// Changes that could not be decrypted, kept apart so that a change to the board that does not
     /// change them wakes nothing that reads them.
     undecrypted: Memo<Undecrypted>,
@@ -108,6 +110,7 @@ impl BoardContext {
             viewing,
             past: RwSignal::new(None),
             filter: RwSignal::new(String::new()),
+            open_card: RwSignal::new(None),
             undecrypted,
             read_only,
         }

@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 
 use super::activity_panel::ActivityPanel;
 use super::board_context::BoardContext;
+use super::card_dialog::CardDialog;
 use super::column::ColumnView;
 use super::filter::FilterCards;
 use super::flow_panel::FlowPanel;
@@ -162,6 +163,7 @@ fn Board(context: BoardContext) -> impl IntoView {
                 </div>
             </div>
             <StatusLine />
+            <CardDialog />
         </main>
     }
 }

@@ -5,6 +5,7 @@ use chronicle_core::Uuid;
 use leptos::prelude::*;
 
 use super::board_context::BoardContext;
+use super::card_dialog;
 use super::filter::shows;
 
 /// The drag-and-drop data type that carries a card id.
@@ -98,7 +99,7 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
     view! {
         <li class="card" data-card=card.to_string() draggable=move || (!editing.get() && !read_only()).to_string() on:dragstart=dragstart>
             <Show when=move || editing.get() fallback=move || view! {
-                <p class="card-title">{move || content.with(|c| c.0.clone())}</p>
+                <button class="card-title" on:click=move |_| card_dialog::open(&context, card)>{move || content.with(|c| c.0.clone())}</button>
                 {move || content.with(|c| (!c.1.is_empty()).then(|| view! { <p class="card-description">{c.1.clone()}</p> }))}
                 <div class="card-actions" class:hidden=read_only>
                     <button class="icon" aria-label="Move left" title="Move left" disabled=move || place.get().0 == 0

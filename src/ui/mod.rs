@@ -9,6 +9,7 @@ mod board_context;
 mod board_list;
 mod board_page;
 mod card;
+mod card_dialog;
 mod column;
 mod feed;
 mod filter;

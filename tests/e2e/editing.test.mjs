@@ -174,3 +174,43 @@ test('? lists every keyboard shortcut, and Escape or Close puts it away', async 
   await expect(dialog).toBeHidden();
   await page.close();
 });
+
+test("a card's title opens its own dialog: its editors and its history, and Escape puts it away", async () => {
+  const page = await app.context.newPage();
+  await newBoard(page, 'Card story', ['Fix login', 'Write docs']);
+  const todo = page.getByRole('list', { name: 'To do', exact: true });
+  await todo.getByRole('listitem').filter({ hasText: 'Fix login' }).getByRole('button', { name: 'Move right' }).click();
+  const doing = page.getByRole('list', { name: 'Doing', exact: true });
+  await expect(doing.getByRole('listitem')).toHaveCount(1);
+
+  const title = doing.getByRole('button', { name: 'Fix login', exact: true });
+  await title.click();
+  let dialog = page.getByRole('dialog', { name: 'Fix login', exact: true });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText('In Doing');
+  await dialog.getByLabel('Title').fill('Fix login bug');
+  await dialog.getByLabel('Description').fill('Only on Safari.');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  dialog = page.getByRole('dialog', { name: 'Fix login bug', exact: true });
+  const history = dialog.getByRole('list', { name: 'History of this card' });
+  await expect(history.getByRole('listitem')).toHaveCount(3);
+  await expect(history.getByRole('listitem').nth(0)).toContainText('Added to To do');
+  await expect(history.getByRole('listitem').nth(1)).toContainText('Moved from To do to Doing');
+  await expect(history.getByRole('listitem').nth(2)).toContainText("Renamed from 'Fix login' to 'Fix login bug', and the description changed");
+  await expect(doing.getByRole('listitem')).toContainText('Only on Safari.');
+
+  // Escape closes it, and the focus is back on the card.
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(doing.getByRole('button', { name: 'Fix login bug', exact: true })).toBeFocused();
+
+  // An entry shows the whole board at that moment.
+  await doing.getByRole('button', { name: 'Fix login bug', exact: true }).click();
+  await dialog.getByRole('list', { name: 'History of this card' }).getByRole('button').filter({ hasText: 'Added to To do' }).click();
+  await expect(page.getByRole('status', { name: 'Viewing history' })).toBeVisible();
+  await expect(page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: 'Fix login' })).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Doing', exact: true }).getByRole('listitem')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Back to now' }).click();
+  await expect(doing.getByRole('listitem')).toHaveCount(1);
+  await page.close();
+});

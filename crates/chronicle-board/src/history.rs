@@ -8,6 +8,7 @@ use chronicle_core::{Event, Keyframes, Projection};
 
 use crate::activity::{ActivityEntry, describe};
 use crate::board::Board;
+use crate::card_history::{CardChange, CardIndex};
 use crate::event::BoardEvent;
 use crate::projections::BoardProjections;
 
@@ -61,6 +62,8 @@ fn bytes_added(event: &BoardEvent) -> usize {
 pub struct History {
     events: Vec<Event<BoardEvent>>,
     keyframes: Keyframes<Past>,
+    /// The events by the card they act on.
+    cards: CardIndex,
 }
 
 impl History {
@@ -73,7 +76,9 @@ impl History {
     /// The history of a log with keyframes every `every` events.
     pub fn with_keyframes_every(events: Vec<Event<BoardEvent>>, every: usize) -> Self {
         let keyframes = Keyframes::build(&events, every);
-        History { events, keyframes }
+        let mut cards = CardIndex::default();
+        cards.extend(&events);
+        History { events, keyframes, cards }
     }
 
     /// Events between keyframes: as close as [`KEYFRAME_EVERY`], as few as [`MAX_KEYFRAMES`],
@@ -127,6 +132,7 @@ impl History {
     pub fn extend(&mut self, events: impl IntoIterator<Item = Event<BoardEvent>>) {
         self.events.extend(events);
         self.keyframes.extend(&self.events);
+        self.cards.extend(&self.events);
     }
 
     /// The log from `position` on was replaced (a rebase placed others' events before ours).
@@ -134,6 +140,7 @@ impl History {
         let position = (position as usize).min(self.events.len());
         self.events.truncate(position);
         self.keyframes.truncate(&self.events, position);
+        self.cards.truncate(&self.events);
         self.extend(events);
     }
 
@@ -155,6 +162,18 @@ impl History {
     /// The board after the first `position` events.
     pub fn board_at(&self, position: u64) -> Board {
         self.projections_at(position).board
+    }
+
+    /// A card's own history, oldest first: every event that acted on it, changes that had no
+    /// effect included, each in words. Read through an index by card, so it costs what the card
+    /// went through, not what the board did.
+    pub fn card_changes(&self, card: uuid::Uuid) -> Vec<CardChange> {
+        self.cards.changes(&self.events, card)
+    }
+
+    /// The positions (from 1) of the events that act on `card`, in order.
+    pub fn card_positions(&self, card: uuid::Uuid) -> &[u32] {
+        self.cards.positions(card)
     }
 
     /// How many events apart the keyframes are.

@@ -6,10 +6,12 @@
 //! - [`Activity`] is the feed a person reads; [`FlowStats`] counts cards per column over time.
 //! - [`BoardProjections`] folds all of them in one pass and snapshots them for a fast start.
 //! - [`History`] keeps the whole log and gives the board as it was after any event
-//!   (`board_at`); `Command::RestoreVersion` brings such a version back with new events.
+//!   (`board_at`) and each card's own changes (`card_changes`, through an index by card);
+//!   `Command::RestoreVersion` brings such a version back with new events.
 
 mod activity;
 mod board;
+mod card_history;
 mod command;
 mod event;
 mod flow;
@@ -20,6 +22,7 @@ pub mod workload;
 
 pub use activity::{Activity, ActivityEntry, describe, device_label, shown_text};
 pub use board::{Board, Card, Column, seed_id_hashes};
+pub use card_history::{CardChange, card_of};
 pub use command::{
     BoardDecider, Command, DEFAULT_COLUMNS, MAX_COLUMNS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE, Rejection,
 };

@@ -354,3 +354,43 @@ fn numbers_mut(value: &mut serde_json::Value, n: usize) -> &mut serde_json::Valu
     let mut n = n;
     walk(value, &mut n).expect("the number is there")
 }
+
+proptest! {
+    /// A card's own history, read through the index by card, is exactly the log filtered to the
+    /// events that act on it, with the effect each had when the whole log was folded; and so it
+    /// stays as the log grows and is cut back (a rebase).
+    #[test]
+    fn a_cards_history_is_the_log_filtered_to_it(
+        first in proptest::collection::vec(any_record(), 0..60),
+        later in proptest::collection::vec(any_record(), 0..30),
+        cut in 0usize..90,
+        every in 1usize..20,
+    ) {
+        use chronicle_board::{History, card_of};
+        use chronicle_core::Effect;
+        let check = |history: &History| -> Result<(), TestCaseError> {
+            let log = history.events();
+            let mut board = chronicle_board::Board::default();
+            let effects: Vec<Effect> = log.iter().map(|e| board.apply_event(e)).collect();
+            for n in 100..108u8 {
+                let card = id(n);
+                let expected: Vec<u32> =
+                    (1..=log.len() as u32).filter(|p| card_of(&log[*p as usize - 1]) == Some(card)).collect();
+                prop_assert_eq!(history.card_positions(card), expected.as_slice());
+                let changes = history.card_changes(card);
+                prop_assert_eq!(changes.iter().map(|c| c.position as u32).collect::<Vec<_>>(), expected.clone());
+                for change in &changes {
+                    prop_assert_eq!(change.effect, effects[change.position as usize - 1]);
+                }
+            }
+            Ok(())
+        };
+        let mut history = History::with_keyframes_every(first.clone(), every);
+        check(&history)?;
+        history.extend(later.clone());
+        check(&history)?;
+        let cut = cut.min(first.len() + later.len()) as u64;
+        history.replace_from(cut, later);
+        check(&history)?;
+    }
+}

@@ -1,0 +1,143 @@
+//! One card's own history: every event that touched it, found through an index by card rather
+//! than by reading the whole log, each said as a person reads it in the card's dialog.
+
+use chronicle_core::{Effect, Event, Payload};
+use uuid::Uuid;
+
+use crate::activity::shown_text;
+use crate::board::{Board, IdMap};
+use crate::command::{MAX_NAME, MAX_TITLE};
+use crate::event::BoardEvent;
+
+/// One change to a card, as its dialog lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardChange {
+    /// Position of the event in the log, from 1.
+    pub position: u64,
+    /// The event's id.
+    pub event: Uuid,
+    /// The device that made it.
+    pub device: Uuid,
+    /// When, in milliseconds since the Unix epoch, by that device's clock.
+    pub at: i64,
+    /// What happened to the card, in words ("Moved from To do to Doing").
+    pub text: String,
+    /// Whether it changed anything.
+    pub effect: Effect,
+}
+
+/// The card an event acts on, if it acts on one.
+pub fn card_of(event: &Event<BoardEvent>) -> Option<Uuid> {
+    match &event.payload {
+        Payload::Known(
+            BoardEvent::CardAdded { card, .. }
+            | BoardEvent::CardEdited { card, .. }
+            | BoardEvent::CardMoved { card, .. }
+            | BoardEvent::CardArchived { card }
+            | BoardEvent::CardRestored { card, .. },
+        ) => Some(*card),
+        _ => None,
+    }
+}
+
+/// The events of a log by the card they act on, and what a card's changes need to be said in
+/// words: the effect of every event, and the name each column had last.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CardIndex {
+    /// Positions (from 1) of the events that act on each card, in log order.
+    by_card: IdMap<Vec<u32>>,
+    /// The effect of every event of the log, in order.
+    effects: Vec<Effect>,
+    /// The last name of every column the log ever named, removed ones included.
+    column_names: IdMap<String>,
+    /// The board after every event so far, to find the effect of the next.
+    present: Board,
+}
+
+impl CardIndex {
+    /// Takes the events of the log after the ones it has.
+    pub(crate) fn extend(&mut self, log: &[Event<BoardEvent>]) {
+        for (i, event) in log.iter().enumerate().skip(self.effects.len()) {
+            let position = i as u32 + 1;
+            if let Some(card) = card_of(event) {
+                self.by_card.entry(card).or_default().push(position);
+            }
+            if let Payload::Known(e) = &event.payload {
+                match e {
+                    BoardEvent::BoardCreated { columns, .. } => {
+                        for column in columns {
+                            self.column_names.insert(column.id, column.name.clone());
+                        }
+                    }
+                    BoardEvent::ColumnAdded { column, name } | BoardEvent::ColumnRenamed { column, name } => {
+                        self.column_names.insert(*column, name.clone());
+                    }
+                    _ => {}
+                }
+            }
+            self.effects.push(self.present.apply_event(event));
+        }
+    }
+
+    /// The log was cut back to `log`.
+    pub(crate) fn truncate(&mut self, log: &[Event<BoardEvent>]) {
+        if log.len() >= self.effects.len() {
+            return;
+        }
+        // Rare (a rebase placed others' events before ours): read again from the start.
+        *self = CardIndex::default();
+        self.extend(log);
+    }
+
+    /// The positions of the events that act on `card`.
+    pub(crate) fn positions(&self, card: Uuid) -> &[u32] {
+        self.by_card.get(&card).map_or(&[], Vec::as_slice)
+    }
+
+    /// `card`'s changes in `log`, oldest first.
+    pub(crate) fn changes(&self, log: &[Event<BoardEvent>], card: Uuid) -> Vec<CardChange> {
+        let column = |id: &Uuid| match self.column_names.get(id) {
+            Some(name) => shown_text(name, MAX_NAME).into_owned(),
+            None => "a column this board never named".to_owned(),
+        };
+        let quoted = |text: &str| format!("'{}'", shown_text(text, MAX_TITLE));
+        // What the card's own events said it was, to say what each one changed.
+        let (mut title, mut description) = (None::<&str>, None::<&str>);
+        let mut changes = Vec::new();
+        for &position in self.positions(card) {
+            let Some(event) = log.get(position as usize - 1) else { break };
+            let Payload::Known(known) = &event.payload else { continue };
+            let text = match known {
+                BoardEvent::CardAdded { column: to, title: t, description: d, .. } => {
+                    (title, description) = (Some(t.as_str()), Some(d.as_str()));
+                    format!("Added to {}", column(to))
+                }
+                BoardEvent::CardEdited { title: t, description: d, .. } => {
+                    let renamed = title.is_some_and(|old| old != t);
+                    let described = description.is_some_and(|old| old != d);
+                    let text = match (renamed, described) {
+                        (true, true) => format!(
+                            "Renamed from {} to {}, and the description changed",
+                            quoted(title.unwrap_or_default()),
+                            quoted(t)
+                        ),
+                        (true, false) => format!("Renamed from {} to {}", quoted(title.unwrap_or_default()), quoted(t)),
+                        (false, true) => "Description changed".to_owned(),
+                        (false, false) => "Edited, with nothing changed".to_owned(),
+                    };
+                    (title, description) = (Some(t.as_str()), Some(d.as_str()));
+                    text
+                }
+                BoardEvent::CardMoved { from, to, .. } if from == to => format!("Reordered in {}", column(to)),
+                BoardEvent::CardMoved { from, to, .. } => format!("Moved from {} to {}", column(from), column(to)),
+                BoardEvent::CardArchived { .. } => "Archived".to_owned(),
+                BoardEvent::CardRestored { column: to, .. } => format!("Restored to {}", column(to)),
+                _ => continue,
+            };
+            let effect = self.effects.get(position as usize - 1).copied().unwrap_or(Effect::Applied);
+            let (device, at) = (event.meta.device, event.meta.at);
+            changes.push(CardChange { position: u64::from(position), event: event.meta.id, device, at, text, effect });
+        }
+        changes
+    }
+}
