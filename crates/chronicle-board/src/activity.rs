@@ -131,7 +131,14 @@ pub fn describe(board: &Board, event: &Event<BoardEvent>) -> String {
             return format!("Kept an event '{}' v{} with {why}", u.kind, u.version);
         }
     };
+    describe_change(board, event)
+}
+
+/// Says in words what a known event does to `board`.
+fn describe_change(board: &Board, event: &BoardEvent) -> String {
     match event {
+        BoardEvent::Undo { mark, change } if mark.redo => format!("Redid: {}", describe_change(board, change)),
+        BoardEvent::Undo { mark, change } => format!("Undid: {}", describe_undone(board, &mark.kind, change)),
         BoardEvent::BoardCreated { name, .. } => format!("Created board '{}'", cut(name)),
         BoardEvent::BoardRenamed { name } => {
             format!("Renamed the board from '{}' to '{}'", cut(board.name()), cut(name))
@@ -169,5 +176,46 @@ pub fn describe(board: &Board, event: &Event<BoardEvent>) -> String {
             format!("Restored {} to {}", card_title(board, *card), target.unwrap_or_else(|| "no column".to_owned()))
         }
         BoardEvent::DeviceNamed { name, .. } => format!("Named a device '{}'", cut(name)),
+    }
+}
+
+/// Says in words the change that `inverse` takes back, as the feed said it when it was made
+/// (`kind` is its type): `board` is the board just before the undo, that is, with the change.
+fn describe_undone(board: &Board, kind: &str, inverse: &BoardEvent) -> String {
+    match inverse {
+        BoardEvent::CardArchived { card } if kind == "card_added" => {
+            let column = board.card(*card).map(|c| column_name(board, c.column));
+            format!("Added {} to {}", card_title(board, *card), column.unwrap_or_else(|| "a column".to_owned()))
+        }
+        BoardEvent::CardArchived { card } => {
+            let column = board.card(*card).map(|c| column_name(board, c.column));
+            format!("Restored {} to {}", card_title(board, *card), column.unwrap_or_else(|| "a column".to_owned()))
+        }
+        BoardEvent::CardRestored { card, .. } => format!("Archived {}", card_title(board, *card)),
+        BoardEvent::CardMoved { card, from, to, .. } if from == to => {
+            format!("Reordered {} in {}", card_title(board, *card), column_name(board, *to))
+        }
+        BoardEvent::CardMoved { card, from, to, .. } => {
+            format!(
+                "Moved {} from {} to {}",
+                card_title(board, *card),
+                column_name(board, *to),
+                column_name(board, *from)
+            )
+        }
+        BoardEvent::CardEdited { card, title, .. } => match board.card(*card) {
+            Some(c) if c.title != *title => format!("Renamed '{}' to '{}'", cut(title), cut(&c.title)),
+            _ => format!("Edited the description of {}", card_title(board, *card)),
+        },
+        BoardEvent::ColumnRemoved { column } => format!("Added column '{}'", column_name(board, *column)),
+        BoardEvent::ColumnAdded { name, .. } => format!("Removed column '{}'", cut(name)),
+        BoardEvent::ColumnRenamed { column, name } => {
+            format!("Renamed column {} to {}", cut(name), column_name(board, *column))
+        }
+        BoardEvent::ColumnMoved { column, .. } => format!("Moved column {}", column_name(board, *column)),
+        BoardEvent::BoardRenamed { name } => {
+            format!("Renamed the board from '{}' to '{}'", cut(name), cut(board.name()))
+        }
+        other => describe_change(board, other),
     }
 }

@@ -112,6 +112,9 @@ pub struct Card {
     /// When archived, the board's archive count at that moment: orders the archive.
     #[serde(default)]
     pub archived_order: u64,
+    /// The device whose event last changed the card: an undo refused because of it says who.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_device: Option<Uuid>,
 }
 
 /// A board: its name, columns in order, cards, and the names of the devices that edited it.
@@ -291,6 +294,7 @@ impl Board {
     /// longer applies (a move of an archived card, a card in a removed column) changes nothing.
     pub fn evolve(&mut self, event: &BoardEvent) -> Effect {
         let applied = match event {
+            BoardEvent::Undo { change, .. } => return self.evolve(change),
             BoardEvent::BoardCreated { name, columns } => {
                 if self.created {
                     false
@@ -355,6 +359,7 @@ impl Board {
                             column: *column,
                             archived: false,
                             archived_order: 0,
+                            last_device: None,
                         });
                         self.slots.insert(*card, slot);
                         self.live.insert(*card, slot);
@@ -446,7 +451,16 @@ impl Board {
     pub fn apply_event(&mut self, event: &Event<BoardEvent>) -> Effect {
         match &event.payload {
             Payload::Known(BoardEvent::DeviceNamed { device, .. }) if *device != event.meta.device => Effect::NoEffect,
-            Payload::Known(e) => self.evolve(e),
+            Payload::Known(e) => {
+                let effect = self.evolve(e);
+                if effect == Effect::Applied
+                    && let Some(card) = crate::card_history::card_of(event)
+                    && let Some(card) = self.card_mut(card)
+                {
+                    card.last_device = Some(event.meta.device);
+                }
+                effect
+            }
             Payload::Unreadable(_) => Effect::Unreadable,
         }
     }

@@ -28,14 +28,12 @@ pub struct CardChange {
 
 /// The card an event acts on, if it acts on one.
 pub fn card_of(event: &Event<BoardEvent>) -> Option<Uuid> {
-    match &event.payload {
-        Payload::Known(
-            BoardEvent::CardAdded { card, .. }
-            | BoardEvent::CardEdited { card, .. }
-            | BoardEvent::CardMoved { card, .. }
-            | BoardEvent::CardArchived { card }
-            | BoardEvent::CardRestored { card, .. },
-        ) => Some(*card),
+    match event.known()?.change() {
+        BoardEvent::CardAdded { card, .. }
+        | BoardEvent::CardEdited { card, .. }
+        | BoardEvent::CardMoved { card, .. }
+        | BoardEvent::CardArchived { card }
+        | BoardEvent::CardRestored { card, .. } => Some(*card),
         _ => None,
     }
 }
@@ -63,7 +61,7 @@ impl CardIndex {
                 self.by_card.entry(card).or_default().push(position);
             }
             if let Payload::Known(e) = &event.payload {
-                match e {
+                match e.change() {
                     BoardEvent::BoardCreated { columns, .. } => {
                         for column in columns {
                             self.column_names.insert(column.id, column.name.clone());
@@ -107,7 +105,12 @@ impl CardIndex {
         for &position in self.positions(card) {
             let Some(event) = log.get(position as usize - 1) else { break };
             let Payload::Known(known) = &event.payload else { continue };
-            let text = match known {
+            let undone = match known {
+                BoardEvent::Undo { mark, .. } if mark.redo => "Redid: ",
+                BoardEvent::Undo { .. } => "Undid: ",
+                _ => "",
+            };
+            let text = match known.change() {
                 BoardEvent::CardAdded { column: to, title: t, description: d, .. } => {
                     (title, description) = (Some(t.as_str()), Some(d.as_str()));
                     format!("Added to {}", column(to))
@@ -135,6 +138,7 @@ impl CardIndex {
                 _ => continue,
             };
             let effect = self.effects.get(position as usize - 1).copied().unwrap_or(Effect::Applied);
+            let text = format!("{undone}{text}");
             let (device, at) = (event.meta.device, event.meta.at);
             changes.push(CardChange { position: u64::from(position), event: event.meta.id, device, at, text, effect });
         }

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::board::Board;
 use crate::event::{BoardEvent, ColumnSeed};
+use crate::undo::{UndoStep, take_back};
 
 /// Longest card title, in characters.
 pub const MAX_TITLE: usize = 200;
@@ -106,6 +107,15 @@ pub enum Command {
         /// The board as it was.
         target: Box<Board>,
     },
+    /// Takes changes back (or, for a redo, makes changes an undo took back again), last first,
+    /// with new events decided against the board as it is now: each does what still makes sense,
+    /// and when none does, the command is refused with the reason.
+    Undo {
+        /// The changes, as [`undo_step`](crate::undo_step) read them, in the order they were made.
+        steps: Vec<UndoStep>,
+        /// Whether this is a redo.
+        redo: bool,
+    },
     /// Gives this device a name on the board, shown in the activity feed.
     NameDevice {
         /// The device.
@@ -178,6 +188,9 @@ pub enum Rejection {
     /// The card is archived; restore it first.
     #[error("That card is archived; restore it first.")]
     CardArchived,
+    /// An undo or a redo found nothing that still makes sense; the sentence says why.
+    #[error("{0}")]
+    NothingToUndo(String),
     /// The card is not archived.
     #[error("That card is not archived.")]
     CardNotArchived,
@@ -365,6 +378,7 @@ impl Decider for BoardDecider {
                 vec![BoardEvent::CardRestored { card: id, column }]
             }
             Command::RestoreVersion { target } => restore(board, &target)?,
+            Command::Undo { steps, redo } => undo(board, &steps, redo)?,
             Command::NameDevice { device, name } => {
                 let name = check_name(&name)?;
                 if board.device_name(device) == Some(name.as_str()) {
@@ -378,6 +392,35 @@ impl Decider for BoardDecider {
     fn evolve(mut board: Board, event: &Event<BoardEvent>) -> Board {
         board.apply_event(event);
         board
+    }
+}
+
+/// The events that take `steps` back, last first, each decided on the board as the ones before
+/// it left it; a step that no longer makes sense is passed over, and when none does, the first
+/// reason found is the answer.
+fn undo(present: &Board, steps: &[UndoStep], redo: bool) -> Result<Vec<BoardEvent>, Rejection> {
+    if let [step] = steps {
+        return take_back(present, step, redo);
+    }
+    let mut board = present.clone();
+    let (mut events, mut refused) = (Vec::new(), None);
+    for step in steps.iter().rev() {
+        match take_back(&board, step, redo) {
+            Ok(made) => {
+                for event in made {
+                    board.evolve(&event);
+                    events.push(event);
+                }
+            }
+            Err(why) => {
+                refused.get_or_insert(why);
+            }
+        }
+    }
+    match (events.is_empty(), refused) {
+        (true, Some(why)) => Err(why),
+        (true, None) => Err(Rejection::NothingToUndo("There is nothing to undo.".to_owned())),
+        (false, _) => Ok(events),
     }
 }
 

@@ -14,6 +14,35 @@ pub struct ColumnSeed {
     pub name: String,
 }
 
+/// What an event takes back: the change a person undid (or, for a redo, made again after undoing
+/// it). Carried in the data of the event that does it, as `undoes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UndoMark {
+    /// The event whose change this takes back.
+    pub event: Uuid,
+    /// That event's type, by its wire name.
+    pub kind: String,
+    /// Whether this makes again a change that an undo took back.
+    #[serde(default)]
+    pub redo: bool,
+}
+
+/// The types whose events may take back another's change: version 2 of each adds `undoes` (an
+/// [`UndoMark`], or `null`) to version 1. An event that takes nothing back is still written at
+/// version 1, which every earlier build reads.
+const UNDOING: [&str; 9] = [
+    "board_renamed",
+    "column_added",
+    "column_renamed",
+    "column_moved",
+    "column_removed",
+    "card_edited",
+    "card_moved",
+    "card_archived",
+    "card_restored",
+];
+
 /// Everything that can happen to a board.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BoardEvent {
@@ -105,6 +134,24 @@ pub enum BoardEvent {
         /// Its name.
         name: String,
     },
+    /// A change that takes back another (undo), or makes it again (redo): one of the events
+    /// above whose type is among those that may (version 2, with `undoes`).
+    Undo {
+        /// What it takes back.
+        mark: UndoMark,
+        /// The change itself; never an `Undo`.
+        change: Box<BoardEvent>,
+    },
+}
+
+impl BoardEvent {
+    /// The change the event makes: itself, or for an undo the change inside it.
+    pub fn change(&self) -> &BoardEvent {
+        match self {
+            BoardEvent::Undo { change, .. } => change,
+            event => event,
+        }
+    }
 }
 
 mod wire {
@@ -191,7 +238,26 @@ fn card_added_v1_to_v2(mut data: Value) -> Value {
     data
 }
 
-static UPCASTERS: [Upcaster; 1] = [Upcaster { kind: "card_added", from: 1, lift: card_added_v1_to_v2 }];
+/// Version 1 of the types in [`UNDOING`] took nothing back.
+fn undoes_nothing(mut data: Value) -> Value {
+    if let Value::Object(fields) = &mut data {
+        fields.entry("undoes").or_insert(Value::Null);
+    }
+    data
+}
+
+static UPCASTERS: [Upcaster; 10] = [
+    Upcaster { kind: "card_added", from: 1, lift: card_added_v1_to_v2 },
+    Upcaster { kind: UNDOING[0], from: 1, lift: undoes_nothing },
+    Upcaster { kind: UNDOING[1], from: 1, lift: undoes_nothing },
+    Upcaster { kind: UNDOING[2], from: 1, lift: undoes_nothing },
+    Upcaster { kind: UNDOING[3], from: 1, lift: undoes_nothing },
+    Upcaster { kind: UNDOING[4], from: 1, lift: undoes_nothing },
+    Upcaster { kind: UNDOING[5], from: 1, lift: undoes_nothing },
+    Upcaster { kind: UNDOING[6], from: 1, lift: undoes_nothing },
+    Upcaster { kind: UNDOING[7], from: 1, lift: undoes_nothing },
+    Upcaster { kind: UNDOING[8], from: 1, lift: undoes_nothing },
+];
 
 fn to_value(value: impl Serialize) -> Value {
     // These payloads are plain structs of strings, numbers and ids; serialising them cannot fail.
@@ -217,26 +283,37 @@ impl EventPayload for BoardEvent {
             BoardEvent::CardArchived { .. } => "card_archived",
             BoardEvent::CardRestored { .. } => "card_restored",
             BoardEvent::DeviceNamed { .. } => "device_named",
+            BoardEvent::Undo { change, .. } => change.kind(),
         }
     }
 
+    /// An undo is written at version 2; every other event at the first version that holds it,
+    /// so that earlier builds read all but undos.
     fn version(&self) -> u16 {
-        Self::current_version(self.kind()).unwrap_or(1)
+        match self {
+            BoardEvent::Undo { .. } | BoardEvent::CardAdded { .. } => 2,
+            _ => 1,
+        }
     }
 
     fn current_version(kind: &str) -> Option<u16> {
         match kind {
             "card_added" => Some(2),
-            "board_created" | "board_renamed" | "column_added" | "column_renamed" | "column_moved"
-            | "column_removed" | "card_edited" | "card_moved" | "card_archived" | "card_restored" | "device_named" => {
-                Some(1)
-            }
+            kind if UNDOING.contains(&kind) => Some(2),
+            "board_created" | "device_named" => Some(1),
             _ => None,
         }
     }
 
     fn to_data(&self) -> Value {
         match self.clone() {
+            BoardEvent::Undo { mark, change } => {
+                let mut data = change.to_data();
+                if let Value::Object(fields) = &mut data {
+                    fields.insert("undoes".to_owned(), to_value(mark));
+                }
+                data
+            }
             BoardEvent::BoardCreated { name, columns } => to_value(wire::BoardCreated { name, columns }),
             BoardEvent::BoardRenamed { name } => to_value(wire::Name { name }),
             BoardEvent::ColumnAdded { column, name } | BoardEvent::ColumnRenamed { column, name } => {
@@ -257,7 +334,29 @@ impl EventPayload for BoardEvent {
         }
     }
 
-    fn from_data(kind: &str, data: Value) -> Result<Self, String> {
+    fn from_data(kind: &str, mut data: Value) -> Result<Self, String> {
+        if UNDOING.contains(&kind) {
+            let undoes = match &mut data {
+                Value::Object(fields) => fields.remove("undoes"),
+                _ => None,
+            };
+            let change = Self::from_data_v1(kind, data)?;
+            return match undoes {
+                None | Some(Value::Null) => Ok(change),
+                Some(mark) => Ok(BoardEvent::Undo { mark: read(mark)?, change: Box::new(change) }),
+            };
+        }
+        Self::from_data_v1(kind, data)
+    }
+
+    fn upcasters() -> &'static [Upcaster] {
+        &UPCASTERS
+    }
+}
+
+impl BoardEvent {
+    /// Reads the data of `kind` in the shape its first version had (the second for `card_added`).
+    fn from_data_v1(kind: &str, data: Value) -> Result<Self, String> {
         Ok(match kind {
             "board_created" => {
                 let wire::BoardCreated { name, columns } = read(data)?;
@@ -300,9 +399,5 @@ impl EventPayload for BoardEvent {
             }
             other => return Err(format!("unknown event type {other:?}")),
         })
-    }
-
-    fn upcasters() -> &'static [Upcaster] {
-        &UPCASTERS
     }
 }

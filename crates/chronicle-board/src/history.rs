@@ -86,7 +86,7 @@ impl History {
     /// board holds at the end is read from what its events add (cards, columns, device names and
     /// their texts), so a log of many columns or long texts gets fewer keyframes, not more memory.
     fn spacing(events: &[Event<BoardEvent>]) -> usize {
-        let grown: usize = events.iter().filter_map(Event::known).map(bytes_added).sum();
+        let grown: usize = events.iter().filter_map(Event::known).map(|e| bytes_added(e.change())).sum();
         let average_frame = 4096 + grown / 2;
         let frames = (KEYFRAME_BUDGET / average_frame).clamp(8, MAX_KEYFRAMES);
         KEYFRAME_EVERY.max(events.len().div_ceil(frames))

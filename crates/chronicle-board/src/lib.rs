@@ -18,6 +18,7 @@ mod flow;
 mod history;
 mod projections;
 mod set_aside;
+mod undo;
 pub mod workload;
 
 pub use activity::{Activity, ActivityEntry, describe, device_label, shown_text};
@@ -26,11 +27,12 @@ pub use card_history::{CardChange, card_of};
 pub use command::{
     BoardDecider, Command, DEFAULT_COLUMNS, MAX_COLUMNS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE, Rejection,
 };
-pub use event::{BoardEvent, ColumnSeed};
+pub use event::{BoardEvent, ColumnSeed, UndoMark};
 pub use flow::FlowStats;
 pub use history::{History, KEYFRAME_BUDGET, KEYFRAME_EVERY, MAX_KEYFRAMES};
 pub use projections::{BoardProjections, SNAPSHOT_FORMAT, SnapshotError};
 pub use set_aside::set_aside_with;
+pub use undo::{UndoList, UndoStep, Undoable, undo_step};
 
 /// An event of a board, decoded.
 pub type BoardEventRecord = chronicle_core::Event<BoardEvent>;

@@ -1,6 +1,6 @@
 //! The read models of one board folded together, and their snapshots.
 
-use chronicle_core::{Diagnostics, Effect, Event, Payload, Projection};
+use chronicle_core::{Diagnostics, Effect, Event, Projection};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uuid::Uuid;
@@ -159,13 +159,11 @@ pub enum SnapshotError {
 
 /// The card an event may add to a column, move, archive or restore.
 fn moved_card(event: &Event<BoardEvent>) -> Option<Uuid> {
-    match event.payload {
-        Payload::Known(
-            BoardEvent::CardAdded { card, .. }
-            | BoardEvent::CardMoved { card, .. }
-            | BoardEvent::CardArchived { card }
-            | BoardEvent::CardRestored { card, .. },
-        ) => Some(card),
+    match event.known()?.change() {
+        BoardEvent::CardAdded { card, .. }
+        | BoardEvent::CardMoved { card, .. }
+        | BoardEvent::CardArchived { card }
+        | BoardEvent::CardRestored { card, .. } => Some(*card),
         _ => None,
     }
 }

@@ -23,6 +23,7 @@ fn parts(event: &BoardEvent) -> (Option<Uuid>, Vec<Uuid>, Vec<Uuid>) {
             (Some(*card), Vec::new(), Vec::new())
         }
         BoardEvent::CardMoved { card, from, to, .. } => (Some(*card), vec![*from, *to], Vec::new()),
+        BoardEvent::Undo { change, .. } => parts(change),
     }
 }
 
