@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 
-use chronicle_board::{BoardDecider, BoardEvent, BoardProjections, Command, Rejection};
+use chronicle_board::{BoardDecider, BoardEvent, BoardProjections, Command, Rejection, UndoList, undo_step};
 use chronicle_core::{Decider, Event, RawEnvelope, Uuid};
 
 use crate::storage::{LogState, LogTail, StoredSnapshot};
@@ -27,6 +27,8 @@ pub struct Session {
     queued: VecDeque<Vec<RawEnvelope>>,
     writing: Option<Vec<RawEnvelope>>,
     snapshot_at: u64,
+    /// What this tab can undo and redo on the board; empty whenever the board is opened.
+    undo: UndoList,
 }
 
 /// Events are snapshotted every this many events, so a start replays at most this many.
@@ -79,7 +81,8 @@ impl Session {
         state: LogState,
         pending: Vec<Uuid>,
     ) -> Self {
-        Session { stream, device, saved, state, pending, queued: VecDeque::new(), writing: None, snapshot_at }
+        let queued = VecDeque::new();
+        Session { stream, device, saved, state, pending, queued, writing: None, snapshot_at, undo: UndoList::default() }
     }
 
     /// The board's stream id.
@@ -88,7 +91,8 @@ impl Session {
     }
 
     /// Decides a command against `shown` and applies its events to it. The events are queued for
-    /// writing. `name` is this device's name, recorded on the board when it changed.
+    /// writing, and what they change goes on the undo list (an undo's on the redo list). `name` is
+    /// this device's name, recorded on the board when it changed.
     pub fn execute(
         &mut self,
         shown: &mut BoardProjections,
@@ -97,13 +101,32 @@ impl Session {
         at: i64,
         mut new_id: impl FnMut() -> Uuid,
     ) -> Result<usize, Rejection> {
-        let decided = BoardDecider::decide(&shown.board, command)?;
+        let undoing = match &command {
+            Command::Undo { redo, .. } => Some(*redo),
+            _ => None,
+        };
+        let decided = match BoardDecider::decide(&shown.board, command) {
+            Ok(decided) => decided,
+            Err(why) => {
+                // Nothing that still makes sense: the next undo (or redo) goes further back.
+                match undoing {
+                    Some(false) => self.undo.undo_refused(),
+                    Some(true) => self.undo.redo_refused(),
+                    None => {}
+                }
+                return Err(why);
+            }
+        };
         if decided.is_empty() {
             return Ok(0);
         }
         let mut batch = Vec::with_capacity(decided.len() + 1);
-        let mut record = |shown: &mut BoardProjections, payload: BoardEvent| {
+        let mut steps = Vec::new();
+        let mut record = |shown: &mut BoardProjections, payload: BoardEvent, undoable: bool| {
             let event = Event::new(new_id(), self.stream, self.device, at, payload);
+            if undoable {
+                steps.extend(undo_step(&shown.board, &event));
+            }
             shown.apply_event(&event);
             batch.push(event.encode());
         };
@@ -114,17 +137,37 @@ impl Session {
             BoardDecider::decide(&shown.board, command).unwrap_or_default()
         };
         for payload in naming(shown) {
-            record(shown, payload);
+            record(shown, payload, false);
         }
         for payload in decided {
-            record(shown, payload);
+            record(shown, payload, true);
         }
         for payload in naming(shown) {
-            record(shown, payload);
+            record(shown, payload, false);
         }
         let count = batch.len();
         self.queued.push_back(batch);
+        match undoing {
+            None => self.undo.made(steps),
+            Some(false) => self.undo.undone(steps),
+            Some(true) => self.undo.redone(steps),
+        }
         Ok(count)
+    }
+
+    /// The command that undoes this tab's last change on the board, if there is one.
+    pub fn undo_command(&self) -> Option<Command> {
+        self.undo.undo_command()
+    }
+
+    /// The command that makes this tab's last undone change again, if there is one.
+    pub fn redo_command(&self) -> Option<Command> {
+        self.undo.redo_command()
+    }
+
+    /// Whether there is a change to undo, and one to redo.
+    pub fn can_undo_redo(&self) -> (bool, bool) {
+        (self.undo.can_undo(), self.undo.can_redo())
     }
 
     /// Queues events made elsewhere (the history of an imported file) to be written as they are.

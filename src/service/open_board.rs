@@ -141,6 +141,25 @@ impl OpenBoard {
         self.inner.private
     }
 
+    /// Undoes this tab's last change on the board, with new events decided against `shown`;
+    /// `Ok(false)` when there is nothing to undo. When nothing still makes sense (another device
+    /// changed it since), the rejection says why, and the next undo goes further back.
+    pub fn undo(&self, shown: &mut BoardProjections, device_name: &str) -> Result<bool, Rejection> {
+        let Some(command) = self.inner.session.borrow().undo_command() else { return Ok(false) };
+        self.run(shown, command, device_name).map(|()| true)
+    }
+
+    /// Makes this tab's last undone change again; `Ok(false)` when there is nothing to redo.
+    pub fn redo(&self, shown: &mut BoardProjections, device_name: &str) -> Result<bool, Rejection> {
+        let Some(command) = self.inner.session.borrow().redo_command() else { return Ok(false) };
+        self.run(shown, command, device_name).map(|()| true)
+    }
+
+    /// Whether there is a change to undo, and one to redo, in this tab.
+    pub fn can_undo_redo(&self) -> (bool, bool) {
+        self.inner.session.borrow().can_undo_redo()
+    }
+
     /// Events decided here and not yet written.
     pub fn unsaved(&self) -> usize {
         self.inner.session.borrow().unsaved()

@@ -11,6 +11,20 @@ use leptos::task::spawn_local;
 use super::workspace::Workspace;
 use crate::service::{BoardChange, OpenBoard, SharedHistory};
 
+/// A short notice offering to undo a change just made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UndoOffer {
+    /// What was done: "Moved 'Fix login'."
+    pub(crate) done: String,
+    /// The undo button's accessible name: "Undo move of 'Fix login'".
+    pub(crate) label: String,
+    /// Which offer this is, so that an old one's timer does not take a newer one away.
+    pub(crate) id: u64,
+}
+
+/// How long a notice offers to undo a change.
+const OFFER_MS: u64 = 8_000;
+
 /// Changes that could not be decrypted, by why.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Undecrypted {
@@ -52,6 +66,10 @@ pub(crate) struct BoardContext {
     pub(crate) filter: RwSignal<String>,
     /// The card whose dialog is open, if one is.
     pub(crate) open_card: RwSignal<Option<Uuid>>,
+    /// Whether this tab can undo a change on the board, and redo one.
+    pub(crate) can_undo_redo: RwSignal<(bool, bool)>,
+    /// The short notice that offers to undo the change just made, if one is showing.
+    pub(crate) offer: RwSignal<Option<UndoOffer>>,
     /// Changes that could not be decrypted, kept apart so that a change to the board that does not
     /// change them wakes nothing that reads them.
     undecrypted: Memo<Undecrypted>,
@@ -111,6 +129,8 @@ impl BoardContext {
             past: RwSignal::new(None),
             filter: RwSignal::new(String::new()),
             open_card: RwSignal::new(None),
+            can_undo_redo: RwSignal::new((false, false)),
+            offer: RwSignal::new(None),
             undecrypted,
             read_only,
         }
@@ -223,9 +243,78 @@ impl BoardContext {
         }
         let Some(board) = self.board.try_get_value() else { return Ok(()) };
         let name = self.ws.device_name.get_untracked();
+        let offer = self.offer_for(&command);
         let mut result = Ok(());
         self.shown.update(|shown| result = board.run(shown, command, &name));
         self.unsaved.set(board.unsaved());
+        self.can_undo_redo.set(board.can_undo_redo());
+        if result.is_ok() {
+            self.offer(offer);
+        }
         result
+    }
+
+    /// Undoes this tab's last change on the board (or, with `redo`, makes the last undone one
+    /// again); when nothing of it still makes sense, the person is told why.
+    pub(crate) fn undo(&self, redo: bool) {
+        if let Some(why) = untrack(|| self.read_only_because()) {
+            self.ws.tell(why);
+            return;
+        }
+        let Some(board) = self.board.try_get_value() else { return };
+        let name = self.ws.device_name.get_untracked();
+        let mut result = Ok(false);
+        self.shown.update(|shown| {
+            result = if redo { board.redo(shown, &name) } else { board.undo(shown, &name) };
+        });
+        self.unsaved.set(board.unsaved());
+        self.can_undo_redo.set(board.can_undo_redo());
+        self.offer.set(None);
+        if let Err(why) = result {
+            self.ws.tell(why.to_string());
+        }
+    }
+
+    /// The notice that offers to undo `command` once it is done: after a move, an archive or a
+    /// removal, the changes a person most often wants back at once.
+    fn offer_for(&self, command: &Command) -> Option<(String, String)> {
+        use chronicle_board::{MAX_NAME, MAX_TITLE, shown_text};
+        self.shown.with_untracked(|p| {
+            let title = |card: &Uuid| p.board.card(*card).map(|c| shown_text(&c.title, MAX_TITLE).into_owned());
+            Some(match command {
+                Command::MoveCard { card, .. } => {
+                    let title = title(card)?;
+                    (format!("Moved '{title}'."), format!("Undo move of '{title}'"))
+                }
+                Command::ArchiveCard { card } => {
+                    let title = title(card)?;
+                    (format!("Archived '{title}'."), format!("Undo archive of '{title}'"))
+                }
+                Command::RemoveColumn { column } => {
+                    let name = shown_text(&p.board.column(*column)?.name, MAX_NAME).into_owned();
+                    (format!("Removed column '{name}'."), format!("Undo removal of column '{name}'"))
+                }
+                _ => return None,
+            })
+        })
+    }
+
+    /// Shows `offer` for a few seconds; anything else done takes a showing one away.
+    fn offer(&self, offer: Option<(String, String)>) {
+        let Some((done, label)) = offer else {
+            self.offer.set(None);
+            return;
+        };
+        let id = self.offer.with_untracked(|o| o.as_ref().map_or(0, |o| o.id + 1));
+        self.offer.set(Some(UndoOffer { done, label, id }));
+        let offer = self.offer;
+        set_timeout(
+            move || {
+                if offer.try_with_untracked(|o| o.as_ref().map(|o| o.id)).flatten() == Some(id) {
+                    offer.set(None);
+                }
+            },
+            std::time::Duration::from_millis(OFFER_MS),
+        );
     }
 }

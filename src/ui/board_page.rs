@@ -16,6 +16,7 @@ use super::privacy::{BoardNotices, DeleteBoard};
 use super::set_aside_panel::SetAsidePanel;
 use super::share::SharePanel;
 use super::status_line::{StatusLine, describe_sync};
+use super::undo::{UndoOfferNotice, UndoRedo};
 use super::workspace::{Route, workspace};
 use crate::clock::new_id;
 use crate::service::{Opened, Opening};
@@ -163,6 +164,7 @@ fn Board(context: BoardContext) -> impl IntoView {
                 </div>
             </div>
             <StatusLine />
+            <UndoOfferNotice />
             <CardDialog />
         </main>
     }
@@ -200,6 +202,7 @@ fn BoardHeader() -> impl IntoView {
                         renaming.set(true);
                     }>"Rename board"</button>
                     <SharePanel />
+                    <UndoRedo />
                 </Show>
                 <Show when=move || !context.in_the_past()>
                     <DeleteBoard />

@@ -20,6 +20,7 @@ mod set_aside_panel;
 mod share;
 mod shortcuts;
 mod status_line;
+mod undo;
 mod workspace;
 
 pub(crate) use app::App;

@@ -6,6 +6,8 @@ use leptos::prelude::*;
 const SHORTCUTS: &[(&str, &str)] = &[
     ("?", "Show this list"),
     ("/", "Filter the cards of the open board"),
+    ("Ctrl+Z, ⌘Z", "Undo your last change on this board (in a text field, the field's own undo)"),
+    ("Ctrl+Shift+Z, ⌘⇧Z, Ctrl+Y", "Redo the last change you undid"),
     ("Enter, in a new card's box", "Add the card"),
     ("Escape, while editing a card", "Stop editing, changing nothing"),
     ("← →, on the history slider", "One change back or forward"),
