@@ -15,6 +15,8 @@ mod postgres;
 const TRUNK: &str = "0.21.14";
 const WASM_BINDGEN: &str = "0.2.130";
 const MACHETE: &str = "0.9.2";
+/// geckodriver, which drives Firefox in the end-to-end tests (its npm package downloads a binary).
+const GECKODRIVER: &str = "0.37.1";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Inputs each fuzz test tries under `cargo xtask fuzz` (the test suite tries a few hundred).
 const FUZZ_CASES: u32 = 20_000;
@@ -68,6 +70,7 @@ fn run(root: &Path) -> Result<()> {
 fn test(root: &Path) -> Result<()> {
     ensure_build_tools(root)?;
     ensure_browser()?;
+    ensure_other_engines()?;
     ensure_machete()?;
     step("cargo fmt --check", cargo(&["fmt", "--all", "--check"]))?;
     step("no unused dependencies (cargo machete)", Ok(Command::new("cargo-machete").status()?))?;
@@ -373,8 +376,17 @@ fn e2e_command(root: &Path) -> Result<Command> {
         .arg("--test-concurrency=1")
         .args(&files)
         .env("CHRONICLE_DIST", root.join("dist"))
-        .env("CHRONICLE_SERVER", root.join("target/debug/chronicle-server"));
+        .env("CHRONICLE_SERVER", root.join("target/debug/chronicle-server"))
+        .env("GECKODRIVER", cargo_bin("geckodriver"));
     Ok(command)
+}
+
+/// Where `cargo install` puts `program`.
+fn cargo_bin(program: &str) -> PathBuf {
+    let home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env::var_os("HOME").unwrap_or_default()).join(".cargo"));
+    home.join("bin").join(program)
 }
 
 /// Whether `program --version` prints a line containing `version`.
@@ -409,8 +421,9 @@ fn ensure_build_tools(root: &Path) -> Result<()> {
     }
     let wasm_opt = root.join("node_modules/.bin/wasm-opt");
     let playwright = root.join("node_modules/playwright-core/package.json");
-    if !wasm_opt.exists() || !playwright.exists() {
-        println!("Installing wasm-opt and playwright-core from npm");
+    let selenium = root.join("node_modules/selenium-webdriver/package.json");
+    if !wasm_opt.exists() || !playwright.exists() || !selenium.exists() {
+        println!("Installing wasm-opt, playwright-core and selenium-webdriver from npm");
         step("npm ci", Ok(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).status()?))?;
     }
     Ok(())
@@ -428,6 +441,23 @@ fn ensure_browser() -> Result<()> {
     if !Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists() {
         println!("Installing Chromium and ChromeDriver from Debian");
         apt_install(&["chromium", "chromium-driver"])?;
+    }
+    Ok(())
+}
+
+/// Firefox with geckodriver, and WebKitGTK's driver with a virtual display, for the end-to-end
+/// test that runs Chronicle in the engines besides Chromium.
+fn ensure_other_engines() -> Result<()> {
+    let missing = ["/usr/bin/firefox-esr", "/usr/bin/WebKitWebDriver", "/usr/bin/xvfb-run"]
+        .iter()
+        .any(|program| !Path::new(program).exists());
+    if missing {
+        println!("Installing Firefox, WebKitGTK's WebDriver and Xvfb from Debian");
+        apt_install(&["firefox-esr", "webkit2gtk-driver", "xvfb", "xauth"])?;
+    }
+    if !has_version("geckodriver", GECKODRIVER) {
+        println!("Installing geckodriver {GECKODRIVER} (a few minutes, once)");
+        step("install geckodriver", cargo(&["install", "geckodriver", "--version", GECKODRIVER, "--locked"]))?;
     }
     Ok(())
 }

@@ -1,0 +1,117 @@
+// Chronicle in the other engines people use: Firefox (through geckodriver) and WebKit, Safari's
+// engine (WebKitGTK's MiniBrowser, on a virtual display). In each, a private board is made and
+// sealed with that engine's WebCrypto, what the server holds opens with the share link's key, and
+// Chromium, opening the link, shows the same board.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Builder, By, Key, until } from 'selenium-webdriver';
+import firefox from 'selenium-webdriver/firefox.js';
+import { expect } from './expect.mjs';
+import { startServer, openDevice, openSealed } from './support.mjs';
+
+let server;
+const browsers = [];
+
+before(async () => {
+  server = await startServer();
+});
+
+after(async () => {
+  for (const b of browsers) await b.close();
+  await server?.close();
+});
+
+async function freePort() {
+  const listener = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => listener.once('listening', resolve));
+  const { port } = listener.address();
+  await new Promise((resolve) => listener.close(resolve));
+  return port;
+}
+
+/** Waits until something listens on `port`. */
+async function listening(port) {
+  for (let i = 0; i < 200; i += 1) {
+    const open = await new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+async function firefoxDriver() {
+  const geckodriver = process.env.GECKODRIVER ?? path.join(os.homedir(), '.cargo/bin/geckodriver');
+  const options = new firefox.Options().addArguments('-headless').setBinary('/usr/bin/firefox-esr');
+  const driver = await new Builder()
+    .forBrowser('firefox')
+    .setFirefoxOptions(options)
+    .setFirefoxService(new firefox.ServiceBuilder(geckodriver))
+    .build();
+  return { driver, stop: () => driver.quit() };
+}
+
+async function webkitDriver() {
+  const port = await freePort();
+  // The driver starts MiniBrowser, which needs a display: a virtual one, its own.
+  const child = spawn('xvfb-run', ['-a', 'WebKitWebDriver', `--port=${port}`], { stdio: 'ignore', detached: true });
+  await listening(port);
+  const driver = await new Builder()
+    .usingServer(`http://127.0.0.1:${port}`)
+    .withCapabilities({
+      browserName: 'MiniBrowser',
+      'webkitgtk:browserOptions': { binary: '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser', args: ['--automation'] },
+    })
+    .build();
+  return {
+    driver,
+    stop: async () => {
+      await driver.quit().catch(() => {});
+      try { process.kill(-child.pid); } catch { /* gone already */ }
+    },
+  };
+}
+
+async function privateBoardIn(engine, start) {
+  const { driver, stop } = await start();
+  try {
+    await driver.get(server.url);
+    const name = await driver.wait(until.elementLocated(By.css('input[aria-label="New board name"]')), 30_000);
+    await name.sendKeys(`Made in ${engine}`);
+    await driver.findElement(By.xpath("//button[normalize-space()='New board']")).click();
+    const field = await driver.wait(until.elementLocated(By.css('input[aria-label="New card in To do"]')), 20_000);
+    await field.sendKeys(`Sealed by ${engine}`, Key.ENTER);
+    await driver.wait(until.elementLocated(By.xpath(`//ul[@aria-label='To do']//li[contains(., 'Sealed by ${engine}')]`)), 20_000);
+    await driver.wait(until.elementLocated(By.xpath("//*[normalize-space()='End-to-end encrypted']")), 10_000);
+    await driver.wait(async () => {
+      const status = await driver.findElement(By.css('[aria-label="Sync status"]')).getText();
+      return status.startsWith('Synced');
+    }, 30_000);
+    await driver.findElement(By.xpath("//button[normalize-space()='Share']")).click();
+    const link = await driver.wait(until.elementLocated(By.css('input[aria-label="Share link"]')), 10_000).getAttribute('value');
+    const [, stream, token, key] = link.match(/#\/join\/([^/]+)\/([^/]+)\/([^/]+)$/);
+    const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, server.url), { headers: { authorization: `Bearer ${token}` } });
+    const opened = await Promise.all((await response.json()).events.map((e) => openSealed(e, stream, key)));
+    assert.ok(opened.some((e) => e.type === 'card_added' && e.data.title === `Sealed by ${engine}`), `${engine} sealed its card`);
+
+    const chromium = await openDevice(link, browsers);
+    await expect(chromium.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: `Sealed by ${engine}` })).toBeVisible();
+  } finally {
+    await stop();
+  }
+}
+
+test('Firefox makes a private board that the server holds sealed and Chromium opens', async () => {
+  await privateBoardIn('Firefox', firefoxDriver);
+});
+
+test('WebKit makes a private board that the server holds sealed and Chromium opens', async () => {
+  await privateBoardIn('WebKit', webkitDriver);
+});
