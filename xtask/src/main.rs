@@ -197,7 +197,51 @@ fn bench(root: &Path) -> Result<()> {
         println!("{k:width$}  {v}");
     }
     println!("\nOne run on a shared machine; repeat before trusting a difference under ~20%.");
+    let named = root.join("target/bench.json");
+    std::fs::write(&named, bench_json(&table))?;
+    println!("The named figures are in {}.", named.display());
     Ok(())
+}
+
+/// The figures `target/bench.json` names (documented in the README), each read from the row of
+/// the table whose name starts with the text given, and the number's scale: the value's first
+/// number is taken (the second for `second`), times `scale`.
+const NAMED: &[(&str, &str, f64, bool)] = &[
+    ("native_replay_1m_eps", "native replay, BoardView, 1000k events", 1e6, false),
+    ("wasm_replay_1m_eps", "wasm replay, BoardView, 1000k events", 1e6, false),
+    ("cold_start_100k_ms", "cold start, 100k synced events", 1.0, false),
+    ("open_1m_ms", "open a 1M-event board from its snapshot", 1.0, false),
+    ("snapshot_1m_mb", "1M-event board: snapshot size", 1.0, false),
+    ("catch_up_100k_ms", "catch-up, 100k events of a board in the clear", 1.0, false),
+    ("catch_up_100k_private_ms", "catch-up, 100k events of a private board", 1.0, false),
+    ("edit_latency_100k_history_open_ms", "edit with the History panel open, 100k events", 1.0, false),
+    ("seal_eps", "seal with WebCrypto", 1e3, false),
+    ("open_eps", "open with WebCrypto", 1e3, false),
+    ("card_history_100k_ms", "a card's own history, 100k events", 1.0, false),
+    ("app_gzip_kb", "release app size (raw / gzip)", 1.0, true),
+];
+
+/// The numbers of a value, in order: "3.5M events/s (287.9 ms)" holds 3.5 and 287.9.
+fn numbers(value: &str) -> Vec<f64> {
+    value
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter(|part| part.chars().any(|c| c.is_ascii_digit()))
+        .filter_map(|part| part.parse().ok())
+        .collect()
+}
+
+/// A flat JSON object of the named figures found in `table`.
+fn bench_json(table: &[(String, String)]) -> String {
+    let figures: Vec<String> = NAMED
+        .iter()
+        .filter_map(|(key, row, scale, second)| {
+            let (_, value) = table.iter().find(|(name, _)| name.starts_with(row))?;
+            let number = *numbers(value).get(usize::from(*second))?;
+            // Rounded to thousandths, so that a scale does not print binary noise (8.6M is 8600000).
+            Some(format!("  \"{key}\": {}", (number * scale * 1000.0).round() / 1000.0))
+        })
+        .collect();
+    format!("{{\n{}\n}}\n", figures.join(",\n"))
 }
 
 /// The property-based fuzz tests with many more cases than the suite runs, and the kill loop with
@@ -476,4 +520,31 @@ fn apt_install(packages: &[&str]) -> Result<()> {
     let mut install = vec!["install", "-y", "--no-install-recommends"];
     install.extend(packages);
     run(&install)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_named_figures_are_read_from_the_rows_in_their_units() {
+        let row = |name: &str, value: &str| (name.to_owned(), value.to_owned());
+        let table = [
+            row("native replay, BoardView, 1000k events", "3.5M events/s (287.9 ms)"),
+            row("cold start, 100k synced events, with snapshot (median of 5)", "605 ms (min 578, max 651)"),
+            row("seal with WebCrypto, 20k events, 1000 at a time", "57k events/s"),
+            row("release app size (raw / gzip)", "1259.0 KB / 479.2 KB"),
+            row("something else", "12 ms"),
+        ];
+        let expected = [
+            "{",
+            r#"  "native_replay_1m_eps": 3500000,"#,
+            r#"  "cold_start_100k_ms": 605,"#,
+            r#"  "seal_eps": 57000,"#,
+            r#"  "app_gzip_kb": 479.2"#,
+            "}",
+            "",
+        ];
+        assert_eq!(bench_json(&table), expected.join("\n"));
+    }
 }
