@@ -73,6 +73,8 @@ pub(crate) struct BoardContext {
     /// Changes that could not be decrypted, kept apart so that a change to the board that does not
     /// change them wakes nothing that reads them.
     undecrypted: Memo<Undecrypted>,
+    /// Whether one of the board's devices deleted it from the server.
+    deleted: Memo<bool>,
     /// Why the board cannot be changed here, if it cannot; read by every card, so it is a memo.
     read_only: Memo<Option<&'static str>>,
 }
@@ -132,6 +134,7 @@ impl BoardContext {
             can_undo_redo: RwSignal::new((false, false)),
             offer: RwSignal::new(None),
             undecrypted,
+            deleted,
             read_only,
         }
     }
@@ -174,8 +177,7 @@ impl BoardContext {
 
     /// Whether one of the board's devices deleted it from the server.
     pub(crate) fn deleted(&self) -> bool {
-        let stream = self.stream();
-        self.ws.sync.with(|map| matches!(map.get(&stream), Some(SyncStatus::Deleted { .. })))
+        self.deleted.get()
     }
 
     /// Why the board cannot be changed here, if it cannot: a past version is on screen, the board

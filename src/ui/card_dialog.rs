@@ -2,7 +2,7 @@
 //! column it is in, and every change it went through, each of which shows the whole board at that
 //! moment.
 
-use chronicle_board::{CardChange, Command, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE, shown_text};
+use chronicle_board::{ActivityEntry, Command, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE, shown_text};
 use chronicle_core::Uuid;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -16,7 +16,7 @@ use crate::clock::now;
 pub(crate) fn CardDialog() -> impl IntoView {
     let context = expect_context::<BoardContext>();
     let dialog: NodeRef<leptos::html::Dialog> = NodeRef::new();
-    let changes: RwSignal<Option<Vec<CardChange>>> = RwSignal::new(None);
+    let changes: RwSignal<Option<Vec<ActivityEntry>>> = RwSignal::new(None);
     let title = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let error: RwSignal<Option<String>> = RwSignal::new(None);
@@ -58,20 +58,7 @@ pub(crate) fn CardDialog() -> impl IntoView {
         let now = now();
         let listed = changes.get()?;
         Some(context.shown.with(|p| {
-            listed
-                .into_iter()
-                .map(|c| {
-                    let entry = chronicle_board::ActivityEntry {
-                        position: c.position,
-                        event: c.event,
-                        device: c.device,
-                        at: c.at,
-                        text: c.text,
-                        effect: c.effect,
-                    };
-                    FeedRow::new(entry, &p.board, this_device, now)
-                })
-                .collect::<Vec<_>>()
+            listed.into_iter().map(|entry| FeedRow::new(entry, &p.board, this_device, now)).collect::<Vec<_>>()
         }))
     });
     let save = move |ev: leptos::ev::SubmitEvent| {

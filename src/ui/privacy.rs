@@ -20,8 +20,8 @@ fn could_not_decrypt(count: u64, why: &str) -> String {
 #[component]
 pub(crate) fn BoardNotices() -> impl IntoView {
     let context = expect_context::<BoardContext>();
-    let counts = Memo::new(move |_| context.undecrypted());
-    let deleted = Memo::new(move |_| context.deleted());
+    let counts = move || context.undecrypted();
+    let deleted = move || context.deleted();
     let private = context.private().is_some();
     let copying = RwSignal::new(false);
     let private_copy = move |_| {
@@ -42,26 +42,26 @@ pub(crate) fn BoardNotices() -> impl IntoView {
         });
     };
     view! {
-        {move || (counts.get().other_key > 0).then(|| view! {
+        {move || (counts().other_key > 0).then(|| view! {
             <p class="board-notice alert" role="alert">
-                {could_not_decrypt(counts.get().other_key, "sealed with another key")}
+                {could_not_decrypt(counts().other_key, "sealed with another key")}
                 " This browser's key for the board is not the one they were sealed with, so the board is read-only here. \
                  Open the board's share link from a device that shows it, to bring the right key."
             </p>
         })}
-        {move || (counts.get().altered > 0).then(|| view! {
+        {move || (counts().altered > 0).then(|| view! {
             <p class="board-notice alert" role="alert">
-                {could_not_decrypt(counts.get().altered, "altered on the server")}
+                {could_not_decrypt(counts().altered, "altered on the server")}
                 " They are kept here as they came and never applied; the rest of the board works."
             </p>
         })}
-        {move || deleted.get().then(|| view! {
+        {move || deleted().then(|| view! {
             <div class="board-notice alert" role="alert">
                 <strong>"This board was deleted"</strong>
                 <p>"One of its devices deleted it from the server. What is here stays, read-only: export its history to keep it, or delete it from this browser."</p>
             </div>
         })}
-        {move || (!private && !deleted.get()).then(|| view! {
+        {move || (!private && !deleted()).then(|| view! {
             <div class="board-notice" role="note" aria-label="Not encrypted">
                 <p>"This board was made before boards were encrypted: the sync server can read it. A private copy is encrypted on this device before anything is sent."</p>
                 <button class="small" disabled=move || copying.get() on:click=private_copy>"Start a private copy"</button>

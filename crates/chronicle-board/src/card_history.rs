@@ -1,30 +1,14 @@
 //! One card's own history: every event that touched it, found through an index by card rather
-//! than by reading the whole log, each said as a person reads it in the card's dialog.
+//! than by reading the whole log, each said as a person reads it in the card's dialog (an
+//! [`ActivityEntry`] whose text speaks of the card: "Moved from To do to Doing").
 
 use chronicle_core::{Effect, Event, Payload};
 use uuid::Uuid;
 
-use crate::activity::shown_text;
+use crate::activity::{ActivityEntry, shown_text};
 use crate::board::{Board, IdMap};
 use crate::command::{MAX_NAME, MAX_TITLE};
 use crate::event::BoardEvent;
-
-/// One change to a card, as its dialog lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CardChange {
-    /// Position of the event in the log, from 1.
-    pub position: u64,
-    /// The event's id.
-    pub event: Uuid,
-    /// The device that made it.
-    pub device: Uuid,
-    /// When, in milliseconds since the Unix epoch, by that device's clock.
-    pub at: i64,
-    /// What happened to the card, in words ("Moved from To do to Doing").
-    pub text: String,
-    /// Whether it changed anything.
-    pub effect: Effect,
-}
 
 /// The card an event acts on, if it acts on one.
 pub fn card_of(event: &Event<BoardEvent>) -> Option<Uuid> {
@@ -93,7 +77,7 @@ impl CardIndex {
     }
 
     /// `card`'s changes in `log`, oldest first.
-    pub(crate) fn changes(&self, log: &[Event<BoardEvent>], card: Uuid) -> Vec<CardChange> {
+    pub(crate) fn changes(&self, log: &[Event<BoardEvent>], card: Uuid) -> Vec<ActivityEntry> {
         let column = |id: &Uuid| match self.column_names.get(id) {
             Some(name) => shown_text(name, MAX_NAME).into_owned(),
             None => "a column this board never named".to_owned(),
@@ -140,7 +124,14 @@ impl CardIndex {
             let effect = self.effects.get(position as usize - 1).copied().unwrap_or(Effect::Applied);
             let text = format!("{undone}{text}");
             let (device, at) = (event.meta.device, event.meta.at);
-            changes.push(CardChange { position: u64::from(position), event: event.meta.id, device, at, text, effect });
+            changes.push(ActivityEntry {
+                position: u64::from(position),
+                event: event.meta.id,
+                device,
+                at,
+                text,
+                effect,
+            });
         }
         changes
     }

@@ -8,7 +8,7 @@ use chronicle_core::{Event, Keyframes, Projection};
 
 use crate::activity::{ActivityEntry, describe};
 use crate::board::Board;
-use crate::card_history::{CardChange, CardIndex};
+use crate::card_history::CardIndex;
 use crate::event::BoardEvent;
 use crate::projections::BoardProjections;
 
@@ -167,7 +167,7 @@ impl History {
     /// A card's own history, oldest first: every event that acted on it, changes that had no
     /// effect included, each in words. Read through an index by card, so it costs what the card
     /// went through, not what the board did.
-    pub fn card_changes(&self, card: uuid::Uuid) -> Vec<CardChange> {
+    pub fn card_changes(&self, card: uuid::Uuid) -> Vec<ActivityEntry> {
         self.cards.changes(&self.events, card)
     }
 
