@@ -3,30 +3,20 @@
 
 import { test, before, after } from 'node:test';
 import { expect } from './expect.mjs';
-import { startServer, openDevice, addCard, createBoard, shareLink } from './support.mjs';
+import { useServer, addCard, createBoard, shareLink } from './support.mjs';
 
-let server;
-const browsers = [];
-
-before(async () => {
-  server = await startServer();
-});
-
-after(async () => {
-  for (const b of browsers) await b.close();
-  await server?.close();
-});
+const app = useServer({ before, after });
 
 const card = (page, title) =>
   page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: title });
 
 test('a board deleted here and from the server is gone here and read-only on the other devices', async () => {
-  const laptop = await openDevice(server.url, browsers);
+  const laptop = await app.device();
   await createBoard(laptop, 'Old project');
   await addCard(laptop, 'Last task');
   await expect(laptop.getByRole('status', { name: 'Sync status' })).toContainText('Synced');
   const { link } = await shareLink(laptop);
-  const phone = await openDevice(link, browsers);
+  const phone = await app.device(link);
   await expect(card(phone, 'Last task')).toBeVisible();
 
   // Asked first; cancelling keeps everything.

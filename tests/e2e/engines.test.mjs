@@ -12,19 +12,9 @@ import path from 'node:path';
 import { Builder, By, Key, until } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
 import { expect } from './expect.mjs';
-import { startServer, openDevice, openSealed } from './support.mjs';
+import { useServer, openSealed } from './support.mjs';
 
-let server;
-const browsers = [];
-
-before(async () => {
-  server = await startServer();
-});
-
-after(async () => {
-  for (const b of browsers) await b.close();
-  await server?.close();
-});
+const app = useServer({ before, after });
 
 async function freePort() {
   const listener = net.createServer().listen(0, '127.0.0.1');
@@ -82,7 +72,7 @@ async function webkitDriver() {
 async function privateBoardIn(engine, start) {
   const { driver, stop } = await start();
   try {
-    await driver.get(server.url);
+    await driver.get(app.server.url);
     const name = await driver.wait(until.elementLocated(By.css('input[aria-label="New board name"]')), 30_000);
     await name.sendKeys(`Made in ${engine}`);
     await driver.findElement(By.xpath("//button[normalize-space()='New board']")).click();
@@ -97,11 +87,11 @@ async function privateBoardIn(engine, start) {
     await driver.findElement(By.xpath("//button[normalize-space()='Share']")).click();
     const link = await driver.wait(until.elementLocated(By.css('input[aria-label="Share link"]')), 10_000).getAttribute('value');
     const [, stream, token, key] = link.match(/#\/join\/([^/]+)\/([^/]+)\/([^/]+)$/);
-    const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, server.url), { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, app.server.url), { headers: { authorization: `Bearer ${token}` } });
     const opened = await Promise.all((await response.json()).events.map((e) => openSealed(e, stream, key)));
     assert.ok(opened.some((e) => e.type === 'card_added' && e.data.title === `Sealed by ${engine}`), `${engine} sealed its card`);
 
-    const chromium = await openDevice(link, browsers);
+    const chromium = await app.device(link);
     await expect(chromium.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: `Sealed by ${engine}` })).toBeVisible();
   } finally {
     await stop();

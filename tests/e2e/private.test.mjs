@@ -8,21 +8,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { expect, until } from './expect.mjs';
-import { startServer, openDevice, addCard, createBoard, shareLink } from './support.mjs';
+import { useServer, addCard, createBoard, shareLink } from './support.mjs';
 
-let server;
-const browsers = [];
+const app = useServer({ before, after });
 
-before(async () => {
-  server = await startServer();
-});
-
-after(async () => {
-  for (const b of browsers) await b.close();
-  await server?.close();
-});
-
-const device = (url = server.url) => openDevice(url, browsers);
+const { device } = app;
 const syncStatus = (page) => page.getByRole('status', { name: 'Sync status' });
 const card = (page, title) =>
   page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: title });
@@ -30,12 +20,12 @@ const card = (page, title) =>
 /** Every byte the server's SQLite database holds, write-ahead log included. */
 function databaseBytes() {
   return Buffer.concat(
-    ['', '-wal'].map((suffix) => server.database + suffix).filter((file) => fs.existsSync(file)).map((file) => fs.readFileSync(file)),
+    ['', '-wal'].map((suffix) => app.server.database + suffix).filter((file) => fs.existsSync(file)).map((file) => fs.readFileSync(file)),
   );
 }
 
 async function events(stream, token) {
-  const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, server.url), {
+  const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, app.server.url), {
     headers: { authorization: `Bearer ${token}` },
   });
   return { status: response.status, body: await response.json() };
@@ -111,7 +101,7 @@ test('a push whose reply is lost is sent again with the same bytes and keeps its
 
 test('a board from before private boards keeps working and a private copy of it is encrypted', async () => {
   // A board an earlier build made and shared: its events on the server in the clear.
-  const created = await fetch(new URL('/api/v1/streams', server.url), { method: 'POST', body: '{}' }).then((r) => r.json());
+  const created = await fetch(new URL('/api/v1/streams', app.server.url), { method: 'POST', body: '{}' }).then((r) => r.json());
   const { stream, token } = created;
   const device_ = '0191d3a8-7c00-7000-8000-0000000000d1';
   const id = (n) => `0191d3a8-7c00-7000-8000-${String(n).padStart(12, '0')}`;
@@ -120,14 +110,14 @@ test('a board from before private boards keeps working and a private copy of it 
     { type: 'board_created', version: 1, data: { name: 'Old plans', columns: columns.map((c, i) => ({ id: c, name: ['To do', 'Doing', 'Done'][i] })) } },
     { type: 'card_added', version: 2, data: { card: id(201), column: columns[0], title: 'Written in the clear', description: '' } },
   ].map((e, i) => ({ id: id(i + 1), device: device_, at: 1_790_000_000_000 + i, ...e }));
-  const pushed = await fetch(new URL(`/api/v1/streams/${stream}/events`, server.url), {
+  const pushed = await fetch(new URL(`/api/v1/streams/${stream}/events`, app.server.url), {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ events: clear }),
   });
   assert.equal(pushed.status, 200, await pushed.text());
 
-  const laptop = await device(`${server.url}#/join/${stream}/${token}`);
+  const laptop = await device(`${app.server.url}#/join/${stream}/${token}`);
   await expect(card(laptop, 'Written in the clear')).toBeVisible();
   const note = laptop.getByRole('note', { name: 'Not encrypted' });
   await expect(note).toContainText('the sync server can read it');

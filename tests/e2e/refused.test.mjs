@@ -7,22 +7,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { expect } from './expect.mjs';
-import { startServer, openDevice, addCard, createBoard, shareLink } from './support.mjs';
+import { useServer, addCard, createBoard, shareLink } from './support.mjs';
 
-let server;
-const browsers = [];
+// Every change of this test is sealed to 400 to 550 bytes but the long card's, about 700.
+const app = useServer({ before, after, flags: ['--refuse-larger-than', '620'] });
 
-before(async () => {
-  // Every change of this test is sealed to 400 to 550 bytes but the long card's, about 700.
-  server = await startServer({ flags: ['--refuse-larger-than', '620'] });
-});
-
-after(async () => {
-  for (const b of browsers) await b.close();
-  await server?.close();
-});
-
-const device = (url) => openDevice(url, browsers);
+const { device } = app;
 
 const card = (page, title) =>
   page.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: title });
@@ -31,7 +21,7 @@ const card = (page, title) =>
 const LONG = `Some forbidden words here ${'x'.repeat(174)}`;
 
 test('a refused change is set aside and named while the others keep syncing', async () => {
-  const laptop = await device(server.url);
+  const laptop = await device();
   await createBoard(laptop, 'Plans');
   await addCard(laptop, 'Allowed first');
   await expect(laptop.getByRole('status', { name: 'Sync status' })).toContainText('Synced');

@@ -105,6 +105,28 @@ export function useApp({ before, after }) {
   return app;
 }
 
+/**
+ * Serves the app for the tests of one file (with more server `flags`) and opens devices on it,
+ * each a browser with a fresh profile; the server and every device are stopped after the file's
+ * tests. Returns an object whose `server` is set once the tests start, and whose `device(url)`
+ * opens a new device on `url` (the app, by default) and resolves to its page.
+ */
+export function useServer({ before, after, flags = [] }) {
+  const browsers = [];
+  const app = {
+    server: undefined,
+    device: (url = app.server.url) => openDevice(url, browsers),
+  };
+  before(async () => {
+    app.server = await startServer({ flags });
+  });
+  after(async () => {
+    for (const b of browsers) await b.close();
+    await app.server?.close();
+  });
+  return app;
+}
+
 /** Makes a board from the board list, as a person does: types its name, presses New board. */
 export async function createBoard(page, name) {
   await page.getByRole('textbox', { name: 'New board name' }).fill(name);

@@ -5,21 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { expect } from './expect.mjs';
-import { startServer, openDevice, addCard, createBoard, shareLink } from './support.mjs';
+import { useServer, addCard, createBoard, shareLink } from './support.mjs';
 
-let server;
-const browsers = [];
+const app = useServer({ before, after });
 
-before(async () => {
-  server = await startServer();
-});
-
-after(async () => {
-  for (const b of browsers) await b.close();
-  await server?.close();
-});
-
-const device = (url = server.url) => openDevice(url, browsers);
+const { device } = app;
 const column = (page, name) => page.getByRole('list', { name, exact: true });
 const card = (page, name, title) => column(page, name).getByRole('listitem').filter({ hasText: title });
 const eventCount = async (page) =>
