@@ -164,9 +164,10 @@ fn DeviceSettings() -> impl IntoView {
                     "The browser may clear this data if the disk runs very low; installing Chronicle as an app makes it keep it."
                 };
                 view! {
-                    <p class="small muted storage-use">
-                        {format!("Storage: {} used of {} available. {kept}", crate::shell::human_size(u.used), crate::shell::human_size(u.quota))}
+                    <p class="small muted">
+                        {format!("Storage: {} used of {} available.", crate::shell::human_size(u.used), crate::shell::human_size(u.quota))}
                     </p>
+                    <p class="small muted">{kept}</p>
                 }
             })}
         </section>

@@ -2,7 +2,7 @@
 
 import { test, before, after } from 'node:test';
 import { expect } from './expect.mjs';
-import { useApp, createBoard, addCard } from './support.mjs';
+import { useApp, startBrowser, createBoard, addCard } from './support.mjs';
 
 const app = useApp({ before, after });
 
@@ -59,4 +59,29 @@ test('a board survives a reload with its cards and activity', async () => {
   expect(errors).toEqual([]);
   expect(await page.evaluate(() => window.__violations)).toEqual([]);
   await page.close();
+});
+
+test('a first visit shows the page before the app has compiled, and the app takes its place', async (t) => {
+  // A fresh profile: no service worker answers for the server yet.
+  const browser = await startBrowser();
+  t.after(() => browser.close());
+  const page = await browser.context.newPage();
+  // Holds the app's wasm back until the static first paint has been seen.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route(/_bg\.wasm$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(app.url);
+  await expect(page.locator('#first-paint')).toContainText('Opening your boards…');
+  await expect(page.locator('#first-paint .brand')).toBeVisible();
+  release();
+  await expect(page.getByRole('button', { name: 'New board' })).toBeVisible();
+  expect(await page.locator('#first-paint').count()).toEqual(0);
+  // The assets went out compressed, and the hashed ones may be kept a year.
+  const wasm = await page.evaluate(() => performance.getEntriesByType('resource').find((e) => e.name.endsWith('_bg.wasm')).name);
+  const response = await fetch(wasm, { headers: { 'accept-encoding': 'br, gzip' } });
+  expect(response.headers.get('content-encoding')).toEqual('br');
+  expect(response.headers.get('cache-control')).toEqual('public, max-age=31536000, immutable');
 });

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { expect } from './expect.mjs';
 import { startServer, startBrowser, createBoard, addCard, serverEvents } from './support.mjs';
 
@@ -29,6 +30,11 @@ function nextBuild() {
   fs.writeFileSync(sw, fs.readFileSync(sw, 'utf8').replace(/const BUILD = '[^']*'/, "const BUILD = 'next-build'"));
   const index = path.join(copy, 'index.html');
   fs.writeFileSync(index, fs.readFileSync(index, 'utf8').replace('<title>Chronicle</title>', '<title>Chronicle</title><meta name="build" content="next">'));
+  // The files as the server sends them, compressed beside each, as a build writes them.
+  for (const file of [sw, index]) {
+    fs.writeFileSync(`${file}.br`, zlib.brotliCompressSync(fs.readFileSync(file)));
+    fs.writeFileSync(`${file}.gz`, zlib.gzipSync(fs.readFileSync(file)));
+  }
   return copy;
 }
 

@@ -188,6 +188,14 @@ fn bench(root: &Path) -> Result<()> {
     )?;
     table.extend(parse_rows(&soak));
 
+    let lighthouse = output_text(
+        Command::new("node")
+            .arg("tests/bench/lighthouse.mjs")
+            .env("CHRONICLE_DIST", root.join("dist"))
+            .env("CHRONICLE_SERVER", root.join("target/release/chronicle-server")),
+    )?;
+    table.extend(parse_rows(&lighthouse));
+
     table.extend(sizes(&root.join("dist"))?);
 
     let width = table.iter().map(|(k, _)| k.len()).max().unwrap_or(10);
@@ -219,6 +227,9 @@ const NAMED: &[(&str, &str, f64, bool)] = &[
     ("open_eps", "open with WebCrypto", 1e3, false),
     ("card_history_100k_ms", "a card's own history, 100k events", 1.0, false),
     ("app_gzip_kb", "release app size (raw / gzip)", 1.0, true),
+    ("app_brotli_kb", "release app size as sent (brotli)", 1.0, false),
+    ("lighthouse_mobile_performance", "Lighthouse mobile performance score", 1.0, false),
+    ("lcp_mobile_ms", "Lighthouse mobile performance score", 1.0, true),
 ];
 
 /// The numbers of a value, in order: "3.5M events/s (287.9 ms)" holds 3.5 and 287.9.
@@ -305,6 +316,16 @@ fn sizes(dist: &Path) -> Result<Vec<(String, String)>> {
         rows.push((format!("release {ext} size (raw / gzip)"), format!("{} / {}", kb(raw), kb(gz))));
     }
     rows.push(("release app size (raw / gzip)".into(), format!("{} / {}", kb(total.0), kb(total.1))));
+    // What a browser that takes brotli downloads: the files the build compressed.
+    let mut brotli = 0;
+    for entry in std::fs::read_dir(dist)? {
+        let path = entry?.path();
+        let name = path.to_string_lossy();
+        if [".wasm.br", ".js.br", ".css.br"].iter().any(|ext| name.ends_with(ext)) {
+            brotli += std::fs::metadata(&path)?.len();
+        }
+    }
+    rows.push(("release app size as sent (brotli)".into(), kb(brotli)));
     Ok(rows)
 }
 
@@ -463,11 +484,16 @@ fn ensure_build_tools(root: &Path) -> Result<()> {
         println!("Installing Node.js and npm from Debian");
         apt_install(&["nodejs", "npm"])?;
     }
-    let wasm_opt = root.join("node_modules/.bin/wasm-opt");
-    let playwright = root.join("node_modules/playwright-core/package.json");
-    let selenium = root.join("node_modules/selenium-webdriver/package.json");
-    if !wasm_opt.exists() || !playwright.exists() || !selenium.exists() {
-        println!("Installing wasm-opt, playwright-core and selenium-webdriver from npm");
+    // Every package of package.json's lock, checked by a file each installs.
+    let installed = [
+        "node_modules/.bin/wasm-opt",
+        "node_modules/playwright-core/package.json",
+        "node_modules/selenium-webdriver/package.json",
+        "node_modules/dexie/package.json",
+        "node_modules/lighthouse/package.json",
+    ];
+    if installed.iter().any(|file| !root.join(file).exists()) {
+        println!("Installing wasm-opt, playwright-core, selenium-webdriver, Dexie and Lighthouse from npm");
         step("npm ci", Ok(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).status()?))?;
     }
     Ok(())

@@ -236,10 +236,13 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .with_state(state);
     let router = match static_dir {
-        // The service worker decides what is cached; the server always lets it revalidate.
+        // The build writes each file compressed beside it (`.br`, `.gz`); the one the browser
+        // takes is sent as it is, with no compression work per request.
         Some(dir) => router
-            .fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
-            .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+            .fallback_service(
+                ServeDir::new(dir).append_index_html_on_directories(true).precompressed_br().precompressed_gzip(),
+            )
+            .layer(axum::middleware::map_response(app_file_lifetime))
             .layer(SetResponseHeaderLayer::overriding(CONTENT_SECURITY_POLICY, policy)),
         None => router,
     };
@@ -248,6 +251,18 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::overriding(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+}
+
+/// Says how long a browser may keep one of the app's files (see
+/// [`headers::app_file_cache_control`]); answers that already say (the API's) keep theirs.
+async fn app_file_lifetime(uri: axum::http::Uri, mut response: Response) -> Response {
+    if !response.headers().contains_key(CACHE_CONTROL) {
+        // A file that is not there may be there after the next deployment.
+        let value =
+            if response.status().is_success() { headers::app_file_cache_control(uri.path()) } else { "no-cache" };
+        response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    response
 }
 
 /// Counts every answer by its status class, for `GET /metrics`.

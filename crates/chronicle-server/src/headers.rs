@@ -1,4 +1,5 @@
-//! The security headers every answer carries, and the Content-Security-Policy of the app.
+//! The security headers every answer carries, the Content-Security-Policy of the app, and how
+//! long a browser may keep each of the app's files.
 //!
 //! The policy allows exactly what the app needs: its own scripts and the inline module loader
 //! that Trunk writes into `index.html` (allowed by its hash, computed from the file being served),
@@ -19,6 +20,23 @@ pub(crate) fn content_security_policy(index: &str) -> String {
     )
 }
 
+/// `Cache-Control` for one of the app's files. A file whose name carries a hash of its content
+/// (`chronicle-9f3c…e1_bg.wasm`, as the build names them) never changes under that name, so a
+/// browser keeps it a year without asking; everything else (`index.html`, which names the hashed
+/// files, `sw.js`, the manifest) is revalidated on every load, so a new build is seen at once.
+pub(crate) fn app_file_cache_control(path: &str) -> &'static str {
+    if is_content_hashed(path) { "public, max-age=31536000, immutable" } else { "no-cache" }
+}
+
+/// Whether a file's name ends, before its extension (and an optional `_bg`), in `-` and sixteen
+/// hexadecimal digits.
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let Some((stem, _extension)) = name.rsplit_once('.') else { return false };
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 fn hash(script: &str) -> String {
     STANDARD.encode(Sha256::digest(script.as_bytes()))
 }
@@ -35,6 +53,30 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_hashed_files_are_kept_a_year_and_the_rest_revalidated() {
+        let year = "public, max-age=31536000, immutable";
+        for hashed in [
+            "/chronicle-14cecd48232632c9.js",
+            "/chronicle-14cecd48232632c9_bg.wasm",
+            "/main-9ccac1590b16776d.css",
+            "/icon-481ed732f3145f9c.svg",
+        ] {
+            assert_eq!(app_file_cache_control(hashed), year, "{hashed}");
+        }
+        for revalidated in [
+            "/",
+            "/index.html",
+            "/sw.js",
+            "/manifest.webmanifest",
+            "/icon.svg",
+            "/main-9ccac1590b16776.css",
+            "/x-zzzzzzzzzzzzzzzz.js",
+        ] {
+            assert_eq!(app_file_cache_control(revalidated), "no-cache", "{revalidated}");
+        }
+    }
 
     #[test]
     fn inline_scripts_are_allowed_by_their_hash_and_nothing_else_is() {

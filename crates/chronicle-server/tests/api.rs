@@ -380,9 +380,50 @@ async fn answers_carry_the_security_headers_and_the_app_its_content_security_pol
     assert_eq!(header("referrer-policy"), "no-referrer");
     assert_eq!(header("cache-control"), "no-cache", "the service worker revalidates the app");
 
-    let api = router.oneshot(get("/api/v1/streams/nothing/events")).await.unwrap();
+    let api = router.clone().oneshot(get("/api/v1/streams/nothing/events")).await.unwrap();
     assert_eq!(api.headers()["cache-control"], "no-store", "answers about streams are never cached");
     assert_eq!(api.headers()["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn app_files_go_out_as_the_build_compressed_them_and_hashed_ones_are_kept_a_year() {
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("index.html", "<!doctype html><title>Chronicle</title>"),
+        ("chronicle-14cecd48232632c9_bg.wasm", "wasm bytes"),
+        ("sw.js", "self.addEventListener('fetch', () => {});"),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        std::fs::write(dir.path().join(format!("{name}.gz")), format!("gzip of {name}")).unwrap();
+        std::fs::write(dir.path().join(format!("{name}.br")), format!("brotli of {name}")).unwrap();
+    }
+    let store = chronicle_server::SqliteStore::open(dir.path().join("chronicle.db")).unwrap();
+    let router = chronicle_server::app(chronicle_server::AppState::new(store, Some(dir.path().to_path_buf())));
+    let get = |uri: &str, accept: &str| {
+        let request = axum::http::Request::get(uri).header("accept-encoding", accept).body(Body::empty()).unwrap();
+        let router = router.clone();
+        async move {
+            let response = router.oneshot(request).await.unwrap();
+            let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+            let (encoding, cache) = (header("content-encoding"), header("cache-control"));
+            let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+            (encoding, cache.unwrap_or_default(), String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    let year = "public, max-age=31536000, immutable";
+    let wasm = "/chronicle-14cecd48232632c9_bg.wasm";
+    assert_eq!(
+        get(wasm, "gzip, deflate, br").await,
+        (Some("br".into()), year.into(), format!("brotli of {}", &wasm[1..]))
+    );
+    assert_eq!(get(wasm, "gzip").await, (Some("gzip".into()), year.into(), format!("gzip of {}", &wasm[1..])));
+    assert_eq!(get(wasm, "identity").await, (None, year.into(), "wasm bytes".into()));
+    assert_eq!(get("/", "br").await, (Some("br".into()), "no-cache".into(), "brotli of index.html".into()));
+    assert_eq!(get("/sw.js", "gzip").await.1, "no-cache", "a new service worker is seen at once");
+    let missing = get("/chronicle-0000000000000000_bg.wasm", "br").await;
+    assert_eq!(missing.1, "no-cache", "a file that is not there is not remembered as missing");
 }
 
 #[tokio::test]
