@@ -1,6 +1,8 @@
-//! In-browser measurements for `cargo xtask bench`: board replay in wasm, IndexedDB appends,
-//! sealing and opening, seeking in a long history, and opening a long board from its snapshot.
-//! Compiled only with the `browser-bench` feature; it measures and prints, it asserts nothing.
+//! In-browser measurements for `cargo xtask bench`: board replay in wasm beside the same fold in
+//! JavaScript, IndexedDB appends beside Dexie and raw IndexedDB, a command stored through the
+//! service, sealing and opening, seeking in a long history, and opening a long board from its
+//! snapshot with the heap it holds. Compiled only with the `browser-bench` feature; it measures
+//! and prints, it asserts nothing.
 
 #![cfg(all(target_arch = "wasm32", feature = "browser-bench"))]
 
@@ -12,6 +14,72 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+/// Counts the bytes the wasm heap holds, so that what an open board keeps can be read exactly
+/// (the module's memory only ever grows, and says nothing of what was freed).
+struct CountingAllocator;
+
+static HELD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+// SAFETY: every call is passed to the system allocator unchanged; only a counter is added.
+unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        HELD.fetch_add(layout.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        HELD.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        HELD.fetch_add(new_size, std::sync::atomic::Ordering::Relaxed);
+        HELD.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+fn held_bytes() -> f64 {
+    HELD.load(std::sync::atomic::Ordering::Relaxed) as f64
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/tests/js/board_fold.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = parseEvents)]
+    fn parse_events(json: &str) -> js_sys::Array;
+    #[wasm_bindgen(js_name = bestFoldMs)]
+    fn best_fold_ms(events: &js_sys::Array, runs: u32) -> f64;
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/tests/js/idb_peers.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = dexieBulkAddMs)]
+    async fn dexie_bulk_add_ms(dexie: &str, json: &str) -> wasm_bindgen::JsValue;
+    #[wasm_bindgen(js_name = rawPutMs)]
+    async fn raw_put_ms(json: &str) -> wasm_bindgen::JsValue;
+    #[wasm_bindgen(js_name = rawGetAllMs)]
+    async fn raw_get_all_ms(json: &str, runs: u32) -> wasm_bindgen::JsValue;
+}
+
+/// Dexie's module, which the benchmark page loads from its source.
+const DEXIE: &str = include_str!("../node_modules/dexie/dist/dexie.mjs");
+
+/// Wire events as one JSON array, as a JavaScript app would have them from the server.
+fn wire_json(events: &[chronicle_core::Event<chronicle_board::BoardEvent>]) -> String {
+    let wire: Vec<RawEnvelope> = events.iter().map(|e| e.encode()).collect();
+    serde_json::to_string(&wire).unwrap()
+}
+
+fn ms(value: wasm_bindgen::JsValue) -> f64 {
+    value.as_f64().unwrap_or(f64::NAN)
+}
 
 fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
@@ -64,6 +132,120 @@ fn replay_in_wasm() {
         row(
             &format!("wasm replay, all projections, {}k events", count / 1000),
             format!("{:.1}M events/s ({all_ms:.1} ms)", count as f64 / all_ms / 1e3),
+        );
+    }
+}
+
+/// The same BoardView fold, in wasm and in plain JavaScript (`tests/js/board_fold.js`, checked
+/// to give the same board by `tests/peers.rs`), over the same events, each already decoded: the
+/// wasm fold over `Event`s, the JavaScript one over objects parsed from the same events' JSON.
+#[wasm_bindgen_test]
+fn replay_beside_the_same_fold_in_javascript() {
+    for count in [100_000usize, 1_000_000] {
+        let events = generate(count, 42);
+        // Parsed a part at a time, so that the JSON of a million events is never whole at once.
+        let parsed = events
+            .chunks(50_000)
+            .fold(js_sys::Array::new(), |parsed, part| parsed.concat(&parse_events(&wire_json(part))));
+        let wasm_ms = best_of(3, || {
+            let mut board = Board::default();
+            for event in &events {
+                board.apply_event(event);
+            }
+            std::hint::black_box(&board);
+        });
+        let js_ms = best_fold_ms(&parsed, 3);
+        row(
+            &format!("wasm replay vs the same fold in JavaScript, {}k events", count / 1000),
+            format!("{:.2}x (wasm {wasm_ms:.1} ms, JavaScript {js_ms:.1} ms)", js_ms / wasm_ms),
+        );
+    }
+}
+
+/// Chronicle's append beside what a JavaScript app would use: Dexie's `bulkAdd` and raw
+/// IndexedDB with one record per event, each into a fresh database, 10k events in one call.
+#[wasm_bindgen_test]
+async fn appends_beside_dexie_and_raw_indexeddb() {
+    let events = generate(10_000, 7);
+    let json = wire_json(&events);
+    let raw: Vec<RawEnvelope> = events.iter().map(|e| e.encode()).collect();
+    let storage = Storage::open(&format!("chronicle-bench-{}", chronicle::clock::new_id()), || ()).await.unwrap();
+    let start = now();
+    storage.append(raw[0].stream, 0, &raw, &[]).await.unwrap();
+    let chronicle_ms = now() - start;
+    let dexie_ms = ms(dexie_bulk_add_ms(DEXIE, &json).await);
+    let raw_ms = ms(raw_put_ms(&json).await);
+    row(
+        "IndexedDB append vs Dexie bulkAdd, 10k events",
+        format!("{:.2}x (Chronicle {chronicle_ms:.0} ms, Dexie {dexie_ms:.0} ms)", dexie_ms / chronicle_ms),
+    );
+    row(
+        "IndexedDB append vs raw IndexedDB one record per event, 10k events",
+        format!("{:.2}x (Chronicle {chronicle_ms:.0} ms, raw {raw_ms:.0} ms)", raw_ms / chronicle_ms),
+    );
+}
+
+/// What a JavaScript app reading its events at start would wait for: one `getAll` of 100k events
+/// stored one record per event. `cargo xtask bench` sets it beside Chronicle's cold start.
+#[wasm_bindgen_test]
+async fn raw_indexeddb_get_all() {
+    let events = generate(100_000, 42);
+    let mut json = String::from("[");
+    for (i, part) in events.chunks(20_000).enumerate() {
+        let text = wire_json(part);
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&text[1..text.len() - 1]);
+    }
+    json.push(']');
+    let get_all = ms(raw_get_all_ms(&json, 3).await);
+    row("raw IndexedDB getAll, 100k events one record each (best of 3)", format!("{get_all:.0} ms"));
+}
+
+/// One command, from the service deciding it until it is stored (for a private board: sealed
+/// with WebCrypto first), on a private board and on one in the clear; median and p95 of 100.
+#[wasm_bindgen_test]
+async fn one_command_stored() {
+    use chronicle::service::{BoardChange, BoardService, Opened};
+    use futures::StreamExt;
+
+    let database = format!("chronicle-bench-{}", chronicle::clock::new_id());
+    let service = BoardService::start_with(&database, || (), || ()).await.unwrap().0;
+    let private = service.create("Private", "Bench").await.unwrap();
+    let clear_events: Vec<RawEnvelope> = generate(1_000, 13).iter().map(|e| e.encode()).collect();
+    let clear = clear_events[0].stream;
+    let storage = Storage::open(&database, || ()).await.unwrap();
+    storage.append(clear, 0, &clear_events, &[]).await.unwrap();
+    for (stream, kind) in [(private, "private board"), (clear, "board in the clear")] {
+        let opening = service.open(stream, || ());
+        let Opened::Ready(opened) = opening.read().await else { panic!("the board is there") };
+        let (tell, mut heard) = futures::channel::mpsc::unbounded();
+        let (board, mut shown) = opening.start(*opened, move |change| {
+            let _ = tell.unbounded_send(change);
+        });
+        let column = shown.board.columns()[0].id;
+        let mut times = Vec::new();
+        for i in 0..100 {
+            let command = chronicle_board::Command::AddCard {
+                card: chronicle::clock::new_id(),
+                column,
+                title: format!("Card {i}"),
+                description: String::new(),
+            };
+            let start = now();
+            board.run(&mut shown, command, "Bench").unwrap();
+            while let Some(change) = heard.next().await {
+                if let BoardChange::Counts { unsaved: 0, .. } = change {
+                    break;
+                }
+            }
+            times.push(now() - start);
+        }
+        times.sort_by(f64::total_cmp);
+        row(
+            &format!("one command stored, {kind} (median / p95 of 100)"),
+            format!("{:.2} ms / {:.2} ms", times[50], times[95]),
         );
     }
 }
@@ -200,6 +382,8 @@ async fn opening_a_long_board_from_its_snapshot() {
     row("1M-event board: snapshot size", format!("{:.1} MB", snapshot.text.len() as f64 / 1e6));
     storage.put_snapshot(stream, &snapshot).await.unwrap();
     drop(projections);
+    drop(snapshot);
+    drop(events);
     let mut runs = Vec::new();
     for _ in 0..3 {
         let start = now();
@@ -208,6 +392,12 @@ async fn opening_a_long_board_from_its_snapshot() {
     }
     runs.sort_by(f64::total_cmp);
     row("open a 1M-event board from its snapshot (median of 3, storage to projections)", format!("{:.0} ms", runs[1]));
+    // What the open board keeps on the wasm heap: its projections and what opening left behind.
+    let before = held_bytes();
+    let opened = chronicle::boards::open(&storage, stream).await.unwrap();
+    let held = held_bytes() - before;
+    std::hint::black_box(&opened);
+    row("wasm heap held by an open 1M-event board", format!("{:.1} MB", held / 1e6));
 }
 
 /// Records kept as one JSON text or as JavaScript objects (`serde-wasm-bindgen`): the time to

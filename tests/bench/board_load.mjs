@@ -8,7 +8,8 @@
 import { startServer, startBrowser, boardKey, seal } from '../e2e/support.mjs';
 import { workload } from './workload.mjs';
 
-const COUNT = 100_000;
+// A smaller board for trying the script out: CHRONICLE_BENCH_EVENTS=5000.
+const COUNT = Number(process.env.CHRONICLE_BENCH_EVENTS ?? 100_000);
 
 async function api(server, path, token, body) {
   const response = await fetch(new URL(`/api/v1${path}`, server.url), {
@@ -21,20 +22,22 @@ async function api(server, path, token, body) {
 }
 
 /** Opens `url` in a new page and resolves when the whole board is on screen, with the time it took. */
-async function openBoard(context, url) {
+async function openBoard(context, url, count = COUNT) {
   const page = await context.newPage();
-  // Records, from navigation start, when the board's title, its last column and its full event
-  // count are in the page.
+  // Records, from navigation start, when the board's title, its last column and at least `count`
+  // events are in the page.
   await page.addInitScript((count) => {
     const observer = new MutationObserver(() => {
       const status = document.querySelector('footer.status-line')?.textContent ?? '';
-      if (document.querySelector('.board-page h1') && document.querySelector('ul[aria-label="Done"] li') && status.includes(`${count} events`)) {
+      const done = count === 1 || document.querySelector('ul[aria-label="Done"] li');
+      const events = Number(/(\d+) events?/.exec(status)?.[1] ?? 0);
+      if (document.querySelector('.board-page h1') && done && events >= count) {
         window.__usableAt = performance.now();
         observer.disconnect();
       }
     });
     observer.observe(document, { childList: true, subtree: true, characterData: true });
-  }, COUNT);
+  }, count);
   await page.goto(url);
   const ms = Math.round(await page.waitForFunction(() => window.__usableAt, null, { timeout: 120_000, polling: 50 }).then((h) => h.jsonValue()));
   return { page, ms };
@@ -75,6 +78,89 @@ async function editsWithHistoryOpen(context, url) {
   }
   await page.close();
   return times.sort((a, b) => a - b);
+}
+
+/** Median and 95th percentile of `times`, in milliseconds. */
+function spread(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { median: at(0.5), p95: at(0.95) };
+}
+
+/**
+ * Times what a person does most on the board at `url`, `RUNS` times each, inside the page: from
+ * the key event (its `timeStamp`) until the card's node is in the DOM, and until the frame after
+ * that has been painted. Adding: Enter in "New card in To do" until the card is in To do.
+ * Moving: Enter on the first To do card's "Move right" until it is in Doing. With `history`, the
+ * History panel is open and has listed the whole log first.
+ */
+async function interactions(context, url, { count, history }) {
+  const RUNS = 20;
+  const { page } = await openBoard(context, url, count);
+  if (history) {
+    await page.getByText('History', { exact: true }).click();
+    await page.waitForFunction((count) => {
+      const list = document.querySelector('ol[aria-label="Events"]');
+      return list && Math.round(parseFloat(list.style.height) / 52) >= count;
+    }, count, { timeout: 120_000, polling: 100 });
+  }
+  // Arms a one-shot timer in the page and returns once it is armed: `window.__timed` resolves,
+  // once `within` holds a node matching `found.selector` (with the text `found.text`, if given)
+  // after one of its mutations, to the times from the next keydown on `target` to that mutation
+  // and to the paint after it.
+  const arm = (target, within, found) => page.evaluate(([target, within, found]) => { window.__timed = new Promise((resolve) => {
+    const field = document.querySelector(target);
+    const list = document.querySelector(within);
+    const check = (list) => [...list.querySelectorAll(found.selector)].some((node) => found.text === undefined || node.textContent === found.text);
+    let pressed;
+    field.addEventListener('keydown', (event) => { pressed = event.timeStamp; }, { once: true, capture: true });
+    const observer = new MutationObserver(() => {
+      if (pressed === undefined || !check(list)) return;
+      observer.disconnect();
+      const dom = performance.now() - pressed;
+      requestAnimationFrame(() => setTimeout(() => resolve({ dom, paint: performance.now() - pressed }), 0));
+    });
+    observer.observe(list, { childList: true, subtree: true, characterData: true });
+  }); }, [target, within, found]);
+  const measured = () => page.evaluate(() => window.__timed);
+
+  const adds = [];
+  const input = page.getByRole('textbox', { name: 'New card in To do' });
+  for (let i = 0; i < RUNS; i += 1) {
+    const title = `Timed card ${i} ${Date.now()}`;
+    await input.fill(title);
+    await arm('input[aria-label="New card in To do"]', 'ul[aria-label="To do"]',
+      { selector: 'li .card-title', text: title });
+    await input.press('Enter');
+    adds.push(await measured());
+  }
+  const moves = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    const card = await page.evaluate(() => document.querySelector('ul[aria-label="To do"] li.card').dataset.card);
+    const button = `ul[aria-label="To do"] li[data-card="${card}"] button[aria-label="Move right"]`;
+    await page.focus(button);
+    await arm(button, 'ul[aria-label="Doing"]', { selector: `li[data-card="${card}"]` });
+    await page.keyboard.press('Enter');
+    moves.push(await measured());
+  }
+  await page.close();
+  const report = (name, times) => {
+    const dom = spread(times.map((t) => t.dom));
+    const paint = spread(times.map((t) => t.paint));
+    const where = `${count >= 1000 ? `${count / 1000}k events` : "an empty board"}, History ${history ? 'open' : 'closed'}`;
+    console.log(`BENCH\tinteraction: ${name}, ${where} (key to DOM, median / p95 of ${RUNS}; to paint)\t${dom.median.toFixed(1)} ms / ${dom.p95.toFixed(1)} ms (paint ${paint.median.toFixed(1)} ms / ${paint.p95.toFixed(1)} ms)`);
+  };
+  report('add a card', adds);
+  report('move a card', moves);
+}
+
+/** Pushes `events` to a new stream on `server`, in the clear; resolves to its share link. */
+async function pushBoard(server, events) {
+  const { stream, token } = await api(server, '/streams', null, {});
+  for (let first = 0; first < events.length; first += 1000) {
+    await api(server, `/streams/${stream}/events`, token, { events: events.slice(first, first + 1000) });
+  }
+  return `${server.url}#/join/${stream}/${token}`;
 }
 
 /**
@@ -122,6 +208,15 @@ try {
 
   const edits = await editsWithHistoryOpen(browser.context, url);
   console.log(`BENCH\tedit with the History panel open, ${COUNT / 1000}k events (key to listed, median of ${edits.length})\t${edits[edits.length >> 1].toFixed(1)} ms (max ${edits[edits.length - 1].toFixed(1)})`);
+
+  // The same actions on a board in the clear with nothing but its columns, and on the 100k one.
+  const empty = await pushBoard(server, workload(1));
+  await (await openBoard(browser.context, empty, 1)).page.close();
+  const emptyStream = empty.split('/')[5];
+  await interactions(browser.context, `${server.url}#/board/${emptyStream}`, { count: 1, history: false });
+  for (const history of [false, true]) {
+    await interactions(browser.context, url, { count: COUNT, history });
+  }
 } finally {
   await browser.close();
   await server.close();
