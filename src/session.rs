@@ -55,8 +55,9 @@ pub fn snapshot_if_due(projections: &BoardProjections, snapshot_at: u64, end: u6
 pub enum Refreshed {
     /// The stored log only grew after what the session had.
     Extended {
-        /// The board to show.
-        shown: Box<BoardProjections>,
+        /// The board to show, when it changed: `None` when the stored log only confirmed
+        /// events the session had (the board on screen is already this one).
+        shown: Option<Box<BoardProjections>>,
         /// The stored events that are new, in log order: they come after what was saved and
         /// before the work not yet written.
         added: Vec<Event<BoardEvent>>,
@@ -235,7 +236,10 @@ impl Session {
         self.pending = tail.pending.iter().flatten().map(|e| e.id).collect();
         self.state = tail.state;
         let snapshot = self.snapshot_due();
-        Refreshed::Extended { shown: Box::new(self.shown()), added, snapshot }
+        // Copying the board to show costs as much as the board is large; after the server only
+        // confirmed this session's own events there is nothing new to show.
+        let shown = (!added.is_empty()).then(|| Box::new(self.shown()));
+        Refreshed::Extended { shown, added, snapshot }
     }
 
     /// The log as stored is `saved` (read again after another writer, or after sync placed other
@@ -412,7 +416,9 @@ mod tests {
         let ours: Vec<RawEnvelope> = first.iter().chain(&mine).cloned().collect();
         let all: Vec<RawEnvelope> = ours.iter().chain(&theirs).cloned().collect();
         let tail = LogTail { confirmed: confirmed(&all, 0), pending: vec![], state: state(4, 4), ..LogTail::default() };
-        let Refreshed::Extended { shown, added, snapshot: None } = session.refresh(&tail) else { panic!("only grew") };
+        let Refreshed::Extended { shown: Some(shown), added, snapshot: None } = session.refresh(&tail) else {
+            panic!("only grew")
+        };
         assert_eq!(shown.board.live_cards(), 2);
         assert_eq!(
             added.iter().map(|e| e.meta.id).collect::<Vec<_>>(),
@@ -421,6 +427,25 @@ mod tests {
         assert_eq!(session.pending(), 0);
         assert_eq!(session.state(), state(4, 4));
         assert_eq!(session.refresh(&LogTail { state: state(4, 4), ..tail }), Refreshed::Unchanged);
+    }
+
+    #[test]
+    fn confirming_only_our_own_events_shows_nothing_new() {
+        let (mut session, mut shown, columns, first) = created();
+        add(&mut session, &mut shown, columns[0], "Mine", 1);
+        let (_, mine) = session.next_write().unwrap();
+        session.written(state(3, 0));
+        let before = session.saved().clone();
+        let ours: Vec<RawEnvelope> = first.iter().chain(&mine).cloned().collect();
+        let tail =
+            LogTail { confirmed: confirmed(&ours, 0), pending: vec![], state: state(3, 3), ..LogTail::default() };
+        let Refreshed::Extended { shown: None, added, snapshot: None } = session.refresh(&tail) else {
+            panic!("only confirmed")
+        };
+        assert!(added.is_empty());
+        assert_eq!(session.pending(), 0);
+        assert_eq!(session.state(), state(3, 3));
+        assert_eq!(*session.saved(), before, "the board is the one already shown");
     }
 
     #[test]

@@ -315,11 +315,13 @@ impl Inner {
             let refreshed = this.session.borrow_mut().refresh(&tail);
             match refreshed {
                 Refreshed::Extended { shown, added, snapshot } => {
-                    // What others stored goes after what was saved, before what is still ours.
-                    let mut tail = added;
-                    tail.extend(this.session.borrow().unwritten());
-                    this.grow(|history| history.replace_from(saved_before, tail));
-                    this.tell(BoardChange::Shown(shown));
+                    if let Some(shown) = shown {
+                        // What others stored goes after what was saved, before what is still ours.
+                        let mut tail = added;
+                        tail.extend(this.session.borrow().unwritten());
+                        this.grow(|history| history.replace_from(saved_before, tail));
+                        this.tell(BoardChange::Shown(shown));
+                    }
                     if let Some(snapshot) = snapshot {
                         let _ = storage.put_snapshot(stream, &snapshot).await;
                     }

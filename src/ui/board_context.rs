@@ -2,12 +2,17 @@
 //! the version being viewed in the history. Panels read it and send commands through it; it
 //! talks to the [`OpenBoard`] of the board service and to nothing below.
 
-use chronicle_board::{BoardProjections, Command, Rejection};
+use std::collections::HashMap;
+
+use chronicle_board::{
+    Board, BoardProjections, Command, MAX_COLUMNS, MAX_DESCRIPTION, MAX_TITLE, Rejection, shown_text,
+};
 use chronicle_core::sealed::KeyId;
 use chronicle_core::{SyncStatus, Uuid};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::filter::shows;
 use super::workspace::Workspace;
 use crate::service::{BoardChange, OpenBoard, SharedHistory};
 
@@ -49,6 +54,23 @@ impl Undecrypted {
     }
 }
 
+/// What one card on the board shows: its texts as drawn, where it is, and which cards the
+/// filter shows next to it in its column.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct CardShown {
+    pub(crate) title: String,
+    pub(crate) description: String,
+    /// The place of the card's column among the columns drawn.
+    pub(crate) column_index: usize,
+    /// The card's place in its column.
+    pub(crate) index: usize,
+    /// How many columns are drawn.
+    pub(crate) columns: usize,
+    /// The places in its column of the nearest cards above and below it that the filter shows.
+    pub(crate) above: Option<usize>,
+    pub(crate) below: Option<usize>,
+}
+
 /// The open board, shared by its panels.
 #[derive(Clone, Copy)]
 pub(crate) struct BoardContext {
@@ -77,6 +99,11 @@ pub(crate) struct BoardContext {
     deleted: Memo<bool>,
     /// Why the board cannot be changed here, if it cannot; read by every card, so it is a memo.
     read_only: Memo<Option<&'static str>>,
+    /// What each drawn card shows, one signal per card, set only when that card's part of the
+    /// board changed. A change then wakes the cards it changed and no other: were every card to
+    /// read the whole board, each change would wake them all, at a cost that grows with the
+    /// square of the cards (every wakened reader leaves and rejoins the board's readers).
+    cards: StoredValue<HashMap<Uuid, ArcRwSignal<CardShown>>>,
 }
 
 impl BoardContext {
@@ -121,7 +148,7 @@ impl BoardContext {
                 None
             }
         });
-        BoardContext {
+        let context = BoardContext {
             ws,
             board: StoredValue::new_local(board),
             shown,
@@ -136,7 +163,70 @@ impl BoardContext {
             undecrypted,
             deleted,
             read_only,
+            cards: StoredValue::new(HashMap::new()),
+        };
+        // The one reader of the whole board on behalf of every card.
+        Effect::new(move |_| {
+            let query = context.filter.get();
+            context.with_view(|p| context.refresh_cards(&p.board, &query));
+        });
+        context
+    }
+
+    /// What `card` shows, kept up to date as the board on view and the filter change.
+    pub(crate) fn card_shown(&self, card: Uuid) -> ArcRwSignal<CardShown> {
+        if let Some(shown) = self.cards.with_value(|cards| cards.get(&card).cloned()) {
+            return shown;
         }
+        // A card drawn before the cards were brought up to date with the change that made it.
+        let query = self.filter.get_untracked();
+        self.with_view_untracked(|p| self.refresh_cards(&p.board, &query));
+        self.cards.with_value(|cards| cards.get(&card).cloned()).unwrap_or_default()
+    }
+
+    /// Sets the signal of every drawn card whose part of `board` changed, makes one for each new
+    /// card, and lets go of the cards no longer drawn.
+    fn refresh_cards(&self, board: &Board, query: &str) {
+        let columns = board.columns().len().min(MAX_COLUMNS);
+        self.cards.update_value(|cards| {
+            let mut drawn = 0;
+            for (column_index, column) in board.columns().iter().take(MAX_COLUMNS).enumerate() {
+                let in_column: Vec<&chronicle_board::Card> = board.cards_in(column).collect();
+                let visible: Vec<bool> = in_column.iter().map(|card| shows(card, query)).collect();
+                for (index, card) in in_column.iter().enumerate() {
+                    drawn += 1;
+                    let title = shown_text(&card.title, MAX_TITLE);
+                    let description = shown_text(&card.description, MAX_DESCRIPTION);
+                    let above = visible[..index].iter().rposition(|v| *v);
+                    let below = visible[index + 1..].iter().position(|v| *v).map(|j| index + 1 + j);
+                    let unchanged = |s: &CardShown| {
+                        s.title == title
+                            && s.description == description
+                            && (s.column_index, s.index, s.columns, s.above, s.below)
+                                == (column_index, index, columns, above, below)
+                    };
+                    let shown = || CardShown {
+                        title: title.clone().into_owned(),
+                        description: description.clone().into_owned(),
+                        column_index,
+                        index,
+                        columns,
+                        above,
+                        below,
+                    };
+                    match cards.get(&card.id) {
+                        Some(signal) if signal.with_untracked(unchanged) => {}
+                        Some(signal) => signal.set(shown()),
+                        None => {
+                            cards.insert(card.id, ArcRwSignal::new(shown()));
+                        }
+                    }
+                }
+            }
+            if cards.len() > drawn {
+                cards.retain(|id, _| board.position_of(*id).is_some_and(|(c, _)| c < MAX_COLUMNS));
+            }
+        });
     }
 
     /// The open board.
@@ -151,6 +241,11 @@ impl BoardContext {
 
     /// Reads the board as it is on screen: as it was at the position being viewed in the
     /// history, or as it is now.
+    /// As [`BoardContext::with_view`], without becoming a reader of the board.
+    fn with_view_untracked<T>(&self, f: impl FnOnce(&BoardProjections) -> T) -> T {
+        leptos::prelude::untrack(|| self.with_view(f))
+    }
+
     pub(crate) fn with_view<T>(&self, f: impl FnOnce(&BoardProjections) -> T) -> T {
         let mut f = Some(f);
         let past = self.past.with(|p| p.as_ref().map(|p| f.take().map(|f| f(p))));

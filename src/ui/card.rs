@@ -1,12 +1,11 @@
 //! A card: its title and description, buttons to move, edit and archive it, and drag and drop.
 
-use chronicle_board::{Command, MAX_COLUMNS, MAX_DESCRIPTION, MAX_TITLE, shown_text};
+use chronicle_board::{Command, MAX_DESCRIPTION, MAX_TITLE};
 use chronicle_core::Uuid;
 use leptos::prelude::*;
 
-use super::board_context::BoardContext;
+use super::board_context::{BoardContext, CardShown};
 use super::card_dialog;
-use super::filter::shows;
 
 /// The drag-and-drop data type that carries a card id.
 pub(crate) const DRAG_TYPE: &str = "application/x-chronicle-card";
@@ -15,30 +14,14 @@ pub(crate) const DRAG_TYPE: &str = "application/x-chronicle-card";
 #[component]
 pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
     let context = expect_context::<BoardContext>();
-    let shown = context.shown;
     let read_only = move || context.read_only();
-    let content = Memo::new(move |_| {
-        context.with_view(|p| {
-            let shown = |c: &chronicle_board::Card| {
-                (shown_text(&c.title, MAX_TITLE).into_owned(), shown_text(&c.description, MAX_DESCRIPTION).into_owned())
-            };
-            p.board.card(card).map(shown).unwrap_or_default()
-        })
-    });
-    // (column index, index in column, number of columns, cards in this column)
-    let place = Memo::new(move |_| {
-        shown.with(|p| {
-            let (c, i) = p.board.position_of(card).unwrap_or((0, 0));
-            let len = p.board.columns().get(c).map_or(0, |col| col.len());
-            // A card is never moved into a column the page does not draw.
-            (c, i, p.board.columns().len().min(MAX_COLUMNS), len)
-        })
-    });
+    // What the card shows, set only when this card's part of the board changes.
+    let shown: RwSignal<CardShown> = context.card_shown(card).into();
     let error: RwSignal<Option<String>> = RwSignal::new(None);
     let run = move |command: Command| error.set(context.run(command).err().map(|r| r.to_string()));
     let move_to_column = move |offset: isize| {
-        let (c, i, _, _) = place.get_untracked();
-        let target = shown.with_untracked(|p| {
+        let (c, i) = shown.with_untracked(|s| (s.column_index, s.index));
+        let target = context.shown.with_untracked(|p| {
             let t = c.checked_add_signed(offset)?;
             p.board.columns().get(t).map(|col| (col.id, col.len()))
         });
@@ -48,19 +31,8 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
     };
     // Up and down go next to the previous or next card the filter shows (the next card, without
     // a filter), so that what the person sees is what happens; hidden cards keep their order.
-    let neighbours = Memo::new(move |_| {
-        let query = context.filter.get();
-        shown.with(|p| {
-            let ids = p.board.card_ids(column);
-            let Some(i) = ids.iter().position(|id| *id == card) else { return (None, None) };
-            let visible = |id: &Uuid| p.board.card(*id).is_some_and(|c| shows(c, &query));
-            let above = ids[..i].iter().rposition(visible);
-            let below = ids[i + 1..].iter().position(visible).map(|j| i + 1 + j);
-            (above, below)
-        })
-    });
     let move_within = move |down: bool| {
-        let (above, below) = neighbours.get_untracked();
+        let (above, below) = shown.with_untracked(|s| (s.above, s.below));
         if let Some(index) = if down { below } else { above } {
             run(Command::MoveCard { card, to: column, index });
         }
@@ -84,7 +56,7 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
         }
     };
     let start_editing = move |_| {
-        let (t, d) = content.get_untracked();
+        let (t, d) = shown.with_untracked(|s| (s.title.clone(), s.description.clone()));
         title.set(t);
         description.set(d);
         editing.set(true);
@@ -99,16 +71,16 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
     view! {
         <li class="card" data-card=card.to_string() draggable=move || (!editing.get() && !read_only()).to_string() on:dragstart=dragstart>
             <Show when=move || editing.get() fallback=move || view! {
-                <button class="card-title" on:click=move |_| card_dialog::open(&context, card)>{move || content.with(|c| c.0.clone())}</button>
-                {move || content.with(|c| (!c.1.is_empty()).then(|| view! { <p class="card-description">{c.1.clone()}</p> }))}
+                <button class="card-title" on:click=move |_| card_dialog::open(&context, card)>{move || shown.with(|s| s.title.clone())}</button>
+                {move || shown.with(|s| (!s.description.is_empty()).then(|| view! { <p class="card-description">{s.description.clone()}</p> }))}
                 <div class="card-actions" class:hidden=read_only>
-                    <button class="icon" aria-label="Move left" title="Move left" disabled=move || place.get().0 == 0
+                    <button class="icon" aria-label="Move left" title="Move left" disabled=move || shown.with(|s| s.column_index == 0)
                         on:click=move |_| move_to_column(-1)>"←"</button>
-                    <button class="icon" aria-label="Move up" title="Move up" disabled=move || neighbours.get().0.is_none()
+                    <button class="icon" aria-label="Move up" title="Move up" disabled=move || shown.with(|s| s.above.is_none())
                         on:click=move |_| move_within(false)>"↑"</button>
-                    <button class="icon" aria-label="Move down" title="Move down" disabled=move || neighbours.get().1.is_none()
+                    <button class="icon" aria-label="Move down" title="Move down" disabled=move || shown.with(|s| s.below.is_none())
                         on:click=move |_| move_within(true)>"↓"</button>
-                    <button class="icon" aria-label="Move right" title="Move right" disabled=move || { let p = place.get(); p.0 + 1 >= p.2 }
+                    <button class="icon" aria-label="Move right" title="Move right" disabled=move || shown.with(|s| s.column_index + 1 >= s.columns)
                         on:click=move |_| move_to_column(1)>"→"</button>
                     <span class="spacer"></span>
                     <button class="ghost small" on:click=start_editing>"Edit"</button>
