@@ -12,9 +12,22 @@ use chronicle_core::{SyncStatus, Uuid};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::filter::shows;
 use super::workspace::Workspace;
 use crate::service::{BoardChange, OpenBoard, SharedHistory};
+
+/// `text` lowercased, with its accents taken off: "Résumé" reads as "resume". The browser's own
+/// Unicode normalisation splits each accented letter into the letter and its marks, which are
+/// then left out, so no table of letters ships with the app.
+pub(crate) fn folded(text: &str) -> String {
+    let split: String = js_sys::JsString::from(text).normalize("NFD").into();
+    split.chars().filter(|c| !('\u{0300}'..='\u{036f}').contains(c)).flat_map(char::to_lowercase).collect()
+}
+
+/// Whether a card's title or description holds `query` (already [`folded`]); an empty query
+/// matches every card.
+pub(crate) fn shows(card: &chronicle_board::Card, query: &str) -> bool {
+    query.is_empty() || folded(&card.title).contains(query) || folded(&card.description).contains(query)
+}
 
 /// A short notice offering to undo a change just made.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,9 +5,8 @@ use chronicle_core::Uuid;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::board_context::BoardContext;
+use super::board_context::{BoardContext, shows};
 use super::card::{CardView, DRAG_TYPE};
-use super::filter::shows;
 use crate::clock::new_id;
 
 /// One column of the board.

@@ -1,24 +1,10 @@
-//! Filtering the cards on the board: a search box above it, and the rule for what matches.
+//! Filtering the cards on the board: a search box above it (the rule for what matches,
+//! [`shows`], lives with the filter in the board's context).
 
-use chronicle_board::Card;
 use leptos::prelude::*;
 
-use super::board_context::BoardContext;
+use super::board_context::{BoardContext, folded, shows};
 use super::shortcuts::typed_in_a_field;
-
-/// `text` lowercased, with its accents taken off: "Résumé" reads as "resume". The browser's own
-/// Unicode normalisation splits each accented letter into the letter and its marks, which are
-/// then left out, so no table of letters ships with the app.
-pub(crate) fn folded(text: &str) -> String {
-    let split: String = js_sys::JsString::from(text).normalize("NFD").into();
-    split.chars().filter(|c| !('\u{0300}'..='\u{036f}').contains(c)).flat_map(char::to_lowercase).collect()
-}
-
-/// Whether a card's title or description holds `query` (already [`folded`]); an empty query
-/// matches every card.
-pub(crate) fn shows(card: &Card, query: &str) -> bool {
-    query.is_empty() || folded(&card.title).contains(query) || folded(&card.description).contains(query)
-}
 
 /// The search box, and how many cards match while it filters.
 #[component]
