@@ -206,12 +206,19 @@ impl BoardContext {
             for (column_index, column) in board.columns().iter().take(MAX_COLUMNS).enumerate() {
                 let in_column: Vec<&chronicle_board::Card> = board.cards_in(column).collect();
                 let visible: Vec<bool> = in_column.iter().map(|card| shows(card, query)).collect();
+                // The nearest shown card below each card, in one pass from the bottom (the one
+                // above comes in the pass from the top below), so that a filter hiding most of a
+                // long column costs no more than showing it.
+                let mut next_shown = vec![None; in_column.len()];
+                for index in (0..in_column.len().saturating_sub(1)).rev() {
+                    next_shown[index] = if visible[index + 1] { Some(index + 1) } else { next_shown[index + 1] };
+                }
+                let mut above = None;
                 for (index, card) in in_column.iter().enumerate() {
                     drawn += 1;
                     let title = shown_text(&card.title, MAX_TITLE);
                     let description = shown_text(&card.description, MAX_DESCRIPTION);
-                    let above = visible[..index].iter().rposition(|v| *v);
-                    let below = visible[index + 1..].iter().position(|v| *v).map(|j| index + 1 + j);
+                    let below = next_shown[index];
                     let unchanged = |s: &CardShown| {
                         s.title == title
                             && s.description == description
@@ -234,10 +241,15 @@ impl BoardContext {
                             cards.insert(card.id, ArcRwSignal::new(shown()));
                         }
                     }
+                    if visible[index] {
+                        above = Some(index);
+                    }
                 }
             }
             if cards.len() > drawn {
-                cards.retain(|id, _| board.position_of(*id).is_some_and(|(c, _)| c < MAX_COLUMNS));
+                let drawn: std::collections::HashSet<Uuid> =
+                    board.columns().iter().take(MAX_COLUMNS).flat_map(|c| board.cards_in(c)).map(|c| c.id).collect();
+                cards.retain(|id, _| drawn.contains(id));
             }
         });
     }
