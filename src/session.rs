@@ -192,6 +192,12 @@ impl Session {
     /// when one is due.
     pub fn written(&mut self, state: LogState) -> Option<StoredSnapshot> {
         let batch = self.writing.take()?;
+        // The sync may have confirmed pending events while the batch was being written. The
+        // write found the revision it expected, so they were this session's oldest pending
+        // events, in order (confirmed in place): they leave the pending list, which otherwise
+        // would no longer match what is stored and make the next catch-up read the board again.
+        let confirmed_meanwhile = state.confirmed.saturating_sub(self.state.confirmed) as usize;
+        self.pending.drain(..confirmed_meanwhile.min(self.pending.len()));
         self.state = state;
         self.pending.extend(batch.iter().map(|e| e.id));
         let events: Vec<Event<BoardEvent>> = batch.into_iter().map(Event::decode).collect();
@@ -427,6 +433,24 @@ mod tests {
         assert_eq!(session.pending(), 0);
         assert_eq!(session.state(), state(4, 4));
         assert_eq!(session.refresh(&LogTail { state: state(4, 4), ..tail }), Refreshed::Unchanged);
+    }
+
+    #[test]
+    fn events_confirmed_while_a_batch_was_written_leave_the_pending_list() {
+        let (mut session, mut shown, columns, _) = created();
+        add(&mut session, &mut shown, columns[0], "Mine", 1);
+        let (_, mine) = session.next_write().unwrap();
+        // While "Mine" was written, the sync confirmed the board's two first events in place.
+        session.written(state(3, 2));
+        assert_eq!(session.pending(), 1, "only the card is still pending");
+        // Then the server confirms the card too: the log only grew, nothing is read again.
+        let tail =
+            LogTail { confirmed: confirmed(&mine, 2), pending: vec![], state: state(3, 3), ..LogTail::default() };
+        let Refreshed::Extended { shown: None, added, snapshot: None } = session.refresh(&tail) else {
+            panic!("only confirmed, not read again")
+        };
+        assert!(added.is_empty());
+        assert_eq!((session.pending(), session.state()), (0, state(3, 3)));
     }
 
     #[test]
