@@ -1,8 +1,9 @@
 // A board of 100k events on the sync server, in headless Chromium: how long a fresh browser takes
 // from opening the share link to a usable board (catch-up, of a board in the clear and of the same
 // board private, its events sealed), how long a reload takes to a usable
-// board (cold start, from the snapshot the first open stored), and, with the History panel open,
-// how long an edit takes from the key press until the panel lists it.
+// board (cold start, from the snapshot the first open stored), with the History panel open,
+// how long an edit takes from the key press until the panel lists it, and how long adding and
+// moving a card take inside the page, on an empty board and on the 100k one.
 // Prints `BENCH<TAB>name<TAB>value` rows for `cargo xtask bench`.
 
 import { startServer, startBrowser, boardKey, seal } from '../e2e/support.mjs';
@@ -154,30 +155,28 @@ async function interactions(context, url, { count, history }) {
   report('move a card', moves);
 }
 
-/** Pushes `events` to a new stream on `server`, in the clear; resolves to its share link. */
-async function pushBoard(server, events) {
-  const { stream, token } = await api(server, '/streams', null, {});
-  for (let first = 0; first < events.length; first += 1000) {
-    await api(server, `/streams/${stream}/events`, token, { events: events.slice(first, first + 1000) });
-  }
-  return `${server.url}#/join/${stream}/${token}`;
-}
-
 /**
- * Pushes the workload to a new stream on `server` (sealed with a new key when `sealed`, as a
- * private board's devices push it) and opens its share link in `context`, timed from the link to
- * a usable board; resolves to the stream and the opened page.
+ * Pushes `events` to a new stream on `server`, sealed with a new key when `sealed` (as a private
+ * board's devices push them); resolves to the stream and its share link.
  */
-async function catchUp(server, context, { sealed = false } = {}) {
+async function pushBoard(server, events, { sealed = false } = {}) {
   const { stream, token } = await api(server, '/streams', null, {});
   const key = sealed ? await boardKey() : null;
-  const events = workload(COUNT);
   for (let first = 0; first < events.length; first += 1000) {
     let batch = events.slice(first, first + 1000);
     if (key) batch = await Promise.all(batch.map((event) => seal(event, stream, key)));
     await api(server, `/streams/${stream}/events`, token, { events: batch });
   }
   const link = key ? `${server.url}#/join/${stream}/${token}/${key.link}` : `${server.url}#/join/${stream}/${token}`;
+  return { stream, link };
+}
+
+/**
+ * Pushes the workload to a new stream on `server` (sealed when `sealed`) and opens its share link
+ * in `context`, timed from the link to a usable board; resolves to the stream and the opened page.
+ */
+async function catchUp(server, context, { sealed = false } = {}) {
+  const { stream, link } = await pushBoard(server, workload(COUNT), { sealed });
   const joined = await openBoard(context, link);
   return { stream, joined };
 }
@@ -211,9 +210,8 @@ try {
 
   // The same actions on a board in the clear with nothing but its columns, and on the 100k one.
   const empty = await pushBoard(server, workload(1));
-  await (await openBoard(browser.context, empty, 1)).page.close();
-  const emptyStream = empty.split('/')[5];
-  await interactions(browser.context, `${server.url}#/board/${emptyStream}`, { count: 1, history: false });
+  await (await openBoard(browser.context, empty.link, 1)).page.close();
+  await interactions(browser.context, `${server.url}#/board/${empty.stream}`, { count: 1, history: false });
   for (const history of [false, true]) {
     await interactions(browser.context, url, { count: COUNT, history });
   }
