@@ -2,7 +2,7 @@
 //! the version being viewed in the history. Panels read it and send commands through it; it
 //! talks to the [`OpenBoard`] of the board service and to nothing below.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chronicle_board::{
     Board, BoardProjections, Command, MAX_COLUMNS, MAX_DESCRIPTION, MAX_TITLE, Rejection, shown_text,
@@ -202,7 +202,7 @@ impl BoardContext {
     fn refresh_cards(&self, board: &Board, query: &str) {
         let columns = board.columns().len().min(MAX_COLUMNS);
         self.cards.update_value(|cards| {
-            let mut drawn = 0;
+            let mut drawn = HashSet::with_capacity(cards.len());
             for (column_index, column) in board.columns().iter().take(MAX_COLUMNS).enumerate() {
                 let in_column: Vec<&chronicle_board::Card> = board.cards_in(column).collect();
                 let visible: Vec<bool> = in_column.iter().map(|card| shows(card, query)).collect();
@@ -215,7 +215,7 @@ impl BoardContext {
                 }
                 let mut above = None;
                 for (index, card) in in_column.iter().enumerate() {
-                    drawn += 1;
+                    drawn.insert(card.id);
                     let title = shown_text(&card.title, MAX_TITLE);
                     let description = shown_text(&card.description, MAX_DESCRIPTION);
                     let below = next_shown[index];
@@ -246,9 +246,7 @@ impl BoardContext {
                     }
                 }
             }
-            if cards.len() > drawn {
-                let drawn: std::collections::HashSet<Uuid> =
-                    board.columns().iter().take(MAX_COLUMNS).flat_map(|c| board.cards_in(c)).map(|c| c.id).collect();
+            if cards.len() > drawn.len() {
                 cards.retain(|id, _| drawn.contains(id));
             }
         });
@@ -264,13 +262,13 @@ impl BoardContext {
         self.board.with_value(OpenBoard::stream)
     }
 
-    /// Reads the board as it is on screen: as it was at the position being viewed in the
-    /// history, or as it is now.
     /// As [`BoardContext::with_view`], without becoming a reader of the board.
     fn with_view_untracked<T>(&self, f: impl FnOnce(&BoardProjections) -> T) -> T {
         leptos::prelude::untrack(|| self.with_view(f))
     }
 
+    /// Reads the board as it is on screen: as it was at the position being viewed in the
+    /// history, or as it is now.
     pub(crate) fn with_view<T>(&self, f: impl FnOnce(&BoardProjections) -> T) -> T {
         let mut f = Some(f);
         let past = self.past.with(|p| p.as_ref().map(|p| f.take().map(|f| f(p))));
