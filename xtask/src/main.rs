@@ -248,16 +248,18 @@ const NAMED: &[(&str, &str, f64, bool)] = &[
 /// Chronicle's cold start on a board of as many events: above 1, Chronicle is usable sooner than
 /// the peer has even read its events.
 fn cold_start_beside_get_all(table: &[(String, String)]) -> Option<(String, String)> {
-    let first = |row: &str| {
-        let (_, value) = table.iter().find(|(name, _)| name.starts_with(row))?;
-        numbers(value).first().copied()
-    };
-    let cold = first("cold start, 100k synced events")?;
-    let get_all = first("raw IndexedDB getAll, 100k events")?;
+    let cold = figure(table, "cold start, 100k synced events", 0)?;
+    let get_all = figure(table, "raw IndexedDB getAll, 100k events", 0)?;
     Some((
         "cold start vs raw IndexedDB getAll, 100k events".to_owned(),
         format!("{:.2}x (cold start {cold:.0} ms, getAll alone {get_all:.0} ms)", get_all / cold),
     ))
+}
+
+/// The `nth` number (from 0) of the value of the row whose name starts with `row`.
+fn figure(table: &[(String, String)], row: &str, nth: usize) -> Option<f64> {
+    let (_, value) = table.iter().find(|(name, _)| name.starts_with(row))?;
+    numbers(value).get(nth).copied()
 }
 
 /// The numbers of a value, in order: "3.5M events/s (287.9 ms)" holds 3.5 and 287.9.
@@ -274,8 +276,7 @@ fn bench_json(table: &[(String, String)]) -> String {
     let figures: Vec<String> = NAMED
         .iter()
         .filter_map(|(key, row, scale, second)| {
-            let (_, value) = table.iter().find(|(name, _)| name.starts_with(row))?;
-            let number = *numbers(value).get(usize::from(*second))?;
+            let number = figure(table, row, usize::from(*second))?;
             // Rounded to thousandths, so that a scale does not print binary noise (8.6M is 8600000).
             Some(format!("  \"{key}\": {}", (number * scale * 1000.0).round() / 1000.0))
         })
@@ -328,32 +329,27 @@ fn parse_rows(text: &str) -> Vec<(String, String)> {
 
 fn sizes(dist: &Path) -> Result<Vec<(String, String)>> {
     let mut rows = Vec::new();
-    let mut total = (0u64, 0u64);
+    // Raw, gzip -9, and brotli as the build wrote it beside each file (what a browser that takes
+    // brotli downloads).
+    let mut total = (0u64, 0u64, 0u64);
     for ext in ["wasm", "js", "css"] {
-        let mut raw = 0;
-        let mut gz = 0;
+        let (mut raw, mut gz, mut br) = (0, 0, 0);
         for entry in std::fs::read_dir(dist).context("dist/ exists after a build")? {
             let path = entry?.path();
             if path.extension().is_some_and(|e| e == ext) {
                 raw += std::fs::metadata(&path)?.len();
                 let out = output(Command::new("gzip").args(["-9", "-c"]).arg(&path))?;
                 gz += out.len() as u64;
+                let mut brotli = path.into_os_string();
+                brotli.push(".br");
+                br += std::fs::metadata(brotli).map_or(0, |m| m.len());
             }
         }
-        total = (total.0 + raw, total.1 + gz);
+        total = (total.0 + raw, total.1 + gz, total.2 + br);
         rows.push((format!("release {ext} size (raw / gzip)"), format!("{} / {}", kb(raw), kb(gz))));
     }
     rows.push(("release app size (raw / gzip)".into(), format!("{} / {}", kb(total.0), kb(total.1))));
-    // What a browser that takes brotli downloads: the files the build compressed.
-    let mut brotli = 0;
-    for entry in std::fs::read_dir(dist)? {
-        let path = entry?.path();
-        let name = path.to_string_lossy();
-        if [".wasm.br", ".js.br", ".css.br"].iter().any(|ext| name.ends_with(ext)) {
-            brotli += std::fs::metadata(&path)?.len();
-        }
-    }
-    rows.push(("release app size as sent (brotli)".into(), kb(brotli)));
+    rows.push(("release app size as sent (brotli)".into(), kb(total.2)));
     Ok(rows)
 }
 
