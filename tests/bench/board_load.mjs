@@ -44,19 +44,24 @@ async function openBoard(context, url, count = COUNT) {
   return { page, ms };
 }
 
+/** Opens the History panel of the board on `page` and waits until it lists `count` events. */
+async function openHistory(page, count) {
+  await page.getByText('History', { exact: true }).click();
+  await page.waitForFunction((count) => {
+    const list = document.querySelector('ol[aria-label="Events"]');
+    return list && Math.round(parseFloat(list.style.height) / 52) >= count;
+  }, count, { timeout: 120_000, polling: 100 });
+}
+
 /**
  * Opens the board with the History panel, then adds cards one at a time: for each, the time from
  * the Enter key to the moment the panel's event list has grown by the new event. Sorted.
  */
 async function editsWithHistoryOpen(context, url) {
   const { page } = await openBoard(context, url);
-  await page.getByText('History', { exact: true }).click();
+  await openHistory(page, COUNT);
   const events = page.getByRole('list', { name: 'Events' });
   const listed = () => events.evaluate((list) => Math.round(parseFloat(list.style.height) / 52));
-  await page.waitForFunction((count) => {
-    const list = document.querySelector('ol[aria-label="Events"]');
-    return list && Math.round(parseFloat(list.style.height) / 52) >= count;
-  }, COUNT, { timeout: 120_000, polling: 100 });
   const input = page.getByRole('textbox', { name: 'New card in To do' });
   const times = [];
   for (let i = 0; i < 15; i += 1) {
@@ -98,13 +103,7 @@ function spread(times) {
 async function interactions(context, url, { count, history }) {
   const RUNS = 20;
   const { page } = await openBoard(context, url, count);
-  if (history) {
-    await page.getByText('History', { exact: true }).click();
-    await page.waitForFunction((count) => {
-      const list = document.querySelector('ol[aria-label="Events"]');
-      return list && Math.round(parseFloat(list.style.height) / 52) >= count;
-    }, count, { timeout: 120_000, polling: 100 });
-  }
+  if (history) await openHistory(page, count);
   // Arms a one-shot timer in the page and returns once it is armed: `window.__timed` resolves,
   // once `within` holds a node matching `found.selector` (with the text `found.text`, if given)
   // after one of its mutations, to the times from the next keydown on `target` to that mutation
