@@ -189,16 +189,7 @@ async fn appends_beside_dexie_and_raw_indexeddb() {
 /// stored one record per event. `cargo xtask bench` sets it beside Chronicle's cold start.
 #[wasm_bindgen_test]
 async fn raw_indexeddb_get_all() {
-    let events = generate(100_000, 42);
-    let mut json = String::from("[");
-    for (i, part) in events.chunks(20_000).enumerate() {
-        let text = wire_json(part);
-        if i > 0 {
-            json.push(',');
-        }
-        json.push_str(&text[1..text.len() - 1]);
-    }
-    json.push(']');
+    let json = wire_json(&generate(100_000, 42));
     let get_all = ms(raw_get_all_ms(&json, 3).await);
     row("raw IndexedDB getAll, 100k events one record each (best of 3)", format!("{get_all:.0} ms"));
 }
