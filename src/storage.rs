@@ -372,6 +372,8 @@ impl Storage {
 
     /// Reads a board: its newest snapshot if it still matches the log, and the events after it.
     /// A snapshot that does not match (another history, a position past the end) is ignored.
+    /// Events the snapshot holds are not decoded, only checked: a board imported or edited
+    /// offline keeps its whole history pending, and a reload must not read it all again.
     pub async fn load(&self, stream: Uuid) -> Result<Loaded, StorageError> {
         let tx = self.db.transaction([CONFIRMED, PENDING, META, SNAPSHOTS]).build()?;
         let stored: Option<JsValue> = tx.object_store(SNAPSHOTS)?.get(stream.to_string()).primitive()?.await?;
@@ -383,15 +385,25 @@ impl Storage {
                 None
             }
         });
-        let from = snapshot.as_ref().map_or(0, |s| s.position.saturating_sub(MAX_BATCH as u64));
-        let tail = read_tail(&tx, stream, Some(from), &mut problems).await?;
-        if let Some(s) = snapshot.filter(|s| covers(&positioned(&tail), s)) {
-            let (pending, state) = (pending_ids(&tail), tail.state);
-            let after =
-                positioned(&tail).into_iter().filter(|(p, _)| *p >= s.position).map(|(_, e)| e.clone()).collect();
-            return Ok(Loaded { snapshot: Some(s), tail: after, state, pending, problems });
+        if let Some(snapshot) = snapshot {
+            let mut found = Vec::new();
+            let (state, _) = log_state(&tx, stream).await?;
+            let from = snapshot.position.saturating_sub(MAX_BATCH as u64);
+            let confirmed = read_confirmed(&tx, stream, from, &mut found).await?;
+            let pending = read_pending_past(&tx, stream, state.confirmed, snapshot.position, &mut found).await?;
+            let last = snapshot.position.checked_sub(1);
+            let last_id = last.and_then(|at| match at.checked_sub(state.confirmed) {
+                None => confirmed.iter().find(|e| e.seq == Some(at + 1)).map(|e| e.id),
+                Some(index) => pending.ids.get(index as usize).copied(),
+            });
+            if last_id == Some(snapshot.last_event) {
+                let confirmed = confirmed.into_iter().filter(|e| e.seq.is_some_and(|seq| seq > snapshot.position));
+                let tail = confirmed.chain(pending.after).collect();
+                problems.extend(found);
+                return Ok(Loaded { snapshot: Some(snapshot), tail, state, pending: pending.ids, problems });
+            }
         }
-        let tail = if from == 0 { tail } else { read_tail(&tx, stream, Some(0), &mut problems).await? };
+        let tail = read_tail(&tx, stream, Some(0), &mut problems).await?;
         Ok(whole(tail, problems))
     }
 
@@ -403,10 +415,17 @@ impl Storage {
         Ok(whole(tail, problems))
     }
 
-    /// Reads the confirmed events after the first `from`, and every pending event.
-    pub async fn tail(&self, stream: Uuid, from: u64) -> Result<LogTail, StorageError> {
+    /// Reads what follows a log known at `known`: the confirmed events after its first
+    /// `known.confirmed`, and every pending event. When the log is still at `known`, only its
+    /// state is read: nothing follows.
+    pub async fn tail(&self, stream: Uuid, known: LogState) -> Result<LogTail, StorageError> {
         let tx = self.db.transaction([CONFIRMED, PENDING, META]).build()?;
+        let (state, _) = log_state(&tx, stream).await?;
+        if state == known {
+            return Ok(LogTail { state, ..LogTail::default() });
+        }
         let mut problems = Vec::new();
+        let from = known.confirmed;
         let mut tail = read_tail(&tx, stream, Some(from), &mut problems).await?;
         tail.confirmed.retain(|e| e.seq.is_some_and(|seq| seq > from));
         tail.problems = problems;
@@ -938,15 +957,7 @@ async fn read_tail(
     let (state, _) = log_state(tx, stream).await?;
     let mut tail = LogTail { state, ..LogTail::default() };
     if let Some(from) = from {
-        let start = from.saturating_sub(MAX_BATCH as u64);
-        let confirmed = tx.object_store(CONFIRMED)?;
-        let records = confirmed.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, start)?);
-        for record in records.primitive()?.await? {
-            match read_batch(&record?) {
-                Ok(batch) => tail.confirmed.extend(batch.events),
-                Err(problem) => problems.push(problem),
-            }
-        }
+        tail.confirmed = read_confirmed(tx, stream, from, problems).await?;
     }
     let pending = tx.object_store(PENDING)?;
     let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
@@ -962,16 +973,70 @@ async fn read_tail(
     Ok(tail)
 }
 
-fn pending_ids(tail: &LogTail) -> Vec<Uuid> {
-    tail.pending.iter().flatten().map(|e| e.id).collect()
+/// Confirmed events from records starting at position `from` or up to a record earlier, in order.
+async fn read_confirmed(
+    tx: &Transaction<'_>,
+    stream: Uuid,
+    from: u64,
+    problems: &mut Vec<String>,
+) -> Result<Vec<RawEnvelope>, StorageError> {
+    let start = from.saturating_sub(MAX_BATCH as u64);
+    let confirmed = tx.object_store(CONFIRMED)?;
+    let records = confirmed.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, start)?);
+    let mut events = Vec::new();
+    for record in records.primitive()?.await? {
+        match read_events(&record?) {
+            Ok((_, batch)) => events.extend(batch),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    Ok(events)
 }
 
-/// The events of a tail with their positions in the log: a confirmed event sits at `seq - 1`,
-/// pending events follow the confirmed ones.
-fn positioned(tail: &LogTail) -> Vec<(u64, &RawEnvelope)> {
-    let confirmed = tail.confirmed.iter().map(|e| (e.seq.unwrap_or(1).saturating_sub(1), e));
-    let pending = tail.pending.iter().flatten().enumerate().map(|(i, e)| (tail.state.confirmed + i as u64, e));
-    confirmed.chain(pending).collect()
+/// The pending events as a reader needs them that already holds the log's first `covered`
+/// events: every id, in order, and the events from `covered` on.
+struct PendingPast {
+    ids: Vec<Uuid>,
+    after: Vec<RawEnvelope>,
+}
+
+/// Reads the pending events of `stream`, which follow `confirmed` confirmed ones, for a reader
+/// holding the first `covered` events of the log. A record wholly among those is checked to be
+/// readable and gives its id list; the others are decoded. Sealed forms are not read. A record
+/// that cannot be read is reported and left out, as [`read_tail`] does.
+async fn read_pending_past(
+    tx: &Transaction<'_>,
+    stream: Uuid,
+    confirmed: u64,
+    covered: u64,
+    problems: &mut Vec<String>,
+) -> Result<PendingPast, StorageError> {
+    let pending = tx.object_store(PENDING)?;
+    let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
+    let mut past = PendingPast { ids: Vec::new(), after: Vec::new() };
+    for record in records.primitive()?.await? {
+        let record = record?;
+        let at = confirmed + past.ids.len() as u64;
+        if record_end(&record) - record_first(&record) + at <= covered {
+            match read_ids(&record) {
+                Ok(ids) => past.ids.extend(ids),
+                Err(problem) => problems.push(problem),
+            }
+            continue;
+        }
+        match read_events(&record) {
+            Ok((_, events)) => {
+                past.ids.extend(events.iter().map(|e| e.id));
+                past.after.extend(events.into_iter().skip(covered.saturating_sub(at) as usize));
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    Ok(past)
+}
+
+fn pending_ids(tail: &LogTail) -> Vec<Uuid> {
+    tail.pending.iter().flatten().map(|e| e.id).collect()
 }
 
 fn whole(tail: LogTail, problems: Vec<String>) -> Loaded {
@@ -1009,21 +1074,51 @@ fn batch_record(
 /// The key after a record's last event, from its id list, which is there even when its events
 /// cannot be read.
 fn record_end(record: &JsValue) -> u64 {
-    let first = get(record, "first").as_f64().unwrap_or(0.0) as u64;
-    let count = get(record, "ids").dyn_into::<Array>().map_or(0, |ids| ids.length());
-    first + u64::from(count)
+    record_first(record) + get(record, "ids").dyn_into::<Array>().map_or(0, |ids| u64::from(ids.length()))
+}
+
+fn record_first(record: &JsValue) -> u64 {
+    get(record, "first").as_f64().unwrap_or(0.0) as u64
 }
 
 fn read_batch(record: &JsValue) -> Result<StoredBatch, String> {
-    let first = get(record, "first").as_f64().ok_or("an event record has no position")?;
-    let text = get(record, "events").as_string().ok_or("an event record has no events")?;
-    let events: Vec<RawEnvelope> = serde_json::from_str(&text).map_err(|e| {
-        format!("The events stored at position {first} could not be read ({e}); they are kept as they are.")
-    })?;
+    let (first, events) = read_events(record)?;
     // Sealed forms that cannot be read are sealed again before they are pushed.
     let sealed =
         get(record, "sealed").as_string().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
-    Ok(StoredBatch { first: first as u64, events, sealed })
+    Ok(StoredBatch { first, events, sealed })
+}
+
+/// A record's position and events.
+fn read_events(record: &JsValue) -> Result<(u64, Vec<RawEnvelope>), String> {
+    let (first, text) = record_text(record)?;
+    let events = serde_json::from_str(&text).map_err(|e| unreadable(first, &e))?;
+    Ok((first as u64, events))
+}
+
+/// The ids of a record's events, from its id list, once its events are known to be there and
+/// readable as JSON, one for each id; they are not decoded.
+fn read_ids(record: &JsValue) -> Result<Vec<Uuid>, String> {
+    let (first, text) = record_text(record)?;
+    let events: Vec<serde::de::IgnoredAny> = serde_json::from_str(&text).map_err(|e| unreadable(first, &e))?;
+    let ids: Option<Vec<Uuid>> = get(record, "ids")
+        .dyn_into::<Array>()
+        .ok()
+        .and_then(|ids| ids.iter().map(|id| id.as_string()?.parse().ok()).collect());
+    match ids {
+        Some(ids) if ids.len() == events.len() => Ok(ids),
+        _ => Err(unreadable(first, &"its id list does not match its events")),
+    }
+}
+
+fn record_text(record: &JsValue) -> Result<(f64, String), String> {
+    let first = get(record, "first").as_f64().ok_or("an event record has no position")?;
+    let text = get(record, "events").as_string().ok_or("an event record has no events")?;
+    Ok((first, text))
+}
+
+fn unreadable(first: f64, why: &dyn std::fmt::Display) -> String {
+    format!("The events stored at position {first} could not be read ({why}); they are kept as they are.")
 }
 
 fn snapshot_record(snapshot: &StoredSnapshot) -> Result<JsValue, StorageError> {
@@ -1039,13 +1134,4 @@ fn read_snapshot(record: &JsValue) -> Option<StoredSnapshot> {
     let last_event = get(record, "last_event").as_string()?.parse().ok()?;
     let text = get(record, "projections").as_string()?;
     Some(StoredSnapshot { position, last_event, text })
-}
-
-/// Whether the snapshot covers exactly the first `position` events of the log.
-fn covers(log: &[(u64, &RawEnvelope)], snapshot: &StoredSnapshot) -> bool {
-    snapshot.position > 0
-        && log
-            .iter()
-            .find(|(position, _)| *position == snapshot.position - 1)
-            .is_some_and(|(_, e)| e.id == snapshot.last_event)
 }

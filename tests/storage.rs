@@ -120,9 +120,13 @@ async fn confirming_moves_own_events_and_places_others_before_what_is_still_pend
     assert_eq!(ids, [mine[0].id, remote.id, mine[1].id, mine[2].id], "confirmed in server order, then pending");
     assert_eq!(loaded.pending, [mine[1].id, mine[2].id]);
 
-    let tail = storage.tail(stream, 1).await.unwrap();
+    let tail = storage.tail(stream, LogState { revision: state.revision, confirmed: 1 }).await.unwrap();
+    assert_eq!(tail.state, after);
     assert_eq!(tail.confirmed.iter().map(|e| e.id).collect::<Vec<_>>(), [remote.id]);
     assert_eq!(tail.pending.len(), 2, "b kept its record when a left it; c has its own");
+    // A reader that already knows the log as it is gets nothing more to read.
+    let tail = storage.tail(stream, after).await.unwrap();
+    assert_eq!((tail.state, tail.confirmed.len(), tail.pending.len()), (after, 0, 0));
 
     // Events that do not follow on are refused: another tab stored them first.
     let stale = vec![RawEnvelope { seq: Some(2), ..remote }];
@@ -223,6 +227,40 @@ async fn a_snapshot_is_used_only_when_it_matches_the_log() {
         assert_eq!(opened.snapshot_at, 0);
         assert_eq!(opened.projections, full);
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_reload_reads_only_the_ids_of_pending_events_a_snapshot_holds() {
+    let name = fresh_name();
+    let storage = Storage::open(&name, || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    // Nothing confirmed, as after an import offline: three records of 3, 4 and 2 events.
+    let events = pending(&(0..9).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    let mut state = LogState::default();
+    for range in [0..3, 3..7, 7..9] {
+        state = storage.append(stream, state.revision, &events[range], &[]).await.unwrap();
+    }
+    let decoded: Vec<_> = events.iter().cloned().map(chronicle_core::Event::decode).collect();
+    let head = BoardProjections::replay(decoded[..5].iter());
+    let snapshot = StoredSnapshot { position: 5, last_event: events[4].id, text: head.to_snapshot() };
+    storage.put_snapshot(stream, &snapshot).await.unwrap();
+
+    let loaded = storage.load(stream).await.unwrap();
+    assert_eq!(loaded.snapshot, Some(snapshot));
+    assert_eq!(loaded.tail, events[5..], "the events after the snapshot, from the middle of a record");
+    assert_eq!(loaded.pending, events.iter().map(|e| e.id).collect::<Vec<_>>(), "every pending id, in order");
+    assert_eq!(loaded.state, state);
+    assert!(loaded.problems.is_empty());
+    let opened = boards::open(&storage, stream).await.unwrap();
+    assert_eq!(opened.projections, BoardProjections::replay(decoded.iter()));
+
+    // A record under the snapshot that cannot be read is still found and reported, once, and the
+    // board is read from the events that can be.
+    damage(&name, stream, 0).await;
+    let loaded = storage.load(stream).await.unwrap();
+    assert_eq!(loaded.snapshot, None);
+    assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+    assert_eq!(loaded.tail, events[3..]);
 }
 
 #[wasm_bindgen_test]

@@ -532,6 +532,8 @@ async fn save(
             Ok(state) => {
                 let snapshot = session.borrow_mut().written(state);
                 tabs.publish(Notice::Written { stream, state });
+                // The change is on disk: that is what "saved" tells; what follows only helps.
+                on_step(Saving::Written);
                 if let Some(snapshot) = snapshot {
                     // A snapshot only speeds up the next start; a failure to write one loses nothing.
                     let _ = storage.put_snapshot(stream, &snapshot).await;
@@ -539,7 +541,6 @@ async fn save(
                 // Nor does a summary: without one, the board list reads the board again.
                 let summary = summary_of(session.borrow().saved(), state.revision, None);
                 let _ = storage.put_summary_after_write(stream, &summary).await;
-                on_step(Saving::Written);
                 continue;
             }
             Err(StorageError::Conflict) if rereads < MAX_REREADS => {

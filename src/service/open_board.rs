@@ -307,7 +307,7 @@ impl Inner {
                 let session = this.session.borrow();
                 (session.stream(), session.state())
             };
-            let Ok(tail) = storage.tail(stream, known.confirmed).await else { return };
+            let Ok(tail) = storage.tail(stream, known).await else { return };
             if this.writing.get() || tail.state.revision < known.revision {
                 return;
             }
