@@ -219,6 +219,8 @@ const NAMED: &[(&str, &str, f64, bool)] = &[
     ("native_replay_1m_eps", "native replay, BoardView, 1000k events", 1e6, false),
     ("wasm_replay_1m_eps", "wasm replay, BoardView, 1000k events", 1e6, false),
     ("cold_start_100k_ms", "cold start, 100k synced events", 1.0, false),
+    ("cold_start_100k_imported_ms", "cold start, 100k events imported from a file", 1.0, false),
+    ("import_100k_ms", "import of a 100k-event history file", 1.0, false),
     ("open_1m_ms", "open a 1M-event board from its snapshot", 1.0, false),
     ("snapshot_1m_mb", "1M-event board: snapshot size", 1.0, false),
     ("catch_up_100k_ms", "catch-up, 100k events of a board in the clear", 1.0, false),
