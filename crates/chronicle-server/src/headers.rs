@@ -28,13 +28,15 @@ pub(crate) fn app_file_cache_control(path: &str) -> &'static str {
     if is_content_hashed(path) { "public, max-age=31536000, immutable" } else { "no-cache" }
 }
 
-/// Whether a file's name ends, before its extension (and an optional `_bg`), in `-` and sixteen
-/// hexadecimal digits.
+/// Whether a file's name ends, before its extension (and an optional `_bg`), in `-` and a 64-bit
+/// hash in hexadecimal. The build writes the hash without leading zeros, so one build in sixteen
+/// has fifteen digits; fewer than twelve is taken for a name, not a hash.
 fn is_content_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     let Some((stem, _extension)) = name.rsplit_once('.') else { return false };
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn hash(script: &str) -> String {
@@ -62,6 +64,8 @@ mod tests {
             "/chronicle-14cecd48232632c9_bg.wasm",
             "/main-9ccac1590b16776d.css",
             "/icon-481ed732f3145f9c.svg",
+            // A hash with a leading zero, as the build writes it.
+            "/chronicle-cb1027506fb58c0_bg.wasm",
         ] {
             assert_eq!(app_file_cache_control(hashed), year, "{hashed}");
         }
@@ -71,7 +75,8 @@ mod tests {
             "/sw.js",
             "/manifest.webmanifest",
             "/icon.svg",
-            "/main-9ccac1590b16776.css",
+            "/main-9ccac15.css",
+            "/chronicle-14cecd48232632c9a.js",
             "/x-zzzzzzzzzzzzzzzz.js",
         ] {
             assert_eq!(app_file_cache_control(revalidated), "no-cache", "{revalidated}");
