@@ -171,6 +171,16 @@ pub struct LogTail {
     pub problems: Vec<String>,
 }
 
+/// The first pending events of a board, and how many there are in all: see
+/// [`Storage::pending_head`].
+#[derive(Debug, Clone, Default)]
+pub struct PendingHead {
+    /// The log state, and the first records' events and sealed forms.
+    pub tail: LogTail,
+    /// Pending events in all, those of the head included.
+    pub count: usize,
+}
+
 /// What the board list shows of a board, kept so that the list never has to fold a board to draw
 /// it. It holds for the log at `revision` only; the list reads the board again when the log has
 /// moved on since.
@@ -439,6 +449,44 @@ impl Storage {
         let mut tail = read_tail(&tx, stream, None, &mut problems).await?;
         tail.problems = problems;
         Ok(tail)
+    }
+
+    /// What a round of the sync reads of the pending events: the log state, the first records
+    /// decoded with their sealed forms until they hold `head` events (a push sends no more), and
+    /// how many pending events there are in all. Records past the head are counted from their id
+    /// lists and not decoded: a board edited offline for long must not read its whole backlog on
+    /// every round.
+    pub async fn pending_head(&self, stream: Uuid, head: usize) -> Result<PendingHead, StorageError> {
+        let tx = self.db.transaction([PENDING, META]).build()?;
+        let (state, _) = log_state(&tx, stream).await?;
+        let mut found = PendingHead { tail: LogTail { state, ..LogTail::default() }, count: 0 };
+        let pending = tx.object_store(PENDING)?;
+        let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
+        for record in records.primitive()?.await? {
+            let record = record?;
+            if found.count >= head {
+                match read_ids(&record) {
+                    Ok(ids) => found.count += ids.len(),
+                    Err(problem) => found.tail.problems.push(problem),
+                }
+                continue;
+            }
+            match read_batch(&record) {
+                Ok(batch) => {
+                    found.count += batch.events.len();
+                    found.tail.pending.push(batch.events);
+                    found.tail.sealed.extend(batch.sealed);
+                }
+                Err(problem) => found.tail.problems.push(problem),
+            }
+        }
+        Ok(found)
+    }
+
+    /// Where a board's log stands.
+    pub async fn log_state(&self, stream: Uuid) -> Result<LogState, StorageError> {
+        let tx = self.db.transaction([PENDING, META]).build()?;
+        Ok(log_state(&tx, stream).await?.0)
     }
 
     /// Finds an event by its id, confirmed or pending.
@@ -1091,30 +1139,27 @@ fn read_batch(record: &JsValue) -> Result<StoredBatch, String> {
 
 /// A record's position and events.
 fn read_events(record: &JsValue) -> Result<(u64, Vec<RawEnvelope>), String> {
-    let (first, text) = record_text(record)?;
+    let first = get(record, "first").as_f64().ok_or("an event record has no position")?;
+    let text = get(record, "events").as_string().ok_or("an event record has no events")?;
     let events = serde_json::from_str(&text).map_err(|e| unreadable(first, &e))?;
     Ok((first as u64, events))
 }
 
-/// The ids of a record's events, from its id list, once its events are known to be there and
-/// readable as JSON, one for each id; they are not decoded.
+/// The ids of a record's events, from its id list, once its events are there as a whole JSON
+/// array: neither decoded nor copied out of JavaScript (a record cut short or overwritten with
+/// other text is found; a change inside the text is found when the events are read).
 fn read_ids(record: &JsValue) -> Result<Vec<Uuid>, String> {
-    let (first, text) = record_text(record)?;
-    let events: Vec<serde::de::IgnoredAny> = serde_json::from_str(&text).map_err(|e| unreadable(first, &e))?;
-    let ids: Option<Vec<Uuid>> = get(record, "ids")
-        .dyn_into::<Array>()
-        .ok()
-        .and_then(|ids| ids.iter().map(|id| id.as_string()?.parse().ok()).collect());
-    match ids {
-        Some(ids) if ids.len() == events.len() => Ok(ids),
-        _ => Err(unreadable(first, &"its id list does not match its events")),
-    }
-}
-
-fn record_text(record: &JsValue) -> Result<(f64, String), String> {
     let first = get(record, "first").as_f64().ok_or("an event record has no position")?;
-    let text = get(record, "events").as_string().ok_or("an event record has no events")?;
-    Ok((first, text))
+    let text: js_sys::JsString = get(record, "events").dyn_into().map_err(|_| "an event record has no events")?;
+    let end = text.length().saturating_sub(1);
+    if text.length() < 2 || text.char_code_at(0) != f64::from(b'[') || text.char_code_at(end) != f64::from(b']') {
+        return Err(unreadable(first, &"the text is not a whole list of events"));
+    }
+    let ids = get(record, "ids").dyn_into::<Array>().map_err(|_| unreadable(first, &"it has no id list"))?;
+    if ids.length() == 0 {
+        return Ok(Vec::new());
+    }
+    String::from(ids.join(",")).split(',').map(|id| id.parse().map_err(|e| unreadable(first, &e))).collect()
 }
 
 fn unreadable(first: f64, why: &dyn std::fmt::Display) -> String {

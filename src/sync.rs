@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 use chronicle_board::{BoardEvent, set_aside_with};
 use chronicle_core::{Action, Event, Log, RawEnvelope, SyncState, SyncStatus, Uuid, next_push};
-use chronicle_protocol::ErrorCode;
+use chronicle_protocol::{ErrorCode, MAX_BATCH_EVENTS};
 use futures::channel::mpsc;
 use futures::{FutureExt, StreamExt, select};
 use js_sys::{Function, Promise, Reflect};
@@ -28,7 +28,7 @@ use wasm_bindgen_futures::spawn_local;
 use crate::clock::{jitter, new_token, now};
 use crate::crypto::{self, BoardKey, KeyRing};
 use crate::remote::{self, RemoteError};
-use crate::storage::{LogTail, Storage, StorageError};
+use crate::storage::{LogTail, PendingHead, Storage, StorageError};
 use crate::tabs::{Listeners, Notice, Subscription, Tabs};
 
 /// Starts and wakes the drivers of this tab.
@@ -114,11 +114,22 @@ impl SyncHub {
                 return;
             }
             let token = storage.sync_token(stream).await.ok().flatten();
-            let cursor = storage.pending(stream).await.map(|t| t.state.confirmed).unwrap_or(0);
+            let cursor = storage.log_state(stream).await.map(|state| state.confirmed).unwrap_or(0);
             let sync = SyncState::new(cursor, token.is_some(), online());
-            BoardSync { stream, storage, tabs, folds, keys, key: None, published: status, token, sync }
-                .run(woken)
-                .await;
+            BoardSync {
+                stream,
+                storage,
+                tabs,
+                folds,
+                keys,
+                key: None,
+                published: status,
+                token,
+                sync,
+                head: RefCell::default(),
+            }
+            .run(woken)
+            .await;
         });
     }
 
@@ -192,11 +203,26 @@ struct BoardSync {
     published: Rc<RefCell<Option<SyncStatus>>>,
     token: Option<String>,
     sync: SyncState,
+    /// The head of the pending events as last read, kept while the log stays where it was then.
+    head: RefCell<Option<Rc<PendingHead>>>,
 }
 
 impl BoardSync {
     async fn pending(&self) -> Result<LogTail, StorageError> {
         self.storage.pending(self.stream).await
+    }
+
+    /// The first pending events, as many as a push sends, and how many there are in all: read
+    /// again only when the log has moved since the last read, so that a round that changed
+    /// nothing (offline, or waiting to try again) costs one small read.
+    async fn pending_head(&self) -> Result<Rc<PendingHead>, StorageError> {
+        let state = self.storage.log_state(self.stream).await?;
+        if let Some(head) = self.head.borrow().as_ref().filter(|head| head.tail.state == state) {
+            return Ok(Rc::clone(head));
+        }
+        let head = Rc::new(self.storage.pending_head(self.stream, MAX_BATCH_EVENTS).await?);
+        *self.head.borrow_mut() = Some(Rc::clone(&head));
+        Ok(head)
     }
 
     fn failed(&mut self, message: impl Into<String>) {
@@ -225,6 +251,9 @@ impl BoardSync {
     /// stored, and stores what it confirms in one transaction. Returns the new cursor.
     async fn take(&self, incoming: Vec<RawEnvelope>) -> Result<u64, StorageError> {
         let cursor = self.sync.cursor();
+        if incoming.is_empty() {
+            return Ok(cursor);
+        }
         let pending = self.pending().await?;
         let mut log = Log::resume(cursor, pending.pending.into_iter().flatten().collect());
         let rebased = log.rebase(incoming);
@@ -292,7 +321,7 @@ impl BoardSync {
             Err(e) if e.code() == Some(ErrorCode::StreamDeleted) => self.sync.deleted(),
             // The server will not take these events however often they come: they are set aside
             // (or, when the server did not say which, wait here), and the rest of the sync goes on.
-            Err(e) if e.is_permanent() => self.set_aside(&e, pending, &batch).await,
+            Err(e) if e.is_permanent() => self.set_aside(&e, &batch).await,
             Err(e) => self.failed_remote(&e),
         }
     }
@@ -307,6 +336,8 @@ impl BoardSync {
         let mut fresh = HashMap::new();
         if !missing.is_empty() {
             let sealed = key.seal_all(&missing).await.map_err(|e| e.to_string())?;
+            // Sealed forms kept leave the log state as it is: the head is read again.
+            self.head.borrow_mut().take();
             self.storage.keep_sealed(self.stream, &sealed).await.map_err(|e| e.to_string())?;
             fresh = sealed.into_iter().map(|e| (e.id, e)).collect();
         }
@@ -317,10 +348,14 @@ impl BoardSync {
     /// on it leave the board's log for the set-aside store (ADR 0006), every tab shows the board
     /// without them, and the other changes are pushed on the next round. When the server did not
     /// name the event, or setting aside fails, they stay pending and pushing waits.
-    async fn set_aside(&mut self, error: &RemoteError, pending: &LogTail, batch: &[RawEnvelope]) {
+    async fn set_aside(&mut self, error: &RemoteError, batch: &[RawEnvelope]) {
         let named = match error {
             RemoteError::Refused { index: Some(i), .. } => batch.get(*i),
             _ => None,
+        };
+        // The changes that build on the refused one may lie past what a push reads: read them all.
+        let Ok(pending) = self.pending().await else {
+            return self.sync.push_refused(now(), refused_push(error, batch));
         };
         let at = named.and_then(|refused| pending.pending.iter().position(|g| g.iter().any(|e| e.id == refused.id)));
         let Some(at) = at else { return self.sync.push_refused(now(), refused_push(error, batch)) };
@@ -447,14 +482,14 @@ impl BoardSync {
                     continue;
                 }
             }
-            let pending = match self.pending().await {
-                Ok(tail) => tail,
+            let pending = match self.pending_head().await {
+                Ok(head) => head,
                 Err(e) => {
                     self.failed(e.to_string());
-                    LogTail::default()
+                    Rc::default()
                 }
             };
-            let count: usize = pending.pending.iter().map(Vec::len).sum();
+            let count = pending.count;
             self.tell(count);
             let action = self.sync.next(now(), count);
             // Every action but registering and waiting needs the token; without one, register.
@@ -465,7 +500,7 @@ impl BoardSync {
                 }
                 (Action::WaitUntil(at), _) => wait_until(at, &mut woken).await,
                 (Action::Register, _) => self.register().await,
-                (Action::Push { max }, Some(token)) => self.push(&token, &pending, max).await,
+                (Action::Push { max }, Some(token)) => self.push(&token, &pending.tail, max).await,
                 (Action::Pull { .. }, Some(token)) => self.pull(&token, count).await,
                 (Action::Listen { .. }, Some(token)) => self.listen(&token, &mut woken).await,
                 (_, None) => self.sync = SyncState::new(self.sync.cursor(), false, online()),

@@ -264,6 +264,34 @@ async fn a_reload_reads_only_the_ids_of_pending_events_a_snapshot_holds() {
 }
 
 #[wasm_bindgen_test]
+async fn a_push_reads_the_first_pending_events_and_counts_the_rest() {
+    let name = fresh_name();
+    let storage = Storage::open(&name, || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    let events = pending(&(0..9).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    let mut state = LogState::default();
+    let mut firsts = Vec::new();
+    for range in [0..3, 3..7, 7..9] {
+        firsts.push(state.revision);
+        state = storage.append(stream, state.revision, &events[range], &[]).await.unwrap();
+    }
+    assert_eq!(storage.log_state(stream).await.unwrap(), state);
+
+    // Records are read whole until they hold five events; the last one is only counted.
+    let head = storage.pending_head(stream, 5).await.unwrap();
+    assert_eq!(head.tail.state, state);
+    assert_eq!(head.tail.pending, [events[..3].to_vec(), events[3..7].to_vec()]);
+    assert_eq!(head.count, 9);
+    let head = storage.pending_head(stream, 100).await.unwrap();
+    assert_eq!(head.tail.pending.concat(), events);
+
+    // A record cut short past the head is reported and not counted, as a whole read leaves it out.
+    damage(&name, stream, firsts[2]).await;
+    let head = storage.pending_head(stream, 5).await.unwrap();
+    assert_eq!((head.count, head.tail.problems.len()), (7, 1), "{:?}", head.tail.problems);
+}
+
+#[wasm_bindgen_test]
 async fn an_unreadable_record_is_reported_kept_in_place_and_written_after() {
     let name = fresh_name();
     let storage = Storage::open(&name, || ()).await.unwrap();
