@@ -90,6 +90,23 @@ async fn an_open_board_keeps_its_change_and_another_tabs_written_at_the_same_mom
 }
 
 #[wasm_bindgen_test]
+async fn a_change_made_the_moment_the_last_one_is_saved_is_saved_too() {
+    let service = service(&fresh_name()).await;
+    let stream = service.create("Quick", "Laptop").await.unwrap();
+    let (open_board, mut shown, mut heard) = open(&service, stream).await;
+    let column = shown.board.columns()[0].id;
+    // Each change is made as soon as the one before is told saved, while the save sequence is
+    // still finishing (the board list's summary); none may be left behind.
+    for i in 0..5 {
+        let card = chronicle::clock::new_id();
+        let command = Command::AddCard { card, column, title: format!("Card {i}"), description: String::new() };
+        open_board.run(&mut shown, command, "Laptop").unwrap();
+        saved(&mut heard).await;
+    }
+    assert_eq!(board(&service, stream).await.board.live_cards(), 5);
+}
+
+#[wasm_bindgen_test]
 async fn the_history_of_an_open_board_grows_with_it_and_with_what_other_tabs_write() {
     let database = fresh_name();
     let (here, there) = (service(&database).await, service(&database).await);

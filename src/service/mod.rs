@@ -509,8 +509,10 @@ enum Saving {
 /// The one save sequence. Writes what `session` has queued, a batch at a time, each at the
 /// revision it was decided at, and tells every tab. When another writer came first, the board is
 /// read again and the queued work replays on top of it, up to [`MAX_REREADS`] times in a row.
-/// A snapshot is stored when one falls due. `on_step` hears of each step. On failure the queued
-/// work is dropped; the error comes back with the board as saved.
+/// A snapshot is stored when one falls due, and the board list's summary once nothing is left to
+/// write. A private board's key is read once per sequence, which lasts while changes keep
+/// coming. `on_step` hears of each step. On failure
+/// the queued work is dropped; the error comes back with the board as saved.
 async fn save(
     storage: &Storage,
     tabs: &Tabs,
@@ -519,28 +521,41 @@ async fn save(
     mut on_step: impl FnMut(Saving),
 ) -> Result<(), (KeyError, BoardProjections)> {
     let stream = session.borrow().stream();
+    let key = match keys.key(storage, stream).await {
+        Ok(key) => key,
+        Err(error) => return Err((error, session.borrow_mut().failed())),
+    };
     let mut rereads = 0;
+    let mut written = None;
     loop {
-        let Some((revision, batch)) = session.borrow_mut().next_write() else { return Ok(()) };
+        let Some((revision, batch)) = session.borrow_mut().next_write() else {
+            let Some(revision) = written.take() else { return Ok(()) };
+            // Nor does a summary: without one, the board list reads the board again. What was
+            // queued while it was written is taken on the next round.
+            let summary = summary_of(session.borrow().saved(), revision, None);
+            let _ = storage.put_summary_after_write(stream, &summary).await;
+            continue;
+        };
         // A private board's events are sealed first, then stored with their sealed forms:
         // IndexedDB transactions do not stay open across WebCrypto's promises.
-        let sealed = match seal(storage, keys, stream, &batch).await {
-            Ok(sealed) => sealed,
-            Err(error) => return Err((error, session.borrow_mut().failed())),
+        let sealed = match &key {
+            Some(key) => match key.seal_all(&batch).await {
+                Ok(sealed) => sealed,
+                Err(error) => return Err((error.into(), session.borrow_mut().failed())),
+            },
+            None => Vec::new(),
         };
         let error = match storage.append(stream, revision, &batch, &sealed).await {
             Ok(state) => {
                 let snapshot = session.borrow_mut().written(state);
                 tabs.publish(Notice::Written { stream, state });
+                written = Some(state.revision);
                 // The change is on disk: that is what "saved" tells; what follows only helps.
                 on_step(Saving::Written);
                 if let Some(snapshot) = snapshot {
                     // A snapshot only speeds up the next start; a failure to write one loses nothing.
                     let _ = storage.put_snapshot(stream, &snapshot).await;
                 }
-                // Nor does a summary: without one, the board list reads the board again.
-                let summary = summary_of(session.borrow().saved(), state.revision, None);
-                let _ = storage.put_summary_after_write(stream, &summary).await;
                 continue;
             }
             Err(StorageError::Conflict) if rereads < MAX_REREADS => {
@@ -560,19 +575,6 @@ async fn save(
         };
         let saved = session.borrow_mut().failed();
         return Err((error.into(), saved));
-    }
-}
-
-/// The sealed forms of `events` on a private board; none on a board in the clear.
-async fn seal(
-    storage: &Storage,
-    keys: &KeyRing,
-    stream: Uuid,
-    events: &[chronicle_core::RawEnvelope],
-) -> Result<Vec<chronicle_core::RawEnvelope>, KeyError> {
-    match keys.key(storage, stream).await? {
-        Some(key) => Ok(key.seal_all(events).await?),
-        None => Ok(Vec::new()),
     }
 }
 
