@@ -20,8 +20,10 @@
 //!   the server's reason, keyed as they were in `events`; no longer part of the board's log until
 //!   the person takes them back (ADR 0006).
 //!
-//! Records hold the envelopes as one JSON text, exactly as they were written, plus their ids
-//! (`by_id` index); confirmed records are found by `seq` through their keys. Why JSON text for
+//! Records hold the envelopes as one JSON text, exactly as they were written, plus their ids.
+//! Pending records are indexed by id (`by_id`, unique: no event is stored twice); confirmed
+//! records are found by `seq` through their keys, and have no index since layout 5 (one entry
+//! per event made storing a catch-up several times slower, and nothing looked them up). Why JSON text for
 //! events and snapshots and objects for small records: ADR 0005. A write states the
 //! revision it was decided at; when another tab (or the sync) wrote in between, the write is
 //! refused with [`StorageError::Conflict`] and the caller rereads and tries again.
@@ -42,7 +44,7 @@ use wasm_bindgen::{JsCast, JsValue};
 /// Name of the database the app uses.
 pub const DATABASE: &str = "chronicle";
 /// Version of the database layout.
-const LAYOUT_VERSION: u32 = 4;
+const LAYOUT_VERSION: u32 = 5;
 /// Most events kept in one record.
 pub const MAX_BATCH: usize = 1000;
 
@@ -489,17 +491,6 @@ impl Storage {
         Ok(log_state(&tx, stream).await?.0)
     }
 
-    /// Finds an event by its id, confirmed or pending.
-    pub async fn event_by_id(&self, id: Uuid) -> Result<Option<RawEnvelope>, StorageError> {
-        let key = JsValue::from_str(&id.to_string());
-        for store in [CONFIRMED, PENDING] {
-            if let Some(event) = self.event_by_index(store, "by_id", key.clone(), |e| e.id == id).await? {
-                return Ok(Some(event));
-            }
-        }
-        Ok(None)
-    }
-
     /// Finds a confirmed event by its server position in a stream.
     pub async fn event_by_seq(&self, stream: Uuid, seq: u64) -> Result<Option<RawEnvelope>, StorageError> {
         if seq == 0 {
@@ -522,18 +513,6 @@ impl Storage {
             }
         }
         Ok(None)
-    }
-
-    async fn event_by_index(
-        &self,
-        store: &str,
-        index: &str,
-        key: JsValue,
-        matches: impl Fn(&RawEnvelope) -> bool,
-    ) -> Result<Option<RawEnvelope>, StorageError> {
-        let tx = self.db.transaction(store).build()?;
-        let record: Option<JsValue> = tx.object_store(store)?.index(index)?.get(key).primitive()?.await?;
-        Ok(record.and_then(|r| read_batch(&r).ok()).and_then(|b| b.events.into_iter().find(|e| matches(e))))
     }
 
     /// The token that opens a board's stream on the server, once it is registered or joined.
@@ -887,12 +866,11 @@ async fn upgrade(name: &str, on_blocked: impl FnOnce() + 'static) -> Result<(), 
             keyed.set_key_path(&Array::of2(&"stream".into(), &"first".into()));
             let ids = IdbIndexParameters::new();
             ids.set_multi_entry(true);
+            ids.set_unique(true);
             let old = event.old_version();
             if old < 1.0 {
                 let pending = db.create_object_store_with_optional_parameters(PENDING, &keyed)?;
-                ids.set_unique(true);
                 pending.create_index_with_str_and_optional_parameters("by_id", "ids", &ids)?;
-                ids.set_unique(false);
                 db.create_object_store(META)?;
                 db.create_object_store(SNAPSHOTS)?;
             } else if old < 3.0 {
@@ -905,11 +883,13 @@ async fn upgrade(name: &str, on_blocked: impl FnOnce() + 'static) -> Result<(), 
             }
             if old < 2.0 {
                 // Layout 1 kept only pending events: they stay where they are, and the log
-                // state of their boards is worked out from them on first use.
-                let confirmed = db.create_object_store_with_optional_parameters(CONFIRMED, &keyed)?;
-                // No index on `seq`: records are keyed by it already, and every index entry
-                // costs time on the way in, a thousand per record.
-                confirmed.create_index_with_str_and_optional_parameters("by_id", "ids", &ids)?;
+                // state of their boards is worked out from them on first use. No index: records
+                // are keyed by `seq` already, and every index entry costs time on the way in, a
+                // thousand per record.
+                db.create_object_store_with_optional_parameters(CONFIRMED, &keyed)?;
+            } else if old < 5.0 {
+                // Layouts 2 to 4 indexed confirmed events by id, which nothing read.
+                tx.object_store(CONFIRMED)?.delete_index("by_id")?;
             }
             Ok(())
         };

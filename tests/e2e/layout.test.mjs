@@ -74,23 +74,25 @@ test('a board kept by the previous layout opens, reads and takes changes as befo
   await expect(todo.getByRole('listitem')).toHaveCount(2);
   await expect(page.getByRole('status', { name: 'Status' })).toContainText('Old laptop');
 
-  // The store of pending events lost only the index nothing read, and layout 4 added the store of
-  // changes the server refused.
+  // The store of pending events lost only the index nothing read, layout 4 added the store of
+  // changes the server refused, and layout 5 took the confirmed events' index of ids away.
   const indexes = await page.evaluate(
     () =>
       new Promise((resolve) => {
         const request = indexedDB.open('chronicle');
         request.onsuccess = () => {
           const db = request.result;
-          const names = [...db.transaction('events').objectStore('events').indexNames];
-          resolve({ version: db.version, names, stores: [...db.objectStoreNames].sort() });
+          const tx = db.transaction(['events', 'confirmed']);
+          const names = (store) => [...tx.objectStore(store).indexNames];
+          resolve({ version: db.version, pending: names('events'), confirmed: names('confirmed'), stores: [...db.objectStoreNames].sort() });
           db.close();
         };
       }),
   );
   expect(indexes).toEqual({
-    version: 4,
-    names: ['by_id'],
+    version: 5,
+    pending: ['by_id'],
+    confirmed: [],
     stores: ['confirmed', 'events', 'meta', 'set_aside', 'snapshots'],
   });
   await page.close();
