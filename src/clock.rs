@@ -65,15 +65,24 @@ pub fn relative(at: i64, now: i64) -> String {
         s if s < 45 => "just now".to_owned(),
         s if s < 90 * 60 => format!("{} min ago", (s + 30) / 60),
         s if s < 24 * 3600 => format!("{} h ago", (s + 1800) / 3600),
-        _ => {
-            let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
-            String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
-        }
+        _ => date_time(at),
     }
 }
 
-/// A date and time in the person's locale, for "what did this board look like last Tuesday".
+/// A date and time in the person's locale, for "what did this board look like last Tuesday",
+/// as `Date.toLocaleString` writes it. One formatter serves the page: the browser makes a new one
+/// for every `toLocaleString`, a cost the feed and the history would pay for each row.
 pub fn date_time(at: i64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
-    String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+    use wasm_bindgen::JsValue;
+    thread_local! {
+        static FORMAT: js_sys::Function = {
+            let options = js_sys::Object::new();
+            for part in ["year", "month", "day", "hour", "minute", "second"] {
+                let _ = js_sys::Reflect::set(&options, &part.into(), &"numeric".into());
+            }
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options).format()
+        };
+    }
+    let date = js_sys::Date::new(&JsValue::from_f64(at as f64));
+    FORMAT.with(|format| format.call1(&JsValue::NULL, &date).ok().and_then(|text| text.as_string()).unwrap_or_default())
 }

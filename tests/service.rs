@@ -351,3 +351,15 @@ async fn events_sealed_with_a_key_this_browser_lacked_open_when_a_link_brings_it
     assert_eq!(service.join(&other).await.unwrap(), chronicle::service::Joined::EncryptionKeyKept);
     assert_eq!(storage.board_key(stream).await.unwrap(), Some(raw));
 }
+
+#[wasm_bindgen_test]
+fn times_beyond_a_day_read_as_the_browser_writes_them() {
+    let now = 1_800_000_000_000;
+    for at in [0, 1_700_000_000_000, 1_799_000_000_123] {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+        let browser = String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED));
+        assert_eq!(chronicle::clock::date_time(at), browser);
+        assert_eq!(chronicle::clock::relative(at, now), browser);
+    }
+    assert_eq!(chronicle::clock::relative(now - 5 * 60_000, now), "5 min ago");
+}
