@@ -511,8 +511,8 @@ enum Saving {
 /// read again and the queued work replays on top of it, up to [`MAX_REREADS`] times in a row.
 /// A snapshot is stored when one falls due, and the board list's summary once nothing is left to
 /// write. A private board's key is read once per sequence, which lasts while changes keep
-/// coming. `on_step` hears of each step. On failure
-/// the queued work is dropped; the error comes back with the board as saved.
+/// coming. `on_step` hears of each step. On failure the queued work is dropped; the error comes
+/// back with the board as saved.
 async fn save(
     storage: &Storage,
     tabs: &Tabs,
