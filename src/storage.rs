@@ -457,10 +457,19 @@ impl Storage {
     /// decoded with their sealed forms until they hold `head` events (a push sends no more), and
     /// how many pending events there are in all. Records past the head are counted from their id
     /// lists and not decoded: a board edited offline for long must not read its whole backlog on
-    /// every round.
-    pub async fn pending_head(&self, stream: Uuid, head: usize) -> Result<PendingHead, StorageError> {
+    /// every round. `None` when the log is still at `known`: only its state is read, as
+    /// [`Storage::tail`] does.
+    pub async fn pending_head(
+        &self,
+        stream: Uuid,
+        head: usize,
+        known: Option<LogState>,
+    ) -> Result<Option<PendingHead>, StorageError> {
         let tx = self.db.transaction([PENDING, META]).build()?;
         let (state, _) = log_state(&tx, stream).await?;
+        if known == Some(state) {
+            return Ok(None);
+        }
         let mut found = PendingHead { tail: LogTail { state, ..LogTail::default() }, count: 0 };
         let pending = tx.object_store(PENDING)?;
         let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
@@ -482,7 +491,7 @@ impl Storage {
                 Err(problem) => found.tail.problems.push(problem),
             }
         }
-        Ok(found)
+        Ok(Some(found))
     }
 
     /// Where a board's log stands.
@@ -1045,7 +1054,7 @@ async fn read_pending_past(
     for record in records.primitive()?.await? {
         let record = record?;
         let at = confirmed + past.ids.len() as u64;
-        if record_end(&record) - record_first(&record) + at <= covered {
+        if at + record_len(&record) <= covered {
             match read_ids(&record) {
                 Ok(ids) => past.ids.extend(ids),
                 Err(problem) => problems.push(problem),
@@ -1102,11 +1111,12 @@ fn batch_record(
 /// The key after a record's last event, from its id list, which is there even when its events
 /// cannot be read.
 fn record_end(record: &JsValue) -> u64 {
-    record_first(record) + get(record, "ids").dyn_into::<Array>().map_or(0, |ids| u64::from(ids.length()))
+    get(record, "first").as_f64().unwrap_or(0.0) as u64 + record_len(record)
 }
 
-fn record_first(record: &JsValue) -> u64 {
-    get(record, "first").as_f64().unwrap_or(0.0) as u64
+/// How many events a record holds, from its id list.
+fn record_len(record: &JsValue) -> u64 {
+    get(record, "ids").dyn_into::<Array>().map_or(0, |ids| u64::from(ids.length()))
 }
 
 fn read_batch(record: &JsValue) -> Result<StoredBatch, String> {

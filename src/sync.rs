@@ -216,13 +216,11 @@ impl BoardSync {
     /// again only when the log has moved since the last read, so that a round that changed
     /// nothing (offline, or waiting to try again) costs one small read.
     async fn pending_head(&self) -> Result<Rc<PendingHead>, StorageError> {
-        let state = self.storage.log_state(self.stream).await?;
-        if let Some(head) = self.head.borrow().as_ref().filter(|head| head.tail.state == state) {
-            return Ok(Rc::clone(head));
+        let known = self.head.borrow().as_ref().map(|head| head.tail.state);
+        if let Some(head) = self.storage.pending_head(self.stream, MAX_BATCH_EVENTS, known).await? {
+            *self.head.borrow_mut() = Some(Rc::new(head));
         }
-        let head = Rc::new(self.storage.pending_head(self.stream, MAX_BATCH_EVENTS).await?);
-        *self.head.borrow_mut() = Some(Rc::clone(&head));
-        Ok(head)
+        Ok(self.head.borrow().clone().unwrap_or_default())
     }
 
     fn failed(&mut self, message: impl Into<String>) {

@@ -225,17 +225,26 @@ async fn a_snapshot_is_used_only_when_it_matches_the_log() {
     }
 }
 
+/// Nothing confirmed, as after an import offline: nine pending events of `stream` in three
+/// records of 3, 4 and 2 events. Returns the events, the key (`first`) of each record, and the
+/// log state after them.
+async fn three_pending_records(storage: &Storage, stream: Uuid) -> (Vec<RawEnvelope>, Vec<u64>, LogState) {
+    let events = pending(&(0..9).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    let mut state = LogState::default();
+    let mut firsts = Vec::new();
+    for range in [0..3, 3..7, 7..9] {
+        firsts.push(state.revision);
+        state = storage.append(stream, state.revision, &events[range], &[]).await.unwrap();
+    }
+    (events, firsts, state)
+}
+
 #[wasm_bindgen_test]
 async fn a_reload_reads_only_the_ids_of_pending_events_a_snapshot_holds() {
     let name = fresh_name();
     let storage = Storage::open(&name, || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
-    // Nothing confirmed, as after an import offline: three records of 3, 4 and 2 events.
-    let events = pending(&(0..9).map(|n| envelope(stream, n)).collect::<Vec<_>>());
-    let mut state = LogState::default();
-    for range in [0..3, 3..7, 7..9] {
-        state = storage.append(stream, state.revision, &events[range], &[]).await.unwrap();
-    }
+    let (events, firsts, state) = three_pending_records(&storage, stream).await;
     let decoded: Vec<_> = events.iter().cloned().map(chronicle_core::Event::decode).collect();
     let head = BoardProjections::replay(decoded[..5].iter());
     let snapshot = StoredSnapshot { position: 5, last_event: events[4].id, text: head.to_snapshot() };
@@ -252,7 +261,7 @@ async fn a_reload_reads_only_the_ids_of_pending_events_a_snapshot_holds() {
 
     // A record under the snapshot that cannot be read is still found and reported, once, and the
     // board is read from the events that can be.
-    damage(&name, stream, 0).await;
+    damage(&name, stream, firsts[0]).await;
     let loaded = storage.load(stream).await.unwrap();
     assert_eq!(loaded.snapshot, None);
     assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
@@ -264,26 +273,22 @@ async fn a_push_reads_the_first_pending_events_and_counts_the_rest() {
     let name = fresh_name();
     let storage = Storage::open(&name, || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
-    let events = pending(&(0..9).map(|n| envelope(stream, n)).collect::<Vec<_>>());
-    let mut state = LogState::default();
-    let mut firsts = Vec::new();
-    for range in [0..3, 3..7, 7..9] {
-        firsts.push(state.revision);
-        state = storage.append(stream, state.revision, &events[range], &[]).await.unwrap();
-    }
+    let (events, firsts, state) = three_pending_records(&storage, stream).await;
     assert_eq!(storage.log_state(stream).await.unwrap(), state);
 
     // Records are read whole until they hold five events; the last one is only counted.
-    let head = storage.pending_head(stream, 5).await.unwrap();
+    let head = storage.pending_head(stream, 5, None).await.unwrap().unwrap();
     assert_eq!(head.tail.state, state);
     assert_eq!(head.tail.pending, [events[..3].to_vec(), events[3..7].to_vec()]);
     assert_eq!(head.count, 9);
-    let head = storage.pending_head(stream, 100).await.unwrap();
+    let head = storage.pending_head(stream, 100, None).await.unwrap().unwrap();
     assert_eq!(head.tail.pending.concat(), events);
+    // A reader that already knows the log as it is gets nothing more to read.
+    assert!(storage.pending_head(stream, 5, Some(state)).await.unwrap().is_none());
 
     // A record cut short past the head is reported and not counted, as a whole read leaves it out.
     damage(&name, stream, firsts[2]).await;
-    let head = storage.pending_head(stream, 5).await.unwrap();
+    let head = storage.pending_head(stream, 5, None).await.unwrap().unwrap();
     assert_eq!((head.count, head.tail.problems.len()), (7, 1), "{:?}", head.tail.problems);
 }
 

@@ -77,7 +77,7 @@ impl Opening {
         // A fold that holds every confirmed event stored, with nothing pending, is the board.
         let folded = fold.borrow().clone().filter(|p| p.board.is_created());
         if let Some(folded) = folded
-            && let Ok(PendingHead { tail, count: 0 }) = storage.pending_head(*stream, 0).await
+            && let Ok(Some(PendingHead { tail, count: 0 })) = storage.pending_head(*stream, 0, None).await
             && tail.state.confirmed == folded.position
         {
             let fresh_snapshot = snapshot_if_due(&folded, 0, tail.state.confirmed);
