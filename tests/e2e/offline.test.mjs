@@ -3,11 +3,10 @@
 
 import { test, before, after } from 'node:test';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { expect } from './expect.mjs';
-import { startServer, startBrowser, createBoard, addCard, serverEvents } from './support.mjs';
+import { startServer, startBrowser, createBoard, addCard, serverEvents, temporaryDirectory } from './support.mjs';
 
 let browser;
 let server;
@@ -24,7 +23,7 @@ after(async () => {
 
 /** A copy of the build that differs as a new build does: another service worker and index. */
 function nextBuild() {
-  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-next-build-'));
+  const copy = temporaryDirectory('chronicle-next-build-');
   fs.cpSync(dist, copy, { recursive: true });
   const sw = path.join(copy, 'sw.js');
   fs.writeFileSync(sw, fs.readFileSync(sw, 'utf8').replace(/const BUILD = '[^']*'/, "const BUILD = 'next-build'"));

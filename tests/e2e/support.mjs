@@ -11,6 +11,21 @@ import { chromium } from 'playwright-core';
 
 const SERVER = process.env.CHRONICLE_SERVER ?? 'target/debug/chronicle-server';
 
+const temporaryDirectories = [];
+process.once('exit', () => {
+  for (const directory of temporaryDirectories) fs.rmSync(directory, { recursive: true, force: true });
+});
+
+/**
+ * A new directory under the system's temporary folder, named from `prefix`, removed with all it
+ * holds when the test process exits (passed or not), so that a server may be restarted on it.
+ */
+export function temporaryDirectory(prefix) {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporaryDirectories.push(directory);
+  return directory;
+}
+
 /**
  * Starts `chronicle-server` serving `dist` with its database in `database` (a fresh temporary
  * file unless given, so that a restart can keep its data), on `port` or a free one, with more
@@ -27,7 +42,7 @@ export async function startServer({ dist = process.env.CHRONICLE_DIST ?? 'dist',
     throw new Error(`${SERVER} is missing: build it first (cargo build -p chronicle-server)`);
   }
   // A file, or a postgres:// URL that several servers may share.
-  database ??= path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-db-')), 'chronicle.db');
+  database ??= path.join(temporaryDirectory('chronicle-db-'), 'chronicle.db');
   const args = ['--listen', `127.0.0.1:${port}`, '--database', database, '--static-dir', root, ...flags];
   const child = spawn(SERVER, args, {
     stdio: ['ignore', 'pipe', process.env.CHRONICLE_SERVER_LOG ? 'inherit' : 'ignore'],
@@ -48,7 +63,7 @@ export async function startServer({ dist = process.env.CHRONICLE_DIST ?? 'dist',
 
 /** Starts headless Chromium with a fresh profile; resolves to { context, close }. */
 export async function startBrowser() {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-e2e-'));
+  const profile = temporaryDirectory('chronicle-e2e-');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,

@@ -125,13 +125,17 @@ fn test(root: &Path) -> Result<()> {
                 .env("CHRONICLE_TEST_POSTGRES_CA", &authority),
         ),
     )?;
-    step("wasm tests in headless Chromium", tally.run(&mut wasm_command(&["--tests"])))?;
+    let scratch = Scratch::new("wasm-tests")?;
+    step("wasm tests in headless Chromium", tally.run(scratch.give(&mut wasm_command(&["--tests"]))))?;
+    drop(scratch);
     step("release build", build_app(root))?;
     step("server build", cargo(&["build", "-p", "chronicle-server"]))?;
+    let scratch = Scratch::new("e2e-tests")?;
     step(
         "end-to-end tests in headless Chromium",
-        tally.run(e2e_command(root)?.env("CHRONICLE_TEST_POSTGRES", &postgres)),
+        tally.run(scratch.give(e2e_command(root)?.env("CHRONICLE_TEST_POSTGRES", &postgres))),
     )?;
+    drop(scratch);
     drop(throwaway);
     println!("\nAll checks passed.");
     println!("Summary: {} passed, {} failed", tally.passed, tally.failed);
@@ -142,6 +146,7 @@ fn bench(root: &Path) -> Result<()> {
     ensure_build_tools(root)?;
     ensure_browser()?;
     build_app(root)?;
+    let scratch = Scratch::new("bench")?;
     let mut table: Vec<(String, String)> = Vec::new();
 
     let native = output_text(Command::new("cargo").args([
@@ -158,7 +163,7 @@ fn bench(root: &Path) -> Result<()> {
 
     let mut wasm = wasm_command(&["--profile", "bench", "--features", "browser-bench", "--test", "browser_bench"]);
     wasm.arg("--").arg("--nocapture");
-    let browser = output_text(&mut wasm)?;
+    let browser = output_text(scratch.give(&mut wasm))?;
     table.extend(parse_rows(&browser));
 
     // PostgreSQL's rows run on a throwaway cluster that flushes every commit, as SQLite does.
@@ -172,7 +177,8 @@ fn bench(root: &Path) -> Result<()> {
 
     step("release build of the server", cargo(&["build", "--release", "-p", "chronicle-server"]))?;
     let load = output_text(
-        Command::new("node")
+        scratch
+            .give(&mut Command::new("node"))
             .arg("tests/bench/board_load.mjs")
             .env("CHRONICLE_DIST", root.join("dist"))
             .env("CHRONICLE_SERVER", root.join("target/release/chronicle-server"))
@@ -189,7 +195,8 @@ fn bench(root: &Path) -> Result<()> {
     table.extend(parse_rows(&soak));
 
     let lighthouse = output_text(
-        Command::new("node")
+        scratch
+            .give(&mut Command::new("node"))
             .arg("tests/bench/lighthouse.mjs")
             .env("CHRONICLE_DIST", root.join("dist"))
             .env("CHRONICLE_SERVER", root.join("target/release/chronicle-server")),
@@ -369,6 +376,29 @@ fn step(name: &str, status: Result<ExitStatus>) -> Result<()> {
 
 fn cargo(args: &[&str]) -> Result<ExitStatus> {
     Ok(Command::new("cargo").args(args).status()?)
+}
+
+/// A fresh directory given to a step as its `TMPDIR` and removed after it, passed or not: browsers
+/// and their drivers, stopped by the test runners without a chance to tidy up, leave their profiles
+/// there, about a hundred megabytes each, which would otherwise fill the disk run after run.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(step: &str) -> Result<Self> {
+        let dir = env::temp_dir().join(format!("chronicle-{step}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).with_context(|| format!("could not make {}", dir.display()))?;
+        Ok(Self(dir))
+    }
+
+    fn give<'a>(&self, command: &'a mut Command) -> &'a mut Command {
+        command.env("TMPDIR", &self.0)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn wasm_command(args: &[&str]) -> Command {
