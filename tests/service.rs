@@ -214,8 +214,8 @@ async fn the_list_draws_each_board_from_its_kept_summary_until_its_log_moves_on(
         .map(|e| Event::new(chronicle::clock::new_id(), other, Uuid::from_u128(7), 1, e).encode())
         .collect();
     storage.append(other, 0, &events, &[]).await.unwrap();
-    let damaged =
-        StoredSnapshot { position: 1, last_event: events[0].id, text: "{\"format\":2,\"projections\":".into() };
+    let text = format!("{{\"format\":{},\"projections\":", chronicle_board::SNAPSHOT_FORMAT);
+    let damaged = StoredSnapshot { position: 1, last_event: events[0].id, text };
     storage.put_snapshot(other, &damaged).await.unwrap();
     let listed = service.list().await.unwrap();
     assert_eq!(listed.len(), 2);

@@ -119,7 +119,7 @@ pub struct Card {
 
 /// A board: its name, columns in order, cards, and the names of the devices that edited it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "BoardWire", into = "BoardWire")]
+#[serde(try_from = "BoardWire", into = "BoardWire")]
 pub struct Board {
     created: bool,
     name: String,
@@ -140,57 +140,108 @@ pub struct Board {
     devices: IdMap<String>,
 }
 
-/// The snapshot form of a board: the slot index is rebuilt on reading rather than stored.
+/// The snapshot form of a board. The id indexes are rebuilt on reading rather than stored, and
+/// each card is a row that names its column and last device by their place in `ids`, which holds
+/// each of them once: a long board's snapshot is mostly archived cards, and those two ids written
+/// out were half of each card's size.
 #[derive(Serialize, Deserialize)]
 struct BoardWire {
     created: bool,
     name: String,
     columns: Vec<Column>,
-    cards: Vec<Card>,
+    /// The columns and devices the cards name.
+    ids: Vec<Uuid>,
+    cards: Vec<CardRow>,
     archivings: u64,
     devices: IdMap<String>,
 }
 
+/// A card in the snapshot form: id, title, description, column (its place in
+/// [`BoardWire::ids`]), whether archived, archive order, and last device (its place in `ids`).
+#[derive(Serialize, Deserialize)]
+struct CardRow(Uuid, String, String, u32, bool, u64, Option<u32>);
+
 impl From<Board> for BoardWire {
     fn from(b: Board) -> Self {
+        let mut ids = Vec::new();
+        let mut places: IdMap<u32> = IdMap::default();
+        let mut place = |id: Uuid| {
+            *places.entry(id).or_insert_with(|| {
+                ids.push(id);
+                ids.len() as u32 - 1
+            })
+        };
+        let cards = b
+            .cards
+            .into_iter()
+            .map(|c| {
+                let (column, device) = (place(c.column), c.last_device.map(&mut place));
+                CardRow(c.id, c.title, c.description, column, c.archived, c.archived_order, device)
+            })
+            .collect();
         BoardWire {
             created: b.created,
             name: b.name,
             columns: b.columns,
-            cards: b.cards,
+            ids,
+            cards,
             archivings: b.archivings,
             devices: b.devices,
         }
     }
 }
 
-impl From<BoardWire> for Board {
-    /// Reads the snapshot form. Slots that point past the arena (a damaged snapshot) are dropped
-    /// rather than trusted, so a bad snapshot can never make a later replay panic.
-    fn from(w: BoardWire) -> Self {
-        let slots: IdMap<u32> = w.cards.iter().enumerate().map(|(i, c)| (c.id, i as u32)).collect();
+/// Why a board's snapshot form cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("a card names id {0} of a snapshot that holds {1}")]
+struct UnknownPlace(u32, usize);
+
+impl TryFrom<BoardWire> for Board {
+    type Error = UnknownPlace;
+
+    /// Reads the snapshot form. A card that names an id the snapshot does not hold makes it
+    /// unreadable; slots that point past the arena are dropped rather than trusted. Either way a
+    /// damaged snapshot can never make a later replay panic.
+    fn try_from(w: BoardWire) -> Result<Self, UnknownPlace> {
+        let id = |place: u32| w.ids.get(place as usize).copied().ok_or(UnknownPlace(place, w.ids.len()));
+        let cards = w
+            .cards
+            .into_iter()
+            .map(|CardRow(card, title, description, column, archived, archived_order, device)| {
+                Ok(Card {
+                    id: card,
+                    title,
+                    description,
+                    column: id(column)?,
+                    archived,
+                    archived_order,
+                    last_device: device.map(id).transpose()?,
+                })
+            })
+            .collect::<Result<Vec<Card>, UnknownPlace>>()?;
+        let slots: IdMap<u32> = cards.iter().enumerate().map(|(i, c)| (c.id, i as u32)).collect();
         let live: IdMap<u32> =
-            w.cards.iter().enumerate().filter(|(_, c)| !c.archived).map(|(i, c)| (c.id, i as u32)).collect();
+            cards.iter().enumerate().filter(|(_, c)| !c.archived).map(|(i, c)| (c.id, i as u32)).collect();
         let mut columns = w.columns;
         let mut seen = IdMap::default();
         columns.retain(|c| seen.insert(c.id, ()).is_none());
         for column in &mut columns {
-            column.cards.retain(|slot| (*slot as usize) < w.cards.len());
+            column.cards.retain(|slot| (*slot as usize) < cards.len());
         }
-        let archived_count = w.cards.iter().filter(|c| c.archived).count();
+        let archived_count = cards.iter().filter(|c| c.archived).count();
         let column_at = columns.iter().enumerate().map(|(i, c)| (c.id, i as u32)).collect();
-        Board {
+        Ok(Board {
             created: w.created,
             name: w.name,
             columns,
             column_at,
-            cards: w.cards,
+            cards,
             slots,
             live,
             archivings: w.archivings,
             archived_count,
             devices: w.devices,
-        }
+        })
     }
 }
 

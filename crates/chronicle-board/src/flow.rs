@@ -5,6 +5,8 @@
 //! however many columns, cards or devices came before it. The counts of every column at a point
 //! are read back from the nearest checkpoint plus the changes after it.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -19,8 +21,6 @@ const CHECKPOINT_EVERY: usize = 1024;
 struct Change {
     /// Position of the event in the log, from 1.
     position: u64,
-    /// When the event was made, in milliseconds since the Unix epoch.
-    at: i64,
     /// The column, as its index in [`FlowStats::columns`].
     slot: u32,
     /// Live cards in it after the event.
@@ -29,9 +29,9 @@ struct Change {
 
 /// How many live cards each column held after every event of the log.
 ///
-/// The snapshot form is a flat list of numbers with positions and times stored as differences.
+/// The snapshot form is [`FlowWire`]: two small numbers a change, as bytes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(from = "FlowWire", into = "FlowWire")]
+#[serde(try_from = "FlowWire", into = "FlowWire")]
 pub struct FlowStats {
     /// Every column that ever held a card; a column's slot is its index here.
     columns: Vec<Uuid>,
@@ -79,7 +79,7 @@ impl FlowStats {
     }
 
     /// A column now holds `count` live cards, after the event at `position`.
-    pub(crate) fn record(&mut self, position: u64, at: i64, column: Uuid, count: u32) {
+    pub(crate) fn record(&mut self, position: u64, column: Uuid, count: u32) {
         let slot = match self.slots.get(&column) {
             Some(&slot) => slot,
             None => {
@@ -97,7 +97,7 @@ impl FlowStats {
         *now = count;
         // Positions only grow; a damaged snapshot's position cannot unsort the changes.
         let position = position.max(self.changes.last().map_or(0, |c| c.position));
-        self.changes.push(Change { position, at, slot, count });
+        self.changes.push(Change { position, slot, count });
         self.checkpoint_if_due();
     }
 
@@ -119,33 +119,55 @@ impl PartialEq for FlowStats {
 
 impl Eq for FlowStats {}
 
-/// The snapshot form: `changes` holds, per change, the position and time as differences from the
-/// previous change, the column's slot and its count.
+/// The snapshot form: `changes` is base64url, without padding, of two LEB128 numbers per change:
+/// the position as a difference from the previous change's, then the column's slot and the
+/// difference from that column's previous count together, as `zigzag(difference) × columns +
+/// slot`. A card added, archived or moved changes a count by one, so each change takes two bytes
+/// on a board of up to 32 columns, and a long board's flow is read without parsing millions of
+/// JSON numbers.
 #[derive(Serialize, Deserialize)]
 struct FlowWire {
     columns: Vec<Uuid>,
-    changes: Vec<i64>,
+    changes: String,
 }
 
 impl From<FlowStats> for FlowWire {
     fn from(flow: FlowStats) -> Self {
-        let mut changes = Vec::with_capacity(flow.changes.len() * 4);
-        let (mut position, mut at) = (0u64, 0i64);
+        let columns = flow.columns.len().max(1) as u64;
+        let mut bytes = Vec::with_capacity(flow.changes.len() * 2);
+        let mut position = 0u64;
+        let mut counts = vec![0u32; flow.columns.len()];
         for c in &flow.changes {
-            // Times are whatever devices recorded: the difference wraps, and reads back exactly.
-            let since = c.at.wrapping_sub(at);
-            changes.extend([c.position.saturating_sub(position) as i64, since, i64::from(c.slot), i64::from(c.count)]);
-            (position, at) = (c.position, c.at);
+            let before = std::mem::replace(&mut counts[c.slot as usize], c.count);
+            let difference = i64::from(c.count) - i64::from(before);
+            let zigzag = ((difference << 1) ^ (difference >> 63)) as u64;
+            write_leb128(&mut bytes, c.position.saturating_sub(position));
+            // At most 2^33 × the columns ever used: far inside 64 bits.
+            write_leb128(&mut bytes, zigzag * columns + u64::from(c.slot));
+            position = c.position;
         }
-        FlowWire { columns: flow.columns, changes }
+        FlowWire { columns: flow.columns, changes: URL_SAFE_NO_PAD.encode(bytes) }
     }
 }
 
-impl From<FlowWire> for FlowStats {
-    /// Reads the snapshot form. Numbers out of range are clamped rather than trusted, and changes
-    /// of a column it does not list are left out: a damaged snapshot yields odd statistics, never
-    /// a panic.
-    fn from(wire: FlowWire) -> Self {
+/// Why the snapshot form of a flow cannot be read.
+#[derive(Debug, thiserror::Error)]
+enum FlowWireError {
+    /// Not base64url.
+    #[error("the flow's changes are not base64url: {0}")]
+    Encoding(String),
+    /// A number cut short or longer than 64 bits.
+    #[error("the flow's changes end in the middle of a number")]
+    Truncated,
+}
+
+impl TryFrom<FlowWire> for FlowStats {
+    type Error = FlowWireError;
+
+    /// Reads the snapshot form. Bytes that do not make whole numbers make it unreadable; counts
+    /// out of range are clamped and a change of a column it does not list is left out, so a
+    /// damaged snapshot yields odd statistics or none, never a panic.
+    fn try_from(wire: FlowWire) -> Result<Self, FlowWireError> {
         let mut flow = FlowStats::default();
         for id in wire.columns {
             if !flow.slots.contains_key(&id) {
@@ -154,17 +176,97 @@ impl From<FlowWire> for FlowStats {
             }
         }
         flow.counts = vec![0; flow.columns.len()];
-        let (mut position, mut at) = (0u64, 0i64);
-        for numbers in wire.changes.chunks_exact(4) {
-            let &[dp, dt, slot, count] = numbers else { continue };
-            position = position.saturating_add(dp.max(0) as u64);
-            at = at.wrapping_add(dt);
-            let Some(slot) = u32::try_from(slot).ok().filter(|s| (*s as usize) < flow.columns.len()) else { continue };
-            let count = count.clamp(0, i64::from(u32::MAX)) as u32;
-            flow.counts[slot as usize] = count;
-            flow.changes.push(Change { position, at, slot, count });
+        let columns = flow.columns.len().max(1) as u64;
+        let bytes = URL_SAFE_NO_PAD.decode(wire.changes).map_err(|e| FlowWireError::Encoding(e.to_string()))?;
+        let mut rest = bytes.as_slice();
+        let mut position = 0u64;
+        while !rest.is_empty() {
+            position = position.saturating_add(read_leb128(&mut rest)?);
+            let packed = read_leb128(&mut rest)?;
+            let (slot, zigzag) = ((packed % columns) as u32, packed / columns);
+            let difference = (zigzag >> 1) as i64 ^ -((zigzag & 1) as i64);
+            let Some(count) = flow.counts.get_mut(slot as usize) else { continue };
+            *count = i64::from(*count).saturating_add(difference).clamp(0, i64::from(u32::MAX)) as u32;
+            flow.changes.push(Change { position, slot, count: *count });
             flow.checkpoint_if_due();
         }
-        flow
+        Ok(flow)
+    }
+}
+
+/// Appends `n` as LEB128: seven bits a byte, low bits first, the high bit set on every byte but
+/// the last.
+fn write_leb128(bytes: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        bytes.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    bytes.push(n as u8);
+}
+
+/// Reads one LEB128 number from the front of `bytes`.
+fn read_leb128(bytes: &mut &[u8]) -> Result<u64, FlowWireError> {
+    let mut n = 0u64;
+    for (i, byte) in bytes.iter().enumerate().take(10) {
+        let bits = u64::from(byte & 0x7F);
+        if i == 9 && bits > 1 {
+            return Err(FlowWireError::Truncated);
+        }
+        n |= bits << (7 * i);
+        if byte & 0x80 == 0 {
+            *bytes = &bytes[i + 1..];
+            return Ok(n);
+        }
+    }
+    Err(FlowWireError::Truncated)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Any changes, however far apart and by however much a count moves (a column removed
+        /// with a thousand cards, counts near the top of the range), read back exactly.
+        #[test]
+        fn any_changes_read_back_exactly(
+            changes in proptest::collection::vec((0u64..=u64::MAX / 4096, 0u128..40, any::<u32>()), 0..200),
+        ) {
+            let mut flow = FlowStats::default();
+            let mut position = 0u64;
+            for (since, column, count) in changes {
+                position = position.saturating_add(since);
+                flow.record(position, Uuid::from_u128(column), count);
+            }
+            let text = serde_json::to_string(&flow).unwrap();
+            let read: FlowStats = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(read.changes().collect::<Vec<_>>(), flow.changes().collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_move_takes_two_bytes_a_change() {
+        let (todo, doing) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let mut flow = FlowStats::default();
+        flow.record(1, todo, 1);
+        flow.record(2, todo, 0);
+        flow.record(2, doing, 1);
+        let wire = FlowWire::from(flow);
+        // Position 1, todo +1 (zigzag 2 × 2 columns + 0); 1, todo -1 (1 × 2 + 0); 0, doing +1.
+        assert_eq!(URL_SAFE_NO_PAD.decode(&wire.changes).unwrap(), [1, 4, 1, 2, 0, 5]);
+    }
+
+    #[test]
+    fn numbers_cut_short_or_too_long_are_refused() {
+        for bytes in
+            [&[0x80][..], &[1, 0xFF], &[0xFF; 10], &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02]]
+        {
+            let wire = FlowWire { columns: vec![Uuid::from_u128(1)], changes: URL_SAFE_NO_PAD.encode(bytes) };
+            assert!(matches!(FlowStats::try_from(wire), Err(FlowWireError::Truncated)), "{bytes:?}");
+        }
+        let wire = FlowWire { columns: vec![], changes: "not base64!".into() };
+        assert!(matches!(FlowStats::try_from(wire), Err(FlowWireError::Encoding(_))));
     }
 }

@@ -184,6 +184,35 @@ fn stale_or_corrupt_snapshots_are_refused() {
 }
 
 #[test]
+fn a_snapshot_writes_cards_as_rows_and_the_flow_as_bytes() {
+    let events = record(&[
+        created(),
+        added(1, TODO, "A"),
+        added(2, TODO, "B"),
+        BoardEvent::CardMoved { card: card(1), from: TODO, to: DOING, index: 0 },
+        BoardEvent::CardArchived { card: card(2) },
+    ]);
+    let snapshot: serde_json::Value =
+        serde_json::from_str(&BoardProjections::replay(events.iter()).to_snapshot()).unwrap();
+    let board = &snapshot["projections"]["board"];
+    let flow = &snapshot["projections"]["flow"];
+    expect![[r#"
+        ids: ["00000000-0000-0000-0000-0000000000c2","00000000-0000-0000-0000-00000000001a","00000000-0000-0000-0000-0000000000c1"]
+        cards: [["00000000-0000-0000-0000-00000000ca01","A","",0,false,0,1],["00000000-0000-0000-0000-00000000ca02","B","",2,true,1,1]]
+        flow: {"changes":"AgQBBAECAAUBAg","columns":["00000000-0000-0000-0000-0000000000c1","00000000-0000-0000-0000-0000000000c2"]}
+    "#]]
+    .assert_eq(&format!("ids: {}\ncards: {}\nflow: {}\n", board["ids"], board["cards"], flow));
+}
+
+#[test]
+fn a_snapshot_whose_card_names_an_id_it_does_not_hold_is_refused() {
+    let snapshot = BoardProjections::replay(record(&[created(), added(1, TODO, "A")]).iter()).to_snapshot();
+    let mut value: serde_json::Value = serde_json::from_str(&snapshot).unwrap();
+    value["projections"]["board"]["cards"][0][3] = json!(7);
+    assert!(matches!(BoardProjections::from_snapshot(&value.to_string()), Err(SnapshotError::Corrupt(_))));
+}
+
+#[test]
 fn a_device_names_only_itself() {
     let (phone, laptop) = (Uuid::from_u128(0xd1), Uuid::from_u128(0xd2));
     let event = |n: u128, device: Uuid, payload: BoardEvent| {

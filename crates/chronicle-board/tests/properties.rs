@@ -119,6 +119,39 @@ proptest! {
         }
     }
 
+    /// A snapshot whose flow is damaged (its bytes altered, cut short or not base64 at all) is
+    /// refused or reads as odd statistics that the next events and the diagram can use.
+    #[test]
+    fn damaged_flows_never_panic(
+        seed in any::<u64>(),
+        damage in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..12),
+        cut in any::<prop::sample::Index>(),
+        text in "[A-Za-z0-9_!=-]{0,12}",
+    ) {
+        use base64::Engine as _;
+        let base64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let events = chronicle_board::workload::generate(300, seed);
+        let (before, after) = events.split_at(200);
+        let mut snapshot: serde_json::Value =
+            serde_json::from_str(&BoardProjections::replay(before.iter()).to_snapshot()).unwrap();
+        let changes = &mut snapshot["projections"]["flow"]["changes"];
+        let mut bytes = base64.decode(changes.as_str().unwrap()).unwrap();
+        for (index, value) in damage {
+            let at = index.index(bytes.len());
+            bytes[at] = value;
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        *changes = serde_json::json!(base64.encode(&bytes) + &text);
+        if let Ok(mut resumed) = BoardProjections::from_snapshot(&snapshot.to_string()) {
+            resumed.extend(after.iter());
+            let ids: Vec<Uuid> = resumed.board.columns().iter().map(|c| c.id).collect();
+            for position in (0..=resumed.position).step_by(7) {
+                let _ = resumed.flow.counts_at(position, &ids);
+            }
+            let _ = resumed.to_snapshot();
+        }
+    }
+
     #[test]
     fn rebase_equals_fold_of_the_concatenation(
         remote in proptest::collection::vec(any_event(), 0..15),
