@@ -161,7 +161,7 @@ pub(crate) fn HistoryPanel() -> impl IntoView {
                     }
                 }
                 on:keydown=keydown />
-            <EventList history position />
+            <EventList history position open />
             <div class="history-actions">
                 <button class="small" on:click=move |_| {
                     spawn_local(async move {
@@ -181,9 +181,13 @@ pub(crate) fn HistoryPanel() -> impl IntoView {
     }
 }
 
-/// The list of events, drawn only where it is scrolled to.
+/// The list of events, drawn only where it is scrolled to, while the panel is `open`.
 #[component]
-fn EventList(history: RwSignal<Option<SharedHistory>, LocalStorage>, position: Memo<u64>) -> impl IntoView {
+fn EventList(
+    history: RwSignal<Option<SharedHistory>, LocalStorage>,
+    position: Memo<u64>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let context = expect_context::<BoardContext>();
     let scroller = NodeRef::<html::Div>::new();
     let top = RwSignal::new(0u64);
@@ -201,13 +205,18 @@ fn EventList(history: RwSignal<Option<SharedHistory>, LocalStorage>, position: M
             entries.into_iter().map(|entry| FeedRow::new(entry, &present.board, device, at)).collect::<Vec<_>>()
         })
     });
-    // The event at the cursor stays in view.
+    // The event at the cursor stays in view. Only while the panel is open, and from the scroll
+    // position the list was last told of: asking the element would make the browser lay out the
+    // whole page there and then, which cost a board's first draw tens of milliseconds.
     Effect::new(move |_| {
         let at = position.get();
         let _ = total.get();
+        if !open.get() {
+            return;
+        }
         if let Some(element) = scroller.get() {
             let row_top = at.saturating_sub(1) * ROW;
-            let scrolled = element.scroll_top().max(0) as u64;
+            let scrolled = top.get_untracked();
             if row_top < scrolled || row_top + ROW > scrolled + LIST_HEIGHT {
                 element.set_scroll_top(row_top.saturating_sub(LIST_HEIGHT / 2) as i32);
             }

@@ -4,10 +4,21 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { expect } from './expect.mjs';
+import { expect, until } from './expect.mjs';
 import { useApp, createBoard, addCard } from './support.mjs';
 
 const app = useApp({ before, after });
+
+/** Whether the row of the event at the slider's cursor is inside the scrolled part of the list. */
+function cursorRowInView(page) {
+  return page.evaluate(() => {
+    const list = document.querySelector('.event-scroll');
+    const row = list?.querySelector('li.current');
+    if (!row) return { ok: false, seen: 'no row at the cursor' };
+    const [outer, inner] = [list.getBoundingClientRect(), row.getBoundingClientRect()];
+    return { ok: inner.top >= outer.top && inner.bottom <= outer.bottom, seen: [outer.top, outer.bottom, inner.top, inner.bottom] };
+  });
+}
 
 test('scrub to event 5 with the keyboard, come back, and restore it', async () => {
   const page = await app.context.newPage();
@@ -24,6 +35,8 @@ test('scrub to event 5 with the keyboard, come back, and restore it', async () =
   await expect(page.getByRole('status', { name: 'Status' })).toContainText('20 events');
 
   await page.getByText('History', { exact: true }).click();
+  // The list shows six rows; the newest event's is scrolled into view as the panel opens.
+  await until(() => cursorRowInView(page), 'the newest event is in view');
   const slider = page.getByRole('slider', { name: 'History' });
   await slider.focus();
   await slider.press('Home');
@@ -31,6 +44,7 @@ test('scrub to event 5 with the keyboard, come back, and restore it', async () =
 
   const banner = page.getByRole('status', { name: 'Viewing history' });
   await expect(banner).toContainText('Viewing history: event 5 of 20');
+  await until(() => cursorRowInView(page), 'event 5 is in view');
   await expect(todo.getByRole('listitem')).toHaveCount(3);
   await expect(todo.getByRole('listitem').filter({ hasText: 'Card 3' })).toBeVisible();
   await expect(page.getByRole('textbox', { name: 'New card in To do' })).toHaveCount(0);
@@ -39,6 +53,7 @@ test('scrub to event 5 with the keyboard, come back, and restore it', async () =
   // Page Up steps ten; a click in the list jumps there.
   await slider.press('PageUp');
   await expect(banner).toContainText('event 15 of 20');
+  await until(() => cursorRowInView(page), 'event 15 is in view');
   await expect(todo.getByRole('listitem')).toHaveCount(13);
   await page.getByRole('list', { name: 'Events' }).getByRole('button', { name: /Added 'Card 4' to To do/ }).click();
   await expect(banner).toContainText('event 6 of 20');
