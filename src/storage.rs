@@ -400,17 +400,15 @@ impl Storage {
         if let Some(snapshot) = snapshot {
             let mut found = Vec::new();
             let (state, _) = log_state(&tx, stream).await?;
-            let from = snapshot.position.saturating_sub(MAX_BATCH as u64);
-            let confirmed = read_confirmed(&tx, stream, from, &mut found).await?;
+            let confirmed = read_confirmed_past(&tx, stream, snapshot.position, &mut found).await?;
             let pending = read_pending_past(&tx, stream, state.confirmed, snapshot.position, &mut found).await?;
             let last = snapshot.position.checked_sub(1);
             let last_id = last.and_then(|at| match at.checked_sub(state.confirmed) {
-                None => confirmed.iter().find(|e| e.seq == Some(at + 1)).map(|e| e.id),
+                None => confirmed.last,
                 Some(index) => pending.ids.get(index as usize).copied(),
             });
             if last_id == Some(snapshot.last_event) {
-                let confirmed = confirmed.into_iter().filter(|e| e.seq.is_some_and(|seq| seq > snapshot.position));
-                let tail = confirmed.chain(pending.after).collect();
+                let tail = confirmed.after.into_iter().chain(pending.after).collect();
                 problems.extend(found);
                 return Ok(Loaded { snapshot: Some(snapshot), tail, state, pending: pending.ids, problems });
             }
@@ -1028,6 +1026,57 @@ async fn read_confirmed(
         }
     }
     Ok(events)
+}
+
+/// The confirmed events as a reader needs them that already holds the log's first `covered`
+/// events: the id of the last of those, to check a snapshot against, and the events after them.
+struct ConfirmedPast {
+    last: Option<Uuid>,
+    after: Vec<RawEnvelope>,
+}
+
+/// Reads the confirmed events of `stream` from position `covered` on, for a reader holding the
+/// log's first `covered` events. The record that holds the last of those gives its id from its
+/// id list when it ends there, and is decoded only when it holds later events too: a board
+/// opened from a snapshot at the end of its log decodes no event at all. A record that cannot be
+/// read is reported and left out, as [`read_tail`] does.
+async fn read_confirmed_past(
+    tx: &Transaction<'_>,
+    stream: Uuid,
+    covered: u64,
+    problems: &mut Vec<String>,
+) -> Result<ConfirmedPast, StorageError> {
+    let confirmed = tx.object_store(CONFIRMED)?;
+    // A record holds at most MAX_BATCH events: one that holds position `covered` starts after this.
+    let start = covered.saturating_sub(MAX_BATCH as u64);
+    let records = confirmed.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, start)?);
+    let mut past = ConfirmedPast { last: None, after: Vec::new() };
+    for record in records.primitive()?.await? {
+        let record = record?;
+        if record_end(&record) <= covered {
+            let first = get(&record, "first").as_f64().unwrap_or(0.0) as u64;
+            if covered > first && record_end(&record) == covered {
+                match read_ids(&record) {
+                    Ok(ids) => past.last = ids.last().copied(),
+                    Err(problem) => problems.push(problem),
+                }
+            }
+            continue;
+        }
+        match read_events(&record) {
+            Ok((_, events)) => {
+                for event in events {
+                    match event.seq {
+                        Some(seq) if seq == covered => past.last = Some(event.id),
+                        Some(seq) if seq > covered => past.after.push(event),
+                        _ => {}
+                    }
+                }
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    Ok(past)
 }
 
 /// The pending events as a reader needs them that already holds the log's first `covered`

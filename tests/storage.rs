@@ -261,11 +261,51 @@ async fn a_reload_reads_only_the_ids_of_pending_events_a_snapshot_holds() {
 
     // A record under the snapshot that cannot be read is still found and reported, once, and the
     // board is read from the events that can be.
-    damage(&name, stream, firsts[0]).await;
+    damage(&name, "events", stream, firsts[0]).await;
     let loaded = storage.load(stream).await.unwrap();
     assert_eq!(loaded.snapshot, None);
     assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
     assert_eq!(loaded.tail, events[3..]);
+}
+
+#[wasm_bindgen_test]
+async fn a_reload_decodes_no_confirmed_event_a_snapshot_holds() {
+    let name = fresh_name();
+    let storage = Storage::open(&name, || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    // Three confirmed records, of 3, 4 and 2 events, as three pulls store them.
+    let events: Vec<_> = (0..9).map(|n| envelope(stream, n)).collect();
+    for range in [0..3, 3..7, 7..9] {
+        storage.confirm(stream, &events[range], &Rebased::default()).await.unwrap();
+    }
+    let decoded: Vec<_> = events.iter().cloned().map(chronicle_core::Event::decode).collect();
+    let full = BoardProjections::replay(decoded.iter());
+    for position in [3, 5, 7, 9] {
+        let head = BoardProjections::replay(decoded[..position].iter());
+        let snapshot =
+            StoredSnapshot { position: position as u64, last_event: events[position - 1].id, text: head.to_snapshot() };
+        storage.put_snapshot(stream, &snapshot).await.unwrap();
+        let loaded = storage.load(stream).await.unwrap();
+        assert_eq!(loaded.snapshot, Some(snapshot), "at {position}");
+        assert_eq!(loaded.tail, events[position..], "the events after the snapshot, at {position}");
+        assert!(loaded.problems.is_empty());
+        assert_eq!(boards::open(&storage, stream).await.unwrap().projections, full, "at {position}");
+    }
+
+    // The first record is under the snapshot at 7 and not read at all; the second ends there and
+    // gives the last id from its id list, its events text only checked to be whole.
+    damage(&name, "confirmed", stream, 0).await;
+    let head = BoardProjections::replay(decoded[..7].iter());
+    let snapshot = StoredSnapshot { position: 7, last_event: events[6].id, text: head.to_snapshot() };
+    storage.put_snapshot(stream, &snapshot).await.unwrap();
+    let loaded = storage.load(stream).await.unwrap();
+    assert_eq!((loaded.snapshot, loaded.problems.len()), (Some(snapshot.clone()), 0));
+    // A record that ends at the snapshot and cannot be read is reported, and the snapshot, which
+    // cannot be checked against it, is not used.
+    damage(&name, "confirmed", stream, 3).await;
+    let loaded = storage.load(stream).await.unwrap();
+    assert_eq!(loaded.snapshot, None);
+    assert!(!loaded.problems.is_empty());
 }
 
 #[wasm_bindgen_test]
@@ -287,7 +327,7 @@ async fn a_push_reads_the_first_pending_events_and_counts_the_rest() {
     assert!(storage.pending_head(stream, 5, Some(state)).await.unwrap().is_none());
 
     // A record cut short past the head is reported and not counted, as a whole read leaves it out.
-    damage(&name, stream, firsts[2]).await;
+    damage(&name, "events", stream, firsts[2]).await;
     let head = storage.pending_head(stream, 5, None).await.unwrap().unwrap();
     assert_eq!((head.count, head.tail.problems.len()), (7, 1), "{:?}", head.tail.problems);
 }
@@ -300,7 +340,7 @@ async fn an_unreadable_record_is_reported_kept_in_place_and_written_after() {
     let events = board_events(stream);
     let first = storage.append(stream, 0, &events[..2], &[]).await.unwrap();
     let state = storage.append(stream, first.revision, &events[2..], &[]).await.unwrap();
-    damage(&name, stream, first.revision).await;
+    damage(&name, "events", stream, first.revision).await;
 
     let opened = boards::open(&storage, stream).await.unwrap();
     assert_eq!(opened.problems.len(), 1, "{:?}", opened.problems);
@@ -315,14 +355,14 @@ async fn an_unreadable_record_is_reported_kept_in_place_and_written_after() {
 }
 
 /// Replaces, behind the app's back, the record at `first` with one whose text is not JSON.
-async fn damage(name: &str, stream: Uuid, first: u64) {
+async fn damage(name: &str, store: &str, stream: Uuid, first: u64) {
     use indexed_db_futures::prelude::*;
     use indexed_db_futures::transaction::TransactionMode;
     use js_sys::{Array, Object, Reflect};
     use wasm_bindgen::JsValue;
 
     let db = indexed_db_futures::database::Database::open(name).await.unwrap();
-    let tx = db.transaction("events").with_mode(TransactionMode::Readwrite).build().unwrap();
+    let tx = db.transaction(store).with_mode(TransactionMode::Readwrite).build().unwrap();
     let record = Object::new();
     let set = |k: &str, v: JsValue| Reflect::set(&record, &k.into(), &v).unwrap();
     set("stream", stream.to_string().into());
@@ -332,7 +372,7 @@ async fn damage(name: &str, stream: Uuid, first: u64) {
     set("ids", ids.into());
     set("seqs", Array::new().into());
     set("events", "[{\"id\": truncated".into());
-    tx.object_store("events").unwrap().put(JsValue::from(record)).primitive().unwrap().await.unwrap();
+    tx.object_store(store).unwrap().put(JsValue::from(record)).primitive().unwrap().await.unwrap();
     tx.commit().await.unwrap();
     db.close();
 }
