@@ -252,13 +252,24 @@ try {
     await page.goto(server.url);
     const picker = page.getByLabel('Import a board from a history file');
     await picker.waitFor({ state: 'attached' });
-    const started = Date.now();
-    await picker.setInputFiles({ name: 'Hundred thousand.chronicle.jsonl', mimeType: 'text/plain', buffer: Buffer.from(file) });
-    await page.waitForFunction((count) => {
-      const status = document.querySelector('footer.status-line')?.textContent ?? '';
-      return document.querySelector('ul[aria-label="Done"] li') && Number(/(\d+) events?/.exec(status)?.[1] ?? 0) >= count;
-    }, COUNT, { timeout: 300_000, polling: 50 });
-    console.log(`BENCH\timport of a ${COUNT / 1000}k-event history file (file chosen to usable board)\t${Date.now() - started} ms`);
+    // The file is made in the page and handed to the picker there, as choosing it does: handing it
+    // over with setInputFiles would time Playwright decoding 15 MB in the page too (about 1.8 s).
+    const ms = await (await picker.elementHandle()).evaluate((input, { file, count }) => new Promise((resolve) => {
+      const chosen = new DataTransfer();
+      chosen.items.add(new File([file], 'Hundred thousand.chronicle.jsonl', { type: 'text/plain' }));
+      input.files = chosen.files;
+      const started = performance.now();
+      const observer = new MutationObserver(() => {
+        const status = document.querySelector('footer.status-line')?.textContent ?? '';
+        if (document.querySelector('ul[aria-label="Done"] li') && Number(/(\d+) events?/.exec(status)?.[1] ?? 0) >= count) {
+          observer.disconnect();
+          resolve(performance.now() - started);
+        }
+      });
+      observer.observe(document, { childList: true, subtree: true, characterData: true });
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    }), { file, count: COUNT });
+    console.log(`BENCH\timport of a ${COUNT / 1000}k-event history file (file chosen to usable board)\t${Math.round(ms)} ms`);
     const imported = /#\/board\/([0-9a-f-]+)/.exec(page.url())[1];
     await snapshotStored(page, imported);
     await page.close();
