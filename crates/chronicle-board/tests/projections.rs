@@ -189,6 +189,14 @@ fn stale_or_corrupt_snapshots_are_refused() {
 }
 
 #[test]
+fn a_snapshot_in_the_previous_format_is_refused_as_stale_not_misread() {
+    // Written by the build before format 3, of `workload::generate(40, 3)`: cards as objects, the
+    // flow as numbers.
+    let earlier = include_str!("fixtures/snapshot-format-2.json");
+    assert_eq!(BoardProjections::from_snapshot(earlier), Err(SnapshotError::Stale { found: 2 }));
+}
+
+#[test]
 fn a_snapshot_writes_cards_as_rows_and_the_flow_as_bytes() {
     // Up to the archiving: one card archived, one live.
     let events = added_moved_archived_restored();
