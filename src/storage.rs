@@ -1053,9 +1053,9 @@ async fn read_confirmed_past(
     let mut past = ConfirmedPast { last: None, after: Vec::new() };
     for record in records.primitive()?.await? {
         let record = record?;
-        if record_end(&record) <= covered {
-            let first = get(&record, "first").as_f64().unwrap_or(0.0) as u64;
-            if covered > first && record_end(&record) == covered {
+        let end = record_end(&record);
+        if end <= covered {
+            if end == covered && record_len(&record) > 0 {
                 match read_ids(&record) {
                     Ok(ids) => past.last = ids.last().copied(),
                     Err(problem) => problems.push(problem),

@@ -29,7 +29,7 @@ struct Change {
 
 /// How many live cards each column held after every event of the log.
 ///
-/// The snapshot form is [`FlowWire`]: two small numbers a change, as bytes.
+/// The snapshot form (`FlowWire`) keeps two small numbers a change, as bytes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(try_from = "FlowWire", into = "FlowWire")]
 pub struct FlowStats {
