@@ -300,8 +300,8 @@ async fn a_reload_decodes_no_confirmed_event_a_snapshot_holds() {
     storage.put_snapshot(stream, &snapshot).await.unwrap();
     let loaded = storage.load(stream).await.unwrap();
     assert_eq!((loaded.snapshot, loaded.problems.len()), (Some(snapshot.clone()), 0));
-    // A record that ends at the snapshot and cannot be read is reported, and the snapshot, which
-    // cannot be checked against it, is not used.
+    // The record that held the snapshot's last event cannot be read: the snapshot cannot be
+    // checked and is not used, and reading the board whole reports the damage.
     damage(&name, "confirmed", stream, 3).await;
     let loaded = storage.load(stream).await.unwrap();
     assert_eq!(loaded.snapshot, None);
