@@ -397,9 +397,9 @@ impl Storage {
                 None
             }
         });
+        let (state, _) = log_state(&tx, stream).await?;
         if let Some(snapshot) = snapshot {
             let mut found = Vec::new();
-            let (state, _) = log_state(&tx, stream).await?;
             let confirmed = read_confirmed_past(&tx, stream, snapshot.position, &mut found).await?;
             let pending = read_pending_past(&tx, stream, state.confirmed, snapshot.position, &mut found).await?;
             let last = snapshot.position.checked_sub(1);
@@ -413,15 +413,16 @@ impl Storage {
                 return Ok(Loaded { snapshot: Some(snapshot), tail, state, pending: pending.ids, problems });
             }
         }
-        let tail = read_tail(&tx, stream, Some(0), &mut problems).await?;
+        let tail = read_tail(&tx, stream, state, Some(0), &mut problems).await?;
         Ok(whole(tail, problems))
     }
 
     /// Reads a board's whole log, ignoring any snapshot.
     pub async fn load_all(&self, stream: Uuid) -> Result<Loaded, StorageError> {
         let tx = self.db.transaction([CONFIRMED, PENDING, META]).build()?;
+        let (state, _) = log_state(&tx, stream).await?;
         let mut problems = Vec::new();
-        let tail = read_tail(&tx, stream, Some(0), &mut problems).await?;
+        let tail = read_tail(&tx, stream, state, Some(0), &mut problems).await?;
         Ok(whole(tail, problems))
     }
 
@@ -436,7 +437,7 @@ impl Storage {
         }
         let mut problems = Vec::new();
         let from = known.confirmed;
-        let mut tail = read_tail(&tx, stream, Some(from), &mut problems).await?;
+        let mut tail = read_tail(&tx, stream, state, Some(from), &mut problems).await?;
         tail.confirmed.retain(|e| e.seq.is_some_and(|seq| seq > from));
         tail.problems = problems;
         Ok(tail)
@@ -445,8 +446,9 @@ impl Storage {
     /// Reads the log state and every pending event, without the confirmed events.
     pub async fn pending(&self, stream: Uuid) -> Result<LogTail, StorageError> {
         let tx = self.db.transaction([PENDING, META]).build()?;
+        let (state, _) = log_state(&tx, stream).await?;
         let mut problems = Vec::new();
-        let mut tail = read_tail(&tx, stream, None, &mut problems).await?;
+        let mut tail = read_tail(&tx, stream, state, None, &mut problems).await?;
         tail.problems = problems;
         Ok(tail)
     }
@@ -982,14 +984,14 @@ struct StoredBatch {
 }
 
 /// Confirmed records from position `from` on (their events may start a little earlier; none
-/// without `from`), and all pending records.
+/// without `from`), and all pending records, of a log at `state` (read by the caller, in `tx`).
 async fn read_tail(
     tx: &Transaction<'_>,
     stream: Uuid,
+    state: LogState,
     from: Option<u64>,
     problems: &mut Vec<String>,
 ) -> Result<LogTail, StorageError> {
-    let (state, _) = log_state(tx, stream).await?;
     let mut tail = LogTail { state, ..LogTail::default() };
     if let Some(from) = from {
         tail.confirmed = read_confirmed(tx, stream, from, problems).await?;
