@@ -55,6 +55,7 @@ const SYNC_PREFIX: &str = "sync/";
 const PROPOSED_PREFIX: &str = "register/";
 const SUMMARY_PREFIX: &str = "summary/";
 const KEY_PREFIX: &str = "key/";
+const COUNT_PREFIX: &str = "pending-count/";
 const DEVICE_ID: &str = "device/id";
 const DEVICE_NAME: &str = "device/name";
 
@@ -183,6 +184,30 @@ pub struct PendingHead {
     pub count: usize,
 }
 
+impl PendingHead {
+    /// How many events the head holds.
+    fn held(&self) -> usize {
+        self.tail.pending.iter().map(Vec::len).sum()
+    }
+}
+
+/// What [`Storage::pending_head`] found, against the head a reader already holds.
+#[derive(Debug)]
+pub enum HeadRead {
+    /// The log is still as the reader's head was read.
+    Unchanged,
+    /// Events were only added since, after a head that already held as many events as asked: the
+    /// head reads the same, at this state, with this many pending events in all.
+    Grown {
+        /// The log state now.
+        state: LogState,
+        /// Pending events in all.
+        count: usize,
+    },
+    /// The head, read now.
+    Read(PendingHead),
+}
+
 /// What the board list shows of a board, kept so that the list never has to fold a board to draw
 /// it. It holds for the log at `revision` only; the list reads the board again when the log has
 /// moved on since.
@@ -307,6 +332,7 @@ impl Storage {
         if state.revision != revision {
             return Err(StorageError::Conflict);
         }
+        let before = state;
         let meta = tx.object_store(META)?;
         if !known {
             meta.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
@@ -317,6 +343,7 @@ impl Storage {
             state.revision += chunk.len() as u64;
         }
         put_log_state(&tx, stream, state)?;
+        recount(&tx, stream, before, state, events.len(), 0).await?;
         tx.commit().await?;
         Ok(state)
     }
@@ -337,6 +364,8 @@ impl Storage {
         // acknowledgements and the cursor are lost together, and the next pull fetches them again.
         let tx = self.db.transaction([CONFIRMED, PENDING, META]).with_mode(TransactionMode::Readwrite).build()?;
         let (mut state, _) = log_state(&tx, stream).await?;
+        let before = state;
+        let mut removed = 0;
         let dense = events.iter().enumerate().all(|(i, e)| e.seq == Some(state.confirmed + 1 + i as u64));
         if !dense {
             return Err(StorageError::Conflict);
@@ -359,6 +388,7 @@ impl Storage {
                 if left.len() == batch.events.len() {
                     continue;
                 }
+                removed += batch.events.len() - left.len();
                 pending.delete(record_key(stream, batch.first)).primitive()?;
                 if !left.is_empty() {
                     pending.add(batch_record(stream, batch.first, &left, &batch.sealed)?).primitive()?;
@@ -369,6 +399,7 @@ impl Storage {
             state.revision += 1;
         }
         put_log_state(&tx, stream, state)?;
+        recount(&tx, stream, before, state, 0, removed).await?;
         tx.object_store(META)?.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
         tx.commit().await?;
         Ok(state)
@@ -455,43 +486,86 @@ impl Storage {
 
     /// What a round of the sync reads of the pending events: the log state, the first records
     /// decoded with their sealed forms until they hold `head` events (a push sends no more), and
-    /// how many pending events there are in all. Records past the head are counted from their id
-    /// lists and not decoded: a board edited offline for long must not read its whole backlog on
-    /// every round. `None` when the log is still at `known`: only its state is read, as
-    /// [`Storage::tail`] does.
+    /// how many pending events there are in all. The count is kept beside the log state by every
+    /// write, so that a board edited offline for long, or imported, does not read its whole
+    /// backlog after each change; where no write of this build kept it (the log was written by
+    /// an earlier one), the records past the head are counted from their id lists, and the count
+    /// is kept for the next round. Against `known`, the head a reader holds: nothing is read past
+    /// the log state when the log is as it was, nor past the count when events were only added
+    /// after a head that was already whole.
     pub async fn pending_head(
         &self,
         stream: Uuid,
         head: usize,
-        known: Option<LogState>,
-    ) -> Result<Option<PendingHead>, StorageError> {
+        known: Option<&PendingHead>,
+    ) -> Result<HeadRead, StorageError> {
         let tx = self.db.transaction([PENDING, META]).build()?;
         let (state, _) = log_state(&tx, stream).await?;
-        if known == Some(state) {
-            return Ok(None);
+        if known.is_some_and(|known| known.tail.state == state) {
+            return Ok(HeadRead::Unchanged);
         }
-        let mut found = PendingHead { tail: LogTail { state, ..LogTail::default() }, count: 0 };
+        let Some(count) = pending_count(&tx, stream, state).await? else {
+            let found = count_pending(&tx, stream, state, head).await?;
+            drop(tx);
+            self.keep_pending_count(stream, state, found.count).await?;
+            return Ok(HeadRead::Read(found));
+        };
+        if let Some(known) = known {
+            // Every change but an append moves the revision on without adding as many events
+            // (a confirmation moves the confirmed count): only appends make the two agree.
+            let before = known.tail.state;
+            let added = state.revision.checked_sub(before.revision);
+            let appended = state.confirmed == before.confirmed
+                && added.is_some_and(|added| known.count as u64 + added == count)
+                && known.held() >= head
+                && known.tail.problems.is_empty();
+            if appended {
+                return Ok(HeadRead::Grown { state, count: count as usize });
+            }
+        }
+        let mut found = PendingHead { tail: LogTail { state, ..LogTail::default() }, count: count as usize };
         let pending = tx.object_store(PENDING)?;
-        let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
-        for record in records.primitive()?.await? {
-            let record = record?;
-            if found.count >= head {
-                match read_ids(&record) {
-                    Ok(ids) => found.count += ids.len(),
+        // Records hold one event or more: a few at a time, then more, until the head is whole.
+        let (mut from, mut limit) = (0, 4);
+        while found.held() < head {
+            let records = pending
+                .get_all::<JsValue>()
+                .with_query::<JsValue, _>(stream_range(stream, from)?)
+                .with_limit(limit)
+                .primitive()?
+                .await?;
+            let mut read = 0;
+            for record in records {
+                let record = record?;
+                read += 1;
+                from = get(&record, "first").as_f64().unwrap_or(0.0) as u64 + 1;
+                match read_batch(&record) {
+                    Ok(batch) => {
+                        found.tail.pending.push(batch.events);
+                        found.tail.sealed.extend(batch.sealed);
+                    }
                     Err(problem) => found.tail.problems.push(problem),
                 }
-                continue;
-            }
-            match read_batch(&record) {
-                Ok(batch) => {
-                    found.count += batch.events.len();
-                    found.tail.pending.push(batch.events);
-                    found.tail.sealed.extend(batch.sealed);
+                if found.held() >= head {
+                    break;
                 }
-                Err(problem) => found.tail.problems.push(problem),
             }
+            if read < limit {
+                break;
+            }
+            limit = limit.saturating_mul(4);
         }
-        Ok(Some(found))
+        Ok(HeadRead::Read(found))
+    }
+
+    /// Keeps a count of pending events made by reading them, unless the log moved on meanwhile.
+    async fn keep_pending_count(&self, stream: Uuid, counted: LogState, count: usize) -> Result<(), StorageError> {
+        let tx = self.db.transaction([PENDING, META]).with_mode(TransactionMode::Readwrite).build()?;
+        if log_state(&tx, stream).await?.0 == counted {
+            put_pending_count(&tx, stream, counted, count as u64)?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Where a board's log stands.
@@ -597,8 +671,10 @@ impl Storage {
             changed = true;
         }
         if changed {
+            let before = state;
             state.revision += 1;
             put_log_state(&tx, stream, state)?;
+            recount(&tx, stream, before, state, 0, 0).await?;
             tx.object_store(SNAPSHOTS)?.delete(stream.to_string()).primitive()?;
         }
         tx.commit().await?;
@@ -618,7 +694,8 @@ impl Storage {
             tx.object_store(store)?.delete::<KeyRange<JsValue>, _>(stream_range(stream, 0)?).primitive()?;
         }
         let meta = tx.object_store(META)?;
-        for prefix in [BOARD_PREFIX, LOG_PREFIX, SYNC_PREFIX, PROPOSED_PREFIX, SUMMARY_PREFIX, KEY_PREFIX] {
+        for prefix in [BOARD_PREFIX, LOG_PREFIX, COUNT_PREFIX, SYNC_PREFIX, PROPOSED_PREFIX, SUMMARY_PREFIX, KEY_PREFIX]
+        {
             meta.delete(format!("{prefix}{stream}")).primitive()?;
         }
         tx.object_store(SNAPSHOTS)?.delete(stream.to_string()).primitive()?;
@@ -659,10 +736,11 @@ impl Storage {
             .with_options(strict())
             .build()?;
         let (mut state, _) = log_state(&tx, stream).await?;
+        let before = state;
         let pending = tx.object_store(PENDING)?;
         let aside = tx.object_store(SET_ASIDE)?;
         let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
-        let mut moved = false;
+        let mut moved = 0;
         for record in records.primitive()?.await? {
             let record = record?;
             let Ok(batch) = read_batch(&record) else { continue };
@@ -671,12 +749,13 @@ impl Storage {
                 set(record.unchecked_ref(), "at", at as f64)?;
                 aside.put(&record).primitive()?;
                 pending.delete(record_key(stream, batch.first)).primitive()?;
-                moved = true;
+                moved += batch.events.len();
             }
         }
-        if moved {
+        if moved > 0 {
             state.revision += 1;
             put_log_state(&tx, stream, state)?;
+            recount(&tx, stream, before, state, 0, moved).await?;
         }
         tx.commit().await?;
         Ok(state)
@@ -718,22 +797,26 @@ impl Storage {
             .with_options(strict())
             .build()?;
         let (mut state, _) = log_state(&tx, stream).await?;
+        let before = state;
         let aside = tx.object_store(SET_ASIDE)?;
         let records = aside.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
         let pending = tx.object_store(PENDING)?;
         let mut changed = false;
+        let mut added = 0;
         for record in records.primitive()?.await? {
             let record = record?;
             let first = get(&record, "first").as_f64().unwrap_or(0.0) as u64;
             if take_back && let Ok(batch) = read_batch(&record) {
                 pending.add(batch_record(stream, state.revision, &batch.events, &batch.sealed)?).primitive()?;
                 state.revision += batch.events.len().max(1) as u64;
+                added += batch.events.len();
             }
             aside.delete(record_key(stream, first)).primitive()?;
             changed = true;
         }
         if changed && take_back {
             put_log_state(&tx, stream, state)?;
+            recount(&tx, stream, before, state, added, 0).await?;
         }
         tx.commit().await?;
         Ok(state)
@@ -967,6 +1050,81 @@ async fn log_state(tx: &Transaction<'_>, stream: Uuid) -> Result<(LogState, bool
         revision = revision.max(record_end(&record?));
     }
     Ok((LogState { revision, confirmed: 0 }, revision > 0))
+}
+
+/// How many events are pending, kept with the log state it was counted at: it holds only while the
+/// log is at that state (a build that did not keep it may have written since).
+#[derive(Serialize, Deserialize)]
+struct PendingCount {
+    state: LogState,
+    count: u64,
+}
+
+/// The pending events' count kept for a log at `state`, if one is; a log that was never written
+/// holds none.
+async fn pending_count(tx: &Transaction<'_>, stream: Uuid, state: LogState) -> Result<Option<u64>, StorageError> {
+    if state == LogState::default() {
+        return Ok(Some(0));
+    }
+    let stored: Option<JsValue> = tx.object_store(META)?.get(format!("{COUNT_PREFIX}{stream}")).primitive()?.await?;
+    let kept = stored.and_then(|value| serde_wasm_bindgen::from_value::<PendingCount>(value).ok());
+    Ok(kept.filter(|kept| kept.state == state).map(|kept| kept.count))
+}
+
+fn put_pending_count(tx: &Transaction<'_>, stream: Uuid, state: LogState, count: u64) -> Result<(), StorageError> {
+    let record = PendingCount { state, count }
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(StorageError::failed)?;
+    tx.object_store(META)?.put(record).with_key(format!("{COUNT_PREFIX}{stream}")).primitive()?;
+    Ok(())
+}
+
+/// In a write that moved the log from `before` to `after`, adding `added` pending events and
+/// removing `removed`: keeps the count up to date, when one was kept for `before`.
+async fn recount(
+    tx: &Transaction<'_>,
+    stream: Uuid,
+    before: LogState,
+    after: LogState,
+    added: usize,
+    removed: usize,
+) -> Result<(), StorageError> {
+    if let Some(count) = pending_count(tx, stream, before).await? {
+        put_pending_count(tx, stream, after, (count + added as u64).saturating_sub(removed as u64))?;
+    }
+    Ok(())
+}
+
+/// Reads the head of the pending events as [`Storage::pending_head`] does, and counts the records
+/// past it from their id lists: the way when no count is kept.
+async fn count_pending(
+    tx: &Transaction<'_>,
+    stream: Uuid,
+    state: LogState,
+    head: usize,
+) -> Result<PendingHead, StorageError> {
+    let mut found = PendingHead { tail: LogTail { state, ..LogTail::default() }, count: 0 };
+    let pending = tx.object_store(PENDING)?;
+    let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
+    for record in records.primitive()?.await? {
+        let record = record?;
+        if found.count >= head {
+            match read_ids(&record) {
+                Ok(ids) => found.count += ids.len(),
+                Err(problem) => found.tail.problems.push(problem),
+            }
+            continue;
+        }
+        match read_batch(&record) {
+            Ok(batch) => {
+                found.count += batch.events.len();
+                found.tail.pending.push(batch.events);
+                found.tail.sealed.extend(batch.sealed);
+            }
+            Err(problem) => found.tail.problems.push(problem),
+        }
+    }
+    Ok(found)
 }
 
 fn put_log_state(tx: &Transaction<'_>, stream: Uuid, state: LogState) -> Result<(), StorageError> {

@@ -28,7 +28,7 @@ use wasm_bindgen_futures::spawn_local;
 use crate::clock::{jitter, new_token, now};
 use crate::crypto::{self, BoardKey, KeyRing};
 use crate::remote::{self, RemoteError};
-use crate::storage::{LogTail, PendingHead, Storage, StorageError};
+use crate::storage::{HeadRead, LogTail, PendingHead, Storage, StorageError};
 use crate::tabs::{Listeners, Notice, Subscription, Tabs};
 
 /// Starts and wakes the drivers of this tab.
@@ -214,11 +214,23 @@ impl BoardSync {
 
     /// The first pending events, as many as a push sends, and how many there are in all: read
     /// again only when the log has moved since the last read, so that a round that changed
-    /// nothing (offline, or waiting to try again) costs one small read.
+    /// nothing (offline, or waiting to try again) costs one small read, and a round after a
+    /// change made offline on a long backlog reads its count and not its events.
     async fn pending_head(&self) -> Result<Rc<PendingHead>, StorageError> {
-        let known = self.head.borrow().as_ref().map(|head| head.tail.state);
-        if let Some(head) = self.storage.pending_head(self.stream, MAX_BATCH_EVENTS, known).await? {
-            *self.head.borrow_mut() = Some(Rc::new(head));
+        let known = self.head.borrow().clone();
+        let read = self.storage.pending_head(self.stream, MAX_BATCH_EVENTS, known.as_deref()).await?;
+        // Held only here, so that a head that grew is changed in place rather than copied.
+        drop(known);
+        match read {
+            HeadRead::Unchanged => {}
+            HeadRead::Grown { state, count } => {
+                if let Some(head) = self.head.borrow_mut().as_mut() {
+                    let head = Rc::make_mut(head);
+                    head.tail.state = state;
+                    head.count = count;
+                }
+            }
+            HeadRead::Read(head) => *self.head.borrow_mut() = Some(Rc::new(head)),
         }
         Ok(self.head.borrow().clone().unwrap_or_default())
     }

@@ -5,7 +5,7 @@
 
 use chronicle::boards;
 use chronicle::session::Session;
-use chronicle::storage::{LogState, MAX_BATCH, Storage, StorageError, StoredSnapshot};
+use chronicle::storage::{HeadRead, LogState, MAX_BATCH, PendingHead, Storage, StorageError, StoredSnapshot};
 use chronicle_board::{BoardProjections, Command};
 use chronicle_core::{RawEnvelope, Rebased, Uuid};
 use serde_json::json;
@@ -108,9 +108,11 @@ async fn confirming_moves_own_events_and_places_others_before_what_is_still_pend
     let confirmed =
         vec![RawEnvelope { seq: Some(1), ..mine[0].clone() }, RawEnvelope { seq: Some(2), ..remote.clone() }];
     let rebased = Rebased { confirmed: 2, acknowledged: vec![mine[0].id], ..Rebased::default() };
+    assert_eq!(pending_count(&storage, stream).await, 3);
     let after = storage.confirm(stream, &confirmed, &rebased).await.unwrap();
     assert_eq!(after.confirmed, 2);
     assert!(after.revision > state.revision, "others' events placed before ours move the revision on");
+    assert_eq!(pending_count(&storage, stream).await, 2);
 
     let loaded = storage.load_all(stream).await.unwrap();
     let ids: Vec<Uuid> = loaded.tail.iter().map(|e| e.id).collect();
@@ -308,28 +310,66 @@ async fn a_reload_decodes_no_confirmed_event_a_snapshot_holds() {
     assert!(!loaded.problems.is_empty());
 }
 
+fn read(found: HeadRead) -> PendingHead {
+    match found {
+        HeadRead::Read(head) => head,
+        other => panic!("the head was not read: {other:?}"),
+    }
+}
+
+/// The pending events' count as the sync reads it, checked against a read of them all.
+async fn pending_count(storage: &Storage, stream: Uuid) -> usize {
+    let count = read(storage.pending_head(stream, 0, None).await.unwrap()).count;
+    assert_eq!(count, storage.pending(stream).await.unwrap().pending.concat().len());
+    count
+}
+
 #[wasm_bindgen_test]
-async fn a_push_reads_the_first_pending_events_and_counts_the_rest() {
+async fn a_push_reads_the_first_pending_events_and_the_count_kept_with_the_log() {
     let name = fresh_name();
     let storage = Storage::open(&name, || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
     let (events, firsts, state) = three_pending_records(&storage, stream).await;
     assert_eq!(storage.log_state(stream).await.unwrap(), state);
+    assert_eq!(kept_count(&name, stream).await, Some((state, 9)), "every append keeps the count");
 
-    // Records are read whole until they hold five events; the last one is only counted.
-    let head = storage.pending_head(stream, 5, None).await.unwrap().unwrap();
+    // Records are read whole until they hold five events; the last one is not read.
+    let head = read(storage.pending_head(stream, 5, None).await.unwrap());
     assert_eq!(head.tail.state, state);
     assert_eq!(head.tail.pending, [events[..3].to_vec(), events[3..7].to_vec()]);
     assert_eq!(head.count, 9);
-    let head = storage.pending_head(stream, 100, None).await.unwrap().unwrap();
-    assert_eq!(head.tail.pending.concat(), events);
+    let whole = read(storage.pending_head(stream, 100, None).await.unwrap());
+    assert_eq!(whole.tail.pending.concat(), events);
     // A reader that already knows the log as it is gets nothing more to read.
-    assert!(storage.pending_head(stream, 5, Some(state)).await.unwrap().is_none());
+    assert!(matches!(storage.pending_head(stream, 5, Some(&head)).await.unwrap(), HeadRead::Unchanged));
 
-    // A record cut short past the head is reported and not counted, as a whole read leaves it out.
+    // Events added after a whole head leave it as it was: only the state and the count are new.
+    let later = pending(&[envelope(stream, 20), envelope(stream, 21)]);
+    let grown = storage.append(stream, state.revision, &later, &[]).await.unwrap();
+    let found = storage.pending_head(stream, 5, Some(&head)).await.unwrap();
+    assert!(matches!(found, HeadRead::Grown { state, count: 11 } if state == grown), "{found:?}");
+    // A head that held them all is read again with them.
+    let whole = read(storage.pending_head(stream, 100, Some(&whole)).await.unwrap());
+    assert_eq!(whole.tail.pending.concat(), [events.clone(), later].concat());
+    // Taking events out is not growing, even when as many are added after.
+    let confirmed = vec![RawEnvelope { seq: Some(1), ..events[0].clone() }];
+    let rebased = Rebased { confirmed: 1, acknowledged: vec![events[0].id], in_place: true, ..Rebased::default() };
+    let state = storage.confirm(stream, &confirmed, &rebased).await.unwrap();
+    assert_eq!(kept_count(&name, stream).await, Some((state, 10)), "a confirmation keeps the count too");
+    let found = read(storage.pending_head(stream, 5, Some(&head)).await.unwrap());
+    assert_eq!((found.tail.pending[0].as_slice(), found.count), (&events[1..3], 10));
+
+    // A log last written by a build that kept no count is counted from its records, and a record
+    // cut short past the head is reported and not counted, as a whole read leaves it out; the
+    // count is kept for the next round, which reads only the head.
     damage(&name, "events", stream, firsts[2]).await;
-    let head = storage.pending_head(stream, 5, None).await.unwrap().unwrap();
-    assert_eq!((head.count, head.tail.problems.len()), (7, 1), "{:?}", head.tail.problems);
+    forget_count(&name, stream).await;
+    let counted = read(storage.pending_head(stream, 5, None).await.unwrap());
+    assert_eq!((counted.count, counted.tail.problems.len()), (8, 1), "{:?}", counted.tail.problems);
+    let state = storage.log_state(stream).await.unwrap();
+    assert_eq!(kept_count(&name, stream).await, Some((state, 8)));
+    let next = read(storage.pending_head(stream, 5, None).await.unwrap());
+    assert_eq!((next.count, next.tail.problems.len()), (8, 0));
 }
 
 #[wasm_bindgen_test]
@@ -373,6 +413,38 @@ async fn damage(name: &str, store: &str, stream: Uuid, first: u64) {
     set("seqs", Array::new().into());
     set("events", "[{\"id\": truncated".into());
     tx.object_store(store).unwrap().put(JsValue::from(record)).primitive().unwrap().await.unwrap();
+    tx.commit().await.unwrap();
+    db.close();
+}
+
+/// The pending events' count kept with a board's log, read behind the app's back.
+async fn kept_count(name: &str, stream: Uuid) -> Option<(LogState, u64)> {
+    use indexed_db_futures::prelude::*;
+
+    #[derive(serde::Deserialize)]
+    struct Kept {
+        state: LogState,
+        count: u64,
+    }
+    let db = indexed_db_futures::database::Database::open(name).await.unwrap();
+    let tx = db.transaction("meta").build().unwrap();
+    let stored: Option<wasm_bindgen::JsValue> =
+        tx.object_store("meta").unwrap().get(format!("pending-count/{stream}")).primitive().unwrap().await.unwrap();
+    drop(tx);
+    db.close();
+    let kept: Kept = serde_wasm_bindgen::from_value(stored?).unwrap();
+    Some((kept.state, kept.count))
+}
+
+/// Takes away the count kept with a board's log, as a write by a build that kept none leaves it
+/// behind the log.
+async fn forget_count(name: &str, stream: Uuid) {
+    use indexed_db_futures::prelude::*;
+    use indexed_db_futures::transaction::TransactionMode;
+
+    let db = indexed_db_futures::database::Database::open(name).await.unwrap();
+    let tx = db.transaction("meta").with_mode(TransactionMode::Readwrite).build().unwrap();
+    tx.object_store("meta").unwrap().delete(format!("pending-count/{stream}")).primitive().unwrap().await.unwrap();
     tx.commit().await.unwrap();
     db.close();
 }
@@ -432,6 +504,7 @@ async fn refused_changes_are_set_aside_whole_then_taken_back_after_the_others_or
     // The card's record leaves the log, whole, with the server's reason; the log moves on.
     let aside = storage.set_aside(stream, &[card[0].id], "Too long for this server.", 5).await.unwrap();
     assert!(aside.revision > state.revision);
+    assert_eq!(pending_count(&storage, stream).await, created.len() + later.len());
     let loaded = storage.load_all(stream).await.unwrap();
     let ids: Vec<Uuid> = loaded.tail.iter().map(|e| e.id).collect();
     let expected: Vec<Uuid> = created.iter().chain(&later).map(|e| e.id).collect();
@@ -448,6 +521,7 @@ async fn refused_changes_are_set_aside_whole_then_taken_back_after_the_others_or
     // Taken back, it follows the others, to be sent again; the set-aside store is empty.
     let back = storage.take_back(stream).await.unwrap();
     assert!(back.revision > aside.revision);
+    assert_eq!(pending_count(&storage, stream).await, events.len() + later.len());
     let ids: Vec<Uuid> = storage.load_all(stream).await.unwrap().tail.iter().map(|e| e.id).collect();
     let expected: Vec<Uuid> = created.iter().chain(&later).chain(card).map(|e| e.id).collect();
     assert_eq!(ids, expected);

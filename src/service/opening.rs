@@ -12,7 +12,7 @@ use wasm_bindgen_futures::spawn_local;
 use super::{BoardChange, BoardService, Notice, OpenBoard, Subscription};
 use crate::boards::{self, OpenedBoard};
 use crate::session::snapshot_if_due;
-use crate::storage::PendingHead;
+use crate::storage::{HeadRead, PendingHead};
 
 /// What reading a board found.
 #[derive(Debug, Clone)]
@@ -77,7 +77,7 @@ impl Opening {
         // A fold that holds every confirmed event stored, with nothing pending, is the board.
         let folded = fold.borrow().clone().filter(|p| p.board.is_created());
         if let Some(folded) = folded
-            && let Ok(Some(PendingHead { tail, count: 0 })) = storage.pending_head(*stream, 0, None).await
+            && let Ok(HeadRead::Read(PendingHead { tail, count: 0 })) = storage.pending_head(*stream, 0, None).await
             && tail.state.confirmed == folded.position
         {
             let fresh_snapshot = snapshot_if_due(&folded, 0, tail.state.confirmed);
