@@ -12,8 +12,9 @@
 //!   private board a record also holds its events' sealed forms (`sealed`), made before it was
 //!   written and pushed unchanged on every retry.
 //! - `meta`: device id and name, the list of local boards (`board/<id>`), each board's log state
-//!   (`log/<id>`: an object `{revision, confirmed}`; JSON text before layout 3), its sync
-//!   credentials (`sync/<id>`), the key of a private board (`key/<id>`: its 32 raw bytes) and the
+//!   (`log/<id>`: an object `{revision, confirmed}`; JSON text before layout 3), how many of its
+//!   events are pending (`pending-count/<id>`: `{state, count}`, kept by every write and holding
+//!   only while the log is at `state`, ADR 0012), its sync credentials (`sync/<id>`), the key of a private board (`key/<id>`: its 32 raw bytes) and the
 //!   summary the board list draws (`summary/<id>`).
 //! - `snapshots`: the board's projections after its first `position` events, for a fast start.
 //! - `set_aside` (layout 4): pending records the server refused for good, moved here whole with
@@ -187,8 +188,22 @@ pub struct PendingHead {
 impl PendingHead {
     /// How many events the head holds.
     fn held(&self) -> usize {
-        self.tail.pending.iter().map(Vec::len).sum()
+        held(&self.tail)
     }
+
+    /// The head after the log only grew: `more` is what follows it (nothing when it already held
+    /// as many events as asked) at the log's state now, and `count` the pending events in all.
+    pub fn grow(&mut self, more: LogTail, count: usize) {
+        self.tail.state = more.state;
+        self.tail.pending.extend(more.pending);
+        self.tail.sealed.extend(more.sealed);
+        self.tail.problems.extend(more.problems);
+        self.count = count;
+    }
+}
+
+fn held(tail: &LogTail) -> usize {
+    tail.pending.iter().map(Vec::len).sum()
 }
 
 /// What [`Storage::pending_head`] found, against the head a reader already holds.
@@ -196,11 +211,11 @@ impl PendingHead {
 pub enum HeadRead {
     /// The log is still as the reader's head was read.
     Unchanged,
-    /// Events were only added since, after a head that already held as many events as asked: the
-    /// head reads the same, at this state, with this many pending events in all.
+    /// Events were only added since: the head reads as it did, followed by `more` (see
+    /// [`PendingHead::grow`]).
     Grown {
-        /// The log state now.
-        state: LogState,
+        /// The log state now, and the records that follow the head when it held less than asked.
+        more: LogTail,
         /// Pending events in all.
         count: usize,
     },
@@ -328,11 +343,10 @@ impl Storage {
             .with_mode(TransactionMode::Readwrite)
             .with_options(strict())
             .build()?;
-        let (mut state, known) = log_state(&tx, stream).await?;
+        let (mut state, known, count) = log_state_counted(&tx, stream).await?;
         if state.revision != revision {
             return Err(StorageError::Conflict);
         }
-        let before = state;
         let meta = tx.object_store(META)?;
         if !known {
             meta.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
@@ -343,7 +357,7 @@ impl Storage {
             state.revision += chunk.len() as u64;
         }
         put_log_state(&tx, stream, state)?;
-        recount(&tx, stream, before, state, events.len(), 0).await?;
+        recount(&tx, stream, count, state, events.len(), 0)?;
         tx.commit().await?;
         Ok(state)
     }
@@ -363,8 +377,7 @@ impl Storage {
         // Default (relaxed) durability: should a crash lose this transaction, the events, the
         // acknowledgements and the cursor are lost together, and the next pull fetches them again.
         let tx = self.db.transaction([CONFIRMED, PENDING, META]).with_mode(TransactionMode::Readwrite).build()?;
-        let (mut state, _) = log_state(&tx, stream).await?;
-        let before = state;
+        let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let mut removed = 0;
         let dense = events.iter().enumerate().all(|(i, e)| e.seq == Some(state.confirmed + 1 + i as u64));
         if !dense {
@@ -399,7 +412,7 @@ impl Storage {
             state.revision += 1;
         }
         put_log_state(&tx, stream, state)?;
-        recount(&tx, stream, before, state, 0, removed).await?;
+        recount(&tx, stream, count, state, 0, removed)?;
         tx.object_store(META)?.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
         tx.commit().await?;
         Ok(state)
@@ -491,8 +504,8 @@ impl Storage {
     /// backlog after each change; where no write of this build kept it (the log was written by
     /// an earlier one), the records past the head are counted from their id lists, and the count
     /// is kept for the next round. Against `known`, the head a reader holds: nothing is read past
-    /// the log state when the log is as it was, nor past the count when events were only added
-    /// after a head that was already whole.
+    /// the log state when the log is as it was, and when events were only added since, only what
+    /// was added, as far as the head needs it.
     pub async fn pending_head(
         &self,
         stream: Uuid,
@@ -500,11 +513,11 @@ impl Storage {
         known: Option<&PendingHead>,
     ) -> Result<HeadRead, StorageError> {
         let tx = self.db.transaction([PENDING, META]).build()?;
-        let (state, _) = log_state(&tx, stream).await?;
+        let (state, _, count) = log_state_counted(&tx, stream).await?;
         if known.is_some_and(|known| known.tail.state == state) {
             return Ok(HeadRead::Unchanged);
         }
-        let Some(count) = pending_count(&tx, stream, state).await? else {
+        let Some(count) = count else {
             let found = count_pending(&tx, stream, state, head).await?;
             drop(tx);
             self.keep_pending_count(stream, state, found.count).await?;
@@ -515,46 +528,20 @@ impl Storage {
             // (a confirmation moves the confirmed count): only appends make the two agree.
             let before = known.tail.state;
             let added = state.revision.checked_sub(before.revision);
-            let appended = state.confirmed == before.confirmed
-                && added.is_some_and(|added| known.count as u64 + added == count)
-                && known.held() >= head
-                && known.tail.problems.is_empty();
-            if appended {
-                return Ok(HeadRead::Grown { state, count: count as usize });
+            if state.confirmed == before.confirmed && added.is_some_and(|added| known.count as u64 + added == count) {
+                // The head reads as it did; when it held less than asked (it held every record),
+                // the records appended since follow it, from the revision it was read at.
+                let mut more = LogTail { state, ..LogTail::default() };
+                let wanted = head.saturating_sub(known.held());
+                if wanted > 0 {
+                    let added = (count as usize).saturating_sub(known.count);
+                    read_records(&tx, stream, before.revision, wanted, added <= wanted, &mut more).await?;
+                }
+                return Ok(HeadRead::Grown { more, count: count as usize });
             }
         }
         let mut found = PendingHead { tail: LogTail { state, ..LogTail::default() }, count: count as usize };
-        let pending = tx.object_store(PENDING)?;
-        // Records hold one event or more: a few at a time, then more, until the head is whole.
-        let (mut from, mut limit) = (0, 4);
-        while found.held() < head {
-            let records = pending
-                .get_all::<JsValue>()
-                .with_query::<JsValue, _>(stream_range(stream, from)?)
-                .with_limit(limit)
-                .primitive()?
-                .await?;
-            let mut read = 0;
-            for record in records {
-                let record = record?;
-                read += 1;
-                from = get(&record, "first").as_f64().unwrap_or(0.0) as u64 + 1;
-                match read_batch(&record) {
-                    Ok(batch) => {
-                        found.tail.pending.push(batch.events);
-                        found.tail.sealed.extend(batch.sealed);
-                    }
-                    Err(problem) => found.tail.problems.push(problem),
-                }
-                if found.held() >= head {
-                    break;
-                }
-            }
-            if read < limit {
-                break;
-            }
-            limit = limit.saturating_mul(4);
-        }
+        read_records(&tx, stream, 0, head, count as usize <= head, &mut found.tail).await?;
         Ok(HeadRead::Read(found))
     }
 
@@ -649,7 +636,7 @@ impl Storage {
     /// since the log reads differently now. Returns the new state.
     pub async fn replace_confirmed(&self, stream: Uuid, opened: &[RawEnvelope]) -> Result<LogState, StorageError> {
         let tx = self.db.transaction([CONFIRMED, META, SNAPSHOTS]).with_mode(TransactionMode::Readwrite).build()?;
-        let (mut state, _) = log_state(&tx, stream).await?;
+        let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let by_id: std::collections::HashMap<Uuid, &RawEnvelope> = opened.iter().map(|e| (e.id, e)).collect();
         let confirmed = tx.object_store(CONFIRMED)?;
         let records = confirmed.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
@@ -671,10 +658,9 @@ impl Storage {
             changed = true;
         }
         if changed {
-            let before = state;
             state.revision += 1;
             put_log_state(&tx, stream, state)?;
-            recount(&tx, stream, before, state, 0, 0).await?;
+            recount(&tx, stream, count, state, 0, 0)?;
             tx.object_store(SNAPSHOTS)?.delete(stream.to_string()).primitive()?;
         }
         tx.commit().await?;
@@ -735,8 +721,7 @@ impl Storage {
             .with_mode(TransactionMode::Readwrite)
             .with_options(strict())
             .build()?;
-        let (mut state, _) = log_state(&tx, stream).await?;
-        let before = state;
+        let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let pending = tx.object_store(PENDING)?;
         let aside = tx.object_store(SET_ASIDE)?;
         let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
@@ -755,7 +740,7 @@ impl Storage {
         if moved > 0 {
             state.revision += 1;
             put_log_state(&tx, stream, state)?;
-            recount(&tx, stream, before, state, 0, moved).await?;
+            recount(&tx, stream, count, state, 0, moved)?;
         }
         tx.commit().await?;
         Ok(state)
@@ -796,8 +781,7 @@ impl Storage {
             .with_mode(TransactionMode::Readwrite)
             .with_options(strict())
             .build()?;
-        let (mut state, _) = log_state(&tx, stream).await?;
-        let before = state;
+        let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let aside = tx.object_store(SET_ASIDE)?;
         let records = aside.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
         let pending = tx.object_store(PENDING)?;
@@ -816,7 +800,7 @@ impl Storage {
         }
         if changed && take_back {
             put_log_state(&tx, stream, state)?;
-            recount(&tx, stream, before, state, added, 0).await?;
+            recount(&tx, stream, count, state, added, 0)?;
         }
         tx.commit().await?;
         Ok(state)
@@ -1060,15 +1044,19 @@ struct PendingCount {
     count: u64,
 }
 
-/// The pending events' count kept for a log at `state`, if one is; a log that was never written
-/// holds none.
-async fn pending_count(tx: &Transaction<'_>, stream: Uuid, state: LogState) -> Result<Option<u64>, StorageError> {
-    if state == LogState::default() {
-        return Ok(Some(0));
-    }
-    let stored: Option<JsValue> = tx.object_store(META)?.get(format!("{COUNT_PREFIX}{stream}")).primitive()?.await?;
-    let kept = stored.and_then(|value| serde_wasm_bindgen::from_value::<PendingCount>(value).ok());
-    Ok(kept.filter(|kept| kept.state == state).map(|kept| kept.count))
+/// The log state, whether one was stored, and the pending events' count kept with it when it
+/// holds for that state (a log that was never written holds none). Both are asked for at once.
+async fn log_state_counted(tx: &Transaction<'_>, stream: Uuid) -> Result<(LogState, bool, Option<u64>), StorageError> {
+    let kept = tx.object_store(META)?.get(format!("{COUNT_PREFIX}{stream}")).primitive()?;
+    let (state, known) = log_state(tx, stream).await?;
+    let kept: Option<JsValue> = kept.await?;
+    let count = if state == LogState::default() {
+        Some(0)
+    } else {
+        let kept = kept.and_then(|value| serde_wasm_bindgen::from_value::<PendingCount>(value).ok());
+        kept.filter(|kept| kept.state == state).map(|kept| kept.count)
+    };
+    Ok((state, known, count))
 }
 
 fn put_pending_count(tx: &Transaction<'_>, stream: Uuid, state: LogState, count: u64) -> Result<(), StorageError> {
@@ -1079,18 +1067,63 @@ fn put_pending_count(tx: &Transaction<'_>, stream: Uuid, state: LogState, count:
     Ok(())
 }
 
-/// In a write that moved the log from `before` to `after`, adding `added` pending events and
-/// removing `removed`: keeps the count up to date, when one was kept for `before`.
-async fn recount(
+/// In a write that moved the log on to `after`, adding `added` pending events and removing
+/// `removed`: keeps the count up to date, when one was kept for the state the write read.
+fn recount(
     tx: &Transaction<'_>,
     stream: Uuid,
-    before: LogState,
+    count: Option<u64>,
     after: LogState,
     added: usize,
     removed: usize,
 ) -> Result<(), StorageError> {
-    if let Some(count) = pending_count(tx, stream, before).await? {
-        put_pending_count(tx, stream, after, (count + added as u64).saturating_sub(removed as u64))?;
+    match count {
+        Some(count) => put_pending_count(tx, stream, after, (count + added as u64).saturating_sub(removed as u64)),
+        None => Ok(()),
+    }
+}
+
+/// Reads the pending records of `stream` from key `from` on, in order, into `tail`, until it holds
+/// `wanted` events more or the records end: all at once when `all` (there are no more than
+/// wanted), or else a few at a time, then more (a record holds one event or a thousand).
+async fn read_records(
+    tx: &Transaction<'_>,
+    stream: Uuid,
+    mut from: u64,
+    wanted: usize,
+    all: bool,
+    tail: &mut LogTail,
+) -> Result<(), StorageError> {
+    let pending = tx.object_store(PENDING)?;
+    let goal = held(tail) + wanted;
+    let mut limit = if all { u32::MAX } else { 4 };
+    while held(tail) < goal {
+        let records = pending
+            .get_all::<JsValue>()
+            .with_query::<JsValue, _>(stream_range(stream, from)?)
+            .with_limit(limit)
+            .primitive()?
+            .await?;
+        let mut read = 0;
+        for record in records {
+            let record = record?;
+            read += 1;
+            from = get(&record, "first").as_f64().unwrap_or(0.0) as u64 + 1;
+            match read_batch(&record) {
+                Ok(batch) => {
+                    tail.pending.push(batch.events);
+                    tail.sealed.extend(batch.sealed);
+                }
+                Err(problem) => tail.problems.push(problem),
+            }
+            if held(tail) >= goal {
+                break;
+            }
+        }
+        if read < limit {
+            break;
+        }
+        limit = limit.saturating_mul(4);
     }
     Ok(())
 }

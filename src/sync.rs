@@ -215,7 +215,7 @@ impl BoardSync {
     /// The first pending events, as many as a push sends, and how many there are in all: read
     /// again only when the log has moved since the last read, so that a round that changed
     /// nothing (offline, or waiting to try again) costs one small read, and a round after a
-    /// change made offline on a long backlog reads its count and not its events.
+    /// change made offline reads that change, or on a long backlog only the count.
     async fn pending_head(&self) -> Result<Rc<PendingHead>, StorageError> {
         let known = self.head.borrow().clone();
         let read = self.storage.pending_head(self.stream, MAX_BATCH_EVENTS, known.as_deref()).await?;
@@ -223,11 +223,9 @@ impl BoardSync {
         drop(known);
         match read {
             HeadRead::Unchanged => {}
-            HeadRead::Grown { state, count } => {
+            HeadRead::Grown { more, count } => {
                 if let Some(head) = self.head.borrow_mut().as_mut() {
-                    let head = Rc::make_mut(head);
-                    head.tail.state = state;
-                    head.count = count;
+                    Rc::make_mut(head).grow(more, count);
                 }
             }
             HeadRead::Read(head) => *self.head.borrow_mut() = Some(Rc::new(head)),

@@ -347,9 +347,16 @@ async fn a_push_reads_the_first_pending_events_and_the_count_kept_with_the_log()
     let later = pending(&[envelope(stream, 20), envelope(stream, 21)]);
     let grown = storage.append(stream, state.revision, &later, &[]).await.unwrap();
     let found = storage.pending_head(stream, 5, Some(&head)).await.unwrap();
-    assert!(matches!(found, HeadRead::Grown { state, count: 11 } if state == grown), "{found:?}");
-    // A head that held them all is read again with them.
-    let whole = read(storage.pending_head(stream, 100, Some(&whole)).await.unwrap());
+    let HeadRead::Grown { more, count: 11 } = found else { panic!("{found:?}") };
+    assert_eq!((more.state, more.pending.len()), (grown, 0));
+    // A head that held them all reads only them, and grows by them.
+    let HeadRead::Grown { more, count } = storage.pending_head(stream, 100, Some(&whole)).await.unwrap() else {
+        panic!("the head did not grow")
+    };
+    assert_eq!(more.pending, std::slice::from_ref(&later));
+    let mut whole = whole;
+    whole.grow(more, count);
+    assert_eq!((whole.tail.state, whole.count), (grown, 11));
     assert_eq!(whole.tail.pending.concat(), [events.clone(), later].concat());
     // Taking events out is not growing, even when as many are added after.
     let confirmed = vec![RawEnvelope { seq: Some(1), ..events[0].clone() }];
