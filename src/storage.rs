@@ -30,6 +30,7 @@
 //! refused with [`StorageError::Conflict`] and the caller rereads and tries again.
 
 use std::collections::HashSet;
+use std::ops::ControlFlow;
 
 use chronicle_core::sealed::KEY_BYTES;
 use chronicle_core::{RawEnvelope, Rebased, Uuid};
@@ -389,24 +390,32 @@ impl Storage {
             state.confirmed += chunk.len() as u64;
         }
         if !rebased.acknowledged.is_empty() {
-            // Records whose events are now confirmed go; one partly confirmed keeps the rest.
+            // Records whose events are now confirmed go; one partly confirmed keeps the rest. What
+            // is acknowledged was pushed from the front of the pending events: records are read
+            // from there, by their id lists, until every acknowledged event is found, and only a
+            // record partly confirmed is decoded.
             let acknowledged: HashSet<Uuid> = rebased.acknowledged.iter().copied().collect();
+            let mut unfound = acknowledged.len();
             let pending = tx.object_store(PENDING)?;
-            let records =
-                pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?).primitive()?;
-            for record in records.await? {
-                let Ok(batch) = read_batch(&record?) else { continue };
-                let left: Vec<RawEnvelope> =
-                    batch.events.iter().filter(|e| !acknowledged.contains(&e.id)).cloned().collect();
-                if left.len() == batch.events.len() {
-                    continue;
-                }
-                removed += batch.events.len() - left.len();
-                pending.delete(record_key(stream, batch.first)).primitive()?;
-                if !left.is_empty() {
+            each_pending(&tx, stream, 0, false, |record| {
+                let Ok(ids) = read_ids(&record) else { return Ok(ControlFlow::Continue(())) };
+                let hits = ids.iter().filter(|id| acknowledged.contains(id)).count();
+                unfound = unfound.saturating_sub(hits);
+                if hits == ids.len() && hits > 0 {
+                    pending.delete(record_key(stream, record_first(&record))).primitive()?;
+                    removed += hits;
+                } else if hits > 0
+                    && let Ok(batch) = read_batch(&record)
+                {
+                    let left: Vec<RawEnvelope> =
+                        batch.events.iter().filter(|e| !acknowledged.contains(&e.id)).cloned().collect();
+                    pending.delete(record_key(stream, batch.first)).primitive()?;
                     pending.add(batch_record(stream, batch.first, &left, &batch.sealed)?).primitive()?;
+                    removed += batch.events.len() - left.len();
                 }
-            }
+                Ok(if unfound == 0 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
+            })
+            .await?;
         }
         if !rebased.in_place {
             state.revision += 1;
@@ -1083,21 +1092,20 @@ fn recount(
     }
 }
 
-/// Reads the pending records of `stream` from key `from` on, in order, into `tail`, until it holds
-/// `wanted` events more or the records end: all at once when `all` (there are no more than
-/// wanted), or else a few at a time, then more (a record holds one event or a thousand).
-async fn read_records(
+/// Goes over the pending records of `stream` from key `from` on, in order, until `visit` breaks
+/// or the records end: all at once when `all` (the caller knows it needs every one), or else a
+/// few at a time, then more, since a record holds one event or a thousand and the caller may
+/// need only the first.
+async fn each_pending(
     tx: &Transaction<'_>,
     stream: Uuid,
     mut from: u64,
-    wanted: usize,
     all: bool,
-    tail: &mut LogTail,
+    mut visit: impl FnMut(JsValue) -> Result<ControlFlow<()>, StorageError>,
 ) -> Result<(), StorageError> {
     let pending = tx.object_store(PENDING)?;
-    let goal = held(tail) + wanted;
     let mut limit = if all { u32::MAX } else { 4 };
-    while held(tail) < goal {
+    loop {
         let records = pending
             .get_all::<JsValue>()
             .with_query::<JsValue, _>(stream_range(stream, from)?)
@@ -1108,24 +1116,43 @@ async fn read_records(
         for record in records {
             let record = record?;
             read += 1;
-            from = get(&record, "first").as_f64().unwrap_or(0.0) as u64 + 1;
-            match read_batch(&record) {
-                Ok(batch) => {
-                    tail.pending.push(batch.events);
-                    tail.sealed.extend(batch.sealed);
-                }
-                Err(problem) => tail.problems.push(problem),
-            }
-            if held(tail) >= goal {
-                break;
+            from = record_first(&record) + 1;
+            if visit(record)?.is_break() {
+                return Ok(());
             }
         }
         if read < limit {
-            break;
+            return Ok(());
         }
         limit = limit.saturating_mul(4);
     }
-    Ok(())
+}
+
+/// Reads the pending records of `stream` from key `from` on, in order, into `tail`, until it holds
+/// `wanted` events more or the records end; `all` when there are no more than wanted.
+async fn read_records(
+    tx: &Transaction<'_>,
+    stream: Uuid,
+    from: u64,
+    wanted: usize,
+    all: bool,
+    tail: &mut LogTail,
+) -> Result<(), StorageError> {
+    let goal = held(tail) + wanted;
+    if wanted == 0 {
+        return Ok(());
+    }
+    each_pending(tx, stream, from, all, |record| {
+        match read_batch(&record) {
+            Ok(batch) => {
+                tail.pending.push(batch.events);
+                tail.sealed.extend(batch.sealed);
+            }
+            Err(problem) => tail.problems.push(problem),
+        }
+        Ok(if held(tail) >= goal { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
+    })
+    .await
 }
 
 /// Reads the head of the pending events as [`Storage::pending_head`] does, and counts the records
@@ -1350,10 +1377,15 @@ fn batch_record(
     Ok(record.into())
 }
 
+/// The key a record is stored at, after its stream.
+fn record_first(record: &JsValue) -> u64 {
+    get(record, "first").as_f64().unwrap_or(0.0) as u64
+}
+
 /// The key after a record's last event, from its id list, which is there even when its events
 /// cannot be read.
 fn record_end(record: &JsValue) -> u64 {
-    get(record, "first").as_f64().unwrap_or(0.0) as u64 + record_len(record)
+    record_first(record) + record_len(record)
 }
 
 /// How many events a record holds, from its id list.

@@ -138,6 +138,33 @@ async fn confirming_moves_own_events_and_places_others_before_what_is_still_pend
 }
 
 #[wasm_bindgen_test]
+async fn confirming_many_records_removes_those_acknowledged_whole_and_keeps_the_rest_in_order() {
+    let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    let mine = pending(&(0..40).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    // Twenty records of two events each: more than one read of records takes.
+    let mut state = LogState::default();
+    for pair in mine.chunks(2) {
+        state = storage.append(stream, state.revision, pair, &[]).await.unwrap();
+    }
+    // The server took the first 25, in order: twelve records go whole, the thirteenth keeps one.
+    let confirmed: Vec<RawEnvelope> =
+        mine[..25].iter().enumerate().map(|(i, e)| RawEnvelope { seq: Some(i as u64 + 1), ..e.clone() }).collect();
+    let rebased = Rebased {
+        confirmed: 25,
+        acknowledged: mine[..25].iter().map(|e| e.id).collect(),
+        in_place: true,
+        ..Rebased::default()
+    };
+    storage.confirm(stream, &confirmed, &rebased).await.unwrap();
+    let loaded = storage.load_all(stream).await.unwrap();
+    assert_eq!(loaded.tail.iter().map(|e| e.id).collect::<Vec<_>>(), mine.iter().map(|e| e.id).collect::<Vec<_>>());
+    assert_eq!(loaded.pending, mine[25..].iter().map(|e| e.id).collect::<Vec<_>>());
+    assert_eq!(storage.pending(stream).await.unwrap().pending.len(), 8, "the thirteenth record and seven more");
+    assert_eq!(pending_count(&storage, stream).await, 15);
+}
+
+#[wasm_bindgen_test]
 async fn everything_is_there_after_reopening() {
     let name = fresh_name();
     let stream = chronicle::clock::new_id();
