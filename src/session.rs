@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use chronicle_board::{BoardDecider, BoardEvent, BoardProjections, Command, Rejection, UndoList, undo_step};
 use chronicle_core::{Decider, Event, RawEnvelope, Uuid};
 
-use crate::storage::{LogState, LogTail, StoredSnapshot};
+use crate::storage::{Followed, LogState, StoredSnapshot};
 
 /// One board being edited on this device.
 #[derive(Debug, Clone)]
@@ -224,28 +224,40 @@ impl Session {
         self.saved.clone()
     }
 
-    /// The stored log changed; `tail` is what follows the confirmed events this session knew.
-    /// When it only adds to what the session had, the new events are folded in and the board to
-    /// show comes back. Work not yet written replays on top.
-    pub fn refresh(&mut self, tail: &LogTail) -> Refreshed {
+    /// The stored log changed; `tail` is what follows the confirmed events this session knew, read
+    /// for a session holding the events up to [`Session::held`]. When it only adds to what the
+    /// session had, the new events are folded in and the board to show comes back. Work not yet
+    /// written replays on top.
+    pub fn refresh(&mut self, tail: &Followed) -> Refreshed {
         if tail.state == self.state {
             return Refreshed::Unchanged;
         }
-        let after: Vec<&RawEnvelope> = tail.confirmed.iter().chain(tail.pending.iter().flatten()).collect();
-        let extends = after.len() >= self.pending.len() && after.iter().zip(&self.pending).all(|(e, id)| e.id == *id);
-        if !extends || tail.state.confirmed < self.state.confirmed {
+        let pending = match &tail.pending {
+            Some(ids) => ids.clone(),
+            None => self.pending.get(tail.confirmed.len()..).unwrap_or_default().to_vec(),
+        };
+        let ids: Vec<Uuid> = tail.confirmed.iter().map(|e| e.id).chain(pending.iter().copied()).collect();
+        let extends = ids.len() >= self.pending.len() && ids.iter().zip(&self.pending).all(|(id, mine)| id == mine);
+        if !extends || tail.state.confirmed < self.state.confirmed || tail.held != self.held() {
             return Refreshed::Reread;
         }
+        // What follows the events held here: confirmed ones past them, then pending ones.
         let added: Vec<Event<BoardEvent>> =
-            after[self.pending.len()..].iter().map(|e| Event::decode((*e).clone())).collect();
+            tail.confirmed.iter().skip(self.pending.len()).chain(&tail.after).cloned().map(Event::decode).collect();
         self.saved.extend(added.iter());
-        self.pending = tail.pending.iter().flatten().map(|e| e.id).collect();
+        self.pending = pending;
         self.state = tail.state;
         let snapshot = self.snapshot_due();
         // Copying the board to show costs as much as the board is large; after the server only
         // confirmed this session's own events there is nothing new to show.
         let shown = (!added.is_empty()).then(|| Box::new(self.shown()));
         Refreshed::Extended { shown, added, snapshot }
+    }
+
+    /// How many of the stored log's first events this session holds: the confirmed ones it knows
+    /// and its pending ones.
+    pub fn held(&self) -> u64 {
+        self.state.confirmed + self.pending.len() as u64
     }
 
     /// The log as stored is `saved` (read again after another writer, or after sync placed other
@@ -421,7 +433,7 @@ mod tests {
         let (_, theirs) = other.next_write().unwrap();
         let ours: Vec<RawEnvelope> = first.iter().chain(&mine).cloned().collect();
         let all: Vec<RawEnvelope> = ours.iter().chain(&theirs).cloned().collect();
-        let tail = LogTail { confirmed: confirmed(&all, 0), pending: vec![], state: state(4, 4), ..LogTail::default() };
+        let tail = Followed { confirmed: confirmed(&all, 0), state: state(4, 4), held: 3, ..Followed::default() };
         let Refreshed::Extended { shown: Some(shown), added, snapshot: None } = session.refresh(&tail) else {
             panic!("only grew")
         };
@@ -432,7 +444,7 @@ mod tests {
         );
         assert_eq!(session.pending(), 0);
         assert_eq!(session.state(), state(4, 4));
-        assert_eq!(session.refresh(&LogTail { state: state(4, 4), ..tail }), Refreshed::Unchanged);
+        assert_eq!(session.refresh(&Followed { state: state(4, 4), ..tail }), Refreshed::Unchanged);
     }
 
     #[test]
@@ -444,8 +456,7 @@ mod tests {
         session.written(state(3, 2));
         assert_eq!(session.pending(), 1, "only the card is still pending");
         // Then the server confirms the card too: the log only grew, nothing is read again.
-        let tail =
-            LogTail { confirmed: confirmed(&mine, 2), pending: vec![], state: state(3, 3), ..LogTail::default() };
+        let tail = Followed { confirmed: confirmed(&mine, 2), state: state(3, 3), held: 3, ..Followed::default() };
         let Refreshed::Extended { shown: None, added, snapshot: None } = session.refresh(&tail) else {
             panic!("only confirmed, not read again")
         };
@@ -461,8 +472,7 @@ mod tests {
         session.written(state(3, 0));
         let before = session.saved().clone();
         let ours: Vec<RawEnvelope> = first.iter().chain(&mine).cloned().collect();
-        let tail =
-            LogTail { confirmed: confirmed(&ours, 0), pending: vec![], state: state(3, 3), ..LogTail::default() };
+        let tail = Followed { confirmed: confirmed(&ours, 0), state: state(3, 3), held: 3, ..Followed::default() };
         let Refreshed::Extended { shown: None, added, snapshot: None } = session.refresh(&tail) else {
             panic!("only confirmed")
         };
@@ -470,6 +480,62 @@ mod tests {
         assert_eq!(session.pending(), 0);
         assert_eq!(session.state(), state(3, 3));
         assert_eq!(*session.saved(), before, "the board is the one already shown");
+    }
+
+    #[test]
+    fn another_tabs_events_after_ours_are_folded_from_what_was_read_past_ours() {
+        let (mut session, mut shown, columns, first) = created();
+        assert_eq!(session.held(), 2);
+        // Another tab added a card after this session's two pending events: storage gives every
+        // pending id, and decodes only what follows the two this session holds.
+        let mut other = Session::new(
+            session.stream,
+            DEVICE,
+            session.saved.clone(),
+            0,
+            state(2, 0),
+            first.iter().map(|e| e.id).collect(),
+        );
+        let mut other_shown = session.saved.clone();
+        add(&mut other, &mut other_shown, columns[1], "Theirs", 2);
+        let (_, theirs) = other.next_write().unwrap();
+        let pending: Vec<Uuid> = first.iter().chain(&theirs).map(|e| e.id).collect();
+        let tail = Followed {
+            pending: Some(pending),
+            after: theirs.clone(),
+            state: state(3, 0),
+            held: 2,
+            ..Followed::default()
+        };
+        let Refreshed::Extended { shown: Some(board), added, snapshot: None } = session.refresh(&tail) else {
+            panic!("only grew")
+        };
+        assert_eq!(board.board.live_cards(), 1);
+        assert_eq!(
+            added.iter().map(|e| e.meta.id).collect::<Vec<_>>(),
+            theirs.iter().map(|e| e.id).collect::<Vec<_>>()
+        );
+        assert_eq!((session.pending(), session.held(), session.state()), (3, 3, state(3, 0)));
+        // Read for a session that held less or more than this one, the same tail is read again.
+        add(&mut session, &mut shown, columns[0], "Mine", 3);
+        let stale = Followed { state: state(4, 0), held: 2, ..tail };
+        assert_eq!(session.refresh(&stale), Refreshed::Reread);
+    }
+
+    #[test]
+    fn confirmations_in_place_keep_the_rest_of_the_pending_events_without_reading_them() {
+        let (mut session, mut shown, columns, first) = created();
+        add(&mut session, &mut shown, columns[0], "Mine", 1);
+        let (_, mine) = session.next_write().unwrap();
+        session.written(state(3, 0));
+        // The board's two first events were confirmed in place; the card is still pending, and
+        // storage did not read it.
+        let tail = Followed { confirmed: confirmed(&first, 0), state: state(3, 2), held: 3, ..Followed::default() };
+        let Refreshed::Extended { shown: None, added, snapshot: None } = session.refresh(&tail) else {
+            panic!("only confirmed")
+        };
+        assert!(added.is_empty());
+        assert_eq!((session.pending.clone(), session.held()), (vec![mine[0].id], 3));
     }
 
     #[test]
@@ -485,7 +551,7 @@ mod tests {
             seq: Some(1),
             data: serde_json::json!({ "name": "Theirs" }),
         };
-        let tail = LogTail { confirmed: vec![remote], pending: vec![vec![]], state: state(3, 1), ..LogTail::default() };
+        let tail = Followed { confirmed: vec![remote], state: state(3, 1), held: 2, ..Followed::default() };
         assert_eq!(session.refresh(&tail), Refreshed::Reread);
     }
 

@@ -176,6 +176,25 @@ pub struct LogTail {
     pub problems: Vec<String>,
 }
 
+/// What follows the part of a board's log a reader holds: see [`Storage::tail`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Followed {
+    /// The log's state when it was read.
+    pub state: LogState,
+    /// How many of the log's first events the reader said it held.
+    pub held: u64,
+    /// Confirmed events after those the reader knew were confirmed, in order.
+    pub confirmed: Vec<RawEnvelope>,
+    /// Every pending event's id, in order; `None` when they are the reader's own past the
+    /// confirmed events, unread: only confirmations in place happened since `known` (the revision
+    /// stands, and as many events are pending as the reader held past the confirmed ones).
+    pub pending: Option<Vec<Uuid>>,
+    /// The pending events from the log's position `held` on, in order.
+    pub after: Vec<RawEnvelope>,
+    /// Records that could not be read, in words.
+    pub problems: Vec<String>,
+}
+
 /// The first pending events of a board, and how many there are in all: see
 /// [`Storage::pending_head`].
 #[derive(Debug, Clone, Default)]
@@ -479,21 +498,33 @@ impl Storage {
         Ok(whole(tail, problems))
     }
 
-    /// Reads what follows a log known at `known`: the confirmed events after its first
-    /// `known.confirmed`, and every pending event. When the log is still at `known`, only its
-    /// state is read: nothing follows.
-    pub async fn tail(&self, stream: Uuid, known: LogState) -> Result<LogTail, StorageError> {
+    /// Reads what follows a log known at `known`, for a reader that holds its first `held` events
+    /// (the confirmed events it knew, then its pending ones): the confirmed events after its first
+    /// `known.confirmed`, every pending event's id, and the pending events from position `held`
+    /// on. Pending records wholly among those held give only their id lists, and none is read
+    /// when only confirmations in place happened: after the sync confirmed a few events of a long
+    /// backlog, nothing of the rest is read. When the log is still at `known`, only its state is
+    /// read: nothing follows.
+    pub async fn tail(&self, stream: Uuid, known: LogState, held: u64) -> Result<Followed, StorageError> {
         let tx = self.db.transaction([CONFIRMED, PENDING, META]).build()?;
-        let (state, _) = log_state(&tx, stream).await?;
+        let (state, _, count) = log_state_counted(&tx, stream).await?;
+        let mut followed = Followed { state, held, ..Followed::default() };
         if state == known {
-            return Ok(LogTail { state, ..LogTail::default() });
+            return Ok(followed);
         }
-        let mut problems = Vec::new();
         let from = known.confirmed;
-        let mut tail = read_tail(&tx, stream, state, Some(from), &mut problems).await?;
-        tail.confirmed.retain(|e| e.seq.is_some_and(|seq| seq > from));
-        tail.problems = problems;
-        Ok(tail)
+        followed.confirmed = read_confirmed(&tx, stream, from, &mut followed.problems).await?;
+        followed.confirmed.retain(|e| e.seq.is_some_and(|seq| seq > from));
+        // Every change to the pending events but a confirmation in place moves the revision on;
+        // a confirmation takes events out, so when as many are left as were held past the
+        // confirmed ones, each event confirmed since was one of those held.
+        if state.revision == known.revision && count == Some(held.saturating_sub(state.confirmed)) {
+            return Ok(followed);
+        }
+        let pending = read_pending_past(&tx, stream, state.confirmed, held, &mut followed.problems).await?;
+        followed.pending = Some(pending.ids);
+        followed.after = pending.after;
+        Ok(followed)
     }
 
     /// Reads the log state and every pending event, without the confirmed events.
@@ -1093,9 +1124,9 @@ fn recount(
 }
 
 /// Goes over the pending records of `stream` from key `from` on, in order, until `visit` breaks
-/// or the records end: all at once when `all` (the caller knows it needs every one), or else a
-/// few at a time, then more, since a record holds one event or a thousand and the caller may
-/// need only the first.
+/// or the records end: all at once when `all` (the caller knows it needs every one), or else one,
+/// then four times as many each time, since a record holds one event or a thousand and the
+/// caller may need only the first.
 async fn each_pending(
     tx: &Transaction<'_>,
     stream: Uuid,
@@ -1104,7 +1135,7 @@ async fn each_pending(
     mut visit: impl FnMut(JsValue) -> Result<ControlFlow<()>, StorageError>,
 ) -> Result<(), StorageError> {
     let pending = tx.object_store(PENDING)?;
-    let mut limit = if all { u32::MAX } else { 4 };
+    let mut limit = if all { u32::MAX } else { 1 };
     loop {
         let records = pending
             .get_all::<JsValue>()
@@ -1228,7 +1259,8 @@ async fn read_tail(
     Ok(tail)
 }
 
-/// Confirmed events from records starting at position `from` or up to a record earlier, in order.
+/// Confirmed events from the record that holds position `from` on, in order: a record that ends
+/// at `from` or before (by its id list) is not decoded.
 async fn read_confirmed(
     tx: &Transaction<'_>,
     stream: Uuid,
@@ -1240,7 +1272,11 @@ async fn read_confirmed(
     let records = confirmed.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, start)?);
     let mut events = Vec::new();
     for record in records.primitive()?.await? {
-        match read_events(&record?) {
+        let record = record?;
+        if from > 0 && record_end(&record) <= from {
+            continue;
+        }
+        match read_events(&record) {
             Ok((_, batch)) => events.extend(batch),
             Err(problem) => problems.push(problem),
         }

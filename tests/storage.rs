@@ -119,13 +119,18 @@ async fn confirming_moves_own_events_and_places_others_before_what_is_still_pend
     assert_eq!(ids, [mine[0].id, remote.id, mine[1].id, mine[2].id], "confirmed in server order, then pending");
     assert_eq!(loaded.pending, [mine[1].id, mine[2].id]);
 
-    let tail = storage.tail(stream, LogState { revision: state.revision, confirmed: 1 }).await.unwrap();
+    // A reader that knew a confirmed and held nothing more reads every pending event.
+    let known = LogState { revision: state.revision, confirmed: 1 };
+    let tail = storage.tail(stream, known, 1).await.unwrap();
     assert_eq!(tail.state, after);
     assert_eq!(tail.confirmed.iter().map(|e| e.id).collect::<Vec<_>>(), [remote.id]);
-    assert_eq!(tail.pending.len(), 2, "b kept its record when a left it; c has its own");
+    assert_eq!((tail.pending, tail.after.as_slice()), (Some(vec![mine[1].id, mine[2].id]), &mine[1..]));
+    // One that holds the log's first three events (b is the third) reads c alone, and every id.
+    let tail = storage.tail(stream, known, 3).await.unwrap();
+    assert_eq!((tail.pending, tail.after.as_slice()), (Some(vec![mine[1].id, mine[2].id]), &mine[2..]));
     // A reader that already knows the log as it is gets nothing more to read.
-    let tail = storage.tail(stream, after).await.unwrap();
-    assert_eq!((tail.state, tail.confirmed.len(), tail.pending.len()), (after, 0, 0));
+    let tail = storage.tail(stream, after, 4).await.unwrap();
+    assert_eq!((tail.state, tail.confirmed.len(), tail.pending, tail.after.len()), (after, 0, None, 0));
 
     // Events that do not follow on are refused: another tab stored them first.
     let stale = vec![RawEnvelope { seq: Some(2), ..remote }];
@@ -156,12 +161,21 @@ async fn confirming_many_records_removes_those_acknowledged_whole_and_keeps_the_
         in_place: true,
         ..Rebased::default()
     };
-    storage.confirm(stream, &confirmed, &rebased).await.unwrap();
+    let after = storage.confirm(stream, &confirmed, &rebased).await.unwrap();
+    assert_eq!(after.revision, state.revision, "confirmed in place");
     let loaded = storage.load_all(stream).await.unwrap();
     assert_eq!(loaded.tail.iter().map(|e| e.id).collect::<Vec<_>>(), mine.iter().map(|e| e.id).collect::<Vec<_>>());
     assert_eq!(loaded.pending, mine[25..].iter().map(|e| e.id).collect::<Vec<_>>());
     assert_eq!(storage.pending(stream).await.unwrap().pending.len(), 8, "the thirteenth record and seven more");
     assert_eq!(pending_count(&storage, stream).await, 15);
+
+    // A reader that held all forty reads the confirmed events and nothing pending: what is left
+    // is what it held past them. One that held thirty reads every id and the ten it lacked.
+    let tail = storage.tail(stream, state, 40).await.unwrap();
+    assert_eq!((tail.confirmed, tail.pending, tail.after.len()), (confirmed, None, 0));
+    let tail = storage.tail(stream, state, 30).await.unwrap();
+    assert_eq!(tail.pending, Some(mine[25..].iter().map(|e| e.id).collect()));
+    assert_eq!(tail.after, mine[30..]);
 }
 
 #[wasm_bindgen_test]

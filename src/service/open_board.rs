@@ -303,11 +303,11 @@ impl Inner {
         let this = Rc::clone(self);
         spawn_local(async move {
             let storage = &this.service.storage;
-            let (stream, known) = {
+            let (stream, known, held) = {
                 let session = this.session.borrow();
-                (session.stream(), session.state())
+                (session.stream(), session.state(), session.held())
             };
-            let Ok(tail) = storage.tail(stream, known).await else { return };
+            let Ok(tail) = storage.tail(stream, known, held).await else { return };
             if this.writing.get() || tail.state.revision < known.revision {
                 return;
             }
@@ -332,16 +332,9 @@ impl Inner {
                         return;
                     }
                     let shown = this.session.borrow_mut().rebase_onto(opened.projections, opened.state, opened.pending);
-                    // The log is the same up to the confirmed events known before; from there it
-                    // is what was read, then what is still ours.
-                    let mut events: Vec<Event<BoardEvent>> = tail
-                        .confirmed
-                        .into_iter()
-                        .chain(tail.pending.into_iter().flatten())
-                        .map(Event::decode)
-                        .collect();
-                    events.extend(this.session.borrow().unwritten());
-                    this.grow(|history| history.replace_from(known.confirmed, events));
+                    // The log reads differently from what was known: the history is read again
+                    // when next needed rather than pieced together here.
+                    this.history.borrow_mut().take();
                     this.tell(BoardChange::Shown(Box::new(shown)));
                 }
                 Refreshed::Unchanged => {}
