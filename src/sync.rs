@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use chronicle_board::{BoardEvent, set_aside_with};
-use chronicle_core::{Action, Event, Log, RawEnvelope, SyncState, SyncStatus, Uuid, next_push};
+use chronicle_core::{Action, Event, Log, RawEnvelope, Rebased, SyncState, SyncStatus, Uuid, next_push};
 use chronicle_protocol::{ErrorCode, MAX_BATCH_EVENTS};
 use futures::channel::mpsc;
 use futures::{FutureExt, StreamExt, select};
@@ -265,10 +265,28 @@ impl BoardSync {
         let pending = self.pending().await?;
         let mut log = Log::resume(cursor, pending.pending.into_iter().flatten().collect());
         let rebased = log.rebase(incoming);
-        if rebased.confirmed == 0 {
-            return Ok(cursor);
+        self.confirm(&log, &rebased).await
+    }
+
+    /// Takes the events a push was answered with. They are this device's oldest pending events,
+    /// which the round's `head` holds in order: the head stands in for every pending event, and
+    /// they are read only when the events confirmed are not the head's first ones (others' events
+    /// came between), which a rebase over the head alone cannot place.
+    async fn take_pushed(&self, incoming: Vec<RawEnvelope>, head: &LogTail) -> Result<u64, StorageError> {
+        let mut log = Log::resume(self.sync.cursor(), head.pending.iter().flatten().cloned().collect());
+        let rebased = log.rebase(incoming.clone());
+        if !rebased.in_place {
+            return self.take(incoming).await;
         }
-        match self.storage.confirm(self.stream, log.confirmed(), &rebased).await {
+        self.confirm(&log, &rebased).await
+    }
+
+    /// Stores what a rebase confirmed, and tells the tabs and the folds of this board.
+    async fn confirm(&self, log: &Log<RawEnvelope>, rebased: &Rebased) -> Result<u64, StorageError> {
+        if rebased.confirmed == 0 {
+            return Ok(self.sync.cursor());
+        }
+        match self.storage.confirm(self.stream, log.confirmed(), rebased).await {
             Ok(state) => {
                 self.tabs.publish(Notice::Written { stream: self.stream, state });
                 let listeners = self.folds.borrow().get(&self.stream).cloned();
@@ -279,7 +297,7 @@ impl BoardSync {
                 Ok(state.confirmed)
             }
             // Another tab stored them first.
-            Err(StorageError::Conflict) => Ok(self.pending().await?.state.confirmed),
+            Err(StorageError::Conflict) => Ok(self.storage.log_state(self.stream).await?.confirmed),
             Err(e) => Err(e),
         }
     }
@@ -321,7 +339,7 @@ impl BoardSync {
             Ok(pushed) => {
                 self.sync.pushed(pushed.head);
                 let Some(events) = self.sync.acknowledged_in_order(&batch, &pushed.accepted) else { return };
-                match self.take(events).await {
+                match self.take_pushed(events, pending).await {
                     Ok(cursor) => self.sync.pulled(now(), cursor, pushed.head),
                     Err(e) => self.failed(e.to_string()),
                 }
