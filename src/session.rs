@@ -349,6 +349,14 @@ mod tests {
         session.execute(shown, command, "Laptop", 1, move || Uuid::from_u128(5000 + n)).unwrap();
     }
 
+    /// The events of a card "Theirs" added in `column` by another session of `device`, on the
+    /// board `session` has saved, with the log at `state` and `pending` in it.
+    fn theirs(session: &Session, device: Uuid, column: Uuid, state: LogState, pending: Vec<Uuid>) -> Vec<RawEnvelope> {
+        let mut other = Session::new(session.stream, device, session.saved.clone(), 0, state, pending);
+        add(&mut other, &mut session.saved.clone(), column, "Theirs", 2);
+        other.next_write().unwrap().1
+    }
+
     fn confirmed(events: &[RawEnvelope], from: u64) -> Vec<RawEnvelope> {
         events.iter().enumerate().map(|(i, e)| RawEnvelope { seq: Some(from + 1 + i as u64), ..e.clone() }).collect()
     }
@@ -427,10 +435,7 @@ mod tests {
         assert_eq!(stored_pending.len(), 3);
 
         // The server confirmed our three events in order, then another device's card.
-        let mut other = Session::new(session.stream, Uuid::from_u128(8), session.saved.clone(), 0, state(3, 0), vec![]);
-        let mut other_shown = session.saved.clone();
-        add(&mut other, &mut other_shown, columns[1], "Theirs", 2);
-        let (_, theirs) = other.next_write().unwrap();
+        let theirs = theirs(&session, Uuid::from_u128(8), columns[1], state(3, 0), vec![]);
         let ours: Vec<RawEnvelope> = first.iter().chain(&mine).cloned().collect();
         let all: Vec<RawEnvelope> = ours.iter().chain(&theirs).cloned().collect();
         let tail = Followed { confirmed: confirmed(&all, 0), state: state(4, 4), held: 3, ..Followed::default() };
@@ -488,17 +493,7 @@ mod tests {
         assert_eq!(session.held(), 2);
         // Another tab added a card after this session's two pending events: storage gives every
         // pending id, and decodes only what follows the two this session holds.
-        let mut other = Session::new(
-            session.stream,
-            DEVICE,
-            session.saved.clone(),
-            0,
-            state(2, 0),
-            first.iter().map(|e| e.id).collect(),
-        );
-        let mut other_shown = session.saved.clone();
-        add(&mut other, &mut other_shown, columns[1], "Theirs", 2);
-        let (_, theirs) = other.next_write().unwrap();
+        let theirs = theirs(&session, DEVICE, columns[1], state(2, 0), first.iter().map(|e| e.id).collect());
         let pending: Vec<Uuid> = first.iter().chain(&theirs).map(|e| e.id).collect();
         let tail = Followed {
             pending: Some(pending),

@@ -14,8 +14,9 @@
 //! - `meta`: device id and name, the list of local boards (`board/<id>`), each board's log state
 //!   (`log/<id>`: an object `{revision, confirmed}`; JSON text before layout 3), how many of its
 //!   events are pending (`pending-count/<id>`: `{state, count}`, kept by every write and holding
-//!   only while the log is at `state`, ADR 0012), its sync credentials (`sync/<id>`), the key of a private board (`key/<id>`: its 32 raw bytes) and the
-//!   summary the board list draws (`summary/<id>`).
+//!   only while the log is at `state`, ADR 0012), its sync credentials (`sync/<id>`), the key of
+//!   a private board (`key/<id>`: its 32 raw bytes) and the summary the board list draws
+//!   (`summary/<id>`).
 //! - `snapshots`: the board's projections after its first `position` events, for a fast start.
 //! - `set_aside` (layout 4): pending records the server refused for good, moved here whole with
 //!   the server's reason, keyed as they were in `events`; no longer part of the board's log until
@@ -1169,10 +1170,10 @@ async fn read_records(
     all: bool,
     tail: &mut LogTail,
 ) -> Result<(), StorageError> {
-    let goal = held(tail) + wanted;
     if wanted == 0 {
         return Ok(());
     }
+    let goal = held(tail) + wanted;
     each_pending(tx, stream, from, all, |record| {
         match read_batch(&record) {
             Ok(batch) => {
