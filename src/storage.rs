@@ -13,10 +13,10 @@
 //!   written and pushed unchanged on every retry.
 //! - `meta`: device id and name, the list of local boards (`board/<id>`), each board's log state
 //!   (`log/<id>`: an object `{revision, confirmed}`; JSON text before layout 3), how many of its
-//!   events are pending (`pending-count/<id>`: `{state, count}`, kept by every write and holding
-//!   only while the log is at `state`, ADR 0012), its sync credentials (`sync/<id>`), the key of
-//!   a private board (`key/<id>`: its 32 raw bytes) and the summary the board list draws
-//!   (`summary/<id>`).
+//!   events are pending (`pending-count/<id>`: `[revision, confirmed, count]`, kept by every
+//!   write and holding only while the log is at that state, ADR 0012), its sync credentials
+//!   (`sync/<id>`), the key of a private board (`key/<id>`: its 32 raw bytes) and the summary the
+//!   board list draws (`summary/<id>`).
 //! - `snapshots`: the board's projections after its first `position` events, for a fast start.
 //! - `set_aside` (layout 4): pending records the server refused for good, moved here whole with
 //!   the server's reason, keyed as they were in `events`; no longer part of the board's log until
@@ -178,7 +178,7 @@ pub struct LogTail {
 }
 
 /// What follows the part of a board's log a reader holds: see [`Storage::tail`].
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub struct Followed {
     /// The log's state when it was read.
     pub state: LogState,
@@ -417,7 +417,7 @@ impl Storage {
             let acknowledged: HashSet<Uuid> = rebased.acknowledged.iter().copied().collect();
             let mut unfound = acknowledged.len();
             let pending = tx.object_store(PENDING)?;
-            each_pending(&tx, stream, 0, false, |record| {
+            each_pending(&tx, stream, 0, false, &mut |record| {
                 let Ok(ids) = read_ids(&record) else { return Ok(ControlFlow::Continue(())) };
                 let hits = ids.iter().filter(|id| acknowledged.contains(id)).count();
                 unfound = unfound.saturating_sub(hits);
@@ -1077,34 +1077,31 @@ async fn log_state(tx: &Transaction<'_>, stream: Uuid) -> Result<(LogState, bool
     Ok((LogState { revision, confirmed: 0 }, revision > 0))
 }
 
-/// How many events are pending, kept with the log state it was counted at: it holds only while the
-/// log is at that state (a build that did not keep it may have written since).
-#[derive(Serialize, Deserialize)]
-struct PendingCount {
-    state: LogState,
-    count: u64,
-}
-
 /// The log state, whether one was stored, and the pending events' count kept with it when it
 /// holds for that state (a log that was never written holds none). Both are asked for at once.
+/// The count is kept as `[revision, confirmed, count]`, the log state it was counted at first: it
+/// holds only while the log is at that state (a build that did not keep it may have written
+/// since).
 async fn log_state_counted(tx: &Transaction<'_>, stream: Uuid) -> Result<(LogState, bool, Option<u64>), StorageError> {
     let kept = tx.object_store(META)?.get(format!("{COUNT_PREFIX}{stream}")).primitive()?;
     let (state, known) = log_state(tx, stream).await?;
     let kept: Option<JsValue> = kept.await?;
-    let count = if state == LogState::default() {
-        Some(0)
-    } else {
-        let kept = kept.and_then(|value| serde_wasm_bindgen::from_value::<PendingCount>(value).ok());
-        kept.filter(|kept| kept.state == state).map(|kept| kept.count)
-    };
+    if state == LogState::default() {
+        return Ok((state, known, Some(0)));
+    }
+    let kept = kept.and_then(|value| value.dyn_into::<Array>().ok()).filter(|kept| kept.length() == 3);
+    let number = |kept: &Array, at: u32| kept.get(at).as_f64().filter(|n| *n >= 0.0).map(|n| n as u64);
+    let count = kept.and_then(|kept| {
+        let counted = LogState { revision: number(&kept, 0)?, confirmed: number(&kept, 1)? };
+        number(&kept, 2).filter(|_| counted == state)
+    });
     Ok((state, known, count))
 }
 
 fn put_pending_count(tx: &Transaction<'_>, stream: Uuid, state: LogState, count: u64) -> Result<(), StorageError> {
-    let record = PendingCount { state, count }
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(StorageError::failed)?;
-    tx.object_store(META)?.put(record).with_key(format!("{COUNT_PREFIX}{stream}")).primitive()?;
+    let [revision, confirmed, count] = [state.revision, state.confirmed, count].map(|n| JsValue::from_f64(n as f64));
+    let kept = Array::of3(&revision, &confirmed, &count);
+    tx.object_store(META)?.put(&kept).with_key(format!("{COUNT_PREFIX}{stream}")).primitive()?;
     Ok(())
 }
 
@@ -1133,7 +1130,7 @@ async fn each_pending(
     stream: Uuid,
     mut from: u64,
     all: bool,
-    mut visit: impl FnMut(JsValue) -> Result<ControlFlow<()>, StorageError>,
+    visit: &mut dyn FnMut(JsValue) -> Result<ControlFlow<()>, StorageError>,
 ) -> Result<(), StorageError> {
     let pending = tx.object_store(PENDING)?;
     let mut limit = if all { u32::MAX } else { 1 };
@@ -1174,7 +1171,7 @@ async fn read_records(
         return Ok(());
     }
     let goal = held(tail) + wanted;
-    each_pending(tx, stream, from, all, |record| {
+    each_pending(tx, stream, from, all, &mut |record| {
         match read_batch(&record) {
             Ok(batch) => {
                 tail.pending.push(batch.events);

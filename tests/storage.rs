@@ -469,19 +469,14 @@ async fn damage(name: &str, store: &str, stream: Uuid, first: u64) {
 async fn kept_count(name: &str, stream: Uuid) -> Option<(LogState, u64)> {
     use indexed_db_futures::prelude::*;
 
-    #[derive(serde::Deserialize)]
-    struct Kept {
-        state: LogState,
-        count: u64,
-    }
     let db = indexed_db_futures::database::Database::open(name).await.unwrap();
     let tx = db.transaction("meta").build().unwrap();
     let stored: Option<wasm_bindgen::JsValue> =
         tx.object_store("meta").unwrap().get(format!("pending-count/{stream}")).primitive().unwrap().await.unwrap();
     drop(tx);
     db.close();
-    let kept: Kept = serde_wasm_bindgen::from_value(stored?).unwrap();
-    Some((kept.state, kept.count))
+    let [revision, confirmed, count]: [u64; 3] = serde_wasm_bindgen::from_value(stored?).unwrap();
+    Some((LogState { revision, confirmed }, count))
 }
 
 /// Takes away the count kept with a board's log, as a write by a build that kept none leaves it
