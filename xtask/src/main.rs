@@ -228,6 +228,7 @@ const NAMED: &[(&str, &str, f64, bool)] = &[
     ("cold_start_100k_ms", "cold start, 100k synced events", 1.0, false),
     ("cold_start_100k_imported_ms", "cold start, 100k events imported from a file", 1.0, false),
     ("import_100k_ms", "import of a 100k-event history file", 1.0, false),
+    ("send_100k_imported_ms", "send of 100k events imported from a file", 1.0, false),
     ("open_1m_ms", "open a 1M-event board from its snapshot", 1.0, false),
     ("snapshot_1m_mb", "1M-event board: snapshot size", 1.0, false),
     ("catch_up_100k_ms", "catch-up, 100k events of a board in the clear", 1.0, false),
