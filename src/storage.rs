@@ -559,7 +559,25 @@ impl Storage {
             return Ok(HeadRead::Unchanged);
         }
         let Some(count) = count else {
-            let found = count_pending(&tx, stream, state, head).await?;
+            // No count kept: the head is read, and the records past it counted from their id lists.
+            let mut found = PendingHead { tail: LogTail { state, ..LogTail::default() }, count: 0 };
+            each_pending(&tx, stream, 0, true, &mut |record| {
+                let counted = if found.count >= head {
+                    read_ids(&record).map(|ids| ids.len())
+                } else {
+                    read_batch(&record).map(|batch| {
+                        found.tail.pending.push(batch.events);
+                        found.tail.sealed.extend(batch.sealed);
+                        found.tail.pending.last().map_or(0, Vec::len)
+                    })
+                };
+                match counted {
+                    Ok(events) => found.count += events,
+                    Err(problem) => found.tail.problems.push(problem),
+                }
+                Ok(ControlFlow::Continue(()))
+            })
+            .await?;
             drop(tx);
             self.keep_pending_count(stream, state, found.count).await?;
             return Ok(HeadRead::Read(found));
@@ -1182,38 +1200,6 @@ async fn read_records(
         Ok(if held(tail) >= goal { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
     })
     .await
-}
-
-/// Reads the head of the pending events as [`Storage::pending_head`] does, and counts the records
-/// past it from their id lists: the way when no count is kept.
-async fn count_pending(
-    tx: &Transaction<'_>,
-    stream: Uuid,
-    state: LogState,
-    head: usize,
-) -> Result<PendingHead, StorageError> {
-    let mut found = PendingHead { tail: LogTail { state, ..LogTail::default() }, count: 0 };
-    let pending = tx.object_store(PENDING)?;
-    let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
-    for record in records.primitive()?.await? {
-        let record = record?;
-        if found.count >= head {
-            match read_ids(&record) {
-                Ok(ids) => found.count += ids.len(),
-                Err(problem) => found.tail.problems.push(problem),
-            }
-            continue;
-        }
-        match read_batch(&record) {
-            Ok(batch) => {
-                found.count += batch.events.len();
-                found.tail.pending.push(batch.events);
-                found.tail.sealed.extend(batch.sealed);
-            }
-            Err(problem) => found.tail.problems.push(problem),
-        }
-    }
-    Ok(found)
 }
 
 fn put_log_state(tx: &Transaction<'_>, stream: Uuid, state: LogState) -> Result<(), StorageError> {
