@@ -579,7 +579,8 @@ impl Storage {
             })
             .await?;
             drop(tx);
-            self.keep_pending_count(stream, state, found.count).await?;
+            // Only the next round's speed depends on it: a failure to keep it loses nothing.
+            let _ = self.keep_pending_count(stream, state, found.count).await;
             return Ok(HeadRead::Read(found));
         };
         if let Some(known) = known {
