@@ -4,7 +4,6 @@
 // Chromium, opening the link, shows the same board.
 
 import { test, before, after } from 'node:test';
-import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
@@ -87,9 +86,14 @@ async function privateBoardIn(engine, start) {
     await driver.findElement(By.xpath("//button[normalize-space()='Share']")).click();
     const link = await driver.wait(until.elementLocated(By.css('input[aria-label="Share link"]')), 10_000).getAttribute('value');
     const [, stream, token, key] = link.match(/#\/join\/([^/]+)\/([^/]+)\/([^/]+)$/);
-    const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, app.server.url), { headers: { authorization: `Bearer ${token}` } });
-    const opened = await Promise.all((await response.json()).events.map((e) => openSealed(e, stream, key)));
-    assert.ok(opened.some((e) => e.type === 'card_added' && e.data.title === `Sealed by ${engine}`), `${engine} sealed its card`);
+    // "Synced" told before the card was stored (sealing it takes a moment) says nothing of the
+    // card: wait for the server to hold it, sealed.
+    const serverHoldsTheCard = async () => {
+      const response = await fetch(new URL(`/api/v1/streams/${stream}/events`, app.server.url), { headers: { authorization: `Bearer ${token}` } });
+      const opened = await Promise.all((await response.json()).events.map((e) => openSealed(e, stream, key)));
+      return opened.some((e) => e.type === 'card_added' && e.data.title === `Sealed by ${engine}`);
+    };
+    await driver.wait(serverHoldsTheCard, 30_000, `${engine} sealed its card and sent it`);
 
     const chromium = await app.device(link);
     await expect(chromium.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: `Sealed by ${engine}` })).toBeVisible();
