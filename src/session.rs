@@ -232,12 +232,16 @@ impl Session {
         if tail.state == self.state {
             return Refreshed::Unchanged;
         }
-        let pending = match &tail.pending {
-            Some(ids) => ids.clone(),
-            None => self.pending.get(tail.confirmed.len()..).unwrap_or_default().to_vec(),
+        let confirmed = tail.confirmed.iter().map(|e| e.id);
+        let extends = match &tail.pending {
+            // Unread: the pending events are this session's own past the confirmed ones, so only
+            // the confirmed ones need to be its first.
+            None => confirmed.zip(&self.pending).all(|(id, mine)| id == *mine),
+            Some(pending) => {
+                tail.confirmed.len() + pending.len() >= self.pending.len()
+                    && confirmed.chain(pending.iter().copied()).zip(&self.pending).all(|(id, mine)| id == *mine)
+            }
         };
-        let ids: Vec<Uuid> = tail.confirmed.iter().map(|e| e.id).chain(pending.iter().copied()).collect();
-        let extends = ids.len() >= self.pending.len() && ids.iter().zip(&self.pending).all(|(id, mine)| id == mine);
         if !extends || tail.state.confirmed < self.state.confirmed || tail.held != self.held() {
             return Refreshed::Reread;
         }
@@ -245,7 +249,12 @@ impl Session {
         let added: Vec<Event<BoardEvent>> =
             tail.confirmed.iter().skip(self.pending.len()).chain(&tail.after).cloned().map(Event::decode).collect();
         self.saved.extend(added.iter());
-        self.pending = pending;
+        match &tail.pending {
+            Some(pending) => self.pending.clone_from(pending),
+            None => {
+                self.pending.drain(..tail.confirmed.len().min(self.pending.len()));
+            }
+        }
         self.state = tail.state;
         let snapshot = self.snapshot_due();
         // Copying the board to show costs as much as the board is large; after the server only

@@ -566,9 +566,10 @@ impl Storage {
                     read_ids(&record).map(|ids| ids.len())
                 } else {
                     read_batch(&record).map(|batch| {
+                        let events = batch.events.len();
                         found.tail.pending.push(batch.events);
                         found.tail.sealed.extend(batch.sealed);
-                        found.tail.pending.last().map_or(0, Vec::len)
+                        events
                     })
                 };
                 match counted {
@@ -849,7 +850,7 @@ impl Storage {
         let mut added = 0;
         for record in records.primitive()?.await? {
             let record = record?;
-            let first = get(&record, "first").as_f64().unwrap_or(0.0) as u64;
+            let first = record_first(&record);
             if take_back && let Ok(batch) = read_batch(&record) {
                 pending.add(batch_record(stream, state.revision, &batch.events, &batch.sealed)?).primitive()?;
                 state.revision += batch.events.len().max(1) as u64;
