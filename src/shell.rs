@@ -121,7 +121,13 @@ pub fn human_size(bytes: f64) -> String {
         size /= 1000.0;
         unit += 1;
     }
-    if unit == 0 { format!("{size:.0} {}", UNITS[0]) } else { format!("{size:.1} {}", UNITS[unit]) }
+    // In tenths, as whole numbers: formatting fractions would bring a float formatter into the app.
+    let tenths = (size * 10.0).round() as u64;
+    if unit == 0 {
+        format!("{} {}", tenths / 10, UNITS[0])
+    } else {
+        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
+    }
 }
 
 #[cfg(test)]

@@ -1080,9 +1080,9 @@ async fn upgrade(name: &str, on_blocked: impl FnOnce() + 'static) -> Result<(), 
 /// revision is worked out from its pending records).
 async fn log_state(tx: &Transaction<'_>, stream: Uuid) -> Result<(LogState, bool), StorageError> {
     let stored: Option<JsValue> = tx.object_store(META)?.get(format!("{LOG_PREFIX}{stream}")).primitive()?.await?;
-    // Layouts 1 and 2 kept it as JSON text; layout 3 as an object.
+    // Layouts 1 and 2 kept it as JSON text; layout 3 as an object, which the text is parsed to.
     let state = stored.and_then(|value| match value.as_string() {
-        Some(text) => serde_json::from_str(&text).ok(),
+        Some(text) => js_sys::JSON::parse(&text).ok().and_then(|value| serde_wasm_bindgen::from_value(value).ok()),
         None => serde_wasm_bindgen::from_value(value).ok(),
     });
     if let Some(state) = state {

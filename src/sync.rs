@@ -519,16 +519,17 @@ impl BoardSync {
             self.tell(count);
             let action = self.sync.next(now(), count);
             // Every action but registering and waiting needs the token; without one, register.
+            // Each exchange runs as a future of its own (boxed), so that the loop's own stays small.
             let token = self.token.clone();
             match (action, token) {
                 (Action::Idle, _) => {
                     let _ = woken.next().await;
                 }
                 (Action::WaitUntil(at), _) => wait_until(at, &mut woken).await,
-                (Action::Register, _) => self.register().await,
-                (Action::Push { max }, Some(token)) => self.push(&token, &pending.tail, max).await,
-                (Action::Pull { .. }, Some(token)) => self.pull(&token, count).await,
-                (Action::Listen { .. }, Some(token)) => self.listen(&token, &mut woken).await,
+                (Action::Register, _) => Box::pin(self.register()).await,
+                (Action::Push { max }, Some(token)) => Box::pin(self.push(&token, &pending.tail, max)).await,
+                (Action::Pull { .. }, Some(token)) => Box::pin(self.pull(&token, count)).await,
+                (Action::Listen { .. }, Some(token)) => Box::pin(self.listen(&token, &mut woken)).await,
                 (_, None) => self.sync = SyncState::new(self.sync.cursor(), false, online()),
             }
         }

@@ -53,8 +53,13 @@ impl Notice {
     /// Reads a message from another tab: this version's object, or the JSON text that earlier
     /// versions sent. Anything else is `None`.
     pub fn from_message(message: JsValue) -> Option<Notice> {
-        let earlier = message.as_string().and_then(|text| serde_json::from_str(&text).ok());
-        earlier.or_else(|| serde_wasm_bindgen::from_value(message).ok())
+        // Earlier text is parsed to the object this version sends, so that one reader serves both;
+        // text that is not JSON is this version's form of a notice without fields ("Hello").
+        let message = match message.as_string().map(|text| js_sys::JSON::parse(&text)) {
+            Some(Ok(parsed)) => parsed,
+            _ => message,
+        };
+        serde_wasm_bindgen::from_value(message).ok()
     }
 }
 

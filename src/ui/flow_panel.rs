@@ -8,6 +8,11 @@ use super::board_context::BoardContext;
 
 /// Points drawn along the history, however long it is.
 const POINTS: usize = 120;
+/// The diagram's box, in whole units so that its points format no fractions: a point every
+/// [`STEP`] across, the most cards the board ever held [`HEIGHT`] high.
+const STEP: u64 = 100;
+const WIDTH: u64 = POINTS as u64 * STEP;
+const HEIGHT: u64 = 10_000;
 const COLOURS: [&str; 8] = ["#3f51b5", "#00897b", "#f9a825", "#8e24aa", "#e53935", "#43a047", "#6d4c41", "#546e7a"];
 
 /// Stacked series, bottom to top: one polygon's points per column of the board as it is now, for
@@ -28,21 +33,15 @@ fn diagram(p: &BoardProjections) -> (Vec<(String, String, u32, &'static str)>, b
     // Counts per column at evenly spaced positions, so a long history costs no more to draw.
     let rows: Vec<Vec<u32>> =
         (0..=POINTS).map(|i| p.flow.counts_at((end * i as u64 / POINTS as u64).max(1), &ids)).collect();
-    let top = rows.iter().map(|r| r.iter().sum::<u32>()).max().unwrap_or(0).max(1) as f64;
-    let x = |i: usize| i as f64 * 100.0 / POINTS as f64;
+    let top = u64::from(rows.iter().map(|r| r.iter().sum::<u32>()).max().unwrap_or(0).max(1));
+    let point = |i: usize, count: &u32| format!("{},{}", i as u64 * STEP, HEIGHT - u64::from(*count) * HEIGHT / top);
     let mut below = vec![0u32; rows.len()];
     let mut series = Vec::new();
     // Done-like columns (the rightmost) sit at the bottom, as in any cumulative flow diagram.
     for (k, (_, name)) in columns.iter().enumerate().rev() {
         let upper: Vec<u32> = rows.iter().zip(&below).map(|(r, b)| b + r[k]).collect();
-        let mut points: Vec<String> = upper
-            .iter()
-            .enumerate()
-            .map(|(i, v)| format!("{:.2},{:.2}", x(i), 100.0 - *v as f64 * 100.0 / top))
-            .collect();
-        points.extend(
-            below.iter().enumerate().rev().map(|(i, v)| format!("{:.2},{:.2}", x(i), 100.0 - *v as f64 * 100.0 / top)),
-        );
+        let mut points: Vec<String> = upper.iter().enumerate().map(|(i, v)| point(i, v)).collect();
+        points.extend(below.iter().enumerate().rev().map(|(i, v)| point(i, v)));
         let now = rows.last().map_or(0, |r| r[k]);
         series.push((name.clone(), points.join(" "), now, COLOURS[k % COLOURS.len()]));
         below = upper;
@@ -68,12 +67,12 @@ pub(crate) fn FlowPanel() -> impl IntoView {
                 let cursor = move || {
                     let end = context.shown.with(|p| p.position).max(1);
                     context.viewing.get().map(|at| {
-                        let x = format!("{:.2}", at.min(end) as f64 * 100.0 / end as f64);
-                        view! { <line class="cursor" x1=x.clone() x2=x y1="0" y2="100" stroke="currentColor" stroke-width="2" vector-effect="non-scaling-stroke" /> }
+                        let x = (at.min(end) * WIDTH / end).to_string();
+                        view! { <line class="cursor" x1=x.clone() x2=x y1="0" y2=HEIGHT.to_string() stroke="currentColor" stroke-width="2" vector-effect="non-scaling-stroke" /> }
                     })
                 };
                 view! {
-                    <svg viewBox="0 0 100 100" preserveAspectRatio="none" role="img" aria-label="Cumulative flow: cards per column over the board's history">
+                    <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" role="img" aria-label="Cumulative flow: cards per column over the board's history">
                         {series.into_iter().map(|(_, points, _, colour)| view! {
                             <polygon points=points fill=colour fill-opacity="0.75" stroke=colour stroke-width="0.3" vector-effect="non-scaling-stroke" />
                         }).collect_view()}

@@ -31,12 +31,18 @@ const BUCKETS: usize = 60;
 const STRIP_SAMPLES: usize = 20_000;
 const DEVICE_COLOURS: [&str; 6] = ["#3f51b5", "#00897b", "#e65100", "#8e24aa", "#c62828", "#2e7d32"];
 
-/// One bar of the density strip, in the strip's 100 × 20 box.
+/// The density strip's box: a bar is [`BAR_WIDTH`] wide in a slot of [`SLOT`], and the tallest
+/// reaches the top. Whole numbers, so that drawing a bar formats no fractions.
+const SLOT: u32 = 100;
+const BAR_WIDTH: u32 = 80;
+const STRIP_HEIGHT: u32 = 2_000;
+
+/// One bar of the density strip, in the strip's box.
 #[derive(Debug, Clone, PartialEq)]
 struct Bar {
-    x: f64,
-    y: f64,
-    height: f64,
+    x: u32,
+    y: u32,
+    height: u32,
     colour: &'static str,
 }
 
@@ -73,15 +79,18 @@ fn density(history: &History, present: &Board, this_device: Uuid) -> Strip {
             ((event.meta.at.saturating_sub(first.meta.at) as f64 / span) * (BUCKETS - 1) as f64).round() as usize;
         counts[bucket.min(BUCKETS - 1)][colour_of[&event.meta.device]] += 1;
     }
-    let top = counts.iter().map(|c| c.iter().sum::<u32>()).max().unwrap_or(1).max(1) as f64;
-    let width = 100.0 / BUCKETS as f64;
+    let top = u64::from(counts.iter().map(|c| c.iter().sum::<u32>()).max().unwrap_or(1).max(1));
+    // Where a stack of `below` events ends, from the strip's top; each bar spans from where the
+    // stack under it ends, so the bars of a slot meet exactly.
+    let edge = |below: u64| STRIP_HEIGHT - (below * u64::from(STRIP_HEIGHT)).div_ceil(top) as u32;
     let mut bars = Vec::new();
     for (b, row) in counts.iter().enumerate() {
-        let mut y = 20.0;
+        let mut below = 0;
         for (colour, count) in row.iter().enumerate().filter(|(_, c)| **c > 0) {
-            let height = *count as f64 / top * 20.0;
-            y -= height;
-            bars.push(Bar { x: b as f64 * width, y, height, colour: DEVICE_COLOURS[colour] });
+            let bottom = edge(below);
+            below += u64::from(*count);
+            let y = edge(below);
+            bars.push(Bar { x: b as u32 * SLOT, y, height: bottom - y, colour: DEVICE_COLOURS[colour] });
         }
     }
     let mut devices: Vec<(String, &'static str)> = ranked[..own]
@@ -140,11 +149,11 @@ pub(crate) fn HistoryPanel() -> impl IntoView {
         }>
             <summary>"History"</summary>
             <p class="small muted">"Drag through time to see the board as it was. Nothing changes until you restore a version."</p>
-            <svg class="density" viewBox="0 0 100 20" preserveAspectRatio="none" role="img"
+            <svg class="density" viewBox=format!("0 0 {} {STRIP_HEIGHT}", BUCKETS as u32 * SLOT) preserveAspectRatio="none" role="img"
                 aria-label="When changes were made, and on which device">
                 {move || strip.get().bars.into_iter().map(|bar| view! {
-                    <rect x=format!("{:.2}", bar.x) y=format!("{:.2}", bar.y) width=format!("{:.2}", 100.0 / BUCKETS as f64 * 0.8)
-                        height=format!("{:.2}", bar.height) fill=bar.colour />
+                    <rect x=bar.x.to_string() y=bar.y.to_string() width=BAR_WIDTH.to_string()
+                        height=bar.height.to_string() fill=bar.colour />
                 }).collect_view()}
             </svg>
             <ul class="legend devices small">
@@ -277,5 +286,41 @@ pub(crate) fn PastBanner() -> impl IntoView {
                 {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             </div>
         </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chronicle_board::{Board, BoardEvent, History};
+    use chronicle_core::{Event, Uuid};
+
+    use super::{BAR_WIDTH, BUCKETS, SLOT, STRIP_HEIGHT, density};
+
+    #[test]
+    fn the_strips_bars_stack_without_gaps_and_the_busiest_slot_fills_it() {
+        let (here, there) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let rename = BoardEvent::BoardRenamed { name: "n".into() };
+        // Seven events early on (three of them from the other device), one at the end: at
+        // sevenths of the strip's height, the bars' edges fall between whole units.
+        let times = [(0, here), (0, there), (1, here), (2, there), (3, here), (4, there), (5, here), (10_000, here)];
+        let events = times
+            .iter()
+            .enumerate()
+            .map(|(i, (at, device))| {
+                Event::new(Uuid::from_u128(100 + i as u128), Uuid::from_u128(9), *device, *at, rename.clone())
+            })
+            .collect();
+        let strip = density(&History::new(events), &Board::default(), here);
+
+        assert_eq!(strip.devices.len(), 2);
+        let first: Vec<_> = strip.bars.iter().filter(|b| b.x == 0).collect();
+        assert_eq!(first.len(), 2, "both devices in the first slot");
+        assert_eq!(first[0].y + first[0].height, STRIP_HEIGHT, "the lowest bar stands on the bottom");
+        assert_eq!(first[1].y + first[1].height, first[0].y, "the next one starts where it ends");
+        assert_eq!(first[1].y, 0, "the busiest slot reaches the top");
+        let last: Vec<_> = strip.bars.iter().filter(|b| b.x == (BUCKETS as u32 - 1) * SLOT).collect();
+        assert_eq!(last.len(), 1);
+        assert_eq!(last[0].height, STRIP_HEIGHT.div_ceil(7), "one event of seven");
+        assert!(strip.bars.iter().all(|b| b.x % SLOT == 0 && b.x + BAR_WIDTH <= BUCKETS as u32 * SLOT));
     }
 }
