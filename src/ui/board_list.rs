@@ -13,12 +13,16 @@ use crate::service::BoardSummary;
 pub(crate) fn BoardList() -> impl IntoView {
     let ws = workspace();
     let boards: RwSignal<Option<Vec<BoardSummary>>> = RwSignal::new(None);
+    // Whether the list has been read once, or could not be: what follows it on the page waits
+    // for that, so that nothing moves when the list takes its place.
+    let listed = RwSignal::new(false);
     let reload = move || {
         spawn_local(async move {
             match ws.service().list().await {
                 Ok(list) => boards.set(Some(list)),
                 Err(e) => ws.tell(e.to_string()),
             }
+            listed.set(true);
         });
     };
     reload();
@@ -81,7 +85,9 @@ pub(crate) fn BoardList() -> impl IntoView {
                     </ul>
                 }.into_any(),
             }}
-            <DeviceSettings />
+            <Show when=move || listed.get()>
+                <DeviceSettings />
+            </Show>
         </main>
     }
 }
