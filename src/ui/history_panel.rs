@@ -2,9 +2,7 @@
 //! events happened and on which device, and the list of events; and the banner shown while the
 //! board on screen is a past version.
 
-use std::collections::HashMap;
-
-use chronicle_board::{Board, BoardProjections, History, device_label};
+use chronicle_board::{Board, BoardProjections, History, IdMap, device_label};
 use chronicle_core::Uuid;
 use leptos::html;
 use leptos::prelude::*;
@@ -60,24 +58,37 @@ struct Strip {
 fn density(history: &History, present: &Board, this_device: Uuid) -> Strip {
     let events = history.events();
     let (Some(first), Some(last)) = (events.first(), events.last()) else { return Strip::default() };
-    // Times are whatever devices recorded, in any order: the arithmetic saturates.
-    let span = last.meta.at.saturating_sub(first.meta.at).max(1) as f64;
+    // Times are whatever devices recorded, in any order: the arithmetic saturates, and a time
+    // before the first event's or after the last one's counts in the first or the last slot.
+    let span = last.meta.at.saturating_sub(first.meta.at).max(1);
+    let slot = |at: i64| {
+        let since = at.saturating_sub(first.meta.at).clamp(0, span);
+        // Rounded to the nearest slot, in whole numbers (this runs for every sampled event).
+        ((since as u128 * (BUCKETS as u128 - 1) + span as u128 / 2) / span as u128) as usize
+    };
     let sampled = || events.iter().step_by(events.len().div_ceil(STRIP_SAMPLES).max(1));
-    // Events per device, and the order devices were first seen in, to break ties.
-    let mut made: HashMap<Uuid, (u32, usize)> = HashMap::new();
+    // Events per device, in the order devices were first seen in, and each device's place there.
+    let mut place: IdMap<usize> = IdMap::default();
+    let mut made: Vec<(Uuid, u32)> = Vec::new();
     for event in sampled() {
-        let seen = made.len();
-        made.entry(event.meta.device).or_insert((0, seen)).0 += 1;
+        let device = event.meta.device;
+        let at = *place.entry(device).or_insert_with(|| {
+            made.push((device, 0));
+            made.len() - 1
+        });
+        made[at].1 += 1;
     }
-    let mut ranked: Vec<(Uuid, (u32, usize))> = made.into_iter().collect();
-    ranked.sort_by_key(|(_, (count, seen))| (std::cmp::Reverse(*count), *seen));
+    // A stable sort: devices with as many events stay in the order they were first seen in.
+    let mut ranked = made;
+    ranked.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
     let own = if ranked.len() <= DEVICE_COLOURS.len() { ranked.len() } else { DEVICE_COLOURS.len() - 1 };
-    let colour_of: HashMap<Uuid, usize> = ranked.iter().enumerate().map(|(i, (d, _))| (*d, i.min(own))).collect();
+    let mut colour_of = place;
+    for (i, (device, _)) in ranked.iter().enumerate() {
+        colour_of.insert(*device, i.min(own));
+    }
     let mut counts = vec![[0u32; DEVICE_COLOURS.len()]; BUCKETS];
     for event in sampled() {
-        let bucket =
-            ((event.meta.at.saturating_sub(first.meta.at) as f64 / span) * (BUCKETS - 1) as f64).round() as usize;
-        counts[bucket.min(BUCKETS - 1)][colour_of[&event.meta.device]] += 1;
+        counts[slot(event.meta.at)][colour_of[&event.meta.device]] += 1;
     }
     let top = u64::from(counts.iter().map(|c| c.iter().sum::<u32>()).max().unwrap_or(1).max(1));
     // Where a stack of `below` events ends, from the strip's top; each bar spans from where the
@@ -216,19 +227,24 @@ fn EventList(
     });
     // The event at the cursor stays in view. Only while the panel is open, and from the scroll
     // position the list was last told of: asking the element would make the browser lay out the
-    // whole page there and then, which cost a board's first draw tens of milliseconds.
+    // whole page there and then, which cost a board's first draw tens of milliseconds. Setting
+    // it does too, so that waits for the next frame, when the page is laid out once with the
+    // change that moved the cursor (a new card, say) rather than once for the scroll and again
+    // for the change.
     Effect::new(move |_| {
         let at = position.get();
         let _ = total.get();
-        if !open.get() {
+        if !open.get() || scroller.get().is_none() {
             return;
         }
-        if let Some(element) = scroller.get() {
-            let row_top = at.saturating_sub(1) * ROW;
-            let scrolled = top.get_untracked();
-            if row_top < scrolled || row_top + ROW > scrolled + LIST_HEIGHT {
-                element.set_scroll_top(row_top.saturating_sub(LIST_HEIGHT / 2) as i32);
-            }
+        let row_top = at.saturating_sub(1) * ROW;
+        let scrolled = top.get_untracked();
+        if row_top < scrolled || row_top + ROW > scrolled + LIST_HEIGHT {
+            request_animation_frame(move || {
+                if let Some(element) = scroller.get_untracked() {
+                    element.set_scroll_top(row_top.saturating_sub(LIST_HEIGHT / 2) as i32);
+                }
+            });
         }
     });
     view! {
@@ -322,5 +338,26 @@ mod tests {
         assert_eq!(last.len(), 1);
         assert_eq!(last[0].height, STRIP_HEIGHT.div_ceil(7), "one event of seven");
         assert!(strip.bars.iter().all(|b| b.x % SLOT == 0 && b.x + BAR_WIDTH <= BUCKETS as u32 * SLOT));
+    }
+
+    #[test]
+    fn events_stamped_out_of_order_land_in_the_strips_end_slots() {
+        let device = Uuid::from_u128(1);
+        let rename = BoardEvent::BoardRenamed { name: "n".into() };
+        // The first and last events span 1,000 ms; one came from a clock far behind, one from a
+        // clock far ahead, and one sits halfway (slot 29.5, rounded up).
+        let times = [1_000, -5_000_000, 1_500, i64::MAX, 2_000];
+        let events = times
+            .iter()
+            .enumerate()
+            .map(|(i, at)| {
+                Event::new(Uuid::from_u128(100 + i as u128), Uuid::from_u128(9), device, *at, rename.clone())
+            })
+            .collect();
+        let strip = density(&History::new(events), &Board::default(), device);
+        let slots: Vec<u32> = strip.bars.iter().map(|b| b.x / SLOT).collect();
+        assert_eq!(slots, [0, 30, 59]);
+        let heights: Vec<u32> = strip.bars.iter().map(|b| b.height).collect();
+        assert_eq!(heights, [STRIP_HEIGHT, STRIP_HEIGHT / 2, STRIP_HEIGHT], "two events, one, two");
     }
 }

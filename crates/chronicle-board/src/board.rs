@@ -22,11 +22,11 @@ pub fn seed_id_hashes(key: u64) {
     ID_HASH_KEY.store(key, Ordering::Relaxed);
 }
 
-/// Hashes ids with one folded multiply per 16 bytes, keyed with [`ID_HASH_KEY`]: every bit of the
+/// Hashes ids with one folded multiply per 16 bytes, keyed as [`seed_id_hashes`] says: every bit of the
 /// id reaches every bit of the hash, so ids that differ only in a few bytes (as crafted or
 /// sequential ones do) spread as well as random ones, at a fraction of SipHash's cost.
 #[derive(Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
+pub struct IdHasher(u64);
 
 fn folded_multiply(x: u64, y: u64) -> u64 {
     let product = u128::from(x) * u128::from(y);
@@ -70,7 +70,9 @@ fn find_slot(slots: &[u32], slot: u32) -> Option<usize> {
     rest.iter().position(|s| *s == slot).map(|i| slots.len() - rest.len() + i)
 }
 
-pub(crate) type IdMap<V> = HashMap<Uuid, V, BuildHasherDefault<IdHasher>>;
+/// A map keyed by ids, hashed with [`IdHasher`]: a fraction of the default hasher's cost, and as
+/// safe against chosen ids once [`seed_id_hashes`] has run.
+pub type IdMap<V> = HashMap<Uuid, V, BuildHasherDefault<IdHasher>>;
 
 /// A column and its live (not archived) cards, top to bottom.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

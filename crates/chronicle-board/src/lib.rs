@@ -22,7 +22,7 @@ mod undo;
 pub mod workload;
 
 pub use activity::{Activity, ActivityEntry, describe, device_label, shown_text};
-pub use board::{Board, Card, Column, seed_id_hashes};
+pub use board::{Board, Card, Column, IdHasher, IdMap, seed_id_hashes};
 pub use card_history::card_of;
 pub use command::{
     BoardDecider, Command, DEFAULT_COLUMNS, MAX_COLUMNS, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE, Rejection,
