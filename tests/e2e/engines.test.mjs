@@ -4,6 +4,7 @@
 // Chromium, opening the link, shows the same board.
 
 import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
@@ -73,6 +74,8 @@ async function privateBoardIn(engine, start) {
   try {
     await driver.get(app.server.url);
     const name = await driver.wait(until.elementLocated(By.css('input[aria-label="New board name"]')), 30_000);
+    // The styles, which the build writes into the page, apply: its policy allows them by hash.
+    assert.equal(await driver.findElement(By.css('.topbar')).getCssValue('position'), 'sticky', `${engine} applies the styles`);
     await name.sendKeys(`Made in ${engine}`);
     await driver.findElement(By.xpath("//button[normalize-space()='New board']")).click();
     const field = await driver.wait(until.elementLocated(By.css('input[aria-label="New card in To do"]')), 20_000);

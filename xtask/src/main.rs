@@ -343,7 +343,8 @@ fn sizes(dist: &Path) -> Result<Vec<(String, String)>> {
     // Raw, gzip -9, and brotli as the build wrote it beside each file (what a browser that takes
     // brotli downloads).
     let mut total = (0u64, 0u64, 0u64);
-    for ext in ["wasm", "js", "css"] {
+    // The build writes the styles into index.html.
+    for ext in ["wasm", "js", "html"] {
         let (mut raw, mut gz, mut br) = (0, 0, 0);
         for entry in std::fs::read_dir(dist).context("dist/ exists after a build")? {
             let path = entry?.path();

@@ -12,9 +12,11 @@ use sha2::{Digest, Sha256};
 
 /// The Content-Security-Policy for an app whose `index.html` reads `index`.
 pub(crate) fn content_security_policy(index: &str) -> String {
-    let scripts: String = inline_scripts(index).map(|script| format!(" 'sha256-{}'", hash(script))).collect();
+    let allowed =
+        |tag| -> String { inline(index, tag).into_iter().map(|text| format!(" 'sha256-{}'", hash(text))).collect() };
+    let (scripts, styles) = (allowed("script"), allowed("style"));
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self'; \
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self'{styles}; \
          style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; \
          manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
@@ -43,13 +45,18 @@ fn hash(script: &str) -> String {
     STANDARD.encode(Sha256::digest(script.as_bytes()))
 }
 
-/// The text of every `<script>` without a `src` in an HTML page, exactly as the browser hashes it.
-fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
-    html.split("<script").skip(1).filter_map(|rest| {
-        let (tag, body) = rest.split_once('>')?;
-        let (script, _) = body.split_once("</script>")?;
-        (!tag.contains("src=")).then_some(script)
-    })
+/// The text of every `<tag>` element (`script` or `style`) written in an HTML page, not loaded
+/// from a `src`, exactly as the browser hashes it.
+fn inline<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
+    let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
+    html.split(open.as_str())
+        .skip(1)
+        .filter_map(|rest| {
+            let (attributes, body) = rest.split_once('>')?;
+            let (text, _) = body.split_once(close.as_str())?;
+            (!attributes.contains("src=")).then_some(text)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -96,5 +103,16 @@ mod tests {
         let scripts = policy.split(';').find(|d| d.trim().starts_with("script-src ")).unwrap();
         assert!(!scripts.contains("unsafe-inline"), "no script runs unless named: {scripts}");
         assert_eq!(hash(""), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", "SHA-256 of nothing, in base64");
+    }
+
+    #[test]
+    fn the_inlined_stylesheet_is_allowed_by_its_hash_and_no_other_style_element_is() {
+        let css = "body{margin:0}\n.app{display:flex}";
+        let page = format!("<head><style>{css}</style><link rel=\"stylesheet\" href=\"/x.css\"></head>");
+        let policy = content_security_policy(&page);
+        let styles = policy.split(';').find(|d| d.trim().starts_with("style-src ")).unwrap();
+        assert_eq!(styles.trim(), format!("style-src 'self' 'sha256-{}'", hash(css)));
+        let plain = content_security_policy("<head><script>x</script></head>");
+        assert!(plain.contains("style-src 'self';"), "no style element, no hash: {plain}");
     }
 }
