@@ -3,8 +3,9 @@
 //!
 //! The policy allows exactly what the app needs: its own scripts and the inline module loader
 //! that Trunk writes into `index.html` (allowed by its hash, computed from the file being served),
-//! compiling WebAssembly, its own styles and the `style` attributes its panels set, its own API,
-//! and nothing from anywhere else. Framing is refused, and no referrer leaves the page.
+//! compiling WebAssembly, its own styles (the stylesheet the build writes into `index.html`, by
+//! its hash) and the `style` attributes its panels set, its own API, and nothing from anywhere
+//! else. Framing is refused, and no referrer leaves the page.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
