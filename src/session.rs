@@ -358,6 +358,19 @@ mod tests {
         session.execute(shown, command, "Laptop", 1, move || Uuid::from_u128(5000 + n)).unwrap();
     }
 
+    /// The events of a card "Mine" added in `column` and written, which leaves the log at `after`.
+    fn write_mine(
+        session: &mut Session,
+        shown: &mut BoardProjections,
+        column: Uuid,
+        after: LogState,
+    ) -> Vec<RawEnvelope> {
+        add(session, shown, column, "Mine", 1);
+        let (_, mine) = session.next_write().unwrap();
+        session.written(after);
+        mine
+    }
+
     /// The events of a card "Theirs" added in `column` by another session of `device`, on the
     /// board `session` has saved, with the log at `state` and `pending` in it.
     fn theirs(session: &Session, device: Uuid, column: Uuid, state: LogState, pending: Vec<Uuid>) -> Vec<RawEnvelope> {
@@ -437,9 +450,7 @@ mod tests {
     #[test]
     fn confirmed_own_events_change_nothing_shown_and_remote_ones_are_added() {
         let (mut session, mut shown, columns, first) = created();
-        add(&mut session, &mut shown, columns[0], "Mine", 1);
-        let (_, mine) = session.next_write().unwrap();
-        session.written(state(3, 0));
+        let mine = write_mine(&mut session, &mut shown, columns[0], state(3, 0));
         let stored_pending: Vec<Uuid> = session.pending.clone();
         assert_eq!(stored_pending.len(), 3);
 
@@ -464,10 +475,8 @@ mod tests {
     #[test]
     fn events_confirmed_while_a_batch_was_written_leave_the_pending_list() {
         let (mut session, mut shown, columns, _) = created();
-        add(&mut session, &mut shown, columns[0], "Mine", 1);
-        let (_, mine) = session.next_write().unwrap();
         // While "Mine" was written, the sync confirmed the board's two first events in place.
-        session.written(state(3, 2));
+        let mine = write_mine(&mut session, &mut shown, columns[0], state(3, 2));
         assert_eq!(session.pending(), 1, "only the card is still pending");
         // Then the server confirms the card too: the log only grew, nothing is read again.
         let tail = Followed { confirmed: confirmed(&mine, 2), state: state(3, 3), held: 3, ..Followed::default() };
@@ -481,9 +490,7 @@ mod tests {
     #[test]
     fn confirming_only_our_own_events_shows_nothing_new() {
         let (mut session, mut shown, columns, first) = created();
-        add(&mut session, &mut shown, columns[0], "Mine", 1);
-        let (_, mine) = session.next_write().unwrap();
-        session.written(state(3, 0));
+        let mine = write_mine(&mut session, &mut shown, columns[0], state(3, 0));
         let before = session.saved().clone();
         let ours: Vec<RawEnvelope> = first.iter().chain(&mine).cloned().collect();
         let tail = Followed { confirmed: confirmed(&ours, 0), state: state(3, 3), held: 3, ..Followed::default() };
@@ -529,9 +536,7 @@ mod tests {
     #[test]
     fn confirmations_in_place_keep_the_rest_of_the_pending_events_without_reading_them() {
         let (mut session, mut shown, columns, first) = created();
-        add(&mut session, &mut shown, columns[0], "Mine", 1);
-        let (_, mine) = session.next_write().unwrap();
-        session.written(state(3, 0));
+        let mine = write_mine(&mut session, &mut shown, columns[0], state(3, 0));
         // The board's two first events were confirmed in place; the card is still pending, and
         // storage did not read it.
         let tail = Followed { confirmed: confirmed(&first, 0), state: state(3, 2), held: 3, ..Followed::default() };
