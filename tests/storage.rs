@@ -17,6 +17,13 @@ fn fresh_name() -> String {
     format!("chronicle-test-{}", chronicle::clock::new_id())
 }
 
+/// A database of its own for one test (its name, to open it again), and a board's id in it.
+async fn fresh_board() -> (String, Storage, Uuid) {
+    let name = fresh_name();
+    let storage = Storage::open(&name, || ()).await.unwrap();
+    (name, storage, chronicle::clock::new_id())
+}
+
 fn envelope(stream: Uuid, n: u64) -> RawEnvelope {
     RawEnvelope {
         id: chronicle::clock::new_id(),
@@ -71,9 +78,7 @@ fn pending(events: &[RawEnvelope]) -> Vec<RawEnvelope> {
 
 #[wasm_bindgen_test]
 async fn confirmed_then_pending_events_read_back_in_order_and_by_seq() {
-    let name = fresh_name();
-    let storage = Storage::open(&name, || ()).await.unwrap();
-    let stream = chronicle::clock::new_id();
+    let (_, storage, stream) = fresh_board().await;
     let confirmed: Vec<_> = (0..3).map(|n| envelope(stream, n)).collect();
     let mine = pending(&(3..5).map(|n| envelope(stream, n)).collect::<Vec<_>>());
     let state = storage.confirm(stream, &confirmed, &Rebased::default()).await.unwrap();
@@ -284,9 +289,7 @@ async fn three_pending_records(storage: &Storage, stream: Uuid) -> (Vec<RawEnvel
 
 #[wasm_bindgen_test]
 async fn a_reload_reads_only_the_ids_of_pending_events_a_snapshot_holds() {
-    let name = fresh_name();
-    let storage = Storage::open(&name, || ()).await.unwrap();
-    let stream = chronicle::clock::new_id();
+    let (name, storage, stream) = fresh_board().await;
     let (events, firsts, state) = three_pending_records(&storage, stream).await;
     let decoded: Vec<_> = events.iter().cloned().map(chronicle_core::Event::decode).collect();
     let head = BoardProjections::replay(decoded[..5].iter());
@@ -313,9 +316,7 @@ async fn a_reload_reads_only_the_ids_of_pending_events_a_snapshot_holds() {
 
 #[wasm_bindgen_test]
 async fn a_reload_decodes_no_confirmed_event_a_snapshot_holds() {
-    let name = fresh_name();
-    let storage = Storage::open(&name, || ()).await.unwrap();
-    let stream = chronicle::clock::new_id();
+    let (name, storage, stream) = fresh_board().await;
     // Three confirmed records, of 3, 4 and 2 events, as three pulls store them.
     let events: Vec<_> = (0..9).map(|n| envelope(stream, n)).collect();
     for range in [0..3, 3..7, 7..9] {
@@ -367,9 +368,7 @@ async fn pending_count(storage: &Storage, stream: Uuid) -> usize {
 
 #[wasm_bindgen_test]
 async fn a_push_reads_the_first_pending_events_and_the_count_kept_with_the_log() {
-    let name = fresh_name();
-    let storage = Storage::open(&name, || ()).await.unwrap();
-    let stream = chronicle::clock::new_id();
+    let (name, storage, stream) = fresh_board().await;
     let (events, firsts, state) = three_pending_records(&storage, stream).await;
     assert_eq!(storage.log_state(stream).await.unwrap(), state);
     assert_eq!(kept_count(&name, stream).await, Some((state, 9)), "every append keeps the count");
@@ -422,9 +421,7 @@ async fn a_push_reads_the_first_pending_events_and_the_count_kept_with_the_log()
 
 #[wasm_bindgen_test]
 async fn an_unreadable_record_is_reported_kept_in_place_and_written_after() {
-    let name = fresh_name();
-    let storage = Storage::open(&name, || ()).await.unwrap();
-    let stream = chronicle::clock::new_id();
+    let (name, storage, stream) = fresh_board().await;
     let events = board_events(stream);
     let first = storage.append(stream, 0, &events[..2], &[]).await.unwrap();
     let state = storage.append(stream, first.revision, &events[2..], &[]).await.unwrap();
