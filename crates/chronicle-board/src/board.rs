@@ -22,7 +22,7 @@ pub fn seed_id_hashes(key: u64) {
     ID_HASH_KEY.store(key, Ordering::Relaxed);
 }
 
-/// Hashes ids with one folded multiply per 16 bytes, keyed as [`seed_id_hashes`] says: every bit of the
+/// Hashes ids with one folded multiply per 16 bytes, keyed with what [`seed_id_hashes`] set: every bit of the
 /// id reaches every bit of the hash, so ids that differ only in a few bytes (as crafted or
 /// sequential ones do) spread as well as random ones, at a fraction of SipHash's cost.
 #[derive(Default, Clone, Copy)]
