@@ -1,0 +1,298 @@
+// A board of 100k events on the sync server, in headless Chromium: how long a fresh browser takes
+// from opening the share link to a usable board (catch-up, of a board in the clear and of the same
+// board private, its events sealed), how long a reload takes to a usable
+// board (cold start, from the snapshot the first open stored), with the History panel open,
+// how long an edit takes from the key press until the panel lists it, and how long adding and
+// moving a card take inside the page, on an empty board and on the 100k one.
+// Prints `BENCH<TAB>name<TAB>value` rows for `cargo xtask bench`.
+
+import { startServer, startBrowser, boardKey, seal } from '../e2e/support.mjs';
+import { workload } from './workload.mjs';
+
+// A smaller board for trying the script out: CHRONICLE_BENCH_EVENTS=5000.
+const COUNT = Number(process.env.CHRONICLE_BENCH_EVENTS ?? 100_000);
+
+async function api(server, path, token, body) {
+  const response = await fetch(new URL(`/api/v1${path}`, server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/**
+ * Run in every page the bench opens, before the page's own scripts: `window.__usable(count)` says
+ * whether the whole board is on screen (its title, a card in its last column, and at least `count`
+ * events in the status line).
+ */
+function defineUsable() {
+  window.__usable = (count) => {
+    const status = document.querySelector('footer.status-line')?.textContent ?? '';
+    const done = count === 1 || document.querySelector('ul[aria-label="Done"] li');
+    const events = Number(/(\d+) events?/.exec(status)?.[1] ?? 0);
+    return Boolean(document.querySelector('.board-page h1') && done && events >= count);
+  };
+}
+
+/** Opens `url` in a new page and resolves when the whole board is on screen, with the time it took. */
+async function openBoard(context, url, count = COUNT) {
+  const page = await context.newPage();
+  await page.addInitScript(defineUsable);
+  // Records when the board became usable, from navigation start.
+  await page.addInitScript((count) => {
+    const observer = new MutationObserver(() => {
+      if (window.__usable(count)) {
+        window.__usableAt = performance.now();
+        observer.disconnect();
+      }
+    });
+    observer.observe(document, { childList: true, subtree: true, characterData: true });
+  }, count);
+  await page.goto(url);
+  const ms = Math.round(await page.waitForFunction(() => window.__usableAt, null, { timeout: 120_000, polling: 50 }).then((h) => h.jsonValue()));
+  return { page, ms };
+}
+
+/** Resolves once the page's IndexedDB holds a snapshot of `stream`. */
+async function snapshotStored(page, stream) {
+  await page.waitForFunction(async (stream) => {
+    const db = await new Promise((r) => { const q = indexedDB.open('chronicle'); q.onsuccess = () => r(q.result); });
+    const found = await new Promise((r) => { const q = db.transaction('snapshots').objectStore('snapshots').get(stream); q.onsuccess = () => r(q.result); });
+    db.close();
+    return found !== undefined;
+  }, stream, { timeout: 60_000, polling: 100 });
+}
+
+/** Opens the History panel of the board on `page` and waits until it lists `count` events. */
+async function openHistory(page, count) {
+  await page.getByText('History', { exact: true }).click();
+  await page.waitForFunction((count) => {
+    const list = document.querySelector('ol[aria-label="Events"]');
+    return list && Math.round(parseFloat(list.style.height) / 52) >= count;
+  }, count, { timeout: 120_000, polling: 100 });
+}
+
+/**
+ * Opens the board with the History panel, then adds cards one at a time: for each, the time from
+ * the Enter key to the moment the panel's event list has grown by the new event. Sorted.
+ */
+async function editsWithHistoryOpen(context, url) {
+  const { page } = await openBoard(context, url);
+  await openHistory(page, COUNT);
+  const events = page.getByRole('list', { name: 'Events' });
+  const listed = () => events.evaluate((list) => Math.round(parseFloat(list.style.height) / 52));
+  const input = page.getByRole('textbox', { name: 'New card in To do' });
+  const times = [];
+  for (let i = 0; i < 15; i += 1) {
+    const before = await listed();
+    await input.fill(`Timed card ${i}`);
+    const ms = await input.evaluate((field, before) => new Promise((resolve) => {
+      const list = document.querySelector('ol[aria-label="Events"]');
+      let pressed;
+      const observer = new MutationObserver(() => {
+        if (Math.round(parseFloat(list.style.height) / 52) > before) {
+          observer.disconnect();
+          resolve(performance.now() - pressed);
+        }
+      });
+      observer.observe(list, { attributes: true, attributeFilter: ['style'] });
+      pressed = performance.now();
+      field.form.requestSubmit();
+    }), before);
+    times.push(ms);
+  }
+  await page.close();
+  return times.sort((a, b) => a - b);
+}
+
+/** Median and 95th percentile of `times`, in milliseconds. */
+function spread(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { median: at(0.5), p95: at(0.95) };
+}
+
+/**
+ * Times what a person does most on the board at `url`, `RUNS` times each, inside the page: from
+ * the key event (its `timeStamp`) until the card's node is in the DOM, and until the frame after
+ * that has been painted. Adding: Enter in "New card in To do" until the card is in To do.
+ * Moving: Enter on the first To do card's "Move right" until it is in Doing. With `history`, the
+ * History panel is open and has listed the whole log first.
+ */
+async function interactions(context, url, { count, history }) {
+  const RUNS = 20;
+  const { page } = await openBoard(context, url, count);
+  if (history) await openHistory(page, count);
+  // Arms a one-shot timer in the page and returns once it is armed: `window.__timed` resolves,
+  // once `within` holds a node matching `found.selector` (with the text `found.text`, if given)
+  // after one of its mutations, to the times from the next keydown on `target` to that mutation
+  // and to the paint after it.
+  const arm = (target, within, found) => page.evaluate(([target, within, found]) => { window.__timed = new Promise((resolve) => {
+    const field = document.querySelector(target);
+    const list = document.querySelector(within);
+    const check = (list) => [...list.querySelectorAll(found.selector)].some((node) => found.text === undefined || node.textContent === found.text);
+    let pressed;
+    field.addEventListener('keydown', (event) => { pressed = event.timeStamp; }, { once: true, capture: true });
+    const observer = new MutationObserver(() => {
+      if (pressed === undefined || !check(list)) return;
+      observer.disconnect();
+      const dom = performance.now() - pressed;
+      requestAnimationFrame(() => setTimeout(() => resolve({ dom, paint: performance.now() - pressed }), 0));
+    });
+    observer.observe(list, { childList: true, subtree: true, characterData: true });
+  }); }, [target, within, found]);
+  const measured = () => page.evaluate(() => window.__timed);
+
+  const adds = [];
+  const input = page.getByRole('textbox', { name: 'New card in To do' });
+  for (let i = 0; i < RUNS; i += 1) {
+    const title = `Timed card ${i} ${Date.now()}`;
+    await input.fill(title);
+    await arm('input[aria-label="New card in To do"]', 'ul[aria-label="To do"]',
+      { selector: 'li .card-title', text: title });
+    await input.press('Enter');
+    adds.push(await measured());
+  }
+  const moves = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    const card = await page.evaluate(() => document.querySelector('ul[aria-label="To do"] li.card').dataset.card);
+    const button = `ul[aria-label="To do"] li[data-card="${card}"] button[aria-label="Move right"]`;
+    await page.focus(button);
+    await arm(button, 'ul[aria-label="Doing"]', { selector: `li[data-card="${card}"]` });
+    await page.keyboard.press('Enter');
+    moves.push(await measured());
+  }
+  await page.close();
+  const report = (name, times) => {
+    const dom = spread(times.map((t) => t.dom));
+    const paint = spread(times.map((t) => t.paint));
+    const where = `${count >= 1000 ? `${count / 1000}k events` : "an empty board"}, History ${history ? 'open' : 'closed'}`;
+    console.log(`BENCH\tinteraction: ${name}, ${where} (key to DOM, median / p95 of ${RUNS}; to paint)\t${dom.median.toFixed(1)} ms / ${dom.p95.toFixed(1)} ms (paint ${paint.median.toFixed(1)} ms / ${paint.p95.toFixed(1)} ms)`);
+  };
+  report('add a card', adds);
+  report('move a card', moves);
+}
+
+/**
+ * Pushes `events` to a new stream on `server`, sealed with a new key when `sealed` (as a private
+ * board's devices push them); resolves to the stream and its share link.
+ */
+async function pushBoard(server, events, { sealed = false } = {}) {
+  const { stream, token } = await api(server, '/streams', null, {});
+  const key = sealed ? await boardKey() : null;
+  for (let first = 0; first < events.length; first += 1000) {
+    let batch = events.slice(first, first + 1000);
+    if (key) batch = await Promise.all(batch.map((event) => seal(event, stream, key)));
+    await api(server, `/streams/${stream}/events`, token, { events: batch });
+  }
+  const link = key ? `${server.url}#/join/${stream}/${token}/${key.link}` : `${server.url}#/join/${stream}/${token}`;
+  return { stream, link };
+}
+
+/**
+ * Pushes the workload to a new stream on `server` (sealed when `sealed`) and opens its share link
+ * in `context`, timed from the link to a usable board; resolves to the stream and the opened page.
+ */
+async function catchUp(server, context, { sealed = false } = {}) {
+  const { stream, link } = await pushBoard(server, workload(COUNT), { sealed });
+  const joined = await openBoard(context, link);
+  return { stream, joined };
+}
+
+async function profiledOpen(browser, url) {
+
+      const page = await browser.context.newPage();
+      await page.addInitScript(defineUsable);
+      await page.addInitScript((count) => { const o = new MutationObserver(() => { if (window.__usable(count)) { window.__usableAt = performance.now(); o.disconnect(); } }); o.observe(document, { childList: true, subtree: true, characterData: true }); }, COUNT);
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+      await cdp.send('Profiler.start');
+      await page.goto(url);
+      const ms = await page.waitForFunction(() => window.__usableAt, null, { timeout: 120_000, polling: 50 }).then((h) => h.jsonValue());
+      const { profile } = await cdp.send('Profiler.stop');
+      console.log('profiled open', Math.round(ms));
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      const parent = new Map(); for (const n of profile.nodes) for (const c of (n.children || [])) parent.set(c, n.id);
+      const self = new Map(); const incl = new Map();
+      const t0 = profile.startTime;
+      let t = t0;
+      profile.samples.forEach((id, i) => {
+        t += profile.timeDeltas[i];
+        if (t - t0 > ms * 1000) return;
+        const d = profile.timeDeltas[i + 1] ?? 0;
+        const f = (n) => (n.callFrame.functionName || (n.callFrame.url ? n.callFrame.url.slice(-25) + ':' + n.callFrame.lineNumber : '') || '(anon)').replace(/::h[0-9a-f]{16}/, '').slice(0, 110);
+        self.set(f(byId.get(id)), (self.get(f(byId.get(id))) || 0) + d);
+        const seen = new Set(); let cur = id; while (cur !== undefined) { const k = f(byId.get(cur)); if (!seen.has(k)) { seen.add(k); incl.set(k, (incl.get(k) || 0) + d); } cur = parent.get(cur); }
+      });
+      for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log('S', (v / 1000).toFixed(1).padStart(7), k);
+      for (const [k, v] of [...incl.entries()].filter(([k]) => k.startsWith('chronicle')).sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log('I', (v / 1000).toFixed(1).padStart(7), k);
+      await page.close();
+    
+}
+{
+  const server = await startServer();
+  const browser = await startBrowser();
+  try {
+    const { stream, joined } = await catchUp(server, browser.context);
+    await snapshotStored(joined.page, stream);
+    await joined.page.close();
+    for (let i = 0; i < 3; i += 1) { const again = await openBoard(browser.context, `${server.url}#/board/${stream}`); console.log('synced open', again.ms); await again.page.close(); }
+    await profiledOpen(browser, `${server.url}#/board/${stream}`);
+  } finally { await browser.close(); await server.close(); }
+}
+// A board made as a person makes one from a history file: the workload imported through the
+// board list, then opened again by a reload. The sync server cannot be reached, so every event is
+// still waiting to be sent (as after an import offline), which is what the reload reads; then it
+// can, and the whole history is sent.
+{
+  const server = await startServer();
+  const browser = await startBrowser();
+  try {
+    if (process.env.SKIP_IMPORT) throw new Error("skipped");
+    await browser.context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+    const stream = '0190a1b2-0000-7000-8000-00000000beef';
+    const file = workload(COUNT).map((event) => JSON.stringify({ ...event, stream })).join('\n');
+    const page = await browser.context.newPage();
+    await page.addInitScript(defineUsable);
+    await page.goto(server.url);
+    const picker = page.getByLabel('Import a board from a history file');
+    await picker.waitFor({ state: 'attached' });
+    // The file is made in the page and handed to the picker there, as choosing it does: handing it
+    // over with setInputFiles would time Playwright decoding 15 MB in the page too (about 1.8 s).
+    const ms = await (await picker.elementHandle()).evaluate((input, { file, count }) => new Promise((resolve) => {
+      const chosen = new DataTransfer();
+      chosen.items.add(new File([file], 'Hundred thousand.chronicle.jsonl', { type: 'text/plain' }));
+      input.files = chosen.files;
+      const started = performance.now();
+      const observer = new MutationObserver(() => {
+        if (window.__usable(count)) {
+          observer.disconnect();
+          resolve(performance.now() - started);
+        }
+      });
+      observer.observe(document, { childList: true, subtree: true, characterData: true });
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    }), { file, count: COUNT });
+    console.log(`BENCH\timport of a ${COUNT / 1000}k-event history file (file chosen to usable board)\t${Math.round(ms)} ms`);
+    const imported = /#\/board\/([0-9a-f-]+)/.exec(page.url())[1];
+    await snapshotStored(page, imported);
+    await page.close();
+    const runs = [];
+    for (let i = 0; i < 3; i += 1) {
+      const again = await openBoard(browser.context, `${server.url}#/board/${imported}`);
+      runs.push(again.ms);
+      await again.page.close();
+    }
+    await profiledOpen(browser, `${server.url}#/board/${imported}`);
+
+    runs.sort((a, b) => a - b);
+    console.log(`BENCH\tcold start, ${COUNT / 1000}k events imported from a file, not yet sent (private; median of 5)\t${runs[2]} ms (min ${runs[0]}, max ${runs[4]})`);
+
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
