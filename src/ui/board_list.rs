@@ -42,17 +42,22 @@ pub(crate) fn BoardList() -> impl IntoView {
     };
 
     let import_error: RwSignal<Option<String>> = RwSignal::new(None);
+    // The name of the file being imported: a long history takes a few seconds, and the picker
+    // waits meanwhile rather than starting a second import.
+    let importing: RwSignal<Option<String>> = RwSignal::new(None);
     let import = move |ev: leptos::ev::Event| {
         let input = event_target::<web_sys::HtmlInputElement>(&ev);
         let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
         // The same file can be chosen again after a refusal.
         input.set_value("");
         import_error.set(None);
+        importing.set(Some(file.name()));
         spawn_local(async move {
             match ws.service().import(&file).await {
                 Ok(stream) => ws.go(Route::Board(stream)),
                 Err(e) => import_error.set(Some(format!("Nothing was imported. {e}"))),
             }
+            importing.set(None);
         });
     };
 
@@ -70,8 +75,10 @@ pub(crate) fn BoardList() -> impl IntoView {
             <div class="import">
                 <label class="button-like small">
                     "Import a board from a history file"
-                    <input type="file" class="visually-hidden" accept=".jsonl,.ndjson,application/x-ndjson,text/plain" on:change=import />
+                    <input type="file" class="visually-hidden" accept=".jsonl,.ndjson,application/x-ndjson,text/plain"
+                        disabled=move || importing.get().is_some() on:change=import />
                 </label>
+                {move || importing.get().map(|name| view! { <p class="small muted" role="status">{format!("Importing “{name}”…")}</p> })}
                 {move || import_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             </div>
             {move || match boards.get() {

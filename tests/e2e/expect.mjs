@@ -66,6 +66,12 @@ export function expect(subject) {
         return { ok: disabled, seen: disabled };
       }, `${subject} should be disabled`);
     },
+    async toBeEnabled() {
+      await until(async () => {
+        const enabled = await subject.first().isEnabled();
+        return { ok: enabled, seen: enabled };
+      }, `${subject} should be enabled`);
+    },
     toEqual(expected) {
       assert.deepStrictEqual(subject, expected);
     },

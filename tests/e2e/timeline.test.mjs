@@ -107,9 +107,23 @@ test('a history leaves as a file and comes back as a new board; a bad file chang
   const before = await boards.count();
   const picker = page.getByLabel('Import a board from a history file');
 
-  // A file that is not a Chronicle history is refused, and nothing is added.
+  // While a file is read and stored, the page says so, however briefly.
+  await page.evaluate(() => {
+    window.__importing = new Set();
+    new MutationObserver(() => {
+      for (const status of document.querySelectorAll('[role="status"]')) {
+        if (status.textContent.startsWith('Importing')) window.__importing.add(status.textContent);
+      }
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
+  const importing = page.getByRole('status').filter({ hasText: /^Importing/ });
+
+  // A file that is not a Chronicle history is refused, and nothing is added; the picker can be
+  // used again.
   await picker.setInputFiles({ name: 'notes.csv', mimeType: 'text/plain', buffer: Buffer.from('name,title\nBoard,Card\n') });
   await expect(page.getByRole('alert')).toContainText('Nothing was imported. Line 1 is not a Chronicle event');
+  await expect(importing).toHaveCount(0);
+  await expect(picker).toBeEnabled();
   await picker.setInputFiles({ name: 'cut.jsonl', mimeType: 'text/plain', buffer: Buffer.from(text.split('\n').slice(2).join('\n')) });
   await expect(page.getByRole('alert')).toContainText('do not create a board');
   await expect(boards).toHaveCount(before);
@@ -120,6 +134,10 @@ test('a history leaves as a file and comes back as a new board; a bad file chang
   await expect(todo.getByRole('listitem')).toHaveCount(1);
   await expect(page.getByRole('list', { name: 'Doing', exact: true }).getByRole('listitem').filter({ hasText: 'File taxes' })).toBeVisible();
   await expect(page.getByRole('status', { name: 'Status' })).toContainText('5 events');
+  assert.deepEqual(
+    [...await page.evaluate(() => [...window.__importing])],
+    ['Importing “notes.csv”…', 'Importing “cut.jsonl”…', 'Importing “Audit trail.chronicle.jsonl”…'],
+  );
   await page.getByRole('link', { name: 'All boards' }).click();
   await expect(boards).toHaveCount(before + 1);
   await page.close();
