@@ -38,6 +38,9 @@ pub struct SyncHub {
     keys: Rc<KeyRing>,
     drivers: RefCell<HashMap<Uuid, Driver>>,
     folds: Rc<Folds>,
+    /// Boards with a save sequence under way in this tab: how many, and whether one has written
+    /// (see [`SyncHub::hold`]).
+    held: RefCell<HashMap<Uuid, (usize, bool)>>,
     _subscription: RefCell<Option<Subscription>>,
     _online: RefCell<Vec<Closure<dyn FnMut()>>>,
 }
@@ -58,6 +61,7 @@ impl SyncHub {
             keys,
             drivers: RefCell::default(),
             folds: Rc::default(),
+            held: RefCell::default(),
             _subscription: RefCell::default(),
             _online: RefCell::default(),
         });
@@ -65,7 +69,14 @@ impl SyncHub {
         let subscription = tabs.subscribe(move |notice| {
             let Some(hub) = weak.upgrade() else { return };
             match notice {
-                Notice::Written { stream, .. } => hub.watch(*stream),
+                Notice::Written { stream, .. } => {
+                    // A write while this tab saves the board wakes its driver once saving ends.
+                    if let Some((_, written)) = hub.held.borrow_mut().get_mut(stream) {
+                        *written = true;
+                        return;
+                    }
+                    hub.watch(*stream);
+                }
                 Notice::Hello => {
                     for (stream, driver) in hub.drivers.borrow().iter() {
                         if let Some(status) = driver.status.borrow().clone() {
@@ -133,6 +144,15 @@ impl SyncHub {
         });
     }
 
+    /// Holds back the driver of `stream` while a save sequence of this tab runs, until the
+    /// returned value is dropped: what is written meanwhile is answered by one round when saving
+    /// ends. A change is often followed at once by the next, whose write would otherwise queue
+    /// behind the reads of the round the first one woke; and a burst of changes is sent together.
+    pub fn hold(self: &Rc<Self>, stream: Uuid) -> Hold {
+        self.held.borrow_mut().entry(stream).or_insert((0, false)).0 += 1;
+        Hold { hub: Rc::clone(self), stream }
+    }
+
     /// Stops syncing `stream`, which was removed from this browser.
     pub fn forget(&self, stream: Uuid) {
         // The driver ends when its wake channel closes.
@@ -150,6 +170,32 @@ impl SyncHub {
     fn wake_all(&self) {
         for driver in self.drivers.borrow().values() {
             let _ = driver.wake.unbounded_send(());
+        }
+    }
+}
+
+/// A save sequence under way (see [`SyncHub::hold`]). When the last one of a board ends, a write
+/// made meanwhile wakes the board's driver.
+pub struct Hold {
+    hub: Rc<SyncHub>,
+    stream: Uuid,
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let written = {
+            let mut held = self.hub.held.borrow_mut();
+            let Some((holders, written)) = held.get_mut(&self.stream) else { return };
+            *holders -= 1;
+            if *holders > 0 {
+                return;
+            }
+            let written = *written;
+            held.remove(&self.stream);
+            written
+        };
+        if written {
+            self.hub.watch(self.stream);
         }
     }
 }

@@ -350,9 +350,7 @@ impl BoardService {
         let mut shown = session.saved().clone();
         let session = RefCell::new(session);
         session.borrow_mut().execute(&mut shown, command, device_name, now(), new_id)?;
-        save(&self.storage, &self.tabs, &self.keys, &session, |_| {})
-            .await
-            .map_err(|(error, _)| CommandError::NotSaved(error))
+        save(self, &session, |_| {}).await.map_err(|(error, _)| CommandError::NotSaved(error))
     }
 
     /// Turns a history file into a new private board, checked whole before anything is stored.
@@ -377,9 +375,7 @@ impl BoardService {
         self.make_private(stream).await?;
         let session = RefCell::new(self.new_board(stream));
         session.borrow_mut().queue(events);
-        save(&self.storage, &self.tabs, &self.keys, &session, |_| {})
-            .await
-            .map_err(|(error, _)| ImportFailed::NotSaved(error))?;
+        save(self, &session, |_| {}).await.map_err(|(error, _)| ImportFailed::NotSaved(error))?;
         Ok(stream)
     }
 
@@ -514,13 +510,14 @@ enum Saving {
 /// coming. `on_step` hears of each step. On failure the queued work is dropped; the error comes
 /// back with the board as saved.
 async fn save(
-    storage: &Storage,
-    tabs: &Tabs,
-    keys: &KeyRing,
+    service: &BoardService,
     session: &RefCell<Session>,
     mut on_step: impl FnMut(Saving),
 ) -> Result<(), (KeyError, BoardProjections)> {
+    let BoardService { storage, tabs, keys, hub, .. } = service;
     let stream = session.borrow().stream();
+    // The board's sync answers what this sequence writes once it is done.
+    let _held = hub.hold(stream);
     let key = match keys.key(storage, stream).await {
         Ok(key) => key,
         Err(error) => return Err((error, session.borrow_mut().failed())),

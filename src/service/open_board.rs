@@ -272,7 +272,7 @@ impl Inner {
         let this = Rc::clone(this);
         spawn_local(async move {
             let service = Rc::clone(&this.service);
-            let result = save(&service.storage, &service.tabs, &service.keys, &this.session, |step| {
+            let result = save(&service, &this.session, |step| {
                 if let Saving::Reread(shown) = step {
                     // Another tab wrote first, which is rare: the history is read again when
                     // next needed rather than pieced together here.
