@@ -106,6 +106,51 @@ async fn a_change_made_the_moment_the_last_one_is_saved_is_saved_too() {
     assert_eq!(board(&service, stream).await.board.live_cards(), 5);
 }
 
+/// How many events a sync status says wait to be sent, when it says.
+fn pending_in(status: &chronicle_core::SyncStatus) -> Option<usize> {
+    use chronicle_core::SyncStatus::*;
+    match status {
+        Offline { pending } | Syncing { pending, .. } | Stuck { pending, .. } | Deleted { pending } => Some(*pending),
+        Failed { pending, .. } => Some(*pending),
+        Synced { .. } => None,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_burst_of_changes_is_answered_by_the_sync_once_it_is_saved() {
+    use chronicle::tabs::Notice;
+    let service = service(&fresh_name()).await;
+    let (tell, mut statuses) = mpsc::unbounded();
+    let _heard = service.subscribe(move |notice| {
+        if let Notice::Sync { stream, status } = notice {
+            let _ = tell.unbounded_send((*stream, status.clone()));
+        }
+    });
+    let stream = service.create("Burst", "Laptop").await.unwrap();
+    let (open_board, mut shown, mut heard) = open(&service, stream).await;
+    let column = shown.board.columns()[0].id;
+    // Five changes, each as soon as the one before is told saved: the board's sync is held while
+    // they are written, and must still hear of every one of them when saving ends (there is no
+    // server here, so its round counts them and says so).
+    for i in 0..5 {
+        let card = chronicle::clock::new_id();
+        let command = Command::AddCard { card, column, title: format!("Card {i}"), description: String::new() };
+        open_board.run(&mut shown, command, "Laptop").unwrap();
+        saved(&mut heard).await;
+    }
+    let all = service.list().await.unwrap()[0].events as usize;
+    let counted = async {
+        while let Some((from, status)) = statuses.next().await {
+            if from == stream && pending_in(&status) == Some(all) {
+                return true;
+            }
+        }
+        false
+    };
+    let waited = futures::future::select(Box::pin(counted), gloo_timers::future::TimeoutFuture::new(20_000)).await;
+    assert!(matches!(waited, futures::future::Either::Left((true, _))), "the sync never counted all {all} events");
+}
+
 #[wasm_bindgen_test]
 async fn the_history_of_an_open_board_grows_with_it_and_with_what_other_tabs_write() {
     let database = fresh_name();
