@@ -48,6 +48,22 @@ async fn saved(heard: &mut mpsc::UnboundedReceiver<BoardChange>) {
     }
 }
 
+/// Adds `count` cards to `column`, each as soon as the one before is told saved.
+async fn add_back_to_back(
+    open_board: &OpenBoard,
+    shown: &mut BoardProjections,
+    heard: &mut mpsc::UnboundedReceiver<BoardChange>,
+    column: Uuid,
+    count: usize,
+) {
+    for i in 0..count {
+        let card = chronicle::clock::new_id();
+        let command = Command::AddCard { card, column, title: format!("Card {i}"), description: String::new() };
+        open_board.run(shown, command, "Laptop").unwrap();
+        saved(heard).await;
+    }
+}
+
 async fn board(service: &Rc<BoardService>, stream: Uuid) -> BoardProjections {
     open(service, stream).await.1
 }
@@ -97,12 +113,7 @@ async fn a_change_made_the_moment_the_last_one_is_saved_is_saved_too() {
     let column = shown.board.columns()[0].id;
     // Each change is made as soon as the one before is told saved, while the save sequence is
     // still finishing (the board list's summary); none may be left behind.
-    for i in 0..5 {
-        let card = chronicle::clock::new_id();
-        let command = Command::AddCard { card, column, title: format!("Card {i}"), description: String::new() };
-        open_board.run(&mut shown, command, "Laptop").unwrap();
-        saved(&mut heard).await;
-    }
+    add_back_to_back(&open_board, &mut shown, &mut heard, column, 5).await;
     assert_eq!(board(&service, stream).await.board.live_cards(), 5);
 }
 
@@ -110,8 +121,11 @@ async fn a_change_made_the_moment_the_last_one_is_saved_is_saved_too() {
 fn pending_in(status: &chronicle_core::SyncStatus) -> Option<usize> {
     use chronicle_core::SyncStatus::*;
     match status {
-        Offline { pending } | Syncing { pending, .. } | Stuck { pending, .. } | Deleted { pending } => Some(*pending),
-        Failed { pending, .. } => Some(*pending),
+        Offline { pending }
+        | Syncing { pending, .. }
+        | Stuck { pending, .. }
+        | Deleted { pending }
+        | Failed { pending, .. } => Some(*pending),
         Synced { .. } => None,
     }
 }
@@ -132,12 +146,7 @@ async fn a_burst_of_changes_is_answered_by_the_sync_once_it_is_saved() {
     // Five changes, each as soon as the one before is told saved: the board's sync is held while
     // they are written, and must still hear of every one of them when saving ends (there is no
     // server here, so its round counts them and says so).
-    for i in 0..5 {
-        let card = chronicle::clock::new_id();
-        let command = Command::AddCard { card, column, title: format!("Card {i}"), description: String::new() };
-        open_board.run(&mut shown, command, "Laptop").unwrap();
-        saved(&mut heard).await;
-    }
+    add_back_to_back(&open_board, &mut shown, &mut heard, column, 5).await;
     let all = service.list().await.unwrap()[0].events as usize;
     let counted = async {
         while let Some((from, status)) = statuses.next().await {
