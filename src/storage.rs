@@ -565,12 +565,7 @@ impl Storage {
                 let counted = if found.count >= head {
                     read_ids(&record).map(|ids| ids.len())
                 } else {
-                    read_batch(&record).map(|batch| {
-                        let events = batch.events.len();
-                        found.tail.pending.push(batch.events);
-                        found.tail.sealed.extend(batch.sealed);
-                        events
-                    })
+                    take_record(&record, &mut found.tail)
                 };
                 match counted {
                     Ok(events) => found.count += events,
@@ -1192,16 +1187,22 @@ async fn read_records(
     }
     let goal = held(tail) + wanted;
     each_pending(tx, stream, from, all, &mut |record| {
-        match read_batch(&record) {
-            Ok(batch) => {
-                tail.pending.push(batch.events);
-                tail.sealed.extend(batch.sealed);
-            }
-            Err(problem) => tail.problems.push(problem),
+        if let Err(problem) = take_record(&record, tail) {
+            tail.problems.push(problem);
         }
         Ok(if held(tail) >= goal { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
     })
     .await
+}
+
+/// Decodes a pending record onto the end of `tail`, with its sealed forms: how many events it
+/// held, or why it could not be read.
+fn take_record(record: &JsValue, tail: &mut LogTail) -> Result<usize, String> {
+    let batch = read_batch(record)?;
+    let events = batch.events.len();
+    tail.pending.push(batch.events);
+    tail.sealed.extend(batch.sealed);
+    Ok(events)
 }
 
 fn put_log_state(tx: &Transaction<'_>, stream: Uuid, state: LogState) -> Result<(), StorageError> {

@@ -149,17 +149,17 @@ async fn confirming_moves_own_events_and_places_others_before_what_is_still_pend
 
 #[wasm_bindgen_test]
 async fn confirming_many_records_removes_those_acknowledged_whole_and_keeps_the_rest_in_order() {
-    let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
-    let stream = chronicle::clock::new_id();
-    let mine = pending(&(0..40).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    let (_, storage, stream) = fresh_board().await;
+    let numbered: Vec<RawEnvelope> = (0..40).map(|n| envelope(stream, n)).collect();
+    let mine = pending(&numbered);
     // Twenty records of two events each: more than one read of records takes.
     let mut state = LogState::default();
     for pair in mine.chunks(2) {
         state = storage.append(stream, state.revision, pair, &[]).await.unwrap();
     }
-    // The server took the first 25, in order: twelve records go whole, the thirteenth keeps one.
-    let confirmed: Vec<RawEnvelope> =
-        mine[..25].iter().enumerate().map(|(i, e)| RawEnvelope { seq: Some(i as u64 + 1), ..e.clone() }).collect();
+    // The server took the first 25, in order (numbered as it numbers them): twelve records go
+    // whole, the thirteenth keeps one.
+    let confirmed = numbered[..25].to_vec();
     let rebased = Rebased {
         confirmed: 25,
         acknowledged: mine[..25].iter().map(|e| e.id).collect(),
