@@ -379,6 +379,14 @@ mod tests {
         other.next_write().unwrap().1
     }
 
+    fn ids_of(events: &[Event<BoardEvent>]) -> Vec<Uuid> {
+        events.iter().map(|e| e.meta.id).collect()
+    }
+
+    fn ids_of_raw(events: &[RawEnvelope]) -> Vec<Uuid> {
+        events.iter().map(|e| e.id).collect()
+    }
+
     fn confirmed(events: &[RawEnvelope], from: u64) -> Vec<RawEnvelope> {
         events.iter().enumerate().map(|(i, e)| RawEnvelope { seq: Some(from + 1 + i as u64), ..e.clone() }).collect()
     }
@@ -463,10 +471,7 @@ mod tests {
             panic!("only grew")
         };
         assert_eq!(shown.board.live_cards(), 2);
-        assert_eq!(
-            added.iter().map(|e| e.meta.id).collect::<Vec<_>>(),
-            theirs.iter().map(|e| e.id).collect::<Vec<_>>()
-        );
+        assert_eq!(ids_of(&added), ids_of_raw(&theirs));
         assert_eq!(session.pending(), 0);
         assert_eq!(session.state(), state(4, 4));
         assert_eq!(session.refresh(&Followed { state: state(4, 4), ..tail }), Refreshed::Unchanged);
@@ -509,7 +514,7 @@ mod tests {
         assert_eq!(session.held(), 2);
         // Another tab added a card after this session's two pending events: storage gives every
         // pending id, and decodes only what follows the two this session holds.
-        let theirs = theirs(&session, DEVICE, columns[1], state(2, 0), first.iter().map(|e| e.id).collect());
+        let theirs = theirs(&session, DEVICE, columns[1], state(2, 0), ids_of_raw(&first));
         let pending: Vec<Uuid> = first.iter().chain(&theirs).map(|e| e.id).collect();
         let tail = Followed {
             pending: Some(pending),
@@ -522,10 +527,7 @@ mod tests {
             panic!("only grew")
         };
         assert_eq!(board.board.live_cards(), 1);
-        assert_eq!(
-            added.iter().map(|e| e.meta.id).collect::<Vec<_>>(),
-            theirs.iter().map(|e| e.id).collect::<Vec<_>>()
-        );
+        assert_eq!(ids_of(&added), ids_of_raw(&theirs));
         assert_eq!((session.pending(), session.held(), session.state()), (3, 3, state(3, 0)));
         // Read for a session that held less or more than this one, the same tail is read again.
         add(&mut session, &mut shown, columns[0], "Mine", 3);
