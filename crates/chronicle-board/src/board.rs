@@ -28,6 +28,14 @@ pub fn seed_id_hashes(key: u64) {
 #[derive(Default, Clone, Copy)]
 pub struct IdHasher(u64);
 
+impl IdHasher {
+    fn mix(&mut self, word: u128) {
+        let key = ID_HASH_KEY.load(Ordering::Relaxed);
+        let (low, high) = (word as u64, (word >> 64) as u64);
+        self.0 = folded_multiply(low ^ key ^ self.0, high ^ 0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 fn folded_multiply(x: u64, y: u64) -> u64 {
     let product = u128::from(x) * u128::from(y);
     (product as u64) ^ ((product >> 64) as u64)
@@ -39,13 +47,16 @@ impl Hasher for IdHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let key = ID_HASH_KEY.load(Ordering::Relaxed);
+        // An id is exactly one word: read it as one, without the padded copy (a call to `memcpy`
+        // and one to `memset`) that a chunk of unknown length needs.
+        if let Ok(id) = <[u8; 16]>::try_from(bytes) {
+            self.mix(u128::from_le_bytes(id));
+            return;
+        }
         for chunk in bytes.chunks(16) {
             let mut word = [0u8; 16];
             word[..chunk.len()].copy_from_slice(chunk);
-            let word = u128::from_le_bytes(word);
-            let (low, high) = (word as u64, (word >> 64) as u64);
-            self.0 = folded_multiply(low ^ key ^ self.0, high ^ 0x9E37_79B9_7F4A_7C15);
+            self.mix(u128::from_le_bytes(word));
         }
     }
 
@@ -133,13 +144,22 @@ pub struct Board {
     cards: Vec<Card>,
     /// Card id to slot, for every card.
     slots: IdMap<u32>,
-    /// Card id to slot for live cards only: a few hundred entries that stay in cache, where
-    /// nearly every event looks its card up.
-    live: IdMap<u32>,
+    /// Live cards only, by id: a few hundred entries that stay in cache, where nearly every
+    /// event looks its card up.
+    live: IdMap<Live>,
     /// How many archivings there have been, to order the archive.
     archivings: u64,
     archived_count: usize,
     devices: IdMap<String>,
+}
+
+/// Where a live card is: its slot, and the index of the column whose list holds it. A move finds
+/// the card's column from here rather than from the card itself, which lies somewhere in an arena
+/// of every card ever added and would be one more wait on memory in the replay's chain of lookups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Live {
+    slot: u32,
+    column: u32,
 }
 
 /// The snapshot form of a board. The id indexes are rebuilt on reading rather than stored, and
@@ -222,13 +242,18 @@ impl TryFrom<BoardWire> for Board {
             })
             .collect::<Result<Vec<Card>, UnknownPlace>>()?;
         let slots: IdMap<u32> = cards.iter().enumerate().map(|(i, c)| (c.id, i as u32)).collect();
-        let live: IdMap<u32> =
-            cards.iter().enumerate().filter(|(_, c)| !c.archived).map(|(i, c)| (c.id, i as u32)).collect();
         let mut columns = w.columns;
         let mut seen = IdMap::default();
         columns.retain(|c| seen.insert(c.id, ()).is_none());
-        for column in &mut columns {
-            column.cards.retain(|slot| (*slot as usize) < cards.len());
+        let mut live: IdMap<Live> = IdMap::default();
+        for (i, column) in columns.iter_mut().enumerate() {
+            // A live card is in one column's list once; a damaged snapshot's other entries go.
+            column.cards.retain(|slot| match cards.get(*slot as usize) {
+                Some(card) if !card.archived && card.column == column.id => {
+                    live.insert(card.id, Live { slot: *slot, column: i as u32 }).is_none()
+                }
+                _ => false,
+            });
         }
         let archived_count = cards.iter().filter(|c| c.archived).count();
         let column_at = columns.iter().enumerate().map(|(i, c)| (c.id, i as u32)).collect();
@@ -276,8 +301,8 @@ impl Board {
 
     /// The column a live card is in.
     pub fn live_column_of(&self, card: Uuid) -> Option<Uuid> {
-        let slot = *self.live.get(&card)?;
-        self.cards.get(slot as usize).filter(|c| !c.archived).map(|c| c.column)
+        let live = self.live.get(&card)?;
+        self.columns.get(live.column as usize).map(|c| c.id)
     }
 
     fn push_column(&mut self, id: Uuid, name: &str) {
@@ -285,10 +310,16 @@ impl Board {
         self.columns.push(Column { id, name: name.to_owned(), cards: Vec::new() });
     }
 
-    /// Indexes the columns in `range` again, after a removal or a move shifted them.
+    /// Indexes the columns in `range` again, and the live cards in them, after a removal or a
+    /// move shifted them.
     fn reindex_columns(&mut self, range: std::ops::Range<usize>) {
         for i in range {
             self.column_at.insert(self.columns[i].id, i as u32);
+            for slot in &self.columns[i].cards {
+                if let Some(live) = self.live.get_mut(&self.cards[*slot as usize].id) {
+                    live.column = i as u32;
+                }
+            }
         }
     }
 
@@ -308,7 +339,7 @@ impl Board {
     }
 
     fn card_mut(&mut self, id: Uuid) -> Option<&mut Card> {
-        let slot = *self.live.get(&id).or_else(|| self.slots.get(&id))?;
+        let slot = self.live.get(&id).map(|live| live.slot).or_else(|| self.slots.get(&id).copied())?;
         self.cards.get_mut(slot as usize)
     }
 
@@ -336,11 +367,9 @@ impl Board {
 
     /// Where a live card sits: its column's index and its index in that column.
     pub fn position_of(&self, card: Uuid) -> Option<(usize, usize)> {
-        let slot = *self.live.get(&card)?;
-        let c = self.cards.get(slot as usize).filter(|c| !c.archived)?;
-        let column_index = self.column_index(c.column)?;
-        let index = find_slot(&self.columns[column_index].cards, slot)?;
-        Some((column_index, index))
+        let Live { slot, column } = *self.live.get(&card)?;
+        let index = find_slot(&self.columns.get(column as usize)?.cards, slot)?;
+        Some((column as usize, index))
     }
 
     /// Applies one event and says whether it changed anything. Never fails: an event that no
@@ -415,7 +444,7 @@ impl Board {
                             last_device: None,
                         });
                         self.slots.insert(*card, slot);
-                        self.live.insert(*card, slot);
+                        self.live.insert(*card, Live { slot, column: target as u32 });
                         self.columns[target].cards.push(slot);
                         true
                     }
@@ -432,7 +461,7 @@ impl Board {
             },
             BoardEvent::CardMoved { card, to, index, .. } => self.move_card(*card, *to, *index as usize),
             BoardEvent::CardArchived { card } => match (self.position_of(*card), self.live.get(card).copied()) {
-                (Some((column, index)), Some(slot)) => {
+                (Some((column, index)), Some(Live { slot, .. })) => {
                     self.columns[column].cards.remove(index);
                     self.live.remove(card);
                     self.archivings += 1;
@@ -457,9 +486,11 @@ impl Board {
     fn move_card(&mut self, card: Uuid, to: Uuid, index: usize) -> bool {
         // The hot path of every replay: one map lookup, then work within the two columns only.
         let Some(target) = self.column_index(to) else { return false };
-        let Some(&slot) = self.live.get(&card) else { return false };
-        let Some(source) = self.column_index(self.cards[slot as usize].column) else { return false };
-        let Some(from) = find_slot(&self.columns[source].cards, slot) else { return false };
+        let Some(live) = self.live.get_mut(&card) else { return false };
+        let Live { slot, column: source } = *live;
+        let source = source as usize;
+        let Some(from) = self.columns.get(source).and_then(|c| find_slot(&c.cards, slot)) else { return false };
+        live.column = target as u32;
         self.cards[slot as usize].column = to;
         if source == target {
             let cards = &mut self.columns[source].cards;
@@ -488,7 +519,7 @@ impl Board {
         let Some(target) = target else { return false };
         let target_id = self.columns[target].id;
         self.columns[target].cards.push(slot);
-        self.live.insert(card, slot);
+        self.live.insert(card, Live { slot, column: target as u32 });
         self.archived_count -= 1;
         let c = &mut self.cards[slot as usize];
         c.archived = false;
@@ -527,9 +558,39 @@ impl Projection<BoardEvent> for Board {
 
 #[cfg(test)]
 mod tests {
-    use super::{IdHasher, find_slot};
+    use super::{Board, IdHasher, find_slot};
+    use crate::event::{BoardEvent, ColumnSeed};
+    use chronicle_core::Effect;
+    use serde_json::json;
     use std::hash::{BuildHasher, BuildHasherDefault};
     use uuid::Uuid;
+
+    /// A snapshot whose column lists name a card twice, name it in a column it is not in, or name
+    /// an archived card reads back with each live card once, in its own column, and a move and an
+    /// archive of that card then apply as on a sound board.
+    #[test]
+    fn a_snapshot_listing_a_card_twice_or_an_archived_card_reads_with_each_live_card_once() {
+        let (a, b, x, y) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3), Uuid::from_u128(4));
+        let mut board = Board::default();
+        let columns = [(a, "A"), (b, "B")].map(|(id, name)| ColumnSeed { id, name: name.into() }).to_vec();
+        board.evolve(&BoardEvent::BoardCreated { name: "Board".into(), columns });
+        for card in [x, y] {
+            let (title, description) = ("Card".into(), String::new());
+            board.evolve(&BoardEvent::CardAdded { card, column: a, title, description });
+        }
+        board.evolve(&BoardEvent::CardArchived { card: y });
+        let mut wire = serde_json::to_value(&board).expect("a board writes");
+        wire["columns"][0]["cards"] = json!([0, 0, 1]);
+        wire["columns"][1]["cards"] = json!([0]);
+        let mut read: Board = serde_json::from_value(wire).expect("a damaged snapshot still reads");
+        assert_eq!((read.card_ids(a), read.card_ids(b)), (vec![x], vec![]));
+        assert_eq!(read.position_of(x), Some((0, 0)));
+        assert_eq!(read.evolve(&BoardEvent::CardMoved { card: x, from: a, to: b, index: 0 }), Effect::Applied);
+        assert_eq!((read.card_ids(a), read.card_ids(b)), (vec![], vec![x]));
+        assert_eq!(read.live_column_of(x), Some(b));
+        assert_eq!(read.evolve(&BoardEvent::CardArchived { card: x }), Effect::Applied);
+        assert_eq!((read.live_cards(), read.archived_count()), (0, 2));
+    }
 
     /// Ids that differ only in their last bytes, or only in their first, land in as many buckets
     /// of a table as random ids would (about 63% of the buckets for as many ids as buckets), in

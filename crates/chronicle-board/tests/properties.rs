@@ -67,13 +67,15 @@ proptest! {
         prop_assert_eq!(&once, &twice);
         prop_assert_eq!(once.position, events.len() as u64);
         prop_assert_eq!(BoardDecider::replay(events.iter()), once.board.clone());
-        // Every live card sits in exactly one column, the one it names.
+        // Every live card sits in exactly one column, the one it names, where the board finds it.
         let mut seen = std::collections::HashSet::new();
-        for column in once.board.columns() {
+        for (i, column) in once.board.columns().iter().enumerate() {
             prop_assert_eq!(once.board.cards_in(column).count(), column.len());
-            for c in once.board.cards_in(column) {
+            for (at, c) in once.board.cards_in(column).enumerate() {
                 prop_assert!(!c.archived);
                 prop_assert_eq!(c.column, column.id);
+                prop_assert_eq!(once.board.position_of(c.id), Some((i, at)));
+                prop_assert_eq!(once.board.live_column_of(c.id), Some(column.id));
                 prop_assert!(seen.insert(c.id), "a card sits in one column once");
                 prop_assert_eq!(once.board.card(c.id), Some(c));
             }
