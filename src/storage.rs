@@ -1,16 +1,19 @@
 //! Everything Chronicle keeps in the browser, in IndexedDB.
 //!
 //! A board's log is its **confirmed** events, in the server's order, followed by its **pending**
-//! events, recorded here and not yet confirmed, in the order they were made. Five object stores:
+//! events, recorded here and not yet confirmed, in the order they were made. Six object stores:
 //! - `confirmed`: events the server has ordered. One record per batch of up to [`MAX_BATCH`]
 //!   events, keyed `[stream, seq of its first event - 1]`, so records follow the server's order
 //!   and two writers of the same events collide instead of doubling them.
 //! - `events`: the pending events (the store keeps the name of the first layout, when every event
 //!   was pending). One record per command, keyed `[stream, revision]`, where the revision is a
 //!   per-stream counter bumped by every write: keys follow the order the events were made in.
-//!   A pending event leaves this store only in the transaction that adds it to `confirmed`. On a
-//!   private board a record also holds its events' sealed forms (`sealed`), made before it was
-//!   written and pushed unchanged on every retry.
+//!   A pending event leaves this store only in the transaction that adds it to `confirmed`.
+//! - `sealed` (layout 6): on a private board, the sealed forms of a pending record's events, made
+//!   before it was written and pushed unchanged on every retry, keyed as the record and written,
+//!   rewritten and deleted in the same transactions as it. Kept apart so that a reload, which
+//!   reads every pending record, does not read them too (ADR 0013); a record written by an
+//!   earlier layout keeps its forms inside (`sealed`), and both are read.
 //! - `meta`: device id and name, the list of local boards (`board/<id>`), each board's log state
 //!   (`log/<id>`: an object `{revision, confirmed}`; JSON text before layout 3), how many of its
 //!   events are pending (`pending-count/<id>`: `[revision, confirmed, count]`, kept by every
@@ -19,8 +22,8 @@
 //!   board list draws (`summary/<id>`).
 //! - `snapshots`: the board's projections after its first `position` events, for a fast start.
 //! - `set_aside` (layout 4): pending records the server refused for good, moved here whole with
-//!   the server's reason, keyed as they were in `events`; no longer part of the board's log until
-//!   the person takes them back (ADR 0006).
+//!   the server's reason and their sealed forms inside, keyed as they were in `events`; no longer
+//!   part of the board's log until the person takes them back (ADR 0006).
 //!
 //! Records hold the envelopes as one JSON text, exactly as they were written, plus their ids.
 //! Pending records are indexed by id (`by_id`, unique: no event is stored twice); confirmed
@@ -47,7 +50,7 @@ use wasm_bindgen::{JsCast, JsValue};
 /// Name of the database the app uses.
 pub const DATABASE: &str = "chronicle";
 /// Version of the database layout.
-const LAYOUT_VERSION: u32 = 5;
+const LAYOUT_VERSION: u32 = 6;
 /// Most events kept in one record.
 pub const MAX_BATCH: usize = 1000;
 
@@ -67,6 +70,7 @@ const PENDING: &str = "events";
 const META: &str = "meta";
 const SNAPSHOTS: &str = "snapshots";
 const SET_ASIDE: &str = "set_aside";
+const SEALED: &str = "sealed";
 
 /// Why the browser's storage could not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -305,8 +309,12 @@ fn record_key(stream: Uuid, first: u64) -> JsValue {
 
 /// Every record key of `stream` from `from` on.
 fn stream_range(stream: Uuid, from: u64) -> Result<KeyRange<JsValue>, StorageError> {
-    let range =
-        web_sys::IdbKeyRange::bound(&record_key(stream, from), &record_key(stream, (1 << 53) - 1)).map_err(js_error)?;
+    keys_between(stream, from, (1 << 53) - 1)
+}
+
+/// The record keys of `stream` from `from` to `to`, both included.
+fn keys_between(stream: Uuid, from: u64, to: u64) -> Result<KeyRange<JsValue>, StorageError> {
+    let range = web_sys::IdbKeyRange::bound(&record_key(stream, from), &record_key(stream, to)).map_err(js_error)?;
     Ok(KeyRange::Only(range.into()))
 }
 
@@ -360,7 +368,7 @@ impl Storage {
     ) -> Result<LogState, StorageError> {
         let tx = self
             .db
-            .transaction([PENDING, META])
+            .transaction([PENDING, META, SEALED])
             .with_mode(TransactionMode::Readwrite)
             .with_options(strict())
             .build()?;
@@ -372,9 +380,8 @@ impl Storage {
         if !known {
             meta.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
         }
-        let store = tx.object_store(PENDING)?;
         for chunk in events.chunks(MAX_BATCH) {
-            store.add(batch_record(stream, state.revision, chunk, sealed)?).primitive()?;
+            add_pending(&tx, stream, state.revision, chunk, sealed)?;
             state.revision += chunk.len() as u64;
         }
         put_log_state(&tx, stream, state)?;
@@ -397,7 +404,8 @@ impl Storage {
     ) -> Result<LogState, StorageError> {
         // Default (relaxed) durability: should a crash lose this transaction, the events, the
         // acknowledgements and the cursor are lost together, and the next pull fetches them again.
-        let tx = self.db.transaction([CONFIRMED, PENDING, META]).with_mode(TransactionMode::Readwrite).build()?;
+        let tx =
+            self.db.transaction([CONFIRMED, PENDING, META, SEALED]).with_mode(TransactionMode::Readwrite).build()?;
         let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let mut removed = 0;
         let dense = events.iter().enumerate().all(|(i, e)| e.seq == Some(state.confirmed + 1 + i as u64));
@@ -406,7 +414,7 @@ impl Storage {
         }
         let confirmed = tx.object_store(CONFIRMED)?;
         for chunk in events.chunks(MAX_BATCH) {
-            confirmed.add(batch_record(stream, state.confirmed, chunk, &[])?).primitive()?;
+            confirmed.add(batch_record(stream, state.confirmed, chunk)?).primitive()?;
             state.confirmed += chunk.len() as u64;
         }
         if !rebased.acknowledged.is_empty() {
@@ -416,26 +424,30 @@ impl Storage {
             // record partly confirmed is decoded.
             let acknowledged: HashSet<Uuid> = rebased.acknowledged.iter().copied().collect();
             let mut unfound = acknowledged.len();
-            let pending = tx.object_store(PENDING)?;
+            let mut partly = Vec::new();
             each_pending(&tx, stream, 0, false, &mut |record| {
                 let Ok(ids) = read_ids(&record) else { return Ok(ControlFlow::Continue(())) };
                 let hits = ids.iter().filter(|id| acknowledged.contains(id)).count();
                 unfound = unfound.saturating_sub(hits);
                 if hits == ids.len() && hits > 0 {
-                    pending.delete(record_key(stream, record_first(&record))).primitive()?;
+                    delete_pending(&tx, stream, record_first(&record))?;
                     removed += hits;
                 } else if hits > 0
                     && let Ok(batch) = read_batch(&record)
                 {
-                    let left: Vec<RawEnvelope> =
-                        batch.events.iter().filter(|e| !acknowledged.contains(&e.id)).cloned().collect();
-                    pending.delete(record_key(stream, batch.first)).primitive()?;
-                    pending.add(batch_record(stream, batch.first, &left, &batch.sealed)?).primitive()?;
-                    removed += batch.events.len() - left.len();
+                    partly.push(batch);
                 }
                 Ok(if unfound == 0 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
             })
             .await?;
+            for mut batch in partly {
+                batch.sealed.extend(read_sealed(&tx, stream, batch.first, batch.first).await?);
+                let left: Vec<RawEnvelope> =
+                    batch.events.iter().filter(|e| !acknowledged.contains(&e.id)).cloned().collect();
+                delete_pending(&tx, stream, batch.first)?;
+                add_pending(&tx, stream, batch.first, &left, &batch.sealed)?;
+                removed += batch.events.len() - left.len();
+            }
         }
         if !rebased.in_place {
             state.revision += 1;
@@ -528,12 +540,14 @@ impl Storage {
         Ok(followed)
     }
 
-    /// Reads the log state and every pending event, without the confirmed events.
+    /// Reads the log state and every pending event with its sealed forms, without the confirmed
+    /// events.
     pub async fn pending(&self, stream: Uuid) -> Result<LogTail, StorageError> {
-        let tx = self.db.transaction([PENDING, META]).build()?;
+        let tx = self.db.transaction([PENDING, META, SEALED]).build()?;
         let (state, _) = log_state(&tx, stream).await?;
         let mut problems = Vec::new();
         let mut tail = read_tail(&tx, stream, state, None, &mut problems).await?;
+        tail.sealed.extend(read_sealed(&tx, stream, 0, (1 << 53) - 1).await?);
         tail.problems = problems;
         Ok(tail)
     }
@@ -553,7 +567,7 @@ impl Storage {
         head: usize,
         known: Option<&PendingHead>,
     ) -> Result<HeadRead, StorageError> {
-        let tx = self.db.transaction([PENDING, META]).build()?;
+        let tx = self.db.transaction([PENDING, META, SEALED]).build()?;
         let (state, _, count) = log_state_counted(&tx, stream).await?;
         if known.is_some_and(|known| known.tail.state == state) {
             return Ok(HeadRead::Unchanged);
@@ -561,11 +575,12 @@ impl Storage {
         let Some(count) = count else {
             // No count kept: the head is read, and the records past it counted from their id lists.
             let mut found = PendingHead { tail: LogTail { state, ..LogTail::default() }, count: 0 };
+            let mut taken = Taken::default();
             each_pending(&tx, stream, 0, true, &mut |record| {
                 let counted = if found.count >= head {
                     read_ids(&record).map(|ids| ids.len())
                 } else {
-                    take_record(&record, &mut found.tail)
+                    taken.take(&record, &mut found.tail)
                 };
                 match counted {
                     Ok(events) => found.count += events,
@@ -574,6 +589,7 @@ impl Storage {
                 Ok(ControlFlow::Continue(()))
             })
             .await?;
+            taken.read_sealed(&tx, stream, &mut found.tail).await?;
             drop(tx);
             // Only the next round's speed depends on it: a failure to keep it loses nothing.
             let _ = self.keep_pending_count(stream, state, found.count).await;
@@ -710,7 +726,7 @@ impl Storage {
                     None => e,
                 })
                 .collect();
-            confirmed.put(batch_record(stream, batch.first, &events, &[])?).primitive()?;
+            confirmed.put(batch_record(stream, batch.first, &events)?).primitive()?;
             changed = true;
         }
         if changed {
@@ -728,11 +744,11 @@ impl Storage {
     pub async fn remove_board(&self, stream: Uuid) -> Result<(), StorageError> {
         let tx = self
             .db
-            .transaction([CONFIRMED, PENDING, META, SNAPSHOTS, SET_ASIDE])
+            .transaction([CONFIRMED, PENDING, META, SNAPSHOTS, SET_ASIDE, SEALED])
             .with_mode(TransactionMode::Readwrite)
             .with_options(strict())
             .build()?;
-        for store in [CONFIRMED, PENDING, SET_ASIDE] {
+        for store in [CONFIRMED, PENDING, SET_ASIDE, SEALED] {
             tx.object_store(store)?.delete::<KeyRange<JsValue>, _>(stream_range(stream, 0)?).primitive()?;
         }
         let meta = tx.object_store(META)?;
@@ -751,16 +767,17 @@ impl Storage {
     }
 
     /// Keeps sealed forms for pending events that had none (a record whose sealed forms could
-    /// not be read), in the records that hold them. Records that changed meanwhile are left.
+    /// not be read), beside the records that hold them. Records that changed meanwhile are left.
     pub async fn keep_sealed(&self, stream: Uuid, sealed: &[RawEnvelope]) -> Result<(), StorageError> {
-        let tx = self.db.transaction(PENDING).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self.db.transaction([PENDING, SEALED]).with_mode(TransactionMode::Readwrite).build()?;
         let pending = tx.object_store(PENDING)?;
         let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
         for record in records.primitive()?.await? {
             let Ok(batch) = read_batch(&record?) else { continue };
             if batch.events.iter().any(|e| sealed.iter().any(|s| s.id == e.id)) {
-                let all: Vec<RawEnvelope> = batch.sealed.into_iter().chain(sealed.iter().cloned()).collect();
-                pending.put(batch_record(stream, batch.first, &batch.events, &all)?).primitive()?;
+                let kept = read_sealed(&tx, stream, batch.first, batch.first).await?;
+                let all: Vec<RawEnvelope> = kept.into_iter().chain(sealed.iter().cloned()).collect();
+                put_sealed(&tx, stream, batch.first, &batch.events, &all)?;
             }
         }
         tx.commit().await?;
@@ -773,7 +790,7 @@ impl Storage {
     pub async fn set_aside(&self, stream: Uuid, ids: &[Uuid], reason: &str, at: i64) -> Result<LogState, StorageError> {
         let tx = self
             .db
-            .transaction([PENDING, META, SET_ASIDE])
+            .transaction([PENDING, META, SET_ASIDE, SEALED])
             .with_mode(TransactionMode::Readwrite)
             .with_options(strict())
             .build()?;
@@ -786,10 +803,17 @@ impl Storage {
             let record = record?;
             let Ok(batch) = read_batch(&record) else { continue };
             if batch.events.iter().any(|e| ids.contains(&e.id)) {
+                // A set-aside record keeps its sealed forms inside, as every pending record did
+                // before layout 6.
+                let kept = read_sealed(&tx, stream, batch.first, batch.first).await?;
+                let all: Vec<RawEnvelope> = batch.sealed.into_iter().chain(kept).collect();
+                if let Some(text) = sealed_text(&batch.events, &all)? {
+                    set(record.unchecked_ref(), "sealed", text)?;
+                }
                 set(record.unchecked_ref(), "reason", reason)?;
                 set(record.unchecked_ref(), "at", at as f64)?;
                 aside.put(&record).primitive()?;
-                pending.delete(record_key(stream, batch.first)).primitive()?;
+                delete_pending(&tx, stream, batch.first)?;
                 moved += batch.events.len();
             }
         }
@@ -833,21 +857,20 @@ impl Storage {
     async fn end_set_aside(&self, stream: Uuid, take_back: bool) -> Result<LogState, StorageError> {
         let tx = self
             .db
-            .transaction([PENDING, META, SET_ASIDE])
+            .transaction([PENDING, META, SET_ASIDE, SEALED])
             .with_mode(TransactionMode::Readwrite)
             .with_options(strict())
             .build()?;
         let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let aside = tx.object_store(SET_ASIDE)?;
         let records = aside.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
-        let pending = tx.object_store(PENDING)?;
         let mut changed = false;
         let mut added = 0;
         for record in records.primitive()?.await? {
             let record = record?;
             let first = record_first(&record);
             if take_back && let Ok(batch) = read_batch(&record) {
-                pending.add(batch_record(stream, state.revision, &batch.events, &batch.sealed)?).primitive()?;
+                add_pending(&tx, stream, state.revision, &batch.events, &batch.sealed)?;
                 state.revision += batch.events.len().max(1) as u64;
                 added += batch.events.len();
             }
@@ -1023,6 +1046,10 @@ async fn upgrade(name: &str, on_blocked: impl FnOnce() + 'static) -> Result<(), 
                 // Layouts 2 to 4 indexed confirmed events by id, which nothing read.
                 tx.object_store(CONFIRMED)?.delete_index("by_id")?;
             }
+            if old < 6.0 {
+                // Pending records written before keep their sealed forms inside (ADR 0013).
+                db.create_object_store_with_optional_parameters(SEALED, &keyed)?;
+            }
             Ok(())
         };
         if steps().is_err()
@@ -1186,23 +1213,97 @@ async fn read_records(
         return Ok(());
     }
     let goal = held(tail) + wanted;
+    let mut taken = Taken::default();
     each_pending(tx, stream, from, all, &mut |record| {
-        if let Err(problem) = take_record(&record, tail) {
+        if let Err(problem) = taken.take(&record, tail) {
             tail.problems.push(problem);
         }
         Ok(if held(tail) >= goal { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
     })
-    .await
+    .await?;
+    taken.read_sealed(tx, stream, tail).await
 }
 
-/// Decodes a pending record onto the end of `tail`, with its sealed forms: how many events it
-/// held, or why it could not be read.
-fn take_record(record: &JsValue, tail: &mut LogTail) -> Result<usize, String> {
-    let batch = read_batch(record)?;
-    let events = batch.events.len();
-    tail.pending.push(batch.events);
-    tail.sealed.extend(batch.sealed);
-    Ok(events)
+/// The keys of the pending records decoded onto a tail, first and last, whose sealed forms kept
+/// in their own store are read after them.
+#[derive(Default)]
+struct Taken(Option<(u64, u64)>);
+
+impl Taken {
+    /// Decodes a pending record onto the end of `tail`, with the sealed forms kept inside it (by
+    /// a layout before 6): how many events it held, or why it could not be read.
+    fn take(&mut self, record: &JsValue, tail: &mut LogTail) -> Result<usize, String> {
+        let batch = read_batch(record)?;
+        let events = batch.events.len();
+        self.0 = Some((self.0.map_or(batch.first, |(first, _)| first), batch.first));
+        tail.pending.push(batch.events);
+        tail.sealed.extend(batch.sealed);
+        Ok(events)
+    }
+
+    /// Adds to `tail` the sealed forms kept for the records taken.
+    async fn read_sealed(self, tx: &Transaction<'_>, stream: Uuid, tail: &mut LogTail) -> Result<(), StorageError> {
+        if let Some((first, last)) = self.0 {
+            tail.sealed.extend(read_sealed(tx, stream, first, last).await?);
+        }
+        Ok(())
+    }
+}
+
+/// The sealed forms kept for the pending records of `stream` keyed from `first` to `last`. Forms
+/// that cannot be read are left out: they are sealed again before they are pushed.
+async fn read_sealed(
+    tx: &Transaction<'_>,
+    stream: Uuid,
+    first: u64,
+    last: u64,
+) -> Result<Vec<RawEnvelope>, StorageError> {
+    let store = tx.object_store(SEALED)?;
+    let entries = store.get_all::<JsValue>().with_query::<JsValue, _>(keys_between(stream, first, last)?);
+    let mut sealed = Vec::new();
+    for entry in entries.primitive()?.await? {
+        let text = get(&entry?, "sealed").as_string();
+        sealed.extend(text.and_then(|text| serde_json::from_str::<Vec<RawEnvelope>>(&text).ok()).unwrap_or_default());
+    }
+    Ok(sealed)
+}
+
+/// Adds a pending record of `events` at key `first`, and beside it, in their own store, those of
+/// `sealed` that seal them: a reload reads the records, never the sealed forms (ADR 0013).
+fn add_pending(
+    tx: &Transaction<'_>,
+    stream: Uuid,
+    first: u64,
+    events: &[RawEnvelope],
+    sealed: &[RawEnvelope],
+) -> Result<(), StorageError> {
+    tx.object_store(PENDING)?.add(batch_record(stream, first, events)?).primitive()?;
+    put_sealed(tx, stream, first, events, sealed)
+}
+
+/// Keeps, beside the pending record at key `first`, those of `sealed` that seal its `events`.
+fn put_sealed(
+    tx: &Transaction<'_>,
+    stream: Uuid,
+    first: u64,
+    events: &[RawEnvelope],
+    sealed: &[RawEnvelope],
+) -> Result<(), StorageError> {
+    if let Some(text) = sealed_text(events, sealed)? {
+        let entry = Object::new();
+        set(&entry, "stream", stream.to_string())?;
+        set(&entry, "first", first as f64)?;
+        set(&entry, "sealed", text)?;
+        tx.object_store(SEALED)?.put(entry).primitive()?;
+    }
+    Ok(())
+}
+
+/// Deletes the pending record at key `first` and the sealed forms kept for it.
+fn delete_pending(tx: &Transaction<'_>, stream: Uuid, first: u64) -> Result<(), StorageError> {
+    tx.object_store(PENDING)?.delete(record_key(stream, first)).primitive()?;
+    tx.object_store(SEALED)?.delete(record_key(stream, first)).primitive()?;
+    Ok(())
 }
 
 fn put_log_state(tx: &Transaction<'_>, stream: Uuid, state: LogState) -> Result<(), StorageError> {
@@ -1375,13 +1476,8 @@ fn whole(tail: LogTail, problems: Vec<String>) -> Loaded {
     Loaded { snapshot: None, tail: events, state, pending, problems }
 }
 
-/// A record of `events` from position `first`, with those of `sealed` that seal them.
-fn batch_record(
-    stream: Uuid,
-    first: u64,
-    events: &[RawEnvelope],
-    sealed: &[RawEnvelope],
-) -> Result<JsValue, StorageError> {
+/// A record of `events` from position `first`.
+fn batch_record(stream: Uuid, first: u64, events: &[RawEnvelope]) -> Result<JsValue, StorageError> {
     let record = Object::new();
     set(&record, "stream", stream.to_string())?;
     set(&record, "first", first as f64)?;
@@ -1392,12 +1488,21 @@ fn batch_record(
     set(&record, "ids", ids)?;
     let text = serde_json::to_string(events).map_err(StorageError::failed)?;
     set(&record, "events", text)?;
-    if !sealed.is_empty() {
-        let ids: HashSet<Uuid> = events.iter().map(|e| e.id).collect();
-        let sealed: Vec<&RawEnvelope> = sealed.iter().filter(|e| ids.contains(&e.id)).collect();
-        set(&record, "sealed", serde_json::to_string(&sealed).map_err(StorageError::failed)?)?;
-    }
     Ok(record.into())
+}
+
+/// Those of `sealed` that seal `events`, as JSON text; none when there are none.
+fn sealed_text(events: &[RawEnvelope], sealed: &[RawEnvelope]) -> Result<Option<String>, StorageError> {
+    if sealed.is_empty() {
+        return Ok(None);
+    }
+    let ids: HashSet<Uuid> = events.iter().map(|e| e.id).collect();
+    let mut seen = HashSet::new();
+    let sealed: Vec<&RawEnvelope> = sealed.iter().filter(|e| ids.contains(&e.id) && seen.insert(e.id)).collect();
+    if sealed.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(&sealed).map(Some).map_err(StorageError::failed)
 }
 
 /// The key a record is stored at, after its stream.

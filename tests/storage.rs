@@ -611,6 +611,102 @@ async fn sealed_forms_stay_with_their_pending_events_until_confirmed_and_through
     assert_eq!(sealed_ids(&storage.pending(stream).await.unwrap().sealed), sealed_ids(&sealed[1..]));
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/tests/js/layouts.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = writeLayoutFive)]
+    async fn write_layout_five(name: &str, stream: &str, events: &str, sealed: &str);
+    #[wasm_bindgen(js_name = storedValues)]
+    async fn stored_values(name: &str, store: &str) -> wasm_bindgen::JsValue;
+}
+
+/// What a store of the database `name` holds, as JSON, with the database's version and stores.
+async fn stored(name: &str, store: &str) -> serde_json::Value {
+    serde_wasm_bindgen::from_value(stored_values(name, store).await).unwrap()
+}
+
+/// How many values of `store` hold sealed forms (inside a record, or in the store of their own).
+async fn holding_sealed_forms(name: &str, store: &str) -> usize {
+    let found = stored(name, store).await;
+    found["values"].as_array().unwrap().iter().filter(|v| v.get("sealed").is_some()).count()
+}
+
+#[wasm_bindgen_test]
+async fn sealed_forms_are_kept_beside_the_pending_records_and_go_with_them() {
+    let (name, storage, stream) = fresh_board().await;
+    let events = pending(&(0..3).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    let sealed: Vec<RawEnvelope> = events.iter().map(sealed_form).collect();
+    let state = storage.append(stream, 0, &events[..2], &sealed).await.unwrap();
+    storage.append(stream, state.revision, &events[2..], &sealed).await.unwrap();
+    // A reload reads the records: they hold no sealed form, each record's are beside it.
+    assert_eq!(holding_sealed_forms(&name, "events").await, 0);
+    assert_eq!(holding_sealed_forms(&name, "sealed").await, 2);
+
+    // A push reads the first records with their forms, byte for byte.
+    let head = read(storage.pending_head(stream, 2, None).await.unwrap());
+    assert_eq!(sealed_ids(&head.tail.sealed), sealed_ids(&sealed[..2]));
+    assert!(head.tail.sealed.contains(&sealed[1]));
+
+    // Confirmed whole, a record's forms go with it.
+    let first = RawEnvelope { seq: Some(1), ..events[0].clone() };
+    let second = RawEnvelope { seq: Some(2), ..events[1].clone() };
+    let rebased = Rebased { confirmed: 2, acknowledged: vec![events[0].id, events[1].id], ..Rebased::default() };
+    storage.confirm(stream, &[first, second], &rebased).await.unwrap();
+    assert_eq!(holding_sealed_forms(&name, "sealed").await, 1);
+    assert_eq!(sealed_ids(&storage.pending(stream).await.unwrap().sealed), [events[2].id]);
+
+    // A board removed leaves none behind.
+    storage.remove_board(stream).await.unwrap();
+    assert_eq!(holding_sealed_forms(&name, "sealed").await, 0);
+}
+
+#[wasm_bindgen_test]
+async fn sealed_forms_kept_late_join_those_kept_with_the_record() {
+    let (name, storage, stream) = fresh_board().await;
+    let events = pending(&(0..2).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    let sealed: Vec<RawEnvelope> = events.iter().map(sealed_form).collect();
+    storage.append(stream, 0, &events, &sealed[..1]).await.unwrap();
+    storage.keep_sealed(stream, &sealed[1..]).await.unwrap();
+    let head = read(storage.pending_head(stream, 2, None).await.unwrap());
+    assert_eq!(sealed_ids(&head.tail.sealed), sealed_ids(&sealed));
+    assert!(head.tail.sealed.contains(&sealed[0]) && head.tail.sealed.contains(&sealed[1]));
+    assert_eq!(head.tail.pending.concat(), events, "the record itself is as it was");
+    assert_eq!((holding_sealed_forms(&name, "events").await, holding_sealed_forms(&name, "sealed").await), (0, 1));
+}
+
+#[wasm_bindgen_test]
+async fn a_pending_record_of_layout_five_keeps_its_sealed_forms_through_the_upgrade() {
+    let (name, stream) = (fresh_name(), chronicle::clock::new_id());
+    let events = pending(&(0..3).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    let sealed: Vec<RawEnvelope> = events.iter().map(sealed_form).collect();
+    let text = |events: &[RawEnvelope]| serde_json::to_string(events).unwrap();
+    write_layout_five(&name, &stream.to_string(), &text(&events), &text(&sealed)).await;
+
+    let storage = Storage::open(&name, || ()).await.unwrap();
+    let layout = stored(&name, "sealed").await;
+    assert_eq!((layout["version"].as_u64(), layout["stores"].as_array().map(Vec::len)), (Some(6), Some(6)));
+    assert_eq!(storage.load(stream).await.unwrap().tail, events, "the board reads as before");
+    // A push sends the forms kept inside the record, byte for byte.
+    let head = read(storage.pending_head(stream, 3, None).await.unwrap());
+    assert_eq!((head.count, sealed_ids(&head.tail.sealed)), (3, sealed_ids(&sealed)));
+    assert!(head.tail.sealed.contains(&sealed[2]));
+
+    // Confirmed in part, the record keeps the forms of what is left, now beside it.
+    let first = RawEnvelope { seq: Some(1), ..events[0].clone() };
+    let rebased = Rebased { confirmed: 1, acknowledged: vec![events[0].id], ..Rebased::default() };
+    storage.confirm(stream, &[first], &rebased).await.unwrap();
+    let tail = storage.pending(stream).await.unwrap();
+    assert_eq!(sealed_ids(&tail.sealed), sealed_ids(&sealed[1..]));
+    assert!(tail.sealed.contains(&sealed[1]));
+    assert_eq!((holding_sealed_forms(&name, "events").await, holding_sealed_forms(&name, "sealed").await), (0, 1));
+
+    // Set aside and taken back, they stay with their events.
+    storage.set_aside(stream, &[events[2].id], "Refused.", 1).await.unwrap();
+    assert_eq!(holding_sealed_forms(&name, "set_aside").await, 1);
+    storage.take_back(stream).await.unwrap();
+    assert_eq!(sealed_ids(&storage.pending(stream).await.unwrap().sealed), sealed_ids(&sealed[1..]));
+    assert_eq!(holding_sealed_forms(&name, "set_aside").await, 0);
+}
+
 #[wasm_bindgen_test]
 async fn events_kept_sealed_are_replaced_in_place_once_they_open_and_the_snapshot_goes() {
     let storage = Storage::open(&fresh_name(), || ()).await.unwrap();

@@ -75,7 +75,8 @@ test('a board kept by the previous layout opens, reads and takes changes as befo
   await expect(page.getByRole('status', { name: 'Status' })).toContainText('Old laptop');
 
   // The store of pending events lost only the index nothing read, layout 4 added the store of
-  // changes the server refused, and layout 5 took the confirmed events' index of ids away.
+  // changes the server refused, layout 5 took the confirmed events' index of ids away, and layout
+  // 6 added the store of sealed forms.
   const indexes = await page.evaluate(
     () =>
       new Promise((resolve) => {
@@ -90,10 +91,10 @@ test('a board kept by the previous layout opens, reads and takes changes as befo
       }),
   );
   expect(indexes).toEqual({
-    version: 5,
+    version: 6,
     pending: ['by_id'],
     confirmed: [],
-    stores: ['confirmed', 'events', 'meta', 'set_aside', 'snapshots'],
+    stores: ['confirmed', 'events', 'meta', 'sealed', 'set_aside', 'snapshots'],
   });
   await page.close();
 });
