@@ -36,6 +36,7 @@
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
+use chronicle_board::IdMap;
 use chronicle_core::sealed::KEY_BYTES;
 use chronicle_core::{RawEnvelope, Rebased, Uuid};
 use indexed_db_futures::KeyRange;
@@ -380,8 +381,9 @@ impl Storage {
         if !known {
             meta.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
         }
+        let forms = Forms::new(sealed);
         for chunk in events.chunks(MAX_BATCH) {
-            add_pending(&tx, stream, state.revision, chunk, sealed)?;
+            add_pending(&tx, stream, state.revision, chunk, &forms)?;
             state.revision += chunk.len() as u64;
         }
         put_log_state(&tx, stream, state)?;
@@ -445,7 +447,7 @@ impl Storage {
                 let left: Vec<RawEnvelope> =
                     batch.events.iter().filter(|e| !acknowledged.contains(&e.id)).cloned().collect();
                 delete_pending(&tx, stream, batch.first)?;
-                add_pending(&tx, stream, batch.first, &left, &batch.sealed)?;
+                add_pending(&tx, stream, batch.first, &left, &Forms::new(&batch.sealed))?;
                 removed += batch.events.len() - left.len();
             }
         }
@@ -777,7 +779,7 @@ impl Storage {
             if batch.events.iter().any(|e| sealed.iter().any(|s| s.id == e.id)) {
                 let kept = read_sealed(&tx, stream, batch.first, batch.first).await?;
                 let all: Vec<RawEnvelope> = kept.into_iter().chain(sealed.iter().cloned()).collect();
-                put_sealed(&tx, stream, batch.first, &batch.events, &all)?;
+                put_sealed(&tx, stream, batch.first, &batch.events, &Forms::new(&all))?;
             }
         }
         tx.commit().await?;
@@ -807,7 +809,7 @@ impl Storage {
                 // before layout 6.
                 let kept = read_sealed(&tx, stream, batch.first, batch.first).await?;
                 let all: Vec<RawEnvelope> = batch.sealed.into_iter().chain(kept).collect();
-                if let Some(text) = sealed_text(&batch.events, &all)? {
+                if let Some(text) = Forms::new(&all).text_for(&batch.events)? {
                     set(record.unchecked_ref(), "sealed", text)?;
                 }
                 set(record.unchecked_ref(), "reason", reason)?;
@@ -870,7 +872,7 @@ impl Storage {
             let record = record?;
             let first = record_first(&record);
             if take_back && let Ok(batch) = read_batch(&record) {
-                add_pending(&tx, stream, state.revision, &batch.events, &batch.sealed)?;
+                add_pending(&tx, stream, state.revision, &batch.events, &Forms::new(&batch.sealed))?;
                 state.revision += batch.events.len().max(1) as u64;
                 added += batch.events.len();
             }
@@ -1268,28 +1270,51 @@ async fn read_sealed(
     Ok(sealed)
 }
 
-/// Adds a pending record of `events` at key `first`, and beside it, in their own store, those of
-/// `sealed` that seal them: a reload reads the records, never the sealed forms (ADR 0013).
+/// A private board's sealed forms, found by the id of the event each seals (the first, should
+/// two seal the same event).
+struct Forms<'a>(IdMap<&'a RawEnvelope>);
+
+impl<'a> Forms<'a> {
+    fn new(sealed: &'a [RawEnvelope]) -> Self {
+        let mut forms = IdMap::default();
+        for form in sealed {
+            forms.entry(form.id).or_insert(form);
+        }
+        Forms(forms)
+    }
+
+    /// The forms that seal `events`, in their order, as JSON text; none when there are none.
+    fn text_for(&self, events: &[RawEnvelope]) -> Result<Option<String>, StorageError> {
+        let forms: Vec<&RawEnvelope> = events.iter().filter_map(|e| self.0.get(&e.id).copied()).collect();
+        if forms.is_empty() {
+            return Ok(None);
+        }
+        serde_json::to_string(&forms).map(Some).map_err(StorageError::failed)
+    }
+}
+
+/// Adds a pending record of `events` at key `first`, and beside it, in their own store, the
+/// `forms` that seal them: a reload reads the records, never the sealed forms (ADR 0013).
 fn add_pending(
     tx: &Transaction<'_>,
     stream: Uuid,
     first: u64,
     events: &[RawEnvelope],
-    sealed: &[RawEnvelope],
+    forms: &Forms,
 ) -> Result<(), StorageError> {
     tx.object_store(PENDING)?.add(batch_record(stream, first, events)?).primitive()?;
-    put_sealed(tx, stream, first, events, sealed)
+    put_sealed(tx, stream, first, events, forms)
 }
 
-/// Keeps, beside the pending record at key `first`, those of `sealed` that seal its `events`.
+/// Keeps, beside the pending record at key `first`, the `forms` that seal its `events`.
 fn put_sealed(
     tx: &Transaction<'_>,
     stream: Uuid,
     first: u64,
     events: &[RawEnvelope],
-    sealed: &[RawEnvelope],
+    forms: &Forms,
 ) -> Result<(), StorageError> {
-    if let Some(text) = sealed_text(events, sealed)? {
+    if let Some(text) = forms.text_for(events)? {
         let entry = Object::new();
         set(&entry, "stream", stream.to_string())?;
         set(&entry, "first", first as f64)?;
@@ -1489,20 +1514,6 @@ fn batch_record(stream: Uuid, first: u64, events: &[RawEnvelope]) -> Result<JsVa
     let text = serde_json::to_string(events).map_err(StorageError::failed)?;
     set(&record, "events", text)?;
     Ok(record.into())
-}
-
-/// Those of `sealed` that seal `events`, as JSON text; none when there are none.
-fn sealed_text(events: &[RawEnvelope], sealed: &[RawEnvelope]) -> Result<Option<String>, StorageError> {
-    if sealed.is_empty() {
-        return Ok(None);
-    }
-    let ids: HashSet<Uuid> = events.iter().map(|e| e.id).collect();
-    let mut seen = HashSet::new();
-    let sealed: Vec<&RawEnvelope> = sealed.iter().filter(|e| ids.contains(&e.id) && seen.insert(e.id)).collect();
-    if sealed.is_empty() {
-        return Ok(None);
-    }
-    serde_json::to_string(&sealed).map(Some).map_err(StorageError::failed)
 }
 
 /// The key a record is stored at, after its stream.
