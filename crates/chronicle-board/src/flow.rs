@@ -68,10 +68,16 @@ impl FlowStats {
             .iter()
             .map(|slot| slot.and_then(|s| base.and_then(|b| b.get(s as usize))).copied().unwrap_or(0))
             .collect();
-        let index: std::collections::HashMap<u32, usize> =
-            wanted.iter().enumerate().filter_map(|(i, slot)| Some(((*slot)?, i))).collect();
+        // Where each slot's count goes, by slot: the changes since the checkpoint are read one by
+        // one, for each of the diagram's points, so they are not looked up through a hash.
+        let mut index: Vec<Option<usize>> = vec![None; self.columns.len()];
+        for (i, slot) in wanted.iter().enumerate() {
+            if let Some(at) = slot.and_then(|s| index.get_mut(s as usize)) {
+                *at = Some(i);
+            }
+        }
         for change in &self.changes[from.min(applied)..applied] {
-            if let Some(&i) = index.get(&change.slot) {
+            if let Some(&Some(i)) = index.get(change.slot as usize) {
                 counts[i] = change.count;
             }
         }
