@@ -60,35 +60,49 @@ fn density(history: &History, present: &Board, this_device: Uuid) -> Strip {
     let (Some(first), Some(last)) = (events.first(), events.last()) else { return Strip::default() };
     // Times are whatever devices recorded, in any order: the arithmetic saturates, and a time
     // before the first event's or after the last one's counts in the first or the last slot.
-    let span = last.meta.at.saturating_sub(first.meta.at).max(1);
+    let span = last.meta.at.saturating_sub(first.meta.at).max(1) as u64;
     let slot = |at: i64| {
-        let since = at.saturating_sub(first.meta.at).clamp(0, span);
-        // Rounded to the nearest slot, in whole numbers (this runs for every sampled event).
-        ((since as u128 * (BUCKETS as u128 - 1) + span as u128 / 2) / span as u128) as usize
+        let since = at.saturating_sub(first.meta.at).clamp(0, span as i64) as u64;
+        // Rounded to the nearest slot, in whole numbers: this runs for every sampled event, so
+        // in 64 bits (wasm has no 128-bit division) unless a clock far off makes that overflow.
+        let scaled = since.checked_mul(BUCKETS as u64 - 1).and_then(|s| s.checked_add(span / 2));
+        match scaled {
+            Some(scaled) => (scaled / span) as usize,
+            None => ((u128::from(since) * (BUCKETS as u128 - 1) + u128::from(span / 2)) / u128::from(span)) as usize,
+        }
     };
-    let sampled = || events.iter().step_by(events.len().div_ceil(STRIP_SAMPLES).max(1));
-    // Events per device, in the order devices were first seen in, and each device's place there.
+    // Events per device, in the order devices were first seen in, and each device's place there;
+    // and each sampled event's slot and device's place, so that the events (far apart in memory)
+    // are read once. Runs of events come from one device: its place is not looked up again.
     let mut place: IdMap<usize> = IdMap::default();
     let mut made: Vec<(Uuid, u32)> = Vec::new();
-    for event in sampled() {
+    let mut sampled: Vec<(usize, usize)> = Vec::with_capacity(events.len().min(STRIP_SAMPLES));
+    let mut last_seen: Option<(u128, usize)> = None;
+    for event in events.iter().step_by(events.len().div_ceil(STRIP_SAMPLES).max(1)) {
         let device = event.meta.device;
-        let at = *place.entry(device).or_insert_with(|| {
-            made.push((device, 0));
-            made.len() - 1
-        });
+        let at = match last_seen {
+            Some((id, at)) if id == device.as_u128() => at,
+            _ => *place.entry(device).or_insert_with(|| {
+                made.push((device, 0));
+                made.len() - 1
+            }),
+        };
+        last_seen = Some((device.as_u128(), at));
         made[at].1 += 1;
+        sampled.push((slot(event.meta.at), at));
     }
     // A stable sort: devices with as many events stay in the order they were first seen in.
     let mut ranked = made;
     ranked.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
     let own = if ranked.len() <= DEVICE_COLOURS.len() { ranked.len() } else { DEVICE_COLOURS.len() - 1 };
-    let mut colour_of = place;
+    // Each place's colour.
+    let mut colour_of = vec![0; ranked.len()];
     for (i, (device, _)) in ranked.iter().enumerate() {
-        colour_of.insert(*device, i.min(own));
+        colour_of[place[device]] = i.min(own);
     }
     let mut counts = vec![[0u32; DEVICE_COLOURS.len()]; BUCKETS];
-    for event in sampled() {
-        counts[slot(event.meta.at)][colour_of[&event.meta.device]] += 1;
+    for (slot, at) in sampled {
+        counts[slot][colour_of[at]] += 1;
     }
     let top = u64::from(counts.iter().map(|c| c.iter().sum::<u32>()).max().unwrap_or(1).max(1));
     // Where a stack of `below` events ends, from the strip's top; each bar spans from where the
@@ -359,5 +373,24 @@ mod tests {
         assert_eq!(slots, [0, 30, 59]);
         let heights: Vec<u32> = strip.bars.iter().map(|b| b.height).collect();
         assert_eq!(heights, [STRIP_HEIGHT, STRIP_HEIGHT / 2, STRIP_HEIGHT], "two events, one, two");
+    }
+
+    #[test]
+    fn a_lifetime_too_long_for_64_bit_slot_arithmetic_still_spreads_over_the_strip() {
+        let device = Uuid::from_u128(1);
+        let rename = BoardEvent::BoardRenamed { name: "n".into() };
+        // From the epoch to the latest time there is: a span whose slot arithmetic needs more
+        // than 64 bits. A quarter of it in, then three quarters (slots 14.75 and 44.25).
+        let times = [0, i64::MAX / 4, i64::MAX / 4 * 3, i64::MAX];
+        let events = times
+            .iter()
+            .enumerate()
+            .map(|(i, at)| {
+                Event::new(Uuid::from_u128(100 + i as u128), Uuid::from_u128(9), device, *at, rename.clone())
+            })
+            .collect();
+        let strip = density(&History::new(events), &Board::default(), device);
+        let slots: Vec<u32> = strip.bars.iter().map(|b| b.x / SLOT).collect();
+        assert_eq!(slots, [0, 15, 44, 59]);
     }
 }
