@@ -2,7 +2,7 @@
 //! events happened and on which device, and the list of events; and the banner shown while the
 //! board on screen is a past version.
 
-use chronicle_board::{Board, BoardProjections, History, IdMap, device_label};
+use chronicle_board::{Board, BoardProjections, History, device_label};
 use chronicle_core::Uuid;
 use leptos::html;
 use leptos::prelude::*;
@@ -56,13 +56,15 @@ struct Strip {
 /// and the rest share the last one, so the strip and its legend stay small however many devices
 /// a board has seen.
 fn density(history: &History, present: &Board, this_device: Uuid) -> Strip {
-    let events = history.events();
-    let (Some(first), Some(last)) = (events.first(), events.last()) else { return Strip::default() };
+    // Each event's time and device, a tenth of the memory of the events: this reads a sample of
+    // the whole history on every change while the panel is open.
+    let stamps = history.stamps();
+    let (Some(first), Some(last)) = (stamps.first(), stamps.last()) else { return Strip::default() };
     // Times are whatever devices recorded, in any order: the arithmetic saturates, and a time
     // before the first event's or after the last one's counts in the first or the last slot.
-    let span = last.meta.at.saturating_sub(first.meta.at).max(1) as u64;
+    let span = last.at.saturating_sub(first.at).max(1) as u64;
     let slot = |at: i64| {
-        let since = at.saturating_sub(first.meta.at).clamp(0, span as i64) as u64;
+        let since = at.saturating_sub(first.at).clamp(0, span as i64) as u64;
         // Rounded to the nearest slot, in whole numbers: this runs for every sampled event, so
         // in 64 bits (wasm has no 128-bit division) unless a clock far off makes that overflow.
         let scaled = since.checked_mul(BUCKETS as u64 - 1).and_then(|s| s.checked_add(span / 2));
@@ -71,38 +73,25 @@ fn density(history: &History, present: &Board, this_device: Uuid) -> Strip {
             None => ((u128::from(since) * (BUCKETS as u128 - 1) + u128::from(span / 2)) / u128::from(span)) as usize,
         }
     };
-    // Events per device, in the order devices were first seen in, and each device's place there;
-    // and each sampled event's slot and device's place, so that the events (far apart in memory)
-    // are read once. Runs of events come from one device: its place is not looked up again.
-    let mut place: IdMap<usize> = IdMap::default();
-    let mut made: Vec<(Uuid, u32)> = Vec::new();
-    let mut sampled: Vec<(usize, usize)> = Vec::with_capacity(events.len().min(STRIP_SAMPLES));
-    let mut last_seen: Option<(u128, usize)> = None;
-    for event in events.iter().step_by(events.len().div_ceil(STRIP_SAMPLES).max(1)) {
-        let device = event.meta.device;
-        let at = match last_seen {
-            Some((id, at)) if id == device.as_u128() => at,
-            _ => *place.entry(device).or_insert_with(|| {
-                made.push((device, 0));
-                made.len() - 1
-            }),
-        };
-        last_seen = Some((device.as_u128(), at));
-        made[at].1 += 1;
-        sampled.push((slot(event.meta.at), at));
+    // Sampled events per device, by the device's place in the history (the order the log first
+    // names them in).
+    let devices = history.devices();
+    let mut made = vec![0u32; devices.len()];
+    let sampled = || stamps.iter().step_by(stamps.len().div_ceil(STRIP_SAMPLES).max(1));
+    for stamp in sampled() {
+        made[stamp.device as usize] += 1;
     }
     // A stable sort: devices with as many events stay in the order they were first seen in.
-    let mut ranked = made;
+    let mut ranked: Vec<(usize, u32)> = made.into_iter().enumerate().filter(|(_, count)| *count > 0).collect();
     ranked.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
     let own = if ranked.len() <= DEVICE_COLOURS.len() { ranked.len() } else { DEVICE_COLOURS.len() - 1 };
-    // Each place's colour.
-    let mut colour_of = vec![0; ranked.len()];
+    let mut colour_of = vec![0; devices.len()];
     for (i, (device, _)) in ranked.iter().enumerate() {
-        colour_of[place[device]] = i.min(own);
+        colour_of[*device] = i.min(own);
     }
     let mut counts = vec![[0u32; DEVICE_COLOURS.len()]; BUCKETS];
-    for (slot, at) in sampled {
-        counts[slot][colour_of[at]] += 1;
+    for stamp in sampled() {
+        counts[slot(stamp.at)][colour_of[stamp.device as usize]] += 1;
     }
     let top = u64::from(counts.iter().map(|c| c.iter().sum::<u32>()).max().unwrap_or(1).max(1));
     // Where a stack of `below` events ends, from the strip's top; each bar spans from where the
@@ -121,7 +110,7 @@ fn density(history: &History, present: &Board, this_device: Uuid) -> Strip {
     let mut devices: Vec<(String, &'static str)> = ranked[..own]
         .iter()
         .enumerate()
-        .map(|(i, (d, _))| (device_label(present, *d, this_device), DEVICE_COLOURS[i]))
+        .map(|(i, (d, _))| (device_label(present, devices[*d], this_device), DEVICE_COLOURS[i]))
         .collect();
     if ranked.len() > own {
         devices.push((format!("{} other devices", ranked.len() - own), DEVICE_COLOURS[own]));

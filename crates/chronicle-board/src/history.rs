@@ -7,7 +7,7 @@
 use chronicle_core::{Event, Keyframes, Projection};
 
 use crate::activity::{ActivityEntry, describe};
-use crate::board::Board;
+use crate::board::{Board, IdMap};
 use crate::card_history::CardIndex;
 use crate::event::BoardEvent;
 use crate::projections::BoardProjections;
@@ -57,6 +57,39 @@ fn bytes_added(event: &BoardEvent) -> usize {
     }
 }
 
+/// When an event was recorded, and by which device: its place among [`History::devices`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// Wall-clock time on the recording device, in milliseconds since the Unix epoch.
+    pub at: i64,
+    /// The recording device's place among the history's devices.
+    pub device: u32,
+}
+
+/// Every event's [`Stamp`], and the devices they name, in the order the log first names them:
+/// what a picture of the whole history (the density strip) reads of each event, in a tenth of
+/// the memory of the events themselves.
+#[derive(Debug, Clone, Default)]
+struct Stamps {
+    stamps: Vec<Stamp>,
+    devices: Vec<uuid::Uuid>,
+    places: IdMap<u32>,
+}
+
+impl Stamps {
+    /// Stamps the events past those already stamped.
+    fn extend(&mut self, events: &[Event<BoardEvent>]) {
+        for event in events.iter().skip(self.stamps.len()) {
+            let device = event.meta.device;
+            let place = *self.places.entry(device).or_insert_with(|| {
+                self.devices.push(device);
+                self.devices.len() as u32 - 1
+            });
+            self.stamps.push(Stamp { at: event.meta.at, device: place });
+        }
+    }
+}
+
 /// A board's log with fast access to any point of it.
 #[derive(Debug, Clone)]
 pub struct History {
@@ -64,6 +97,7 @@ pub struct History {
     keyframes: Keyframes<Past>,
     /// The events by the card they act on.
     cards: CardIndex,
+    stamps: Stamps,
 }
 
 impl History {
@@ -78,7 +112,9 @@ impl History {
         let keyframes = Keyframes::build(&events, every);
         let mut cards = CardIndex::default();
         cards.extend(&events);
-        History { events, keyframes, cards }
+        let mut stamps = Stamps::default();
+        stamps.extend(&events);
+        History { events, keyframes, cards, stamps }
     }
 
     /// Events between keyframes: as close as [`KEYFRAME_EVERY`], as few as [`MAX_KEYFRAMES`],
@@ -128,11 +164,23 @@ impl History {
         &self.events
     }
 
+    /// Every event's time and device, in order.
+    pub fn stamps(&self) -> &[Stamp] {
+        &self.stamps.stamps
+    }
+
+    /// The devices the stamps name, by their place: every device the log names, and any a part
+    /// of it that was replaced named.
+    pub fn devices(&self) -> &[uuid::Uuid] {
+        &self.stamps.devices
+    }
+
     /// The events of the log grew: takes the new ones.
     pub fn extend(&mut self, events: impl IntoIterator<Item = Event<BoardEvent>>) {
         self.events.extend(events);
         self.keyframes.extend(&self.events);
         self.cards.extend(&self.events);
+        self.stamps.extend(&self.events);
     }
 
     /// The log from `position` on was replaced (a rebase placed others' events before ours).
@@ -141,6 +189,7 @@ impl History {
         self.events.truncate(position);
         self.keyframes.truncate(&self.events, position);
         self.cards.truncate(&self.events);
+        self.stamps.stamps.truncate(position);
         self.extend(events);
     }
 

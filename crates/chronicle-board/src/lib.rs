@@ -29,7 +29,7 @@ pub use command::{
 };
 pub use event::{BoardEvent, ColumnSeed, UndoMark};
 pub use flow::FlowStats;
-pub use history::{History, KEYFRAME_BUDGET, KEYFRAME_EVERY, MAX_KEYFRAMES};
+pub use history::{History, KEYFRAME_BUDGET, KEYFRAME_EVERY, MAX_KEYFRAMES, Stamp};
 pub use projections::{BoardProjections, SNAPSHOT_FORMAT, SnapshotError};
 pub use set_aside::set_aside_with;
 pub use undo::{UndoList, UndoStep, Undoable, undo_step};

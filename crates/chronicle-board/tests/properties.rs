@@ -266,6 +266,37 @@ proptest! {
         }
     }
 
+    /// However the history grew and was partly replaced, its stamps are its events' times and
+    /// devices, in order.
+    #[test]
+    fn a_historys_stamps_are_its_events_times_and_devices(
+        first in proptest::collection::vec((0u8..4, any::<i64>()), 0..60),
+        grown in proptest::collection::vec((0u8..4, any::<i64>()), 0..60),
+        replaced in proptest::collection::vec((0u8..4, any::<i64>()), 0..60),
+        cut in 0usize..130,
+    ) {
+        let events = |stamps: &[(u8, i64)]| -> Vec<Event<BoardEvent>> {
+            stamps
+                .iter()
+                .enumerate()
+                .map(|(i, (device, at))| {
+                    let (id, device) = (Uuid::from_u128(i as u128), Uuid::from_u128(u128::from(*device) + 1));
+                    Event::new(id, STREAM, device, *at, BoardEvent::BoardRenamed { name: "n".into() })
+                })
+                .collect()
+        };
+        let mut history = chronicle_board::History::new(events(&first));
+        history.extend(events(&grown));
+        history.replace_from(cut as u64, events(&replaced));
+        let mut log: Vec<_> = events(&first).into_iter().chain(events(&grown)).collect();
+        log.truncate(cut);
+        log.extend(events(&replaced));
+        let stamped: Vec<(i64, Uuid)> =
+            history.stamps().iter().map(|s| (s.at, history.devices()[s.device as usize])).collect();
+        let expected: Vec<(i64, Uuid)> = log.iter().map(|e| (e.meta.at, e.meta.device)).collect();
+        prop_assert_eq!(stamped, expected);
+    }
+
     /// Restoring any earlier version of a realistic board makes it show exactly that version, with
     /// new events only: the history grows and keeps everything it had.
     #[test]
