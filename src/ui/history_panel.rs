@@ -313,7 +313,7 @@ mod tests {
     use chronicle_board::{Board, BoardEvent, History};
     use chronicle_core::{Event, Uuid};
 
-    use super::{BAR_WIDTH, BUCKETS, SLOT, STRIP_HEIGHT, density};
+    use super::{BAR_WIDTH, BUCKETS, SLOT, STRIP_HEIGHT, Strip, density};
 
     #[test]
     fn the_strips_bars_stack_without_gaps_and_the_busiest_slot_fills_it() {
@@ -343,13 +343,10 @@ mod tests {
         assert!(strip.bars.iter().all(|b| b.x % SLOT == 0 && b.x + BAR_WIDTH <= BUCKETS as u32 * SLOT));
     }
 
-    #[test]
-    fn events_stamped_out_of_order_land_in_the_strips_end_slots() {
+    /// The strip of a history of one device's renames, made at `times`.
+    fn strip_of_times(times: &[i64]) -> Strip {
         let device = Uuid::from_u128(1);
         let rename = BoardEvent::BoardRenamed { name: "n".into() };
-        // The first and last events span 1,000 ms; one came from a clock far behind, one from a
-        // clock far ahead, and one sits halfway (slot 29.5, rounded up).
-        let times = [1_000, -5_000_000, 1_500, i64::MAX, 2_000];
         let events = times
             .iter()
             .enumerate()
@@ -357,7 +354,14 @@ mod tests {
                 Event::new(Uuid::from_u128(100 + i as u128), Uuid::from_u128(9), device, *at, rename.clone())
             })
             .collect();
-        let strip = density(&History::new(events), &Board::default(), device);
+        density(&History::new(events), &Board::default(), device)
+    }
+
+    #[test]
+    fn events_stamped_out_of_order_land_in_the_strips_end_slots() {
+        // The first and last events span 1,000 ms; one came from a clock far behind, one from a
+        // clock far ahead, and one sits halfway (slot 29.5, rounded up).
+        let strip = strip_of_times(&[1_000, -5_000_000, 1_500, i64::MAX, 2_000]);
         let slots: Vec<u32> = strip.bars.iter().map(|b| b.x / SLOT).collect();
         assert_eq!(slots, [0, 30, 59]);
         let heights: Vec<u32> = strip.bars.iter().map(|b| b.height).collect();
@@ -366,19 +370,9 @@ mod tests {
 
     #[test]
     fn a_lifetime_too_long_for_64_bit_slot_arithmetic_still_spreads_over_the_strip() {
-        let device = Uuid::from_u128(1);
-        let rename = BoardEvent::BoardRenamed { name: "n".into() };
         // From the epoch to the latest time there is: a span whose slot arithmetic needs more
         // than 64 bits. A quarter of it in, then three quarters (slots 14.75 and 44.25).
-        let times = [0, i64::MAX / 4, i64::MAX / 4 * 3, i64::MAX];
-        let events = times
-            .iter()
-            .enumerate()
-            .map(|(i, at)| {
-                Event::new(Uuid::from_u128(100 + i as u128), Uuid::from_u128(9), device, *at, rename.clone())
-            })
-            .collect();
-        let strip = density(&History::new(events), &Board::default(), device);
+        let strip = strip_of_times(&[0, i64::MAX / 4, i64::MAX / 4 * 3, i64::MAX]);
         let slots: Vec<u32> = strip.bars.iter().map(|b| b.x / SLOT).collect();
         assert_eq!(slots, [0, 15, 44, 59]);
     }
