@@ -79,6 +79,8 @@ struct Stamps {
 impl Stamps {
     /// Stamps the events past those already stamped.
     fn extend(&mut self, events: &[Event<BoardEvent>]) {
+        // A whole log is stamped into one allocation of its size, not grown into by doubling.
+        self.stamps.reserve(events.len().saturating_sub(self.stamps.len()));
         for event in events.iter().skip(self.stamps.len()) {
             let device = event.meta.device;
             let place = *self.places.entry(device).or_insert_with(|| {
