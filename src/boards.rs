@@ -50,8 +50,7 @@ pub async fn open(storage: &Storage, stream: Uuid) -> Result<OpenedBoard, Storag
     let mut projections = resumed.unwrap_or_default();
     let tail: Vec<Event<BoardEvent>> = loaded.tail.into_iter().map(Event::decode).collect();
     projections.extend(tail.iter());
-    let end = loaded.state.confirmed + loaded.pending.len() as u64;
-    let fresh_snapshot = snapshot_if_due(&projections, snapshot_at, end);
+    let fresh_snapshot = snapshot_if_due(&projections, snapshot_at, loaded.state, &loaded.pending);
     Ok(OpenedBoard {
         private: None,
         state: loaded.state,

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use chronicle_board::{BoardDecider, BoardEvent, BoardProjections, Command, Rejection, UndoList, undo_step};
 use chronicle_core::{Decider, Event, RawEnvelope, Uuid};
 
-use crate::storage::{Followed, LogState, StoredSnapshot};
+use crate::storage::{Followed, LogState, SnapshotLog, StoredSnapshot};
 
 /// One board being edited on this device.
 #[derive(Debug, Clone)]
@@ -34,20 +34,28 @@ pub struct Session {
 /// Events are snapshotted every this many events, so a start replays at most this many.
 pub const SNAPSHOT_EVERY: u64 = 500;
 
-/// A snapshot of projections covering the first `projections.position` events of the log.
-pub fn snapshot_of(projections: &BoardProjections) -> Option<StoredSnapshot> {
+/// A snapshot of projections covering the first `projections.position` events of the log, and
+/// `log`, the whole log they cover, when they do.
+pub fn snapshot_of(projections: &BoardProjections, log: Option<SnapshotLog>) -> Option<StoredSnapshot> {
     let last_event = projections.last_event?;
-    Some(StoredSnapshot { position: projections.position, last_event, text: projections.to_snapshot() })
+    Some(StoredSnapshot { position: projections.position, last_event, text: projections.to_snapshot(), log })
 }
 
 /// A snapshot of `projections` when one is due: [`SNAPSHOT_EVERY`] events or more after the
-/// last one (at `snapshot_at`), and the fold covers the stored log to its `end`. With unreadable
-/// records in the log the folded count differs from the stored one; such a board is never
-/// snapshotted, so that a snapshot's position is always a place in the log.
-pub fn snapshot_if_due(projections: &BoardProjections, snapshot_at: u64, end: u64) -> Option<StoredSnapshot> {
+/// last one (at `snapshot_at`), and the fold covers the whole stored log, at `state` with its
+/// `pending` events. With unreadable records in the log the folded count differs from the stored
+/// one; such a board is never snapshotted, so that a snapshot's position is always a place in the
+/// log, and a snapshot that says it covers the whole log does.
+pub fn snapshot_if_due(
+    projections: &BoardProjections,
+    snapshot_at: u64,
+    state: LogState,
+    pending: &[Uuid],
+) -> Option<StoredSnapshot> {
     let position = projections.position;
+    let end = state.confirmed + pending.len() as u64;
     let due = position >= snapshot_at.saturating_add(SNAPSHOT_EVERY) && position == end;
-    due.then(|| snapshot_of(projections)).flatten()
+    due.then(|| snapshot_of(projections, Some(SnapshotLog { state, pending: pending.to_vec() }))).flatten()
 }
 
 /// What a [`Session::refresh`] found.
@@ -210,8 +218,7 @@ impl Session {
             // More is about to be written: snapshot after that.
             return None;
         }
-        let end = self.state.confirmed + self.pending.len() as u64;
-        let snapshot = snapshot_if_due(&self.saved, self.snapshot_at, end)?;
+        let snapshot = snapshot_if_due(&self.saved, self.snapshot_at, self.state, &self.pending)?;
         self.snapshot_at = snapshot.position;
         Some(snapshot)
     }
@@ -571,11 +578,16 @@ mod tests {
         let events = chronicle_board::workload::generate(SNAPSHOT_EVERY as usize + 10, 3);
         let folded = BoardProjections::replay(events.iter());
         let end = folded.position;
-        let snapshot = snapshot_if_due(&folded, 0, end).expect("due");
+        // The log: all but the last two events confirmed, those two pending.
+        let log = state(7, end - 2);
+        let pending: Vec<Uuid> = events[events.len() - 2..].iter().map(|e| e.meta.id).collect();
+        let snapshot = snapshot_if_due(&folded, 0, log, &pending).expect("due");
         assert_eq!((snapshot.position, Some(snapshot.last_event)), (end, folded.last_event));
-        assert_eq!(snapshot_if_due(&folded, 20, end), None, "not yet: the last one is too recent");
-        assert_eq!(snapshot_if_due(&folded, 0, end + 1), None, "the log holds a record the fold could not read");
-        assert_eq!(snapshot_if_due(&folded, u64::MAX, end), None);
+        assert_eq!(snapshot.log, Some(SnapshotLog { state: log, pending: pending.clone() }), "it covers the whole log");
+        assert_eq!(snapshot_if_due(&folded, 20, log, &pending), None, "not yet: the last one is too recent");
+        let more = state(8, end - 1);
+        assert_eq!(snapshot_if_due(&folded, 0, more, &pending), None, "the log holds a record the fold could not read");
+        assert_eq!(snapshot_if_due(&folded, u64::MAX, log, &pending), None);
     }
 
     #[test]

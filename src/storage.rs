@@ -20,7 +20,9 @@
 //!   write and holding only while the log is at that state, ADR 0012), its sync credentials
 //!   (`sync/<id>`), the key of a private board (`key/<id>`: its 32 raw bytes) and the summary the
 //!   board list draws (`summary/<id>`).
-//! - `snapshots`: the board's projections after its first `position` events, for a fast start.
+//! - `snapshots`: the board's projections after its first `position` events, for a fast start;
+//!   when they cover the whole log, also the log's state and its pending events' ids then, so
+//!   that a start at that state reads nothing else (ADR 0014).
 //! - `set_aside` (layout 4): pending records the server refused for good, moved here whole with
 //!   the server's reason and their sealed forms inside, keyed as they were in `events`; no longer
 //!   part of the board's log until the person takes them back (ADR 0006).
@@ -288,6 +290,26 @@ pub struct StoredSnapshot {
     pub last_event: Uuid,
     /// The projections, as written by `BoardProjections::to_snapshot`.
     pub text: String,
+    /// The log it was made of, when it covers all of it (none from earlier builds).
+    pub log: Option<SnapshotLog>,
+}
+
+/// The whole log a snapshot covers: the log's state then, and the ids of its pending events, in
+/// order. While the log stands at that state, opening the board reads nothing else of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotLog {
+    /// The log's state when the snapshot was made.
+    pub state: LogState,
+    /// The ids of its pending events then.
+    pub pending: Vec<Uuid>,
+}
+
+impl StoredSnapshot {
+    /// The pending events' ids, when the snapshot covers the whole log at `state`.
+    fn whole_log_at(&self, state: LogState) -> Option<&[Uuid]> {
+        let log = self.log.as_ref().filter(|log| log.state == state)?;
+        (self.position == state.confirmed + log.pending.len() as u64).then_some(log.pending.as_slice())
+    }
 }
 
 /// The open database.
@@ -472,7 +494,8 @@ impl Storage {
     /// Reads a board: its newest snapshot if it still matches the log, and the events after it.
     /// A snapshot that does not match (another history, a position past the end) is ignored.
     /// Events the snapshot holds are not decoded, only checked: a board imported or edited
-    /// offline keeps its whole history pending, and a reload must not read it all again.
+    /// offline keeps its whole history pending, and a reload must not read it all again. A
+    /// snapshot of the whole log, with the log still at the state it names, needs no record read.
     pub async fn load(&self, stream: Uuid) -> Result<Loaded, StorageError> {
         let tx = self.db.transaction([CONFIRMED, PENDING, META, SNAPSHOTS]).build()?;
         let stored: Option<JsValue> = tx.object_store(SNAPSHOTS)?.get(stream.to_string()).primitive()?.await?;
@@ -486,6 +509,12 @@ impl Storage {
         });
         let (state, _) = log_state(&tx, stream).await?;
         if let Some(snapshot) = snapshot {
+            // Every write moves the log state on: at the state the snapshot was made at, the
+            // log is what it covered, and its records need not be read (a long backlog not yet
+            // sent would otherwise be read for its ids on every start).
+            if let Some(pending) = snapshot.whole_log_at(state).map(<[Uuid]>::to_vec) {
+                return Ok(Loaded { snapshot: Some(snapshot), tail: Vec::new(), state, pending, problems });
+            }
             let mut found = Vec::new();
             let confirmed = read_confirmed_past(&tx, stream, snapshot.position, &mut found).await?;
             let pending = read_pending_past(&tx, stream, state.confirmed, snapshot.position, &mut found).await?;
@@ -1574,6 +1603,12 @@ fn snapshot_record(snapshot: &StoredSnapshot) -> Result<JsValue, StorageError> {
     set(&record, "position", snapshot.position as f64)?;
     set(&record, "last_event", snapshot.last_event.to_string())?;
     set(&record, "projections", snapshot.text.as_str())?;
+    if let Some(log) = &snapshot.log {
+        set(&record, "log_revision", log.state.revision as f64)?;
+        set(&record, "log_confirmed", log.state.confirmed as f64)?;
+        let ids: Vec<u8> = log.pending.iter().flat_map(|id| *id.as_bytes()).collect();
+        set(&record, "pending_ids", Uint8Array::from(ids.as_slice()))?;
+    }
     Ok(record.into())
 }
 
@@ -1581,5 +1616,19 @@ fn read_snapshot(record: &JsValue) -> Option<StoredSnapshot> {
     let position = get(record, "position").as_f64()? as u64;
     let last_event = get(record, "last_event").as_string()?.parse().ok()?;
     let text = get(record, "projections").as_string()?;
-    Some(StoredSnapshot { position, last_event, text })
+    Some(StoredSnapshot { position, last_event, text, log: read_snapshot_log(record) })
+}
+
+/// The whole log a snapshot record covers, when it says so whole: a part missing or damaged
+/// reads as none, and the log is then read to check the snapshot, as for an earlier build's.
+fn read_snapshot_log(record: &JsValue) -> Option<SnapshotLog> {
+    let revision = get(record, "log_revision").as_f64()? as u64;
+    let confirmed = get(record, "log_confirmed").as_f64()? as u64;
+    let ids = get(record, "pending_ids").dyn_into::<Uint8Array>().ok()?.to_vec();
+    let (ids, rest) = ids.as_chunks::<16>();
+    if !rest.is_empty() {
+        return None;
+    }
+    let pending = ids.iter().map(|id| Uuid::from_bytes(*id)).collect();
+    Some(SnapshotLog { state: LogState { revision, confirmed }, pending })
 }

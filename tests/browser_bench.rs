@@ -371,16 +371,18 @@ async fn opening_a_long_board_from_its_snapshot() {
     let stream = events[0].meta.stream;
     let storage = Storage::open(&format!("chronicle-bench-{}", chronicle::clock::new_id()), || ()).await.unwrap();
     // Stored as a synced board is: confirmed events, in chunks, then a snapshot of the whole.
+    let mut state = chronicle::storage::LogState::default();
     for (k, chunk) in events.chunks(10_000).enumerate() {
         let raw: Vec<RawEnvelope> = chunk
             .iter()
             .enumerate()
             .map(|(i, e)| RawEnvelope { seq: Some((k * 10_000 + i + 1) as u64), ..e.encode() })
             .collect();
-        storage.confirm(stream, &raw, &chronicle_core::Rebased::default()).await.unwrap();
+        state = storage.confirm(stream, &raw, &chronicle_core::Rebased::default()).await.unwrap();
     }
     let projections = BoardProjections::replay(events.iter());
-    let snapshot = chronicle::session::snapshot_of(&projections).unwrap();
+    let log = chronicle::storage::SnapshotLog { state, pending: Vec::new() };
+    let snapshot = chronicle::session::snapshot_of(&projections, Some(log)).unwrap();
     row("1M-event board: snapshot size", format!("{:.1} MB", snapshot.text.len() as f64 / 1e6));
     storage.put_snapshot(stream, &snapshot).await.unwrap();
     drop(projections);

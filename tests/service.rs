@@ -269,7 +269,7 @@ async fn the_list_draws_each_board_from_its_kept_summary_until_its_log_moves_on(
         .collect();
     storage.append(other, 0, &events, &[]).await.unwrap();
     let text = format!("{{\"format\":{},\"projections\":", chronicle_board::SNAPSHOT_FORMAT);
-    let damaged = StoredSnapshot { position: 1, last_event: events[0].id, text };
+    let damaged = StoredSnapshot { position: 1, last_event: events[0].id, text, log: None };
     storage.put_snapshot(other, &damaged).await.unwrap();
     let listed = service.list().await.unwrap();
     assert_eq!(listed.len(), 2);

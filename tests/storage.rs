@@ -249,7 +249,7 @@ async fn a_snapshot_is_used_only_when_it_matches_the_log() {
 
     // A good snapshot of the first event: opening uses it and replays only the tail.
     let head = BoardProjections::replay(decoded[..1].iter());
-    let good = StoredSnapshot { position: 1, last_event: events[0].id, text: head.to_snapshot() };
+    let good = StoredSnapshot { position: 1, last_event: events[0].id, text: head.to_snapshot(), log: None };
     storage.put_snapshot(stream, &good).await.unwrap();
     let opened = boards::open(&storage, stream).await.unwrap();
     assert_eq!(opened.snapshot_at, 1);
@@ -257,14 +257,19 @@ async fn a_snapshot_is_used_only_when_it_matches_the_log() {
 
     // Corrupt, stale, or of another history: ignored and rebuilt from the events.
     let current = format!("\"format\":{}", chronicle_board::SNAPSHOT_FORMAT);
-    let corrupt =
-        StoredSnapshot { position: 1, last_event: events[0].id, text: format!("{{{current},\"projections\":") };
+    let corrupt = StoredSnapshot {
+        position: 1,
+        last_event: events[0].id,
+        text: format!("{{{current},\"projections\":"),
+        log: None,
+    };
     let stale = StoredSnapshot {
         position: 1,
         last_event: events[0].id,
         text: head.to_snapshot().replacen(&current, "\"format\":0", 1),
+        log: None,
     };
-    let foreign = StoredSnapshot { position: 1, last_event: Uuid::from_u128(404), text: head.to_snapshot() };
+    let foreign = StoredSnapshot { position: 1, last_event: Uuid::from_u128(404), text: head.to_snapshot(), log: None };
     for bad in [corrupt, stale, foreign] {
         storage.put_snapshot(stream, &bad).await.unwrap();
         let opened = boards::open(&storage, stream).await.unwrap();
@@ -293,7 +298,7 @@ async fn a_reload_reads_only_the_ids_of_pending_events_a_snapshot_holds() {
     let (events, firsts, state) = three_pending_records(&storage, stream).await;
     let decoded: Vec<_> = events.iter().cloned().map(chronicle_core::Event::decode).collect();
     let head = BoardProjections::replay(decoded[..5].iter());
-    let snapshot = StoredSnapshot { position: 5, last_event: events[4].id, text: head.to_snapshot() };
+    let snapshot = StoredSnapshot { position: 5, last_event: events[4].id, text: head.to_snapshot(), log: None };
     storage.put_snapshot(stream, &snapshot).await.unwrap();
 
     let loaded = storage.load(stream).await.unwrap();
@@ -315,6 +320,34 @@ async fn a_reload_reads_only_the_ids_of_pending_events_a_snapshot_holds() {
 }
 
 #[wasm_bindgen_test]
+async fn a_snapshot_of_the_whole_log_opens_the_board_without_its_records_while_the_log_stands() {
+    let (name, storage, stream) = fresh_board().await;
+    let (events, firsts, state) = three_pending_records(&storage, stream).await;
+    let decoded: Vec<_> = events.iter().cloned().map(chronicle_core::Event::decode).collect();
+    let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+    let whole = BoardProjections::replay(decoded.iter());
+    let log = chronicle::storage::SnapshotLog { state, pending: ids.clone() };
+    let snapshot = chronicle::session::snapshot_of(&whole, Some(log)).expect("a board to snapshot");
+    storage.put_snapshot(stream, &snapshot).await.unwrap();
+
+    // A record damaged behind the app's back, the log state unchanged: the open reads no record,
+    // so it reads the board, and the pending ids, from the snapshot alone.
+    damage(&name, "events", stream, firsts[0]).await;
+    let loaded = storage.load(stream).await.unwrap();
+    assert_eq!(loaded.snapshot, Some(snapshot));
+    assert_eq!((loaded.tail, loaded.pending, loaded.state), (Vec::new(), ids.clone(), state));
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+
+    // Once the log moves on, the snapshot is checked against the records again, and the damage
+    // is found.
+    let later = pending(&[envelope(stream, 99)]);
+    let moved = storage.append(stream, state.revision, &later, &[]).await.unwrap();
+    let loaded = storage.load(stream).await.unwrap();
+    assert_eq!((loaded.snapshot, loaded.state), (None, moved));
+    assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+}
+
+#[wasm_bindgen_test]
 async fn a_reload_decodes_no_confirmed_event_a_snapshot_holds() {
     let (name, storage, stream) = fresh_board().await;
     // Three confirmed records, of 3, 4 and 2 events, as three pulls store them.
@@ -326,8 +359,12 @@ async fn a_reload_decodes_no_confirmed_event_a_snapshot_holds() {
     let full = BoardProjections::replay(decoded.iter());
     for position in [3, 5, 7, 9] {
         let head = BoardProjections::replay(decoded[..position].iter());
-        let snapshot =
-            StoredSnapshot { position: position as u64, last_event: events[position - 1].id, text: head.to_snapshot() };
+        let snapshot = StoredSnapshot {
+            position: position as u64,
+            last_event: events[position - 1].id,
+            text: head.to_snapshot(),
+            log: None,
+        };
         storage.put_snapshot(stream, &snapshot).await.unwrap();
         let loaded = storage.load(stream).await.unwrap();
         assert_eq!(loaded.snapshot, Some(snapshot), "at {position}");
@@ -340,7 +377,7 @@ async fn a_reload_decodes_no_confirmed_event_a_snapshot_holds() {
     // gives the last id from its id list, its events text only checked to be whole.
     damage(&name, "confirmed", stream, 0).await;
     let head = BoardProjections::replay(decoded[..7].iter());
-    let snapshot = StoredSnapshot { position: 7, last_event: events[6].id, text: head.to_snapshot() };
+    let snapshot = StoredSnapshot { position: 7, last_event: events[6].id, text: head.to_snapshot(), log: None };
     storage.put_snapshot(stream, &snapshot).await.unwrap();
     let loaded = storage.load(stream).await.unwrap();
     assert_eq!((loaded.snapshot, loaded.problems.len()), (Some(snapshot.clone()), 0));
@@ -714,7 +751,7 @@ async fn events_kept_sealed_are_replaced_in_place_once_they_open_and_the_snapsho
     let events: Vec<RawEnvelope> = (0..3).map(|n| envelope(stream, n)).collect();
     let kept: Vec<RawEnvelope> = events.iter().map(|e| RawEnvelope { seq: e.seq, ..sealed_form(e) }).collect();
     let state = storage.confirm(stream, &kept, &Rebased::default()).await.unwrap();
-    let snapshot = StoredSnapshot { position: 3, last_event: events[2].id, text: "{}".into() };
+    let snapshot = StoredSnapshot { position: 3, last_event: events[2].id, text: "{}".into(), log: None };
     storage.put_snapshot(stream, &snapshot).await.unwrap();
     let after = storage.replace_confirmed(stream, &[RawEnvelope { seq: None, ..events[1].clone() }]).await.unwrap();
     assert!(after.revision > state.revision, "the log reads differently now");
@@ -738,7 +775,10 @@ async fn a_removed_board_leaves_nothing_behind_and_other_boards_are_untouched() 
     storage.set_sync_token(stream, "token").await.unwrap();
     storage.set_board_key(stream, &[1; 32]).await.unwrap();
     storage
-        .put_snapshot(stream, &StoredSnapshot { position: 2, last_event: confirmed[1].id, text: "{}".into() })
+        .put_snapshot(
+            stream,
+            &StoredSnapshot { position: 2, last_event: confirmed[1].id, text: "{}".into(), log: None },
+        )
         .await
         .unwrap();
     storage.append(other, 0, &pending(&[envelope(other, 1)]), &[]).await.unwrap();

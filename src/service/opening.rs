@@ -80,7 +80,7 @@ impl Opening {
             && let Ok(HeadRead::Read(PendingHead { tail, count: 0 })) = storage.pending_head(*stream, 0, None).await
             && tail.state.confirmed == folded.position
         {
-            let fresh_snapshot = snapshot_if_due(&folded, 0, tail.state.confirmed);
+            let fresh_snapshot = snapshot_if_due(&folded, 0, tail.state, &[]);
             return Opened::Ready(Box::new(OpenedBoard {
                 projections: folded,
                 snapshot_at: 0,
