@@ -330,9 +330,12 @@ fn record_key(stream: Uuid, first: u64) -> JsValue {
     Array::of2(&JsValue::from_str(&stream.to_string()), &JsValue::from_f64(first as f64)).into()
 }
 
+/// The greatest position a record key can hold (keys are JavaScript numbers).
+const LAST_KEY: u64 = (1 << 53) - 1;
+
 /// Every record key of `stream` from `from` on.
 fn stream_range(stream: Uuid, from: u64) -> Result<KeyRange<JsValue>, StorageError> {
-    keys_between(stream, from, (1 << 53) - 1)
+    keys_between(stream, from, LAST_KEY)
 }
 
 /// The record keys of `stream` from `from` to `to`, both included.
@@ -578,7 +581,7 @@ impl Storage {
         let (state, _) = log_state(&tx, stream).await?;
         let mut problems = Vec::new();
         let mut tail = read_tail(&tx, stream, state, None, &mut problems).await?;
-        tail.sealed.extend(read_sealed(&tx, stream, 0, (1 << 53) - 1).await?);
+        tail.sealed.extend(read_sealed(&tx, stream, 0, LAST_KEY).await?);
         tail.problems = problems;
         Ok(tail)
     }
@@ -1281,8 +1284,7 @@ impl Taken {
     }
 }
 
-/// The sealed forms kept for the pending records of `stream` keyed from `first` to `last`. Forms
-/// that cannot be read are left out: they are sealed again before they are pushed.
+/// The sealed forms kept for the pending records of `stream` keyed from `first` to `last`.
 async fn read_sealed(
     tx: &Transaction<'_>,
     stream: Uuid,
@@ -1293,10 +1295,16 @@ async fn read_sealed(
     let entries = store.get_all::<JsValue>().with_query::<JsValue, _>(keys_between(stream, first, last)?);
     let mut sealed = Vec::new();
     for entry in entries.primitive()?.await? {
-        let text = get(&entry?, "sealed").as_string();
-        sealed.extend(text.and_then(|text| serde_json::from_str::<Vec<RawEnvelope>>(&text).ok()).unwrap_or_default());
+        sealed.extend(read_forms(&entry?));
     }
     Ok(sealed)
+}
+
+/// The sealed forms a value holds as JSON text (`sealed`): a record of an earlier layout, a
+/// set-aside record, or an entry of the store of sealed forms. Forms that cannot be read are
+/// left out: they are sealed again before they are pushed.
+fn read_forms(value: &JsValue) -> Vec<RawEnvelope> {
+    get(value, "sealed").as_string().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()
 }
 
 /// A private board's sealed forms, found by the id of the event each seals (the first, should
@@ -1563,10 +1571,7 @@ fn record_len(record: &JsValue) -> u64 {
 
 fn read_batch(record: &JsValue) -> Result<StoredBatch, String> {
     let (first, events) = read_events(record)?;
-    // Sealed forms that cannot be read are sealed again before they are pushed.
-    let sealed =
-        get(record, "sealed").as_string().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
-    Ok(StoredBatch { first, events, sealed })
+    Ok(StoredBatch { first, events, sealed: read_forms(record) })
 }
 
 /// A record's position and events.
