@@ -580,7 +580,7 @@ mod tests {
         let end = folded.position;
         // The log: all but the last two events confirmed, those two pending.
         let log = state(7, end - 2);
-        let pending: Vec<Uuid> = events[events.len() - 2..].iter().map(|e| e.meta.id).collect();
+        let pending = ids_of(&events[events.len() - 2..]);
         let snapshot = snapshot_if_due(&folded, 0, log, &pending).expect("due");
         assert_eq!((snapshot.position, Some(snapshot.last_event)), (end, folded.last_event));
         assert_eq!(snapshot.log, Some(SnapshotLog { state: log, pending: pending.clone() }), "it covers the whole log");

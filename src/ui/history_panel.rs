@@ -315,21 +315,32 @@ mod tests {
 
     use super::{BAR_WIDTH, BUCKETS, SLOT, STRIP_HEIGHT, Strip, density};
 
-    #[test]
-    fn the_strips_bars_stack_without_gaps_and_the_busiest_slot_fills_it() {
-        let (here, there) = (Uuid::from_u128(1), Uuid::from_u128(2));
+    /// The strip of a history of renames, each made at a time by a device, seen from `here`.
+    fn strip_of(made: &[(i64, Uuid)], here: Uuid) -> Strip {
         let rename = BoardEvent::BoardRenamed { name: "n".into() };
-        // Seven events early on (three of them from the other device), one at the end: at
-        // sevenths of the strip's height, the bars' edges fall between whole units.
-        let times = [(0, here), (0, there), (1, here), (2, there), (3, here), (4, there), (5, here), (10_000, here)];
-        let events = times
+        let events = made
             .iter()
             .enumerate()
             .map(|(i, (at, device))| {
                 Event::new(Uuid::from_u128(100 + i as u128), Uuid::from_u128(9), *device, *at, rename.clone())
             })
             .collect();
-        let strip = density(&History::new(events), &Board::default(), here);
+        density(&History::new(events), &Board::default(), here)
+    }
+
+    /// The strip of a history of one device's renames, made at `times`.
+    fn strip_of_times(times: &[i64]) -> Strip {
+        let device = Uuid::from_u128(1);
+        strip_of(&times.iter().map(|at| (*at, device)).collect::<Vec<_>>(), device)
+    }
+
+    #[test]
+    fn the_strips_bars_stack_without_gaps_and_the_busiest_slot_fills_it() {
+        let (here, there) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        // Seven events early on (three of them from the other device), one at the end: at
+        // sevenths of the strip's height, the bars' edges fall between whole units.
+        let made = [(0, here), (0, there), (1, here), (2, there), (3, here), (4, there), (5, here), (10_000, here)];
+        let strip = strip_of(&made, here);
 
         assert_eq!(strip.devices.len(), 2);
         let first: Vec<_> = strip.bars.iter().filter(|b| b.x == 0).collect();
@@ -341,20 +352,6 @@ mod tests {
         assert_eq!(last.len(), 1);
         assert_eq!(last[0].height, STRIP_HEIGHT.div_ceil(7), "one event of seven");
         assert!(strip.bars.iter().all(|b| b.x % SLOT == 0 && b.x + BAR_WIDTH <= BUCKETS as u32 * SLOT));
-    }
-
-    /// The strip of a history of one device's renames, made at `times`.
-    fn strip_of_times(times: &[i64]) -> Strip {
-        let device = Uuid::from_u128(1);
-        let rename = BoardEvent::BoardRenamed { name: "n".into() };
-        let events = times
-            .iter()
-            .enumerate()
-            .map(|(i, at)| {
-                Event::new(Uuid::from_u128(100 + i as u128), Uuid::from_u128(9), device, *at, rename.clone())
-            })
-            .collect();
-        density(&History::new(events), &Board::default(), device)
     }
 
     #[test]
