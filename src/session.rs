@@ -567,7 +567,7 @@ mod tests {
             device: Uuid::from_u128(8),
             at: 0,
             seq: Some(1),
-            data: serde_json::json!({ "name": "Theirs" }),
+            data: serde_json::json!({ "name": "Theirs" }).into(),
         };
         let tail = Followed { confirmed: vec![remote], state: state(3, 1), held: 2, ..Followed::default() };
         assert_eq!(session.refresh(&tail), Refreshed::Reread);

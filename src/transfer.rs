@@ -183,7 +183,7 @@ mod tests {
         let refused = import_lines(&export_lines(&events), stream, ids());
         assert!(matches!(refused, Err(ImportError::Refused { index: 3, .. })), "{refused:?}");
         events[2].kind = "card_added".into();
-        events[3].data = serde_json::json!({ "note": "x".repeat(70_000) });
+        events[3].data = serde_json::json!({ "note": "x".repeat(70_000) }).into();
         let refused = import_lines(&export_lines(&events), stream, ids());
         assert!(matches!(refused, Err(ImportError::Refused { index: 4, .. })), "{refused:?}");
     }

@@ -30,7 +30,7 @@ fn event(n: u128) -> RawEnvelope {
         device: Uuid::from_u128(7),
         at: 1_790_000_000_000 + n as i64,
         seq: Some(n as u64),
-        data: json!({ "title": format!("Card {n}") }),
+        data: json!({ "title": format!("Card {n}") }).into(),
     }
 }
 
@@ -57,9 +57,9 @@ async fn every_event_gets_its_own_nonce_and_a_thousand_open_side_by_side() {
     let key = key_of(3).await;
     let events: Vec<RawEnvelope> = (1..=1000).map(event).collect();
     let sealed = key.seal_all(&events).await.unwrap();
-    let nonces: std::collections::HashSet<&Value> = sealed.iter().map(|e| &e.data["nonce"]).collect();
+    let nonces: std::collections::HashSet<Value> = sealed.iter().map(|e| e.data.to_value()["nonce"].clone()).collect();
     assert_eq!(nonces.len(), 1000, "no nonce twice");
-    assert!(sealed.iter().all(|e| e.kind == SEALED && !e.data.to_string().contains("Card")));
+    assert!(sealed.iter().all(|e| e.kind == SEALED && !e.data.text().contains("Card")));
     assert_eq!(crypto::open_all(Some(&key), sealed).await, events);
 }
 
@@ -69,9 +69,11 @@ async fn what_does_not_open_is_kept_as_it_came_and_a_clear_event_on_a_private_bo
     let other = key_of(4).await;
     let sealed = key.seal_all(&[event(1), event(2), event(3)]).await.unwrap();
     let mut tampered = sealed[1].clone();
-    let mut ciphertext = bytes(&tampered.data["ciphertext"]);
+    let mut data = tampered.data.to_value();
+    let mut ciphertext = bytes(&data["ciphertext"]);
     ciphertext[0] ^= 1;
-    tampered.data["ciphertext"] = json!(sealed::base64url(&ciphertext));
+    data["ciphertext"] = json!(sealed::base64url(&ciphertext));
+    tampered.data = data.into();
     let mut moved = sealed[2].clone();
     moved.stream = Uuid::from_u128(2);
     let arrived = vec![sealed[0].clone(), tampered.clone(), moved.clone(), event(4)];

@@ -33,7 +33,7 @@ fn envelope(stream: Uuid, n: u64) -> RawEnvelope {
         device: Uuid::from_u128(7),
         at: 1_700_000_000_000 + n as i64,
         seq: Some(n + 1),
-        data: json!({ "n": n }),
+        data: json!({ "n": n }).into(),
     }
 }
 
@@ -613,7 +613,7 @@ async fn refused_changes_are_set_aside_whole_then_taken_back_after_the_others_or
 
 /// A stand-in for an event's sealed form: the storage keeps it with the event, whatever it holds.
 fn sealed_form(event: &RawEnvelope) -> RawEnvelope {
-    RawEnvelope { kind: "sealed".into(), data: json!({ "of": event.id }), ..event.clone() }
+    RawEnvelope { kind: "sealed".into(), data: json!({ "of": event.id }).into(), ..event.clone() }
 }
 
 fn sealed_ids(storage_sealed: &[RawEnvelope]) -> Vec<Uuid> {

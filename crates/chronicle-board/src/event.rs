@@ -1,8 +1,7 @@
 //! The board's events: past-tense facts with stable wire names and versions.
 
-use chronicle_core::{EventPayload, Upcaster};
+use chronicle_core::{Data, EventPayload};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use uuid::Uuid;
 
 /// A column as a new board starts with it.
@@ -155,8 +154,11 @@ impl BoardEvent {
 }
 
 mod wire {
-    //! The JSON shape of each payload, at its current version.
-    use super::ColumnSeed;
+    //! The JSON shape of each payload, read at any version this build knows: a field added by a
+    //! later version has a default (`card_added`'s `description`, the `undoes` of the types in
+    //! [`UNDOING`](super::UNDOING)), so earlier data reads as it is, with no tree of JSON values
+    //! built for it.
+    use super::{ColumnSeed, UndoMark};
     use serde::{Deserialize, Serialize};
     use uuid::Uuid;
 
@@ -170,23 +172,31 @@ mod wire {
     #[serde(deny_unknown_fields)]
     pub(super) struct Name {
         pub(super) name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) undoes: Option<UndoMark>,
     }
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct ColumnName {
         pub(super) column: Uuid,
         pub(super) name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) undoes: Option<UndoMark>,
     }
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct ColumnIndex {
         pub(super) column: Uuid,
         pub(super) index: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) undoes: Option<UndoMark>,
     }
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct Column {
         pub(super) column: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) undoes: Option<UndoMark>,
     }
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -194,6 +204,8 @@ mod wire {
         pub(super) card: Uuid,
         pub(super) column: Uuid,
         pub(super) title: String,
+        /// Version 1 had none: it reads as empty.
+        #[serde(default)]
         pub(super) description: String,
     }
     #[derive(Serialize, Deserialize)]
@@ -202,6 +214,8 @@ mod wire {
         pub(super) card: Uuid,
         pub(super) title: String,
         pub(super) description: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) undoes: Option<UndoMark>,
     }
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -210,17 +224,23 @@ mod wire {
         pub(super) from: Uuid,
         pub(super) to: Uuid,
         pub(super) index: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) undoes: Option<UndoMark>,
     }
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct Card {
         pub(super) card: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) undoes: Option<UndoMark>,
     }
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct CardColumn {
         pub(super) card: Uuid,
         pub(super) column: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) undoes: Option<UndoMark>,
     }
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -230,42 +250,21 @@ mod wire {
     }
 }
 
-/// `card_added` v1 had no description; v2 adds an empty one.
-fn card_added_v1_to_v2(mut data: Value) -> Value {
-    if let Value::Object(fields) = &mut data {
-        fields.entry("description").or_insert_with(|| Value::String(String::new()));
-    }
-    data
-}
-
-/// Version 1 of the types in [`UNDOING`] took nothing back.
-fn undoes_nothing(mut data: Value) -> Value {
-    if let Value::Object(fields) = &mut data {
-        fields.entry("undoes").or_insert(Value::Null);
-    }
-    data
-}
-
-static UPCASTERS: [Upcaster; 10] = [
-    Upcaster { kind: "card_added", from: 1, lift: card_added_v1_to_v2 },
-    Upcaster { kind: UNDOING[0], from: 1, lift: undoes_nothing },
-    Upcaster { kind: UNDOING[1], from: 1, lift: undoes_nothing },
-    Upcaster { kind: UNDOING[2], from: 1, lift: undoes_nothing },
-    Upcaster { kind: UNDOING[3], from: 1, lift: undoes_nothing },
-    Upcaster { kind: UNDOING[4], from: 1, lift: undoes_nothing },
-    Upcaster { kind: UNDOING[5], from: 1, lift: undoes_nothing },
-    Upcaster { kind: UNDOING[6], from: 1, lift: undoes_nothing },
-    Upcaster { kind: UNDOING[7], from: 1, lift: undoes_nothing },
-    Upcaster { kind: UNDOING[8], from: 1, lift: undoes_nothing },
-];
-
-fn to_value(value: impl Serialize) -> Value {
+fn data_of(value: impl Serialize) -> Data {
     // These payloads are plain structs of strings, numbers and ids; serialising them cannot fail.
-    serde_json::to_value(value).unwrap_or(Value::Null)
+    Data::of(&value).unwrap_or_else(|_| Data::from(serde_json::Value::Null))
 }
 
-fn read<T: for<'de> Deserialize<'de>>(data: Value) -> Result<T, String> {
-    serde_json::from_value(data).map_err(|e| e.to_string())
+fn read<'a, T: Deserialize<'a>>(data: &'a str) -> Result<T, String> {
+    serde_json::from_str(data).map_err(|e| e.to_string())
+}
+
+/// `change`, taking back what `undoes` names when there is a mark.
+fn undoing(change: BoardEvent, undoes: Option<UndoMark>) -> BoardEvent {
+    match undoes {
+        Some(mark) => BoardEvent::Undo { mark, change: Box::new(change) },
+        None => change,
+    }
 }
 
 impl EventPayload for BoardEvent {
@@ -305,93 +304,81 @@ impl EventPayload for BoardEvent {
         }
     }
 
-    fn to_data(&self) -> Value {
-        match self.clone() {
-            BoardEvent::Undo { mark, change } => {
-                let mut data = change.to_data();
-                if let Value::Object(fields) = &mut data {
-                    fields.insert("undoes".to_owned(), to_value(mark));
-                }
-                data
-            }
-            BoardEvent::BoardCreated { name, columns } => to_value(wire::BoardCreated { name, columns }),
-            BoardEvent::BoardRenamed { name } => to_value(wire::Name { name }),
+    fn to_data(&self) -> Data {
+        let (event, undoes) = match self.clone() {
+            BoardEvent::Undo { mark, change } => (*change, Some(mark)),
+            event => (event, None),
+        };
+        match event {
+            BoardEvent::BoardCreated { name, columns } => data_of(wire::BoardCreated { name, columns }),
+            BoardEvent::BoardRenamed { name } => data_of(wire::Name { name, undoes }),
             BoardEvent::ColumnAdded { column, name } | BoardEvent::ColumnRenamed { column, name } => {
-                to_value(wire::ColumnName { column, name })
+                data_of(wire::ColumnName { column, name, undoes })
             }
-            BoardEvent::ColumnMoved { column, index } => to_value(wire::ColumnIndex { column, index }),
-            BoardEvent::ColumnRemoved { column } => to_value(wire::Column { column }),
+            BoardEvent::ColumnMoved { column, index } => data_of(wire::ColumnIndex { column, index, undoes }),
+            BoardEvent::ColumnRemoved { column } => data_of(wire::Column { column, undoes }),
             BoardEvent::CardAdded { card, column, title, description } => {
-                to_value(wire::CardAdded { card, column, title, description })
+                data_of(wire::CardAdded { card, column, title, description })
             }
             BoardEvent::CardEdited { card, title, description } => {
-                to_value(wire::CardEdited { card, title, description })
+                data_of(wire::CardEdited { card, title, description, undoes })
             }
-            BoardEvent::CardMoved { card, from, to, index } => to_value(wire::CardMoved { card, from, to, index }),
-            BoardEvent::CardArchived { card } => to_value(wire::Card { card }),
-            BoardEvent::CardRestored { card, column } => to_value(wire::CardColumn { card, column }),
-            BoardEvent::DeviceNamed { device, name } => to_value(wire::DeviceNamed { device, name }),
+            BoardEvent::CardMoved { card, from, to, index } => {
+                data_of(wire::CardMoved { card, from, to, index, undoes })
+            }
+            BoardEvent::CardArchived { card } => data_of(wire::Card { card, undoes }),
+            BoardEvent::CardRestored { card, column } => data_of(wire::CardColumn { card, column, undoes }),
+            BoardEvent::DeviceNamed { device, name } => data_of(wire::DeviceNamed { device, name }),
+            // An undo's change is never an undo itself.
+            BoardEvent::Undo { change, .. } => change.to_data(),
         }
     }
 
-    fn from_data(kind: &str, mut data: Value) -> Result<Self, String> {
-        if UNDOING.contains(&kind) {
-            let undoes = match &mut data {
-                Value::Object(fields) => fields.remove("undoes"),
-                _ => None,
-            };
-            let change = Self::from_data_v1(kind, data)?;
-            return match undoes {
-                None | Some(Value::Null) => Ok(change),
-                Some(mark) => Ok(BoardEvent::Undo { mark: read(mark)?, change: Box::new(change) }),
-            };
-        }
-        Self::from_data_v1(kind, data)
-    }
-
-    fn upcasters() -> &'static [Upcaster] {
-        &UPCASTERS
-    }
-}
-
-impl BoardEvent {
-    /// Reads the data of `kind` in the shape its first version had (the second for `card_added`).
-    fn from_data_v1(kind: &str, data: Value) -> Result<Self, String> {
+    fn from_data(kind: &str, data: &str) -> Result<Self, String> {
         Ok(match kind {
             "board_created" => {
                 let wire::BoardCreated { name, columns } = read(data)?;
                 BoardEvent::BoardCreated { name, columns }
             }
-            "board_renamed" => BoardEvent::BoardRenamed { name: read::<wire::Name>(data)?.name },
+            "board_renamed" => {
+                let wire::Name { name, undoes } = read(data)?;
+                undoing(BoardEvent::BoardRenamed { name }, undoes)
+            }
             "column_added" => {
-                let wire::ColumnName { column, name } = read(data)?;
-                BoardEvent::ColumnAdded { column, name }
+                let wire::ColumnName { column, name, undoes } = read(data)?;
+                undoing(BoardEvent::ColumnAdded { column, name }, undoes)
             }
             "column_renamed" => {
-                let wire::ColumnName { column, name } = read(data)?;
-                BoardEvent::ColumnRenamed { column, name }
+                let wire::ColumnName { column, name, undoes } = read(data)?;
+                undoing(BoardEvent::ColumnRenamed { column, name }, undoes)
             }
             "column_moved" => {
-                let wire::ColumnIndex { column, index } = read(data)?;
-                BoardEvent::ColumnMoved { column, index }
+                let wire::ColumnIndex { column, index, undoes } = read(data)?;
+                undoing(BoardEvent::ColumnMoved { column, index }, undoes)
             }
-            "column_removed" => BoardEvent::ColumnRemoved { column: read::<wire::Column>(data)?.column },
+            "column_removed" => {
+                let wire::Column { column, undoes } = read(data)?;
+                undoing(BoardEvent::ColumnRemoved { column }, undoes)
+            }
             "card_added" => {
                 let wire::CardAdded { card, column, title, description } = read(data)?;
                 BoardEvent::CardAdded { card, column, title, description }
             }
             "card_edited" => {
-                let wire::CardEdited { card, title, description } = read(data)?;
-                BoardEvent::CardEdited { card, title, description }
+                let wire::CardEdited { card, title, description, undoes } = read(data)?;
+                undoing(BoardEvent::CardEdited { card, title, description }, undoes)
             }
             "card_moved" => {
-                let wire::CardMoved { card, from, to, index } = read(data)?;
-                BoardEvent::CardMoved { card, from, to, index }
+                let wire::CardMoved { card, from, to, index, undoes } = read(data)?;
+                undoing(BoardEvent::CardMoved { card, from, to, index }, undoes)
             }
-            "card_archived" => BoardEvent::CardArchived { card: read::<wire::Card>(data)?.card },
+            "card_archived" => {
+                let wire::Card { card, undoes } = read(data)?;
+                undoing(BoardEvent::CardArchived { card }, undoes)
+            }
             "card_restored" => {
-                let wire::CardColumn { card, column } = read(data)?;
-                BoardEvent::CardRestored { card, column }
+                let wire::CardColumn { card, column, undoes } = read(data)?;
+                undoing(BoardEvent::CardRestored { card, column }, undoes)
             }
             "device_named" => {
                 let wire::DeviceNamed { device, name } = read(data)?;

@@ -133,7 +133,7 @@ fn unreadable_events_are_kept_and_counted() {
         device: LAPTOP,
         at: 0,
         seq: None,
-        data: json!({ "card": card(1), "label": "bug" }),
+        data: json!({ "card": card(1), "label": "bug" }).into(),
     };
     events.push(Event::decode(stranger));
     check(

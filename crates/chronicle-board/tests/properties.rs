@@ -52,7 +52,7 @@ fn any_record() -> impl Strategy<Value = Event<BoardEvent>> {
         9 => any_event().prop_map(|e| record(&[e]).remove(0)),
         1 => ("[a-z_]{1,10}", 0u16..4).prop_map(|(kind, version)| Event::decode(RawEnvelope {
             id: Uuid::from_u128(0xfff), stream: STREAM, kind, version, device: LAPTOP, at: 0, seq: None,
-            data: json!({ "card": id(100) }),
+            data: json!({ "card": id(100) }).into(),
         })),
     ]
 }

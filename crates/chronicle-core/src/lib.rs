@@ -1,8 +1,9 @@
 //! Chronicle's event-sourcing engine. It does no I/O: callers pass in ids, clocks and bytes.
 //!
-//! - [`RawEnvelope`] is the wire and storage form of an event; [`Event`] is its decoded form, with a
-//!   [`Payload`] that is either known to this build (upcast to its current version through the
-//!   domain's [`Upcaster`]s) or kept as [`Unreadable`], never dropped.
+//! - [`RawEnvelope`] is the wire and storage form of an event, its payload kept as JSON text
+//!   ([`Data`]); [`Event`] is its decoded form, with a [`Payload`] that is either known to this
+//!   build (read straight from the text, or lifted first through the domain's [`Upcaster`]s) or
+//!   kept as [`Unreadable`], never dropped.
 //! - [`Decider`] is the write-model shape: `decide` holds the rules, `evolve` never fails.
 //! - [`Projection`] is a read model folded from events; [`Diagnostics`] counts what a fold skipped.
 //! - [`Log`] keeps `confirmed` and `pending` events and [`Log::rebase`]s pending work onto what the
@@ -23,6 +24,7 @@ mod projection;
 pub mod sealed;
 mod sync;
 
+pub use chronicle_protocol::Data;
 pub use decider::Decider;
 pub use envelope::{
     Event, EventPayload, LineError, Meta, Payload, RawEnvelope, Unreadable, UnreadableReason, Upcaster, parse_lines,

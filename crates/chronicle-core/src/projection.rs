@@ -60,7 +60,8 @@ impl Diagnostics {
     pub fn record<E>(&mut self, event: &Event<E>, effect: Effect) {
         match (&event.payload, effect) {
             (Payload::Unreadable(u), _) if u.kind == SEALED && u.version == SEALED_VERSION => {
-                let key = u.data.get("key").and_then(|k| k.as_str()).unwrap_or_default();
+                let data = u.data.to_value();
+                let key = data.get("key").and_then(|k| k.as_str()).unwrap_or_default();
                 *self.sealed.entry(key.to_owned()).or_default() += 1;
             }
             (Payload::Unreadable(u), _) if u.kind == UNSEALED => self.unsealed += 1,

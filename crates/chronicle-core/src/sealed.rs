@@ -31,8 +31,9 @@ use std::str::FromStr;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::Data;
 use crate::envelope::RawEnvelope;
 
 /// The `type` of a sealed event.
@@ -126,13 +127,36 @@ pub struct SealedParts {
 }
 
 /// What an event's sealed form holds: everything but the fields the server needs.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Sealed {
     #[serde(rename = "type")]
     kind: String,
     version: u16,
-    data: Value,
+    data: Data,
+}
+
+/// [`Sealed`] as it is written, borrowing the event's fields.
+#[derive(Serialize)]
+struct SealedOf<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    version: u16,
+    data: &'a Data,
+}
+
+impl<'a> SealedOf<'a> {
+    fn new(event: &'a RawEnvelope) -> Self {
+        SealedOf { kind: &event.kind, version: event.version, data: &event.data }
+    }
+}
+
+/// The data of a sealed event.
+#[derive(Serialize)]
+struct Seal {
+    key: String,
+    nonce: String,
+    ciphertext: String,
 }
 
 /// The associated data of an event sealed with `key`: see the module's documentation.
@@ -149,19 +173,14 @@ pub fn associated_data(event: &RawEnvelope, key: KeyId) -> Vec<u8> {
 
 /// The plaintext of an event: its `type`, `version` and `data` as one JSON object.
 pub fn plaintext(event: &RawEnvelope) -> Vec<u8> {
-    let sealed = Sealed { kind: event.kind.clone(), version: event.version, data: event.data.clone() };
-    serde_json::to_vec(&sealed).expect("an envelope's fields serialise")
+    serde_json::to_vec(&SealedOf::new(event)).expect("an envelope's fields serialise")
 }
 
 /// The sealed form of `event`, from the AES-GCM `ciphertext` (with its tag) of its
 /// [`plaintext`] under `key` and `nonce`, with its [`associated_data`].
 pub fn sealed(event: &RawEnvelope, key: KeyId, nonce: &[u8; NONCE_BYTES], ciphertext: &[u8]) -> RawEnvelope {
-    RawEnvelope {
-        kind: SEALED.to_owned(),
-        version: SEALED_VERSION,
-        data: json!({ "key": key.to_string(), "nonce": base64url(nonce), "ciphertext": base64url(ciphertext) }),
-        ..event.clone()
-    }
+    let seal = Seal { key: key.to_string(), nonce: base64url(nonce), ciphertext: base64url(ciphertext) };
+    event.with_payload(SEALED.to_owned(), SEALED_VERSION, Data::of(&seal).expect("a seal's fields serialise"))
 }
 
 /// Reads an arrived event: sealed (with the parts to open it), sealed in a form this build does
@@ -180,8 +199,9 @@ fn parts(event: &RawEnvelope) -> Result<SealedParts, SealError> {
     if event.version != SEALED_VERSION {
         return Err(SealError::NewerVersion(event.version));
     }
+    let data = event.data.to_value();
     let field = |name: &str| -> Result<&str, SealError> {
-        event.data.get(name).and_then(Value::as_str).ok_or_else(|| SealError::Malformed(format!("it has no `{name}`")))
+        data.get(name).and_then(Value::as_str).ok_or_else(|| SealError::Malformed(format!("it has no `{name}`")))
     };
     let key: KeyId = field("key")?.parse()?;
     let nonce = from_base64url(field("nonce")?)
@@ -208,18 +228,13 @@ pub fn opened(sealed: &RawEnvelope, plaintext: &[u8]) -> Result<RawEnvelope, Sea
     if inner.kind.is_empty() || inner.kind == SEALED || inner.version == 0 {
         return Err(SealError::Malformed("its plaintext names no event type and version".to_owned()));
     }
-    Ok(RawEnvelope { kind: inner.kind, version: inner.version, data: inner.data, ..sealed.clone() })
+    Ok(sealed.with_payload(inner.kind, inner.version, inner.data))
 }
 
 /// An event that reached a private board in the clear, kept as an event of type [`UNSEALED`]
 /// holding it whole: no fold applies it, and nothing of it is lost.
 pub fn unsealed(event: &RawEnvelope) -> RawEnvelope {
-    RawEnvelope {
-        kind: UNSEALED.to_owned(),
-        version: 1,
-        data: json!({ "type": event.kind, "version": event.version, "data": event.data }),
-        ..event.clone()
-    }
+    event.with_payload(UNSEALED.to_owned(), 1, Data::of(&SealedOf::new(event)).expect("an envelope's fields serialise"))
 }
 
 /// The event an [`unsealed`] one holds; `None` for any other.
@@ -227,6 +242,6 @@ pub fn unwrapped(event: &RawEnvelope) -> Option<RawEnvelope> {
     if event.kind != UNSEALED || event.version != 1 {
         return None;
     }
-    let inner: Sealed = serde_json::from_value(event.data.clone()).ok()?;
-    Some(RawEnvelope { kind: inner.kind, version: inner.version, data: inner.data, ..event.clone() })
+    let inner: Sealed = serde_json::from_str(event.data.text()).ok()?;
+    Some(event.with_payload(inner.kind, inner.version, inner.data))
 }

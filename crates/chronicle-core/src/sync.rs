@@ -333,7 +333,7 @@ mod tests {
             device: uuid::Uuid::from_u128(2),
             at: 0,
             seq: None,
-            data: serde_json::Value::Null,
+            data: serde_json::Value::Null.into(),
         }
     }
 
@@ -410,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_push_stays_under_the_byte_limit_and_a_large_command_goes_alone() {
-        let big = |n: u128| RawEnvelope { data: serde_json::json!("x".repeat(60_000)), ..envelope(n) };
+        let big = |n: u128| RawEnvelope { data: serde_json::json!("x".repeat(60_000)).into(), ..envelope(n) };
         let size = wire_size(&big(1));
         let per_push = MAX_PUSH_BYTES / size;
         // Many small commands of one large event each: as many as fit.
@@ -423,7 +423,7 @@ mod tests {
         assert_eq!(next_push(&restore, 1000).len(), per_push);
         // An event larger than the limit on its own still goes, alone.
         let huge = vec![
-            vec![RawEnvelope { data: serde_json::json!("x".repeat(MAX_PUSH_BYTES)), ..envelope(1) }],
+            vec![RawEnvelope { data: serde_json::json!("x".repeat(MAX_PUSH_BYTES)).into(), ..envelope(1) }],
             vec![envelope(2)],
         ];
         assert_eq!(next_push(&huge, 1000).len(), 1);

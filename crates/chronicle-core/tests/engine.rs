@@ -2,7 +2,7 @@
 //! and rebase equal to a fold of the concatenated log.
 
 use chronicle_core::{
-    Decider, Diagnostics, Effect, Event, EventPayload, Log, Payload, RawEnvelope, UnreadableReason, Upcaster,
+    Data, Decider, Diagnostics, Effect, Event, EventPayload, Log, Payload, RawEnvelope, UnreadableReason, Upcaster,
     parse_lines,
 };
 use proptest::prelude::*;
@@ -26,16 +26,18 @@ impl EventPayload for Counted {
         "added"
     }
     fn version(&self) -> u16 {
-        2
+        3
     }
-    fn to_data(&self) -> Value {
+    fn to_data(&self) -> Data {
         let Counted::Added { amount } = self;
-        json!({ "amount": amount })
+        json!({ "amount": amount }).into()
     }
     fn current_version(kind: &str) -> Option<u16> {
-        (kind == "added").then_some(2)
+        // Version 3 added an optional `note`, which version 2's data reads without: no upcaster.
+        (kind == "added").then_some(3)
     }
-    fn from_data(_: &str, data: Value) -> Result<Self, String> {
+    fn from_data(_: &str, data: &str) -> Result<Self, String> {
+        let data: Value = serde_json::from_str(data).map_err(|e| e.to_string())?;
         let amount = data.get("amount").and_then(Value::as_i64).ok_or("amount must be an integer")?;
         Ok(Counted::Added { amount })
     }
@@ -73,13 +75,13 @@ fn raw(kind: &str, version: u16, data: Value) -> RawEnvelope {
         device: Uuid::from_u128(3),
         at: 1_700_000_000_000,
         seq: None,
-        data,
+        data: data.into(),
     }
 }
 
 #[test]
 fn current_version_decodes_and_encodes_back() {
-    let envelope = raw("added", 2, json!({ "amount": 5 }));
+    let envelope = raw("added", 3, json!({ "amount": 5 }));
     let event = Event::<Counted>::decode(envelope.clone());
     assert_eq!(event.known(), Some(&Counted::Added { amount: 5 }));
     assert_eq!(event.encode(), envelope);
@@ -92,10 +94,16 @@ fn older_version_is_upcast_on_read() {
 }
 
 #[test]
+fn older_version_that_no_upcaster_lifts_is_read_as_it_is() {
+    let event = Event::<Counted>::decode(raw("added", 2, json!({ "amount": 4 })));
+    assert_eq!(event.known(), Some(&Counted::Added { amount: 4 }));
+}
+
+#[test]
 fn unknown_type_newer_version_and_bad_data_are_kept_as_they_came() {
     let cases = [
         (raw("renamed", 1, json!({ "x": 1 })), UnreadableReason::UnknownType),
-        (raw("added", 3, json!({ "amount": 1 })), UnreadableReason::NewerVersion),
+        (raw("added", 4, json!({ "amount": 1 })), UnreadableReason::NewerVersion),
         (raw("added", 0, json!({ "amount": 1 })), UnreadableReason::NewerVersion),
     ];
     for (envelope, reason) in cases {
@@ -106,12 +114,25 @@ fn unknown_type_newer_version_and_bad_data_are_kept_as_they_came() {
     }
     let bad = Event::<Counted>::decode(raw("added", 2, json!({ "amount": "lots" })));
     assert!(matches!(&bad.payload, Payload::Unreadable(u) if matches!(u.reason, UnreadableReason::Malformed(_))));
+    let lifted_bad = Event::<Counted>::decode(raw("added", 1, json!({ "n": "lots" })));
+    let Payload::Unreadable(u) = &lifted_bad.payload else { panic!("a bad version 1 should be unreadable") };
+    assert_eq!(u.data, json!({ "n": "lots" }).into(), "it keeps the data as it came, not as it was lifted");
+}
+
+#[test]
+fn unreadable_data_is_written_back_byte_for_byte() {
+    let text = r#"{ "x" : 1.50,  "y" : "\u00e9" }"#;
+    let envelope = RawEnvelope { data: Data::from_text(text.to_owned()).unwrap(), ..raw("renamed", 1, json!({})) };
+    let line = serde_json::to_string(&Event::<Counted>::decode(envelope).encode()).unwrap();
+    assert!(line.contains(text), "{line}");
+    let read: RawEnvelope = serde_json::from_str(&line).unwrap();
+    assert_eq!(read.data.text(), text);
 }
 
 #[test]
 fn diagnostics_count_what_was_skipped() {
     let mut diagnostics = Diagnostics::default();
-    for envelope in [raw("renamed", 1, json!({})), raw("added", 9, json!({})), raw("added", 2, json!({}))] {
+    for envelope in [raw("renamed", 1, json!({})), raw("added", 9, json!({})), raw("added", 3, json!({}))] {
         diagnostics.record(&Event::<Counted>::decode(envelope), Effect::Unreadable);
     }
     diagnostics

@@ -8,7 +8,7 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use chronicle_core::sealed::{
     self, Arrived, KEY_BYTES, KEY_ID_INFO, KeyId, NONCE_BYTES, SEALED, SealError, from_base64url,
 };
-use chronicle_core::{Diagnostics, Event, EventPayload, Payload, RawEnvelope, Uuid};
+use chronicle_core::{Data, Diagnostics, Event, EventPayload, Payload, RawEnvelope, Uuid};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -48,8 +48,16 @@ fn event() -> RawEnvelope {
         at: 1_790_000_000_000,
         seq: None,
         data: json!({"card": "0191d3a8-7c1e-7b5e-9f3a-2b4c6d8e0f13", "column": "0191d3a8-7c1e-7b5e-9f3a-2b4c6d8e0f14",
-                     "title": "Résumé ✓", "description": ""}),
+                     "title": "Résumé ✓", "description": ""})
+        .into(),
     }
+}
+
+/// `event` with its data changed by `change`.
+fn edited(event: &RawEnvelope, change: impl FnOnce(&mut Value)) -> RawEnvelope {
+    let mut data = event.data.to_value();
+    change(&mut data);
+    RawEnvelope { data: data.into(), ..event.clone() }
 }
 
 fn vector() -> Value {
@@ -106,8 +114,7 @@ fn an_event_moved_relabelled_or_altered_does_not_open() {
     }
     // Another key id in the envelope: it names a key this device lacks, and with the right
     // key it still does not open, since the key id is bound too.
-    let mut relabelled = good.clone();
-    relabelled.data["key"] = json!(key_id(&[8; KEY_BYTES]).to_string());
+    let relabelled = edited(&good, |data| data["key"] = json!(key_id(&[8; KEY_BYTES]).to_string()));
     assert_eq!(open(&relabelled, &key), None);
     assert_eq!(open(&good, &[8; KEY_BYTES]), None, "another key");
 }
@@ -118,20 +125,18 @@ proptest! {
         let key = [9; KEY_BYTES];
         let good = seal(&event(), &key, &[5; NONCE_BYTES]);
         let field = if in_nonce { "nonce" } else { "ciphertext" };
-        let mut bytes = from_base64url(good.data[field].as_str().unwrap()).unwrap();
+        let mut bytes = from_base64url(good.data.to_value()[field].as_str().unwrap()).unwrap();
         let bit = bit % (bytes.len() * 8);
         bytes[bit / 8] ^= 1 << (bit % 8);
-        let mut bad = good.clone();
-        bad.data[field] = json!(sealed::base64url(&bytes));
+        let bad = edited(&good, |data| data[field] = json!(sealed::base64url(&bytes)));
         prop_assert_eq!(open(&bad, &key), None);
     }
 
     #[test]
     fn any_event_round_trips(title in ".{0,40}", at in any::<i64>(), version in 1u16..5) {
-        let mut clear = event();
+        let mut clear = edited(&event(), |data| data["title"] = json!(title));
         clear.at = at;
         clear.version = version;
-        clear.data["title"] = json!(title);
         let key = [3; KEY_BYTES];
         prop_assert_eq!(open(&seal(&clear, &key, &[2; NONCE_BYTES]), &key), Some(clear));
     }
@@ -140,12 +145,11 @@ proptest! {
 #[test]
 fn a_truncated_or_damaged_sealed_form_is_kept_with_a_reason() {
     let good = seal(&event(), &[7; KEY_BYTES], &[1; NONCE_BYTES]);
-    let mut cut = good.clone();
-    cut.data["ciphertext"] = json!("AAAA");
-    let mut no_nonce = good.clone();
-    no_nonce.data.as_object_mut().unwrap().remove("nonce");
-    let mut bad_key = good.clone();
-    bad_key.data["key"] = json!("not base64!");
+    let cut = edited(&good, |data| data["ciphertext"] = json!("AAAA"));
+    let no_nonce = edited(&good, |data| {
+        data.as_object_mut().unwrap().remove("nonce");
+    });
+    let bad_key = edited(&good, |data| data["key"] = json!("not base64!"));
     for bad in [cut, no_nonce, bad_key] {
         assert!(matches!(sealed::arrived(&bad), Arrived::Kept(SealError::Malformed(_))), "{bad:?}");
     }
@@ -165,14 +169,14 @@ impl EventPayload for Noted {
     fn version(&self) -> u16 {
         1
     }
-    fn to_data(&self) -> Value {
-        json!(self.0)
+    fn to_data(&self) -> Data {
+        json!(self.0).into()
     }
     fn current_version(kind: &str) -> Option<u16> {
         (kind == "noted").then_some(1)
     }
-    fn from_data(_: &str, data: Value) -> Result<Self, String> {
-        data.as_str().map(|s| Noted(s.to_owned())).ok_or_else(|| "not a string".to_owned())
+    fn from_data(_: &str, data: &str) -> Result<Self, String> {
+        serde_json::from_str(data).map(Noted).map_err(|e| e.to_string())
     }
 }
 
@@ -182,7 +186,7 @@ fn sealed_events_of_an_unknown_form_or_key_are_kept_and_counted_never_applied() 
     newer.version = 2;
     assert_eq!(sealed::arrived(&newer), Arrived::Kept(SealError::NewerVersion(2)));
     let unopened = seal(&event(), &[7; KEY_BYTES], &[1; NONCE_BYTES]);
-    let clear = RawEnvelope { kind: "noted".into(), version: 1, data: json!("hi"), ..event() };
+    let clear = RawEnvelope { kind: "noted".into(), version: 1, data: json!("hi").into(), ..event() };
     let unsealed = sealed::unsealed(&clear);
     assert_eq!(sealed::unwrapped(&unsealed), Some(clear.clone()), "kept whole");
 

@@ -2,15 +2,19 @@
 //! app and the engine. The prose contract is `docs/protocol.md`; a test checks it against these
 //! types.
 //!
-//! - [`WireEnvelope`]: one event as it travels (an envelope without `stream`, which the URL names).
+//! - [`WireEnvelope`]: one event as it travels (an envelope without `stream`, which the URL names),
+//!   its payload kept as [`Data`], the JSON text it came as.
 //! - [`CreateStream`] and [`Created`]: registering a stream. [`Push`], [`Pushed`] and
 //!   [`Accepted`]: pushing events. [`Page`]: a page of a pull, and the data of one live message.
 //! - [`ErrorBody`] with its [`ErrorCode`]: the one error shape, and the status of each code.
 //! - The limits every side checks: [`MAX_BODY_BYTES`], [`MAX_EVENT_BYTES`], [`MAX_BATCH_EVENTS`],
 //!   [`MAX_TYPE_CHARS`], [`MAX_VERSION`], and the tokens a client may choose ([`is_client_token`]).
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 /// Where the protocol lives on a server.
@@ -56,7 +60,59 @@ pub struct WireEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
     /// The payload.
-    pub data: Value,
+    pub data: Data,
+}
+
+/// An event's payload as JSON text, kept as it came: a payload of a type nobody here knows goes
+/// on byte for byte, and one that is known is read straight into its own type, with no tree of
+/// JSON values built on the way.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Data(Box<RawValue>);
+
+impl Data {
+    /// The JSON text of `value`.
+    pub fn of<T: Serialize + ?Sized>(value: &T) -> Result<Data, serde_json::Error> {
+        serde_json::value::to_raw_value(value).map(Data)
+    }
+
+    /// `text`, once it is checked to be one JSON value.
+    pub fn from_text(text: String) -> Result<Data, serde_json::Error> {
+        RawValue::from_string(text).map(Data)
+    }
+
+    /// The JSON text.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The payload as a tree of JSON values, for code that looks inside a payload it has no type
+    /// for.
+    pub fn to_value(&self) -> Value {
+        // The text was checked to be JSON when this was made.
+        serde_json::from_str(self.text()).unwrap_or(Value::Null)
+    }
+}
+
+impl From<Value> for Data {
+    fn from(value: Value) -> Data {
+        // Writing a JSON value out cannot fail: its keys are strings.
+        Data::of(&value).unwrap_or_else(|_| Data(RawValue::NULL.to_owned()))
+    }
+}
+
+impl PartialEq for Data {
+    /// Two payloads are equal when they hold the same JSON value, however it is spelt: the order
+    /// of keys and the spaces between them do not count.
+    fn eq(&self, other: &Data) -> bool {
+        self.text() == other.text() || self.to_value() == other.to_value()
+    }
+}
+
+impl fmt::Debug for Data {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text())
+    }
 }
 
 impl WireEnvelope {
