@@ -252,7 +252,7 @@ mod wire {
 
 fn data_of(value: impl Serialize) -> Data {
     // These payloads are plain structs of strings, numbers and ids; serialising them cannot fail.
-    Data::of(&value).unwrap_or_else(|_| Data::from(serde_json::Value::Null))
+    Data::of(&value).unwrap_or_default()
 }
 
 fn read<'a, T: Deserialize<'a>>(data: &'a str) -> Result<T, String> {

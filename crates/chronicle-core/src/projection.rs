@@ -60,9 +60,7 @@ impl Diagnostics {
     pub fn record<E>(&mut self, event: &Event<E>, effect: Effect) {
         match (&event.payload, effect) {
             (Payload::Unreadable(u), _) if u.kind == SEALED && u.version == SEALED_VERSION => {
-                let data = u.data.to_value();
-                let key = data.get("key").and_then(|k| k.as_str()).unwrap_or_default();
-                *self.sealed.entry(key.to_owned()).or_default() += 1;
+                *self.sealed.entry(crate::sealed::named_key(&u.data).unwrap_or_default()).or_default() += 1;
             }
             (Payload::Unreadable(u), _) if u.kind == UNSEALED => self.unsealed += 1,
             (Payload::Unreadable(u), _) => match u.reason {

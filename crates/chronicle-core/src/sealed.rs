@@ -31,7 +31,6 @@ use std::str::FromStr;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::Data;
 use crate::envelope::RawEnvelope;
@@ -159,6 +158,27 @@ struct Seal {
     ciphertext: String,
 }
 
+/// The data of a sealed event as it is read back: any field may be missing, and others are let be.
+#[derive(Deserialize)]
+struct SealRead {
+    key: Option<String>,
+    nonce: Option<String>,
+    ciphertext: Option<String>,
+}
+
+impl SealRead {
+    fn of(data: &Data) -> Result<SealRead, SealError> {
+        serde_json::from_str(data.text())
+            .map_err(|e| SealError::Malformed(format!("its sealed fields do not read: {e}")))
+    }
+}
+
+/// The key id a sealed event's data names, as it is written there, even when it is not a key id
+/// this build reads.
+pub(crate) fn named_key(data: &Data) -> Option<String> {
+    SealRead::of(data).ok()?.key
+}
+
 /// The associated data of an event sealed with `key`: see the module's documentation.
 pub fn associated_data(event: &RawEnvelope, key: KeyId) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(AD_PREFIX.len() + KEY_ID_BYTES + 3 * 16 + 8);
@@ -199,15 +219,15 @@ fn parts(event: &RawEnvelope) -> Result<SealedParts, SealError> {
     if event.version != SEALED_VERSION {
         return Err(SealError::NewerVersion(event.version));
     }
-    let data = event.data.to_value();
-    let field = |name: &str| -> Result<&str, SealError> {
-        data.get(name).and_then(Value::as_str).ok_or_else(|| SealError::Malformed(format!("it has no `{name}`")))
+    let data = SealRead::of(&event.data)?;
+    let field = |value: Option<String>, name: &str| -> Result<String, SealError> {
+        value.ok_or_else(|| SealError::Malformed(format!("it has no `{name}`")))
     };
-    let key: KeyId = field("key")?.parse()?;
-    let nonce = from_base64url(field("nonce")?)
+    let key: KeyId = field(data.key, "key")?.parse()?;
+    let nonce = from_base64url(&field(data.nonce, "nonce")?)
         .and_then(|n| n.try_into().ok())
         .ok_or_else(|| SealError::Malformed(format!("its nonce is not {NONCE_BYTES} bytes")))?;
-    let ciphertext = from_base64url(field("ciphertext")?)
+    let ciphertext = from_base64url(&field(data.ciphertext, "ciphertext")?)
         .filter(|c| c.len() >= TAG_BYTES)
         .ok_or_else(|| SealError::Malformed("its ciphertext is shorter than a tag".to_owned()))?;
     Ok(SealedParts { key, nonce, ciphertext, associated: associated_data(event, key) })

@@ -150,7 +150,9 @@ fn a_truncated_or_damaged_sealed_form_is_kept_with_a_reason() {
         data.as_object_mut().unwrap().remove("nonce");
     });
     let bad_key = edited(&good, |data| data["key"] = json!("not base64!"));
-    for bad in [cut, no_nonce, bad_key] {
+    let number_key = edited(&good, |data| data["key"] = json!(5));
+    let not_an_object = edited(&good, |data| *data = json!(["key", "nonce", "ciphertext"]));
+    for bad in [cut, no_nonce, bad_key, number_key, not_an_object] {
         assert!(matches!(sealed::arrived(&bad), Arrived::Kept(SealError::Malformed(_))), "{bad:?}");
     }
     assert_eq!(sealed::arrived(&event()), Arrived::Clear);

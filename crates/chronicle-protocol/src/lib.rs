@@ -97,7 +97,14 @@ impl Data {
 impl From<Value> for Data {
     fn from(value: Value) -> Data {
         // Writing a JSON value out cannot fail: its keys are strings.
-        Data::of(&value).unwrap_or_else(|_| Data(RawValue::NULL.to_owned()))
+        Data::of(&value).unwrap_or_default()
+    }
+}
+
+impl Default for Data {
+    /// `null`.
+    fn default() -> Data {
+        Data(RawValue::NULL.to_owned())
     }
 }
 
