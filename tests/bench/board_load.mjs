@@ -1,7 +1,8 @@
 // A board of 100k events on the sync server, in headless Chromium: how long a fresh browser takes
 // from opening the share link to a usable board (catch-up, of a board in the clear and of the same
 // board private, its events sealed), how long a reload takes to a usable
-// board (cold start, from the snapshot the first open stored), with the History panel open,
+// board (cold start, from the snapshot the first open stored), how long the History panel takes
+// to open and list the whole log, with the History panel open,
 // how long an edit takes from the key press until the panel lists it, and how long adding and
 // moving a card take inside the page, on an empty board and on the 100k one.
 // Prints `BENCH<TAB>name<TAB>value` rows for `cargo xtask bench`.
@@ -72,6 +73,35 @@ async function openHistory(page, count) {
     const list = document.querySelector('ol[aria-label="Events"]');
     return list && Math.round(parseFloat(list.style.height) / 52) >= count;
   }, count, { timeout: 120_000, polling: 100 });
+}
+
+/**
+ * Times opening the History panel on the board at `url`, `runs` times, each on a freshly opened
+ * page: from the click on "History" until the panel lists all `count` events. Sorted.
+ */
+async function historyOpenings(context, url, count, runs) {
+  const times = [];
+  for (let i = 0; i < runs; i += 1) {
+    const { page } = await openBoard(context, url, count);
+    const history = page.getByText('History', { exact: true });
+    times.push(await history.evaluate((button, count) => new Promise((resolve) => {
+      const listed = () => {
+        const list = document.querySelector('ol[aria-label="Events"]');
+        return list && Math.round(parseFloat(list.style.height) / 52) >= count;
+      };
+      const started = performance.now();
+      const observer = new MutationObserver(() => {
+        if (listed()) {
+          observer.disconnect();
+          resolve(performance.now() - started);
+        }
+      });
+      observer.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
+      button.click();
+    }), count));
+    await page.close();
+  }
+  return times.sort((a, b) => a - b);
 }
 
 /**
@@ -219,6 +249,9 @@ try {
   }
   runs.sort((a, b) => a - b);
   console.log(`BENCH\tcold start, ${COUNT / 1000}k synced events, with snapshot (median of 5)\t${runs[2]} ms (min ${runs[0]}, max ${runs[4]})`);
+
+  const openings = await historyOpenings(browser.context, url, COUNT, 5);
+  console.log(`BENCH\topen the History panel, ${COUNT / 1000}k events (click to the whole log listed, median of 5)\t${Math.round(openings[2])} ms (min ${Math.round(openings[0])}, max ${Math.round(openings[4])})`);
 
   const edits = await editsWithHistoryOpen(browser.context, url);
   console.log(`BENCH\tedit with the History panel open, ${COUNT / 1000}k events (key to listed, median of ${edits.length})\t${edits[edits.length >> 1].toFixed(1)} ms (max ${edits[edits.length - 1].toFixed(1)})`);

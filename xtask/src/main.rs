@@ -249,6 +249,7 @@ const NAMED: &[(&str, &str, f64, bool)] = &[
     ("seal_eps", "seal with WebCrypto", 1e3, false),
     ("open_eps", "open with WebCrypto", 1e3, false),
     ("card_history_100k_ms", "a card's own history, 100k events", 1.0, false),
+    ("history_open_100k_ms", "open the History panel, 100k events", 1.0, false),
     ("app_gzip_kb", "release app size (raw / gzip)", 1.0, true),
     ("app_brotli_kb", "release app size as sent (brotli)", 1.0, false),
     ("lighthouse_mobile_performance", "Lighthouse mobile performance score", 1.0, false),
