@@ -154,10 +154,10 @@ impl BoardEvent {
 }
 
 mod wire {
-    //! The JSON shape of each payload, read at any version this build knows: a field added by a
-    //! later version has a default (`card_added`'s `description`, the `undoes` of the types in
-    //! [`UNDOING`](super::UNDOING)), so earlier data reads as it is, with no tree of JSON values
-    //! built for it.
+    //! The JSON shape of each payload. Version 2 of the types in [`UNDOING`](super::UNDOING)
+    //! only adds an optional `undoes`, so one shape reads both versions; `card_added` version 1
+    //! has a shape of its own, without the description version 2 requires. Either way the data
+    //! is read as it is, with no tree of JSON values built for it.
     use super::{ColumnSeed, UndoMark};
     use serde::{Deserialize, Serialize};
     use uuid::Uuid;
@@ -204,7 +204,15 @@ mod wire {
         pub(super) card: Uuid,
         pub(super) column: Uuid,
         pub(super) title: String,
-        /// Version 1 had none: it reads as empty.
+        pub(super) description: String,
+    }
+    /// `card_added` version 1, which had no description: it reads as empty.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct CardAddedV1 {
+        pub(super) card: Uuid,
+        pub(super) column: Uuid,
+        pub(super) title: String,
         #[serde(default)]
         pub(super) description: String,
     }
@@ -334,7 +342,7 @@ impl EventPayload for BoardEvent {
         }
     }
 
-    fn from_data(kind: &str, data: &str) -> Result<Self, String> {
+    fn from_data(kind: &str, version: u16, data: &str) -> Result<Self, String> {
         Ok(match kind {
             "board_created" => {
                 let wire::BoardCreated { name, columns } = read(data)?;
@@ -359,6 +367,10 @@ impl EventPayload for BoardEvent {
             "column_removed" => {
                 let wire::Column { column, undoes } = read(data)?;
                 undoing(BoardEvent::ColumnRemoved { column }, undoes)
+            }
+            "card_added" if version == 1 => {
+                let wire::CardAddedV1 { card, column, title, description } = read(data)?;
+                BoardEvent::CardAdded { card, column, title, description }
             }
             "card_added" => {
                 let wire::CardAdded { card, column, title, description } = read(data)?;

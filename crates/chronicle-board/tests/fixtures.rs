@@ -64,3 +64,55 @@ fn broken_lines_are_reported_and_the_rest_replays() {
     assert_eq!(p.diagnostics.malformed, 2, "a missing title and a numeric title");
     assert_eq!(p.diagnostics.newer_versions.get("card_archived"), Some(&1), "version 0 is not readable");
 }
+
+/// Each payload shape an earlier build (or another client) may have written, and what this build
+/// reads from it: the same as the builds that lifted old versions through a tree of JSON values.
+#[test]
+fn every_versions_shape_reads_as_it_did() {
+    use chronicle_board::UndoMark;
+    use chronicle_core::{Payload, RawEnvelope, UnreadableReason, Uuid};
+    use serde_json::json;
+
+    let id = |n: u128| Uuid::from_u128(n);
+    let decode = |kind: &str, version: u16, data: serde_json::Value| {
+        let raw = RawEnvelope {
+            id: id(1),
+            stream: id(2),
+            kind: kind.to_owned(),
+            version,
+            device: id(3),
+            at: 0,
+            seq: None,
+            data: data.into(),
+        };
+        Event::<BoardEvent>::decode(raw).payload
+    };
+    let known = |payload: Payload<BoardEvent>| match payload {
+        Payload::Known(event) => event,
+        Payload::Unreadable(u) => panic!("{} v{} should read: {:?}", u.kind, u.version, u.reason),
+    };
+    let malformed = |payload: Payload<BoardEvent>| matches!(payload, Payload::Unreadable(u) if matches!(u.reason, UnreadableReason::Malformed(_)));
+    let added = BoardEvent::CardAdded { card: id(10), column: id(20), title: "T".into(), description: String::new() };
+    let card_added = |fields: serde_json::Value| {
+        let mut data = json!({ "card": id(10), "column": id(20), "title": "T" });
+        data.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+        data
+    };
+    assert_eq!(known(decode("card_added", 1, card_added(json!({})))), added, "v1 had no description");
+    assert_eq!(known(decode("card_added", 1, card_added(json!({ "description": "" })))), added);
+    assert_eq!(known(decode("card_added", 2, card_added(json!({ "description": "" })))), added);
+    assert!(malformed(decode("card_added", 2, card_added(json!({})))), "v2 requires its description");
+    assert!(malformed(decode("card_added", 2, card_added(json!({ "description": "", "undoes": null })))));
+
+    let moved = BoardEvent::CardMoved { card: id(10), from: id(20), to: id(21), index: 0 };
+    let card_moved = json!({ "card": id(10), "from": id(20), "to": id(21), "index": 0 });
+    let mut with_null = card_moved.clone();
+    with_null["undoes"] = json!(null);
+    let mark = UndoMark { event: id(5), kind: "card_moved".into(), redo: false };
+    let mut with_mark = card_moved.clone();
+    with_mark["undoes"] = json!({ "event": id(5), "kind": "card_moved" });
+    assert_eq!(known(decode("card_moved", 1, card_moved.clone())), moved);
+    assert_eq!(known(decode("card_moved", 2, card_moved)), moved, "v2 without a mark takes nothing back");
+    assert_eq!(known(decode("card_moved", 2, with_null)), moved);
+    assert_eq!(known(decode("card_moved", 2, with_mark)), BoardEvent::Undo { mark, change: Box::new(moved) });
+}

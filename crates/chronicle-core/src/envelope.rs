@@ -144,9 +144,11 @@ pub trait EventPayload: Sized {
     fn to_data(&self) -> Data;
     /// The current version of `kind`, or `None` when this build does not know the type.
     fn current_version(kind: &str) -> Option<u16>;
-    /// Reads the JSON text of `kind`'s data: at its current version, or at an earlier one that
-    /// no upcaster lifts, which the type then reads as it is (a field added since, with a default).
-    fn from_data(kind: &str, data: &str) -> Result<Self, String>;
+    /// Reads the JSON text of `kind`'s data at `version`: the current one, or an earlier one that
+    /// no upcaster lifts, which the type reads in that version's shape (typically the current
+    /// shape with a default for what was added since). Data an upcaster lifted comes at the
+    /// current version.
+    fn from_data(kind: &str, version: u16, data: &str) -> Result<Self, String>;
     /// The upcasters that lift older versions of this domain's events whose data the current
     /// reader cannot take as it is.
     fn upcasters() -> &'static [Upcaster] {
@@ -220,9 +222,9 @@ fn decode_payload<E: EventPayload>(kind: String, version: u16, data: Data) -> Pa
     // every event, is read from its text straight into its type.
     let read = if (version..current).any(|at| step(at).is_some()) {
         let lifted = (version..current).filter_map(step).fold(data.to_value(), |value, u| (u.lift)(value));
-        E::from_data(&kind, Data::from(lifted).text())
+        E::from_data(&kind, current, Data::from(lifted).text())
     } else {
-        E::from_data(&kind, data.text())
+        E::from_data(&kind, version, data.text())
     };
     match read {
         Ok(e) => Payload::Known(e),

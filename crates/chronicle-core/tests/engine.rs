@@ -36,7 +36,11 @@ impl EventPayload for Counted {
         // Version 3 added an optional `note`, which version 2's data reads without: no upcaster.
         (kind == "added").then_some(3)
     }
-    fn from_data(_: &str, data: &str) -> Result<Self, String> {
+    fn from_data(_: &str, version: u16, data: &str) -> Result<Self, String> {
+        // Version 1 has an upcaster: its data must come lifted, at the current version.
+        if version == 1 {
+            return Err("version 1 came without its upcaster".to_owned());
+        }
         let data: Value = serde_json::from_str(data).map_err(|e| e.to_string())?;
         let amount = data.get("amount").and_then(Value::as_i64).ok_or("amount must be an integer")?;
         Ok(Counted::Added { amount })

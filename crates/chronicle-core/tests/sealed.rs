@@ -177,7 +177,7 @@ impl EventPayload for Noted {
     fn current_version(kind: &str) -> Option<u16> {
         (kind == "noted").then_some(1)
     }
-    fn from_data(_: &str, data: &str) -> Result<Self, String> {
+    fn from_data(_: &str, _: u16, data: &str) -> Result<Self, String> {
         serde_json::from_str(data).map(Noted).map_err(|e| e.to_string())
     }
 }
