@@ -92,3 +92,26 @@ fn the_examples_in_the_prose_parse_as_the_types() {
     let empty: Page = serde_json::from_str(r#"{"events":[],"head":0}"#).unwrap();
     assert!(empty.events.is_empty());
 }
+
+/// The size limit is checked as the server checks it: on the envelope as the server stores it,
+/// its data written out compactly, not on the data's text as it came.
+#[test]
+fn an_events_size_is_measured_as_the_server_stores_it() {
+    let envelope = |data: String| WireEnvelope {
+        id: "0190a4d2-7f6e-7c3b-9d2a-1b2c3d4e5f61".parse().unwrap(),
+        kind: "noted".to_owned(),
+        version: 1,
+        device: "0190a4d2-7f6e-7c3b-9d2a-1b2c3d4e5f62".parse().unwrap(),
+        at: 0,
+        seq: None,
+        data: chronicle_protocol::Data::from_text(data).unwrap(),
+    };
+    // Spaces the server drops: more than the limit as it came, well under it as stored.
+    let spaced = envelope(format!("{{\"note\": \"x\"{}}}", " ".repeat(MAX_EVENT_BYTES)));
+    assert_eq!(spaced.problem(), None);
+    // Numbers the server writes out in full: under the limit as they came, over it as stored.
+    let count = MAX_EVENT_BYTES / 6;
+    let numbers = envelope(format!("[{}]", vec!["1e15"; count].join(",")));
+    assert!(serde_json::to_vec(&numbers).unwrap().len() < MAX_EVENT_BYTES);
+    assert!(numbers.problem().is_some_and(|p| p.contains("bytes")), "{:?}", numbers.problem());
+}
