@@ -261,6 +261,52 @@ async fn oversized_requests_are_refused() {
     assert_eq!(server.pull(stream, &token, "").await.body["head"], 0);
 }
 
+/// The client's own check of an event's size (`WireEnvelope::problem`, which an import runs on
+/// every event) agrees with the server on events whose data the server writes out otherwise: with
+/// spaces it drops, with numbers it writes out in full, and at the limit exactly.
+#[tokio::test]
+async fn the_clients_size_check_agrees_with_the_server() {
+    use chronicle_protocol::{Data, MAX_EVENT_BYTES, WireEnvelope};
+
+    let server = Server::new().await;
+    let (stream, token) = server.stream().await;
+    let envelope = |n: u128, data: String| WireEnvelope {
+        id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n),
+        kind: "noted".to_owned(),
+        version: 1,
+        device: Uuid::from_u128(7),
+        at: 1,
+        seq: None,
+        data: Data::from_text(data).unwrap(),
+    };
+    let compact = |n: u128, text: usize| envelope(n, format!("{{\"t\":\"{}\"}}", "x".repeat(text)));
+    let base = serde_json::to_vec(&compact(1, 0)).unwrap().len();
+    let cases = [
+        envelope(1, format!("{{\"t\": \"x\"{}}}", " ".repeat(MAX_EVENT_BYTES))),
+        envelope(2, format!("[{}]", vec!["1e15"; MAX_EVENT_BYTES / 6].join(","))),
+        compact(3, MAX_EVENT_BYTES - base),
+        compact(4, MAX_EVENT_BYTES - base + 1),
+    ];
+    let mut accepted = 0;
+    for case in cases {
+        let body = format!("{{\"events\":[{}]}}", serde_json::to_string(&case).unwrap());
+        let uri = format!("/api/v1/streams/{stream}/events");
+        let reply = server.send("POST", &uri, Some(&token), Body::from(body)).await;
+        let client = case.problem();
+        match reply.status {
+            StatusCode::OK => {
+                assert_eq!(client, None, "the server took it");
+                accepted += 1;
+            }
+            _ => {
+                assert_eq!(reply.code(), "event_too_large", "{}", reply.body);
+                assert!(client.is_some(), "the server refused it: {}", reply.body);
+            }
+        }
+    }
+    assert_eq!(accepted, 2, "the spaced one and the one at the limit exactly");
+}
+
 #[tokio::test]
 async fn unknown_endpoints_answer_in_the_error_shape() {
     let server = Server::new().await;
