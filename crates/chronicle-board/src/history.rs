@@ -14,8 +14,11 @@ use crate::projections::BoardProjections;
 
 /// Keyframes are kept at least this many events apart.
 pub const KEYFRAME_EVERY: usize = 256;
-/// At most this many keyframes are kept; a longer history spaces them further apart.
-pub const MAX_KEYFRAMES: usize = 256;
+/// At most this many keyframes are kept; a longer history spaces them further apart. Each one is a
+/// copy of the board, so their number bounds what opening the History panel copies, and keeps it
+/// proportional to the board: a seek then replays up to a thirty-second of the log (about 3,000
+/// events at 100k, well under a millisecond in the browser) after copying the keyframe before it.
+pub const MAX_KEYFRAMES: usize = 32;
 /// Memory the keyframes of one history may take, roughly, in bytes. A keyframe holds a whole
 /// board, archive included, so a board with a long past gets fewer, further apart.
 pub const KEYFRAME_BUDGET: usize = 128 << 20;
@@ -230,5 +233,23 @@ impl History {
     /// How many events apart the keyframes are.
     pub fn keyframe_every(&self) -> usize {
         self.keyframes.every()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{History, KEYFRAME_EVERY, MAX_KEYFRAMES};
+    use crate::workload::generate;
+
+    /// A short log gets a keyframe every [`KEYFRAME_EVERY`] events; a longer one at most
+    /// [`MAX_KEYFRAMES`] of them, further apart, so that opening its history copies the board a
+    /// bounded number of times.
+    #[test]
+    fn a_longer_log_gets_keyframes_further_apart_not_more_of_them() {
+        let short = History::new(generate(2_000, 3));
+        assert_eq!(short.keyframe_every(), KEYFRAME_EVERY);
+        let long = History::new(generate(20_000, 3));
+        assert_eq!(long.keyframe_every(), 20_000usize.div_ceil(MAX_KEYFRAMES));
+        assert_eq!(long.board_at(12_345), History::new(generate(20_000, 3)[..12_345].to_vec()).board());
     }
 }
