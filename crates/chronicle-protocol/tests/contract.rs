@@ -115,3 +115,19 @@ fn an_events_size_is_measured_as_the_server_stores_it() {
     assert!(serde_json::to_vec(&numbers).unwrap().len() < MAX_EVENT_BYTES);
     assert!(numbers.problem().is_some_and(|p| p.contains("bytes")), "{:?}", numbers.problem());
 }
+
+/// A payload's stored size is the length of its text as the server writes it out (read into a
+/// tree of values and written compactly), without building that tree here.
+#[test]
+fn a_payloads_stored_size_is_its_length_as_the_server_writes_it() {
+    let data = |text: &str| chronicle_protocol::Data::from_text(text.to_owned()).unwrap();
+    let servers =
+        |text: &str| serde_json::to_string(&serde_json::from_str::<serde_json::Value>(text).unwrap()).unwrap();
+    for text in [r#"{ "a" : [1, 2.50, "x y", null, true] }"#, "1e15", "-0.0001", r#""\u0041\n""#, "[ ]", "{\n}"] {
+        assert_eq!(data(text).stored_size(), servers(text).len(), "{text}");
+    }
+    // A key given twice counts twice: the server keeps it once, so the client's check may refuse
+    // such an event just over the limit that the server would take, never the other way round.
+    let twice = r#"{"a":1,"a":2}"#;
+    assert_eq!((data(twice).stored_size(), servers(twice).len()), (twice.len(), r#"{"a":2}"#.len()));
+}
