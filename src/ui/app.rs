@@ -4,7 +4,7 @@ use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::board_list::BoardList;
+use super::board_list::{BoardList, LEDE};
 use super::board_page::BoardPage;
 use super::shortcuts::Shortcuts;
 use super::workspace::{Route, Workspace};
@@ -110,9 +110,25 @@ pub(crate) fn App() -> impl IntoView {
                         <p role="alert">"Chronicle is open in another tab with an older version. Close or reload that tab to continue; nothing is lost."</p>
                     </main>
                 }.into_any(),
-                (None, None) => view! { <main class="page centered"><p class="muted">"Opening your boards…"</p></main> }.into_any(),
+                (None, None) => view! { <Opening /> }.into_any(),
             }}
         </div>
+    }
+}
+
+/// What shows while storage opens: the top bar, heading and lede of the static first paint in
+/// `index.html`, which it takes the place of, so that nothing on the page changes until the page
+/// a person asked for is ready.
+#[component]
+fn Opening() -> impl IntoView {
+    view! {
+        <header class="topbar"><span class="brand">"Chronicle"</span></header>
+        <main class="page">
+            <div class="page-head">
+                <h1>"Opening your boards…"</h1>
+                <p class="muted">{LEDE}</p>
+            </div>
+        </main>
     }
 }
 

@@ -8,6 +8,10 @@ use super::workspace::{Route, workspace};
 use crate::clock::{now, relative};
 use crate::service::BoardSummary;
 
+/// The line under the board list's heading, which the page opening shows too (and `index.html`'s
+/// first paint, in the same words).
+pub(super) const LEDE: &str = "Everything is kept in this browser, change by change, and works without a network.";
+
 /// The first page.
 #[component]
 pub(crate) fn BoardList() -> impl IntoView {
@@ -65,7 +69,7 @@ pub(crate) fn BoardList() -> impl IntoView {
         <main class="page boards-page">
             <div class="page-head">
                 <h1>"Your boards"</h1>
-                <p class="muted">"Everything is kept in this browser, change by change, and works without a network."</p>
+                <p class="muted">{LEDE}</p>
             </div>
             <form class="new-board" on:submit=create>
                 <input type="text" aria-label="New board name" placeholder="Untitled board" maxlength=MAX_NAME bind:value=new_name />

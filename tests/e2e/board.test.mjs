@@ -73,12 +73,25 @@ test('a first visit shows the page before the app has compiled, and the app take
     await held;
     await route.continue();
   });
+  // From the first paint to the board list, the top bar and the line under the heading stay:
+  // the app's own view while storage opens is the first paint's, so nothing flashes away and back.
+  await page.addInitScript(() => {
+    const lede = 'Everything is kept in this browser, change by change, and works without a network.';
+    window.__gaps = [];
+    let seen = false;
+    new MutationObserver(() => {
+      const text = document.body?.textContent ?? '';
+      if (document.querySelector('.topbar .brand') && text.includes(lede)) seen = true;
+      else if (seen) window.__gaps.push(text.trim().slice(0, 80));
+    }).observe(document, { childList: true, subtree: true, characterData: true });
+  });
   await page.goto(app.url);
   await expect(page.locator('#first-paint')).toContainText('Opening your boards…');
   await expect(page.locator('#first-paint .brand')).toBeVisible();
   release();
   await expect(page.getByRole('button', { name: 'New board' })).toBeVisible();
   expect(await page.locator('#first-paint').count()).toEqual(0);
+  expect(await page.evaluate(() => window.__gaps)).toEqual([]);
   // The assets went out compressed, and the hashed ones may be kept a year.
   const wasm = await page.evaluate(() => performance.getEntriesByType('resource').find((e) => e.name.endsWith('_bg.wasm')).name);
   const response = await fetch(wasm, { headers: { 'accept-encoding': 'br, gzip' } });
