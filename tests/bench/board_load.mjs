@@ -26,9 +26,14 @@ async function api(server, path, token, body) {
 /**
  * Run in every page the bench opens, before the page's own scripts: `window.__usable(count)` says
  * whether the whole board is on screen (its title, a card in its last column, and at least `count`
- * events in the status line).
+ * events in the status line); `window.__listed()`, how many events the History panel's list
+ * holds (its rows are 52 pixels high, and the list is as high as all of them).
  */
 function defineUsable() {
+  window.__listed = () => {
+    const list = document.querySelector('ol[aria-label="Events"]');
+    return list ? Math.round(parseFloat(list.style.height) / 52) : 0;
+  };
   window.__usable = (count) => {
     const status = document.querySelector('footer.status-line')?.textContent ?? '';
     const done = count === 1 || document.querySelector('ul[aria-label="Done"] li');
@@ -69,10 +74,7 @@ async function snapshotStored(page, stream) {
 /** Opens the History panel of the board on `page` and waits until it lists `count` events. */
 async function openHistory(page, count) {
   await page.getByText('History', { exact: true }).click();
-  await page.waitForFunction((count) => {
-    const list = document.querySelector('ol[aria-label="Events"]');
-    return list && Math.round(parseFloat(list.style.height) / 52) >= count;
-  }, count, { timeout: 120_000, polling: 100 });
+  await page.waitForFunction((count) => window.__listed() >= count, count, { timeout: 120_000, polling: 100 });
 }
 
 /**
@@ -85,13 +87,9 @@ async function historyOpenings(context, url, count, runs) {
     const { page } = await openBoard(context, url, count);
     const history = page.getByText('History', { exact: true });
     times.push(await history.evaluate((button, count) => new Promise((resolve) => {
-      const listed = () => {
-        const list = document.querySelector('ol[aria-label="Events"]');
-        return list && Math.round(parseFloat(list.style.height) / 52) >= count;
-      };
       const started = performance.now();
       const observer = new MutationObserver(() => {
-        if (listed()) {
+        if (window.__listed() >= count) {
           observer.disconnect();
           resolve(performance.now() - started);
         }
@@ -111,8 +109,7 @@ async function historyOpenings(context, url, count, runs) {
 async function editsWithHistoryOpen(context, url) {
   const { page } = await openBoard(context, url);
   await openHistory(page, COUNT);
-  const events = page.getByRole('list', { name: 'Events' });
-  const listed = () => events.evaluate((list) => Math.round(parseFloat(list.style.height) / 52));
+  const listed = () => page.evaluate(() => window.__listed());
   const input = page.getByRole('textbox', { name: 'New card in To do' });
   const times = [];
   for (let i = 0; i < 15; i += 1) {
@@ -122,7 +119,7 @@ async function editsWithHistoryOpen(context, url) {
       const list = document.querySelector('ol[aria-label="Events"]');
       let pressed;
       const observer = new MutationObserver(() => {
-        if (Math.round(parseFloat(list.style.height) / 52) > before) {
+        if (window.__listed() > before) {
           observer.disconnect();
           resolve(performance.now() - pressed);
         }
