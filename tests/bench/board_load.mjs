@@ -252,9 +252,19 @@ async function catchUp(server, context, { sealed = false } = {}) {
   return { stream, joined };
 }
 
-const server = await startServer();
-const browser = await startBrowser();
-try {
+/** Runs `body` with a fresh server (started with `options`) and a fresh browser profile, then closes both. */
+async function withFresh(options, body) {
+  const server = await startServer(options);
+  const browser = await startBrowser();
+  try {
+    await body(server, browser);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+await withFresh({}, async (server, browser) => {
   const { stream, joined } = await catchUp(server, browser.context);
   console.log(`BENCH\tcatch-up, ${COUNT / 1000}k events of a board in the clear (share link to usable board)\t${joined.ms} ms`);
   // The first open stores a snapshot; wait until it is there.
@@ -277,88 +287,66 @@ try {
   for (const history of [false, true]) {
     await interactions(browser.context, url, { count: COUNT, history });
   }
-} finally {
-  await browser.close();
-  await server.close();
-}
+});
 
 // The same board, private: every event sealed, opened in the browser as it arrives. A fresh
 // server and profile, as above.
-{
-  const server = await startServer();
-  const browser = await startBrowser();
-  try {
-    const { joined } = await catchUp(server, browser.context, { sealed: true });
-    console.log(`BENCH\tcatch-up, ${COUNT / 1000}k events of a private board (sealed; share link to usable board)\t${joined.ms} ms`);
-  } finally {
-    await browser.close();
-    await server.close();
-  }
-}
+await withFresh({}, async (server, browser) => {
+  const { joined } = await catchUp(server, browser.context, { sealed: true });
+  console.log(`BENCH\tcatch-up, ${COUNT / 1000}k events of a private board (sealed; share link to usable board)\t${joined.ms} ms`);
+});
 
 // A board made as a person makes one from a history file: the workload imported through the
 // board list, then opened again by a reload. The sync server cannot be reached, so every event is
 // still waiting to be sent (as after an import offline), which is what the reload reads; then it
 // can, and the whole history is sent.
-{
-  const server = await startServer();
-  const browser = await startBrowser();
-  try {
-    await browser.context.route('**/api/**', (route) => route.abort('internetdisconnected'));
-    const stream = '0190a1b2-0000-7000-8000-00000000beef';
-    const file = workload(COUNT).map((event) => JSON.stringify({ ...event, stream })).join('\n');
-    const page = await browser.context.newPage();
-    await page.addInitScript(defineUsable);
-    await page.goto(server.url);
-    const picker = page.getByLabel('Import a board from a history file');
-    await picker.waitFor({ state: 'attached' });
-    // The file is made in the page and handed to the picker there, as choosing it does: handing it
-    // over with setInputFiles would time Playwright decoding 15 MB in the page too (about 1.8 s).
-    const ms = await (await picker.elementHandle()).evaluate((input, { file, count }) => new Promise((resolve) => {
-      const chosen = new DataTransfer();
-      chosen.items.add(new File([file], 'Hundred thousand.chronicle.jsonl', { type: 'text/plain' }));
-      input.files = chosen.files;
-      const started = performance.now();
-      const observer = new MutationObserver(() => {
-        if (window.__usable(count)) {
-          observer.disconnect();
-          resolve(performance.now() - started);
-        }
-      });
-      observer.observe(document, { childList: true, subtree: true, characterData: true });
-      input.dispatchEvent(new Event('change', { bubbles: true }));
-    }), { file, count: COUNT });
-    console.log(`BENCH\timport of a ${COUNT / 1000}k-event history file (file chosen to usable board)\t${Math.round(ms)} ms`);
-    const imported = /#\/board\/([0-9a-f-]+)/.exec(page.url())[1];
-    await snapshotStored(page, imported);
-    await page.close();
-    await coldStarts(browser.context, `${server.url}#/board/${imported}`, `cold start, ${COUNT / 1000}k events imported from a file, not yet sent`, 'private');
+await withFresh({}, async (server, browser) => {
+  await browser.context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  const stream = '0190a1b2-0000-7000-8000-00000000beef';
+  const file = workload(COUNT).map((event) => JSON.stringify({ ...event, stream })).join('\n');
+  const page = await browser.context.newPage();
+  await page.addInitScript(defineUsable);
+  await page.goto(server.url);
+  const picker = page.getByLabel('Import a board from a history file');
+  await picker.waitFor({ state: 'attached' });
+  // The file is made in the page and handed to the picker there, as choosing it does: handing it
+  // over with setInputFiles would time Playwright decoding 15 MB in the page too (about 1.8 s).
+  const ms = await (await picker.elementHandle()).evaluate((input, { file, count }) => new Promise((resolve) => {
+    const chosen = new DataTransfer();
+    chosen.items.add(new File([file], 'Hundred thousand.chronicle.jsonl', { type: 'text/plain' }));
+    input.files = chosen.files;
+    const started = performance.now();
+    const observer = new MutationObserver(() => {
+      if (window.__usable(count)) {
+        observer.disconnect();
+        resolve(performance.now() - started);
+      }
+    });
+    observer.observe(document, { childList: true, subtree: true, characterData: true });
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }), { file, count: COUNT });
+  console.log(`BENCH\timport of a ${COUNT / 1000}k-event history file (file chosen to usable board)\t${Math.round(ms)} ms`);
+  const imported = /#\/board\/([0-9a-f-]+)/.exec(page.url())[1];
+  await snapshotStored(page, imported);
+  await page.close();
+  await coldStarts(browser.context, `${server.url}#/board/${imported}`, `cold start, ${COUNT / 1000}k events imported from a file, not yet sent`, 'private');
 
-    // The server can be reached again: a reload registers the board and sends every event, a
-    // thousand to a push, until the board reads as synced.
-    await browser.context.unroute('**/api/**');
-    const sending = await browser.context.newPage();
-    const started = Date.now();
-    await sending.goto(`${server.url}#/board/${imported}`);
-    const synced = sending.getByRole('status', { name: 'Sync status' }).filter({ hasText: /^Synced/ });
-    await synced.waitFor({ timeout: 900_000 });
-    console.log(`BENCH\tsend of ${COUNT / 1000}k events imported from a file (private; reload to synced)\t${Date.now() - started} ms`);
-    await sending.close();
-  } finally {
-    await browser.close();
-    await server.close();
-  }
-}
+  // The server can be reached again: a reload registers the board and sends every event, a
+  // thousand to a push, until the board reads as synced.
+  await browser.context.unroute('**/api/**');
+  const sending = await browser.context.newPage();
+  const started = Date.now();
+  await sending.goto(`${server.url}#/board/${imported}`);
+  const synced = sending.getByRole('status', { name: 'Sync status' }).filter({ hasText: /^Synced/ });
+  await synced.waitFor({ timeout: 900_000 });
+  console.log(`BENCH\tsend of ${COUNT / 1000}k events imported from a file (private; reload to synced)\t${Date.now() - started} ms`);
+  await sending.close();
+});
 
 // The same catch-up from a server on PostgreSQL, when the bench names one, in a fresh profile.
 if (process.env.CHRONICLE_BENCH_POSTGRES) {
-  const server = await startServer({ database: process.env.CHRONICLE_BENCH_POSTGRES });
-  const browser = await startBrowser();
-  try {
+  await withFresh({ database: process.env.CHRONICLE_BENCH_POSTGRES }, async (server, browser) => {
     const { joined } = await catchUp(server, browser.context);
     console.log(`BENCH\tcatch-up, ${COUNT / 1000}k events from a server on PostgreSQL (share link to usable board)\t${joined.ms} ms`);
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+  });
 }
