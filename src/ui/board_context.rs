@@ -2,6 +2,7 @@
 //! the version being viewed in the history. Panels read it and send commands through it; it
 //! talks to the [`OpenBoard`] of the board service and to nothing below.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chronicle_board::{
@@ -67,21 +68,86 @@ impl Undecrypted {
     }
 }
 
-/// What one card on the board shows: its texts as drawn, where it is, and which cards the
-/// filter shows next to it in its column.
+/// What one card on the board draws: its texts as drawn, and which of its move buttons can be
+/// pressed. A card's signal is set only when this changes: a change elsewhere in its column moves
+/// its place ([`CardPlace`]) and wakes nothing on it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct CardShown {
     pub(crate) title: String,
     pub(crate) description: String,
+    pub(crate) moves: Moves,
+}
+
+/// Which ways a card can be moved by its buttons.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Moves {
+    pub(crate) left: bool,
+    pub(crate) up: bool,
+    pub(crate) down: bool,
+    pub(crate) right: bool,
+}
+
+impl Moves {
+    /// The moves of a card at `place`, with `columns` columns drawn.
+    fn at(place: &CardPlace, columns: usize) -> Moves {
+        Moves {
+            left: place.column_index > 0,
+            up: place.above.is_some(),
+            down: place.below.is_some(),
+            right: place.column_index + 1 < columns,
+        }
+    }
+}
+
+/// Where one card is drawn, read when one of its buttons moves it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct CardPlace {
     /// The place of the card's column among the columns drawn.
     pub(crate) column_index: usize,
     /// The card's place in its column.
     pub(crate) index: usize,
-    /// How many columns are drawn.
-    pub(crate) columns: usize,
     /// The places in its column of the nearest cards above and below it that the filter shows.
     pub(crate) above: Option<usize>,
     pub(crate) below: Option<usize>,
+}
+
+/// What `card` draws at `place`, with `columns` columns drawn: its title, its description and its
+/// moves, the texts borrowed from the card when they are drawn whole.
+fn drawing<'a>(
+    card: &'a chronicle_board::Card,
+    place: &CardPlace,
+    columns: usize,
+) -> (Cow<'a, str>, Cow<'a, str>, Moves) {
+    (shown_text(&card.title, MAX_TITLE), shown_text(&card.description, MAX_DESCRIPTION), Moves::at(place, columns))
+}
+
+/// A card drawn on the board: the signal of what it draws, and where it is.
+struct DrawnCard {
+    shown: ArcRwSignal<CardShown>,
+    place: CardPlace,
+}
+
+/// Calls `visit` with every card of `board` drawn with the filter `query` ([`folded`]), column by
+/// column, and where it is.
+fn each_drawn<'a>(board: &'a Board, query: &str, mut visit: impl FnMut(&'a chronicle_board::Card, CardPlace)) {
+    for (column_index, column) in board.columns().iter().take(MAX_COLUMNS).enumerate() {
+        let in_column: Vec<&chronicle_board::Card> = board.cards_in(column).collect();
+        let visible: Vec<bool> = in_column.iter().map(|card| shows(card, query)).collect();
+        // The nearest shown card below each card, in one pass from the bottom (the one above
+        // comes in the pass from the top below), so that a filter hiding most of a long column
+        // costs no more than showing it.
+        let mut next_shown = vec![None; in_column.len()];
+        for index in (0..in_column.len().saturating_sub(1)).rev() {
+            next_shown[index] = if visible[index + 1] { Some(index + 1) } else { next_shown[index + 1] };
+        }
+        let mut above = None;
+        for (index, card) in in_column.iter().enumerate() {
+            visit(card, CardPlace { column_index, index, above, below: next_shown[index] });
+            if visible[index] {
+                above = Some(index);
+            }
+        }
+    }
 }
 
 /// The open board, shared by its panels.
@@ -116,7 +182,7 @@ pub(crate) struct BoardContext {
     /// board changed. A change then wakes the cards it changed and no other: were every card to
     /// read the whole board, each change would wake them all, at a cost that grows with the
     /// square of the cards (every wakened reader leaves and rejoins the board's readers).
-    cards: StoredValue<HashMap<Uuid, ArcRwSignal<CardShown>>>,
+    cards: StoredValue<HashMap<Uuid, DrawnCard>>,
 }
 
 impl BoardContext {
@@ -188,64 +254,53 @@ impl BoardContext {
 
     /// What `card` shows, kept up to date as the board on view and the filter change.
     pub(crate) fn card_shown(&self, card: Uuid) -> ArcRwSignal<CardShown> {
-        if let Some(shown) = self.cards.with_value(|cards| cards.get(&card).cloned()) {
-            return shown;
+        self.with_drawn(card, |drawn| drawn.shown.clone()).unwrap_or_default()
+    }
+
+    /// Where `card` is drawn now.
+    pub(crate) fn card_place(&self, card: Uuid) -> CardPlace {
+        self.with_drawn(card, |drawn| drawn.place).unwrap_or_default()
+    }
+
+    /// What `read` reads of `card` as drawn, when it is.
+    fn with_drawn<T>(&self, card: Uuid, read: impl Fn(&DrawnCard) -> T) -> Option<T> {
+        if let Some(found) = self.cards.with_value(|cards| cards.get(&card).map(&read)) {
+            return Some(found);
         }
         // A card drawn before the cards were brought up to date with the change that made it.
         let query = self.filter.get_untracked();
         self.with_view_untracked(|p| self.refresh_cards(&p.board, &query));
-        self.cards.with_value(|cards| cards.get(&card).cloned()).unwrap_or_default()
+        self.cards.with_value(|cards| cards.get(&card).map(&read))
     }
 
-    /// Sets the signal of every drawn card whose part of `board` changed, makes one for each new
-    /// card, and lets go of the cards no longer drawn.
+    /// Sets the signal of every drawn card whose drawing changed, keeps where each card is, makes
+    /// a signal for each new card, and lets go of the cards no longer drawn.
     fn refresh_cards(&self, board: &Board, query: &str) {
         let columns = board.columns().len().min(MAX_COLUMNS);
         self.cards.update_value(|cards| {
             let mut drawn = HashSet::with_capacity(cards.len());
-            for (column_index, column) in board.columns().iter().take(MAX_COLUMNS).enumerate() {
-                let in_column: Vec<&chronicle_board::Card> = board.cards_in(column).collect();
-                let visible: Vec<bool> = in_column.iter().map(|card| shows(card, query)).collect();
-                // The nearest shown card below each card, in one pass from the bottom (the one
-                // above comes in the pass from the top below), so that a filter hiding most of a
-                // long column costs no more than showing it.
-                let mut next_shown = vec![None; in_column.len()];
-                for index in (0..in_column.len().saturating_sub(1)).rev() {
-                    next_shown[index] = if visible[index + 1] { Some(index + 1) } else { next_shown[index + 1] };
-                }
-                let mut above = None;
-                for (index, card) in in_column.iter().enumerate() {
-                    drawn.insert(card.id);
-                    let title = shown_text(&card.title, MAX_TITLE);
-                    let description = shown_text(&card.description, MAX_DESCRIPTION);
-                    let below = next_shown[index];
-                    let unchanged = |s: &CardShown| {
-                        s.title == title
-                            && s.description == description
-                            && (s.column_index, s.index, s.columns, s.above, s.below)
-                                == (column_index, index, columns, above, below)
-                    };
-                    let shown = || CardShown {
-                        title: title.clone().into_owned(),
-                        description: description.clone().into_owned(),
-                        column_index,
-                        index,
-                        columns,
-                        above,
-                        below,
-                    };
-                    match cards.get(&card.id) {
-                        Some(signal) if signal.with_untracked(unchanged) => {}
-                        Some(signal) => signal.set(shown()),
-                        None => {
-                            cards.insert(card.id, ArcRwSignal::new(shown()));
+            each_drawn(board, query, |card, place| {
+                drawn.insert(card.id);
+                let (title, description, moves) = drawing(card, &place, columns);
+                let shown = || CardShown {
+                    title: title.clone().into_owned(),
+                    description: description.clone().into_owned(),
+                    moves,
+                };
+                match cards.get_mut(&card.id) {
+                    Some(found) => {
+                        found.place = place;
+                        let unchanged =
+                            |s: &CardShown| s.title == title && s.description == description && s.moves == moves;
+                        if !found.shown.with_untracked(unchanged) {
+                            found.shown.set(shown());
                         }
                     }
-                    if visible[index] {
-                        above = Some(index);
+                    None => {
+                        cards.insert(card.id, DrawnCard { shown: ArcRwSignal::new(shown()), place });
                     }
                 }
-            }
+            });
             if cards.len() > drawn.len() {
                 cards.retain(|id, _| drawn.contains(id));
             }
@@ -436,5 +491,59 @@ impl BoardContext {
             },
             std::time::Duration::from_millis(OFFER_MS),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use chronicle_board::{Board, BoardEvent, ColumnSeed};
+    use chronicle_core::Uuid;
+
+    use super::{CardPlace, Moves, drawing, each_drawn};
+
+    /// What a card draws (its title, its description, its moves), and where it is.
+    #[derive(Debug, PartialEq)]
+    struct Found {
+        drawing: (String, String, Moves),
+        place: CardPlace,
+    }
+
+    /// Every card of `board`, with no filter.
+    fn drawn(board: &Board) -> HashMap<Uuid, Found> {
+        let mut found = HashMap::new();
+        each_drawn(board, "", |card, place| {
+            let (title, description, moves) = drawing(card, &place, board.columns().len());
+            found.insert(card.id, Found { drawing: (title.into_owned(), description.into_owned(), moves), place });
+        });
+        found
+    }
+
+    #[test]
+    fn a_move_wakes_the_cards_whose_drawing_changes_and_only_moves_the_places_of_the_others() {
+        let (todo, doing) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let mut board = Board::default();
+        let columns = [(todo, "To do"), (doing, "Doing")].map(|(id, name)| ColumnSeed { id, name: name.into() });
+        board.evolve(&BoardEvent::BoardCreated { name: "Plans".into(), columns: columns.into() });
+        let card = |n: u128| Uuid::from_u128(100 + n);
+        for (n, column) in [(0, todo), (1, todo), (2, todo), (3, todo), (4, doing), (5, doing)] {
+            let (title, description) = (format!("Card {n}"), String::new());
+            board.evolve(&BoardEvent::CardAdded { card: card(n), column, title, description });
+        }
+        let before = drawn(&board);
+        // The top card of To do goes between the two cards of Doing.
+        board.evolve(&BoardEvent::CardMoved { card: card(0), from: todo, to: doing, index: 1 });
+        let after = drawn(&board);
+
+        let differ = |same: &dyn Fn(&Found, &Found) -> bool| -> Vec<u128> {
+            (0..6).filter(|n| !same(&before[&card(*n)], &after[&card(*n)])).collect()
+        };
+        // Only the moved card (it can go left now, and no further right) and the new top of To do
+        // (nothing above it now) draw differently.
+        assert_eq!(differ(&|a, b| a.drawing == b.drawing), [0, 1]);
+        // Every card after the places the card left and took moved, and draws as before.
+        assert_eq!(differ(&|a, b| a.place == b.place), [0, 1, 2, 3, 5]);
+        assert_eq!(after[&card(0)].place, CardPlace { column_index: 1, index: 1, above: Some(0), below: Some(2) });
     }
 }

@@ -4,7 +4,7 @@ use chronicle_board::{Command, MAX_DESCRIPTION, MAX_TITLE};
 use chronicle_core::Uuid;
 use leptos::prelude::*;
 
-use super::board_context::{BoardContext, CardShown};
+use super::board_context::{BoardContext, CardPlace, CardShown};
 use super::card_dialog;
 
 /// The drag-and-drop data type that carries a card id.
@@ -20,9 +20,9 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
     let error: RwSignal<Option<String>> = RwSignal::new(None);
     let run = move |command: Command| error.set(context.run(command).err().map(|r| r.to_string()));
     let move_to_column = move |offset: isize| {
-        let (c, i) = shown.with_untracked(|s| (s.column_index, s.index));
+        let CardPlace { column_index, index: i, .. } = context.card_place(card);
         let target = context.shown.with_untracked(|p| {
-            let t = c.checked_add_signed(offset)?;
+            let t = column_index.checked_add_signed(offset)?;
             p.board.columns().get(t).map(|col| (col.id, col.len()))
         });
         if let Some((to, len)) = target {
@@ -32,7 +32,7 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
     // Up and down go next to the previous or next card the filter shows (the next card, without
     // a filter), so that what the person sees is what happens; hidden cards keep their order.
     let move_within = move |down: bool| {
-        let (above, below) = shown.with_untracked(|s| (s.above, s.below));
+        let CardPlace { above, below, .. } = context.card_place(card);
         if let Some(index) = if down { below } else { above } {
             run(Command::MoveCard { card, to: column, index });
         }
@@ -74,13 +74,13 @@ pub(crate) fn CardView(card: Uuid, column: Uuid) -> impl IntoView {
                 <button class="card-title" on:click=move |_| card_dialog::open(&context, card)>{move || shown.with(|s| s.title.clone())}</button>
                 {move || shown.with(|s| (!s.description.is_empty()).then(|| view! { <p class="card-description">{s.description.clone()}</p> }))}
                 <div class="card-actions" class:hidden=read_only>
-                    <button class="icon" aria-label="Move left" title="Move left" disabled=move || shown.with(|s| s.column_index == 0)
+                    <button class="icon" aria-label="Move left" title="Move left" disabled=move || shown.with(|s| !s.moves.left)
                         on:click=move |_| move_to_column(-1)>"←"</button>
-                    <button class="icon" aria-label="Move up" title="Move up" disabled=move || shown.with(|s| s.above.is_none())
+                    <button class="icon" aria-label="Move up" title="Move up" disabled=move || shown.with(|s| !s.moves.up)
                         on:click=move |_| move_within(false)>"↑"</button>
-                    <button class="icon" aria-label="Move down" title="Move down" disabled=move || shown.with(|s| s.below.is_none())
+                    <button class="icon" aria-label="Move down" title="Move down" disabled=move || shown.with(|s| !s.moves.down)
                         on:click=move |_| move_within(true)>"↓"</button>
-                    <button class="icon" aria-label="Move right" title="Move right" disabled=move || shown.with(|s| s.column_index + 1 >= s.columns)
+                    <button class="icon" aria-label="Move right" title="Move right" disabled=move || shown.with(|s| !s.moves.right)
                         on:click=move |_| move_to_column(1)>"→"</button>
                     <span class="spacer"></span>
                     <button class="ghost small" on:click=start_editing>"Edit"</button>
