@@ -24,10 +24,39 @@ pub(crate) fn folded(text: &str) -> String {
     split.chars().filter(|c| !('\u{0300}'..='\u{036f}').contains(c)).flat_map(char::to_lowercase).collect()
 }
 
-/// Whether a card's title or description holds `query` (already [`folded`]); an empty query
-/// matches every card.
-pub(crate) fn shows(card: &chronicle_board::Card, query: &str) -> bool {
-    query.is_empty() || folded(&card.title).contains(query) || folded(&card.description).contains(query)
+/// Each drawn card's texts as the filter reads them ([`folded`]), kept while the card's texts stay
+/// as they are: a change on a filtered board folds the cards it changed, not every card (folding
+/// calls out of the wasm for the browser's Unicode normalisation, once per text).
+#[derive(Default)]
+struct Folds(HashMap<Uuid, Folded>);
+
+/// A card's texts and the same texts folded.
+#[derive(Default)]
+struct Folded {
+    title: String,
+    description: String,
+    folded_title: String,
+    folded_description: String,
+}
+
+impl Folds {
+    /// Whether `card`'s title or description holds `query` (already [`folded`]); an empty query
+    /// matches every card.
+    fn shows(&mut self, card: &chronicle_board::Card, query: &str) -> bool {
+        if query.is_empty() {
+            return true;
+        }
+        let kept = self.0.entry(card.id).or_default();
+        if kept.title != card.title || kept.description != card.description {
+            *kept = Folded {
+                title: card.title.clone(),
+                description: card.description.clone(),
+                folded_title: folded(&card.title),
+                folded_description: folded(&card.description),
+            };
+        }
+        kept.folded_title.contains(query) || kept.folded_description.contains(query)
+    }
 }
 
 /// A short notice offering to undo a change just made.
@@ -127,12 +156,23 @@ struct DrawnCard {
     place: CardPlace,
 }
 
-/// Calls `visit` with every card of `board` drawn with the filter `query` ([`folded`]), column by
-/// column, and where it is.
-fn each_drawn<'a>(board: &'a Board, query: &str, mut visit: impl FnMut(&'a chronicle_board::Card, CardPlace)) {
+/// The cards drawn, and their texts as the filter reads them.
+#[derive(Default)]
+struct Drawn {
+    cards: HashMap<Uuid, DrawnCard>,
+    folds: Folds,
+}
+
+/// Calls `visit` with every card of `board` drawn, column by column, and where it is, with
+/// `shows` saying which cards the filter shows.
+fn each_drawn<'a>(
+    board: &'a Board,
+    mut shows: impl FnMut(&chronicle_board::Card) -> bool,
+    mut visit: impl FnMut(&'a chronicle_board::Card, CardPlace),
+) {
     for (column_index, column) in board.columns().iter().take(MAX_COLUMNS).enumerate() {
         let in_column: Vec<&chronicle_board::Card> = board.cards_in(column).collect();
-        let visible: Vec<bool> = in_column.iter().map(|card| shows(card, query)).collect();
+        let visible: Vec<bool> = in_column.iter().map(|card| shows(card)).collect();
         // The nearest shown card below each card, in one pass from the bottom (the one above
         // comes in the pass from the top below), so that a filter hiding most of a long column
         // costs no more than showing it.
@@ -181,8 +221,9 @@ pub(crate) struct BoardContext {
     /// What each drawn card shows, one signal per card, set only when that card's part of the
     /// board changed. A change then wakes the cards it changed and no other: were every card to
     /// read the whole board, each change would wake them all, at a cost that grows with the
-    /// square of the cards (every wakened reader leaves and rejoins the board's readers).
-    cards: StoredValue<HashMap<Uuid, DrawnCard>>,
+    /// square of the cards (every wakened reader leaves and rejoins the board's readers). With
+    /// them, each card's texts as the filter reads them.
+    cards: StoredValue<Drawn>,
 }
 
 impl BoardContext {
@@ -242,7 +283,7 @@ impl BoardContext {
             undecrypted,
             deleted,
             read_only,
-            cards: StoredValue::new(HashMap::new()),
+            cards: StoredValue::new(Drawn::default()),
         };
         // The one reader of the whole board on behalf of every card.
         Effect::new(move |_| {
@@ -264,45 +305,57 @@ impl BoardContext {
 
     /// What `read` reads of `card` as drawn, when it is.
     fn with_drawn<T>(&self, card: Uuid, read: impl Fn(&DrawnCard) -> T) -> Option<T> {
-        if let Some(found) = self.cards.with_value(|cards| cards.get(&card).map(&read)) {
+        if let Some(found) = self.cards.with_value(|drawn| drawn.cards.get(&card).map(&read)) {
             return Some(found);
         }
         // A card drawn before the cards were brought up to date with the change that made it.
         let query = self.filter.get_untracked();
         self.with_view_untracked(|p| self.refresh_cards(&p.board, &query));
-        self.cards.with_value(|cards| cards.get(&card).map(&read))
+        self.cards.with_value(|drawn| drawn.cards.get(&card).map(&read))
+    }
+
+    /// Whether the filter `query` (already [`folded`]) shows `card`.
+    pub(crate) fn shows(&self, card: &chronicle_board::Card, query: &str) -> bool {
+        self.cards.try_update_value(|drawn| drawn.folds.shows(card, query)).unwrap_or(true)
     }
 
     /// Sets the signal of every drawn card whose drawing changed, keeps where each card is, makes
     /// a signal for each new card, and lets go of the cards no longer drawn.
     fn refresh_cards(&self, board: &Board, query: &str) {
         let columns = board.columns().len().min(MAX_COLUMNS);
-        self.cards.update_value(|cards| {
+        self.cards.update_value(|Drawn { cards, folds }| {
             let mut drawn = HashSet::with_capacity(cards.len());
-            each_drawn(board, query, |card, place| {
-                drawn.insert(card.id);
-                let (title, description, moves) = drawing(card, &place, columns);
-                let shown = || CardShown {
-                    title: title.clone().into_owned(),
-                    description: description.clone().into_owned(),
-                    moves,
-                };
-                match cards.get_mut(&card.id) {
-                    Some(found) => {
-                        found.place = place;
-                        let unchanged =
-                            |s: &CardShown| s.title == title && s.description == description && s.moves == moves;
-                        if !found.shown.with_untracked(unchanged) {
-                            found.shown.set(shown());
+            each_drawn(
+                board,
+                |card| folds.shows(card, query),
+                |card, place| {
+                    drawn.insert(card.id);
+                    let (title, description, moves) = drawing(card, &place, columns);
+                    let shown = || CardShown {
+                        title: title.clone().into_owned(),
+                        description: description.clone().into_owned(),
+                        moves,
+                    };
+                    match cards.get_mut(&card.id) {
+                        Some(found) => {
+                            found.place = place;
+                            let unchanged =
+                                |s: &CardShown| s.title == title && s.description == description && s.moves == moves;
+                            if !found.shown.with_untracked(unchanged) {
+                                found.shown.set(shown());
+                            }
+                        }
+                        None => {
+                            cards.insert(card.id, DrawnCard { shown: ArcRwSignal::new(shown()), place });
                         }
                     }
-                    None => {
-                        cards.insert(card.id, DrawnCard { shown: ArcRwSignal::new(shown()), place });
-                    }
-                }
-            });
+                },
+            );
             if cards.len() > drawn.len() {
                 cards.retain(|id, _| drawn.contains(id));
+            }
+            if folds.0.len() > drawn.len() {
+                folds.0.retain(|id, _| drawn.contains(id));
             }
         });
     }
@@ -513,10 +566,14 @@ mod tests {
     /// Every card of `board`, with no filter.
     fn drawn(board: &Board) -> HashMap<Uuid, Found> {
         let mut found = HashMap::new();
-        each_drawn(board, "", |card, place| {
-            let (title, description, moves) = drawing(card, &place, board.columns().len());
-            found.insert(card.id, Found { drawing: (title.into_owned(), description.into_owned(), moves), place });
-        });
+        each_drawn(
+            board,
+            |_| true,
+            |card, place| {
+                let (title, description, moves) = drawing(card, &place, board.columns().len());
+                found.insert(card.id, Found { drawing: (title.into_owned(), description.into_owned(), moves), place });
+            },
+        );
         found
     }
 

@@ -5,7 +5,7 @@ use chronicle_core::Uuid;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::board_context::{BoardContext, shows};
+use super::board_context::BoardContext;
 use super::card::{CardView, DRAG_TYPE};
 use crate::clock::new_id;
 
@@ -24,7 +24,7 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
         let query = context.filter.get();
         context.with_view(|p| {
             let Some(c) = p.board.column(column) else { return Vec::new() };
-            p.board.cards_in(c).filter(|card| shows(card, &query)).map(|card| card.id).collect::<Vec<_>>()
+            p.board.cards_in(c).filter(|card| context.shows(card, &query)).map(|card| card.id).collect::<Vec<_>>()
         })
     });
     let place =

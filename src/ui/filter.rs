@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::board_context::{BoardContext, folded, shows};
+use super::board_context::{BoardContext, folded};
 use super::shortcuts::typed_in_a_field;
 
 /// The search box, and how many cards match while it filters.
@@ -22,7 +22,7 @@ pub(crate) fn FilterCards() -> impl IntoView {
             let (mut shown, mut all) = (0, 0);
             for card in cards {
                 all += 1;
-                shown += usize::from(shows(card, &query));
+                shown += usize::from(context.shows(card, &query));
             }
             (shown, all)
         })

@@ -140,10 +140,19 @@ test('filter the cards by a word, accents aside, and move among what the filter 
   await expect(todo.getByRole('listitem').first()).toContainText('Gamma task');
   await expect(gamma.getByRole('button', { name: 'Move up' })).toBeDisabled();
 
+  // A card edited while filtered is read again: without the word, it leaves what the filter shows.
+  await gamma.getByRole('button', { name: 'Edit' }).click();
+  const title = todo.getByRole('textbox', { name: 'Title' });
+  await title.fill('Gamma');
+  await todo.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'of 4 cards' })).toHaveText('1 of 4 cards');
+  await expect(todo.getByRole('listitem')).toHaveCount(1);
+  await expect(todo.getByRole('listitem')).toContainText('Alpha task');
+
   // Cleared, every card is there, the hidden ones in their order.
   await filter.fill('');
   await expect(page.getByRole('status').filter({ hasText: 'of 4 cards' })).toHaveCount(0);
-  const order = ['Gamma task', 'Alpha task', 'Résumé draft', 'Delta'];
+  const order = ['Gamma', 'Alpha task', 'Résumé draft', 'Delta'];
   await until(async () => {
     const seen = await todo.locator('.card-title').allTextContents();
     return { ok: JSON.stringify(seen) === JSON.stringify(order), seen };
