@@ -449,11 +449,18 @@ impl Store for PostgresStore {
             let head: i64 = row.get(0);
             let mut events = Vec::new();
             if after < head as u64 {
-                let (after, limit) = (after as i64, limit as i64);
+                // Positions are dense, so a page is the `limit` positions after `after`: asked for
+                // as that range, the query reads no more rows than it returns, whatever the planner
+                // believes of the table. Asked for as "after `after`, the first `limit`", a plan made
+                // with statistics from before a long stream was written read every row after
+                // `after` and sorted them (15 ms a page of 1,000 in the middle of 100k events,
+                // against under 1 ms).
+                let after = after as i64;
+                let upto = after.saturating_add(limit as i64);
                 let rows = tx
                     .query_raw(
-                        "SELECT seq, body FROM events WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-                        [&stream as &(dyn tokio_postgres::types::ToSql + Sync), &after, &limit],
+                        "SELECT seq, body FROM events WHERE stream = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
+                        [&stream as &(dyn tokio_postgres::types::ToSql + Sync), &after, &upto],
                     )
                     .await
                     .map_err(failed)?;
