@@ -78,8 +78,8 @@ async function coldStarts(context, url, name, board = '') {
     runs.push(again);
     await again.page.close();
   }
-  const spread = (key) => runs.map((run) => run[key]).sort((a, b) => a - b);
-  const [ms, painted] = [spread('ms'), spread('painted')];
+  const sorted = (key) => runs.map((run) => run[key]).sort((a, b) => a - b);
+  const [ms, painted] = [sorted('ms'), sorted('painted')];
   const note = board ? `${board}; median of 5` : 'median of 5';
   console.log(`BENCH\t${name} (${note})\t${ms[2]} ms (min ${ms[0]}, max ${ms[4]})`);
   console.log(`BENCH\t${name}, to the board painted (${note})\t${painted[2]} ms (min ${painted[0]}, max ${painted[4]})`);

@@ -248,8 +248,9 @@ mod tests {
     fn a_longer_log_gets_keyframes_further_apart_not_more_of_them() {
         let short = History::new(generate(2_000, 3));
         assert_eq!(short.keyframe_every(), KEYFRAME_EVERY);
-        let long = History::new(generate(20_000, 3));
+        let events = generate(20_000, 3);
+        let long = History::new(events.clone());
         assert_eq!(long.keyframe_every(), 20_000usize.div_ceil(MAX_KEYFRAMES));
-        assert_eq!(long.board_at(12_345), History::new(generate(20_000, 3)[..12_345].to_vec()).board());
+        assert_eq!(long.board_at(12_345), History::new(events[..12_345].to_vec()).board());
     }
 }
