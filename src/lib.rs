@@ -20,6 +20,7 @@ pub mod shell;
 pub mod storage;
 pub mod sync;
 pub mod tabs;
+pub mod text;
 pub mod transfer;
 mod ui;
 

@@ -120,12 +120,20 @@ fn unreachable_js(error: JsValue) -> RemoteError {
 }
 
 async fn answer<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<T, RemoteError> {
-    let response = response.map_err(unreachable)?;
-    let text = response.text().await.map_err(unreachable)?;
+    let response = web_sys::Response::from(response.map_err(unreachable)?);
+    let text = text(&response).await?;
     if !response.ok() {
-        return Err(refusal(&response, &text));
+        return Err(refusal(&Response::from(response), &text));
     }
     serde_json::from_str(&text).map_err(|e| RemoteError::Malformed(e.to_string()))
+}
+
+/// A response's body as text, copied into the module by the browser's encoder: a page of a
+/// thousand events is a few hundred kilobytes (see [`crate::text`]).
+async fn text(response: &web_sys::Response) -> Result<String, RemoteError> {
+    let read = response.text().map_err(unreachable_js)?;
+    let body = JsFuture::from(read).await.map_err(unreachable_js)?;
+    crate::text::string_of(&body).ok_or_else(|| RemoteError::Unreachable("the reply is not text".to_owned()))
 }
 
 fn refusal(response: &Response, text: &str) -> RemoteError {

@@ -50,6 +50,8 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::text::string_of;
+
 /// Name of the database the app uses.
 pub const DATABASE: &str = "chronicle";
 /// Version of the database layout.
@@ -1304,7 +1306,7 @@ async fn read_sealed(
 /// set-aside record, or an entry of the store of sealed forms. Forms that cannot be read are
 /// left out: they are sealed again before they are pushed.
 fn read_forms(value: &JsValue) -> Vec<RawEnvelope> {
-    get(value, "sealed").as_string().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()
+    string_of(&get(value, "sealed")).and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()
 }
 
 /// A private board's sealed forms, found by the id of the event each seals (the first, should
@@ -1577,7 +1579,7 @@ fn read_batch(record: &JsValue) -> Result<StoredBatch, String> {
 /// A record's position and events.
 fn read_events(record: &JsValue) -> Result<(u64, Vec<RawEnvelope>), String> {
     let first = get(record, "first").as_f64().ok_or("an event record has no position")?;
-    let text = get(record, "events").as_string().ok_or("an event record has no events")?;
+    let text = string_of(&get(record, "events")).ok_or("an event record has no events")?;
     let events = serde_json::from_str(&text).map_err(|e| unreadable(first, &e))?;
     Ok((first as u64, events))
 }
@@ -1620,7 +1622,7 @@ fn snapshot_record(snapshot: &StoredSnapshot) -> Result<JsValue, StorageError> {
 fn read_snapshot(record: &JsValue) -> Option<StoredSnapshot> {
     let position = get(record, "position").as_f64()? as u64;
     let last_event = get(record, "last_event").as_string()?.parse().ok()?;
-    let text = get(record, "projections").as_string()?;
+    let text = string_of(&get(record, "projections"))?;
     Some(StoredSnapshot { position, last_event, text, log: read_snapshot_log(record) })
 }
 

@@ -794,3 +794,26 @@ async fn a_removed_board_leaves_nothing_behind_and_other_boards_are_untouched() 
     assert!(storage.set_aside_changes(stream).await.unwrap().is_empty());
     assert_eq!(storage.load_all(other).await.unwrap().tail.len(), 1);
 }
+
+/// What is read out of JavaScript's strings (stored records, snapshots, history files) is the
+/// text JavaScript holds, whatever its characters and length, as wasm-bindgen's own conversion
+/// reads it: a lone surrogate, which no UTF-8 text can hold, becomes U+FFFD.
+#[wasm_bindgen_test]
+fn long_and_short_texts_come_out_of_javascript_whole() {
+    use chronicle::text::string_of;
+    use wasm_bindgen::JsValue;
+
+    let long_ascii = "card ".repeat(100_000);
+    let accent_late = format!("{}é{}😀 fin", "x".repeat(70_000), "y".repeat(3));
+    let mixed = "Été — 日本語 — 😀🎉 ".repeat(5_000);
+    for sample in ["", "a", "é", "😀", "e\u{301}", &long_ascii, &accent_late, &mixed] {
+        let value = JsValue::from_str(sample);
+        assert_eq!(string_of(&value).as_deref(), Some(sample));
+        assert_eq!(string_of(&value), value.as_string());
+    }
+    let lone = js_sys::JsString::from_char_code1(0xD800).concat(&JsValue::from_str(&"x".repeat(10)));
+    assert_eq!(string_of(&lone), Some(format!("\u{FFFD}{}", "x".repeat(10))));
+    assert_eq!(string_of(&lone), lone.as_string());
+    assert_eq!(string_of(&JsValue::from_f64(1.0)), None);
+    assert_eq!(string_of(&JsValue::UNDEFINED), None);
+}

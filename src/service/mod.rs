@@ -363,7 +363,7 @@ impl BoardService {
         let text = wasm_bindgen_futures::JsFuture::from(file.text())
             .await
             .ok()
-            .and_then(|t| t.as_string())
+            .and_then(|t| crate::text::string_of(&t))
             .ok_or(ImportFailed::Unreadable)?;
         self.import_text(&text).await
     }
