@@ -171,6 +171,17 @@ pub struct Loaded {
     pub problems: Vec<String>,
 }
 
+/// What [`Storage::read_all`] tells besides the events it hands over.
+#[derive(Debug, Clone, Default)]
+pub struct WholeLog {
+    /// The log's state when it was read.
+    pub state: LogState,
+    /// Ids of the pending events, in order.
+    pub pending: Vec<Uuid>,
+    /// Records that could not be read, in words.
+    pub problems: Vec<String>,
+}
+
 /// The part of a board's log after its first `from` confirmed events.
 #[derive(Debug, Clone, Default)]
 pub struct LogTail {
@@ -540,11 +551,49 @@ impl Storage {
 
     /// Reads a board's whole log, ignoring any snapshot.
     pub async fn load_all(&self, stream: Uuid) -> Result<Loaded, StorageError> {
+        let mut tail = Vec::new();
+        let log = self
+            .read_all(stream, &mut |events, all| {
+                tail.reserve(all.saturating_sub(tail.len()));
+                tail.extend(events);
+            })
+            .await?;
+        Ok(Loaded { snapshot: None, tail, state: log.state, pending: log.pending, problems: log.problems })
+    }
+
+    /// Reads a board's whole log, ignoring any snapshot, a few records at a time: `take` is given
+    /// each record's events in log order as soon as they are read (with how many events the log
+    /// holds in all, when that is kept, to make room for them once), so that neither the page
+    /// nor the module holds the whole log twice, as text and as events.
+    pub async fn read_all(
+        &self,
+        stream: Uuid,
+        take: &mut dyn FnMut(Vec<RawEnvelope>, usize),
+    ) -> Result<WholeLog, StorageError> {
         let tx = self.db.transaction([CONFIRMED, PENDING, META]).build()?;
-        let (state, _) = log_state(&tx, stream).await?;
-        let mut problems = Vec::new();
-        let tail = read_tail(&tx, stream, state, Some(0), &mut problems).await?;
-        Ok(whole(tail, problems))
+        let (state, _, count) = log_state_counted(&tx, stream).await?;
+        let all = (state.confirmed + count.unwrap_or(0)) as usize;
+        let mut log = WholeLog { state, pending: Vec::new(), problems: Vec::new() };
+        each_record(&tx, CONFIRMED, stream, 0, Limits::WHOLE_LOG, &mut |record| {
+            match read_events(&record) {
+                Ok((_, events)) => take(events, all),
+                Err(problem) => log.problems.push(problem),
+            }
+            Ok(ControlFlow::Continue(()))
+        })
+        .await?;
+        each_record(&tx, PENDING, stream, 0, Limits::WHOLE_LOG, &mut |record| {
+            match read_events(&record) {
+                Ok((_, events)) => {
+                    log.pending.extend(events.iter().map(|e| e.id));
+                    take(events, all);
+                }
+                Err(problem) => log.problems.push(problem),
+            }
+            Ok(ControlFlow::Continue(()))
+        })
+        .await?;
+        Ok(log)
     }
 
     /// Reads what follows a log known at `known`, for a reader that holds its first `held` events
@@ -1206,14 +1255,45 @@ fn recount(
 async fn each_pending(
     tx: &Transaction<'_>,
     stream: Uuid,
-    mut from: u64,
+    from: u64,
     all: bool,
     visit: &mut dyn FnMut(JsValue) -> Result<ControlFlow<()>, StorageError>,
 ) -> Result<(), StorageError> {
-    let pending = tx.object_store(PENDING)?;
-    let mut limit = if all { u32::MAX } else { 1 };
+    let limits = if all { Limits::ALL } else { Limits { first: 1, most: u32::MAX } };
+    each_record(tx, PENDING, stream, from, limits, visit).await
+}
+
+/// How many records one request reads: `first` at first, then four times as many each time, up
+/// to `most`.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    first: u32,
+    most: u32,
+}
+
+impl Limits {
+    /// Every record in one request.
+    const ALL: Limits = Limits { first: u32::MAX, most: u32::MAX };
+    /// A whole log read a part at a time: up to 128 records (about 40 MB of text) per request,
+    /// which the page can let go of before the next one, rather than a million events' text
+    /// (hundreds of megabytes) held at once.
+    const WHOLE_LOG: Limits = Limits { first: 32, most: 128 };
+}
+
+/// Goes over the records of `stream` in `store` from key `from` on, in order, until `visit`
+/// breaks or the records end, reading them `limits` at a time.
+async fn each_record(
+    tx: &Transaction<'_>,
+    store: &str,
+    stream: Uuid,
+    mut from: u64,
+    limits: Limits,
+    visit: &mut dyn FnMut(JsValue) -> Result<ControlFlow<()>, StorageError>,
+) -> Result<(), StorageError> {
+    let store = tx.object_store(store)?;
+    let mut limit = limits.first;
     loop {
-        let records = pending
+        let records = store
             .get_all::<JsValue>()
             .with_query::<JsValue, _>(stream_range(stream, from)?)
             .with_limit(limit)
@@ -1231,7 +1311,7 @@ async fn each_pending(
         if read < limit {
             return Ok(());
         }
-        limit = limit.saturating_mul(4);
+        limit = limit.saturating_mul(4).min(limits.most);
     }
 }
 

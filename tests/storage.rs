@@ -183,6 +183,42 @@ async fn confirming_many_records_removes_those_acknowledged_whole_and_keeps_the_
     assert_eq!(tail.after, mine[30..]);
 }
 
+/// A whole log is read a part at a time (32 records, then more), each record's events handed
+/// over as soon as they are read: confirmed records, then pending ones, in log order, none twice.
+#[wasm_bindgen_test]
+async fn a_whole_log_is_read_record_by_record_in_order() {
+    let (_, storage, stream) = fresh_board().await;
+    let numbered: Vec<RawEnvelope> = (0..40).map(|n| envelope(stream, n)).collect();
+    let mine = pending(&numbered);
+    let mut state = LogState::default();
+    for event in &mine {
+        state = storage.append(stream, state.revision, std::slice::from_ref(event), &[]).await.unwrap();
+    }
+    // Thirty-six confirmed records of one event each (more than the first read takes), then four
+    // pending ones.
+    for n in 0..36 {
+        let rebased =
+            Rebased { confirmed: n + 1, acknowledged: vec![mine[n].id], in_place: true, ..Rebased::default() };
+        state = storage.confirm(stream, &numbered[n..=n], &rebased).await.unwrap();
+    }
+    let mut handed = Vec::new();
+    let log = storage
+        .read_all(stream, &mut |events, all| {
+            assert_eq!(all, 40, "the log's length is known before its events");
+            handed.push(events.iter().map(|e| e.id).collect::<Vec<_>>());
+        })
+        .await
+        .unwrap();
+    assert_eq!(handed.len(), 40, "one hand-over per record");
+    assert_eq!(handed.concat(), mine.iter().map(|e| e.id).collect::<Vec<_>>());
+    assert_eq!(log.state, state);
+    assert_eq!(log.pending, mine[36..].iter().map(|e| e.id).collect::<Vec<_>>());
+    assert!(log.problems.is_empty());
+    let loaded = storage.load_all(stream).await.unwrap();
+    assert_eq!(loaded.tail, [&numbered[..36], &mine[36..]].concat());
+    assert_eq!((loaded.state, loaded.pending), (log.state, log.pending));
+}
+
 #[wasm_bindgen_test]
 async fn everything_is_there_after_reopening() {
     let name = fresh_name();

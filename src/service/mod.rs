@@ -381,8 +381,9 @@ impl BoardService {
 
     /// A board's whole history as a file of JSON lines.
     pub async fn export(&self, stream: Uuid) -> Result<String, StorageError> {
-        let loaded = self.storage.load_all(stream).await?;
-        Ok(export_lines(&loaded.tail))
+        let mut text = String::new();
+        self.storage.read_all(stream, &mut |events, _| text.push_str(&export_lines(&events))).await?;
+        Ok(text)
     }
 
     /// Brings a shared board here and syncs it; its events arrive from the server. A board this

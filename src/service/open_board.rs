@@ -179,12 +179,22 @@ impl OpenBoard {
         let mut read_again = 3;
         loop {
             let known = self.inner.session.borrow().state();
-            let loaded = self.inner.service.storage.load_all(self.stream()).await?;
-            let mut events: Vec<Event<BoardEvent>> = loaded.tail.into_iter().map(Event::decode).collect();
+            // Each record's events are decoded as they are read: a long log is never held both
+            // as envelopes and as events.
+            let mut events: Vec<Event<BoardEvent>> = Vec::new();
+            let log = self
+                .inner
+                .service
+                .storage
+                .read_all(self.stream(), &mut |read, all| {
+                    events.reserve(all.saturating_sub(events.len()));
+                    events.extend(read.into_iter().map(Event::decode));
+                })
+                .await?;
             events.extend(self.inner.session.borrow().unwritten());
             let history = SharedHistory(Rc::new(RefCell::new(History::new(events))));
             // Kept only when nothing was stored meanwhile; otherwise it is read once more.
-            if loaded.state == known && self.inner.session.borrow().state() == known {
+            if log.state == known && self.inner.session.borrow().state() == known {
                 *self.inner.history.borrow_mut() = Some(history.clone());
                 return Ok(history);
             }
