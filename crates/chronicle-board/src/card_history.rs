@@ -6,7 +6,7 @@ use chronicle_core::{Effect, Event, Payload};
 use uuid::Uuid;
 
 use crate::activity::{ActivityEntry, shown_text};
-use crate::board::{Board, IdMap};
+use crate::board::IdMap;
 use crate::command::{MAX_NAME, MAX_TITLE};
 use crate::event::BoardEvent;
 
@@ -28,18 +28,24 @@ pub fn card_of(event: &Event<BoardEvent>) -> Option<Uuid> {
 pub(crate) struct CardIndex {
     /// Positions (from 1) of the events that act on each card, in log order.
     by_card: IdMap<Vec<u32>>,
-    /// The effect of every event of the log, in order.
+    /// The effect of every event of the log, in order, as the history's fold found it.
     effects: Vec<Effect>,
     /// The last name of every column the log ever named, removed ones included.
     column_names: IdMap<String>,
-    /// The board after every event so far, to find the effect of the next.
-    present: Board,
+    /// How many events of the log are indexed by card.
+    indexed: usize,
 }
 
 impl CardIndex {
-    /// Takes the events of the log after the ones it has.
+    /// The effect of the next event of the log (the history folds each event once, for its
+    /// keyframes, and tells it here).
+    pub(crate) fn note(&mut self, effect: Effect) {
+        self.effects.push(effect);
+    }
+
+    /// Indexes the events of the log after the ones it has.
     pub(crate) fn extend(&mut self, log: &[Event<BoardEvent>]) {
-        for (i, event) in log.iter().enumerate().skip(self.effects.len()) {
+        for (i, event) in log.iter().enumerate().skip(self.indexed) {
             let position = i as u32 + 1;
             if let Some(card) = card_of(event) {
                 self.by_card.entry(card).or_default().push(position);
@@ -57,17 +63,20 @@ impl CardIndex {
                     _ => {}
                 }
             }
-            self.effects.push(self.present.apply_event(event));
         }
+        self.indexed = log.len();
     }
 
     /// The log was cut back to `log`.
     pub(crate) fn truncate(&mut self, log: &[Event<BoardEvent>]) {
-        if log.len() >= self.effects.len() {
+        if log.len() >= self.indexed {
             return;
         }
-        // Rare (a rebase placed others' events before ours): read again from the start.
-        *self = CardIndex::default();
+        // Rare (a rebase placed others' events before ours): indexed again from the start; the
+        // effects of the events kept stand.
+        let mut effects = std::mem::take(&mut self.effects);
+        effects.truncate(log.len());
+        *self = CardIndex { effects, ..CardIndex::default() };
         self.extend(log);
     }
 

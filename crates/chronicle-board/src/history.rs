@@ -42,7 +42,7 @@ impl Projection<BoardEvent> for Past {
     /// Only the newest events of a run are described: the feed keeps no more, and describing
     /// is most of the cost of a seek.
     fn apply_all(&mut self, events: &[Event<BoardEvent>]) {
-        self.0.extend_without_flow(events);
+        self.0.extend_without_flow(events, |_| {});
     }
 }
 
@@ -114,12 +114,14 @@ impl History {
 
     /// The history of a log with keyframes every `every` events.
     pub fn with_keyframes_every(events: Vec<Event<BoardEvent>>, every: usize) -> Self {
-        let keyframes = Keyframes::build(&events, every);
-        let mut cards = CardIndex::default();
-        cards.extend(&events);
-        let mut stamps = Stamps::default();
-        stamps.extend(&events);
-        History { events, keyframes, cards, stamps }
+        let mut history = History {
+            events: Vec::new(),
+            keyframes: Keyframes::build(&[], every),
+            cards: CardIndex::default(),
+            stamps: Stamps::default(),
+        };
+        history.extend(events);
+        history
     }
 
     /// Events between keyframes: as close as [`KEYFRAME_EVERY`], as few as [`MAX_KEYFRAMES`],
@@ -183,7 +185,10 @@ impl History {
     /// The events of the log grew: takes the new ones.
     pub fn extend(&mut self, events: impl IntoIterator<Item = Event<BoardEvent>>) {
         self.events.extend(events);
-        self.keyframes.extend(&self.events);
+        // One fold of the new events makes the keyframes and tells the card index what each
+        // event did.
+        let cards = &mut self.cards;
+        self.keyframes.extend_by(&self.events, |past, run| past.0.extend_without_flow(run, |e| cards.note(e)));
         self.cards.extend(&self.events);
         self.stamps.extend(&self.events);
     }

@@ -38,27 +38,30 @@ impl BoardProjections {
     /// Folds more events. Only the last [`Activity::KEPT`] are described in words: the feed
     /// keeps no more, and describing is most of the cost of a fold.
     pub fn extend<'a>(&mut self, events: impl IntoIterator<Item = &'a Event<BoardEvent>, IntoIter: Clone>) {
-        self.extend_with(events, true);
+        self.extend_with(events, true, |_| {});
     }
 
-    /// [`BoardProjections::extend`] without adding to the flow of cards over time: for keyframes
-    /// of the history, which read the flow from the present.
+    /// [`BoardProjections::extend`] without adding to the flow of cards over time (for keyframes
+    /// of the history, which read the flow from the present), telling `note` the effect of each
+    /// event in order.
     pub(crate) fn extend_without_flow<'a>(
         &mut self,
         events: impl IntoIterator<Item = &'a Event<BoardEvent>, IntoIter: Clone>,
+        note: impl FnMut(Effect),
     ) {
-        self.extend_with(events, false);
+        self.extend_with(events, false, note);
     }
 
     fn extend_with<'a>(
         &mut self,
         events: impl IntoIterator<Item = &'a Event<BoardEvent>, IntoIter: Clone>,
         with_flow: bool,
+        mut note: impl FnMut(Effect),
     ) {
         let events = events.into_iter();
         let quiet = events.clone().count().saturating_sub(Activity::KEPT);
         for (i, event) in events.enumerate() {
-            self.fold_with(event, i >= quiet, with_flow);
+            note(self.fold_with(event, i >= quiet, with_flow));
         }
     }
 

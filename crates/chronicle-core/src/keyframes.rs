@@ -52,10 +52,17 @@ impl<P: Clone + Default> Keyframes<P> {
     where
         P: Projection<E>,
     {
+        self.extend_by(log, |running, run| running.apply_all(run));
+    }
+
+    /// [`Keyframes::extend`], with each run of events between two keyframes folded by `fold`,
+    /// which folds it as [`Projection::apply_all`] does and may note what each event did: every
+    /// event after those covered goes through it once, in order.
+    pub fn extend_by<E>(&mut self, log: &[Event<E>], mut fold: impl FnMut(&mut P, &[Event<E>])) {
         while self.covered < log.len() {
             // Up to the next keyframe, in one run.
             let next = ((self.covered / self.every + 1) * self.every).min(log.len());
-            self.running.apply_all(&log[self.covered..next]);
+            fold(&mut self.running, &log[self.covered..next]);
             self.covered = next;
             if self.covered.is_multiple_of(self.every) {
                 self.frames.push(self.running.clone());
