@@ -4,7 +4,8 @@
 // board (cold start, from the snapshot the first open stored), how long the History panel takes
 // to open and list the whole log, with the History panel open,
 // how long an edit takes from the key press until the panel lists it, and how long adding and
-// moving a card take inside the page, on an empty board and on the 100k one.
+// moving a card take inside the page, on an empty board and on the 100k one; and on a board ten
+// times as long, how long its History panel takes and how much memory the history holds.
 // Prints `BENCH<TAB>name<TAB>value` rows for `cargo xtask bench`.
 
 import { startServer, startBrowser, boardKey, seal } from '../e2e/support.mjs';
@@ -27,9 +28,13 @@ async function api(server, path, token, body) {
  * Run in every page the bench opens, before the page's own scripts: `window.__usable(count)` says
  * whether the whole board is on screen (its title, a card in its last column, and at least `count`
  * events in the status line); `window.__listed()`, how many events the History panel's list
- * holds (its rows are 52 pixels high, and the list is as high as all of them).
+ * holds (its rows are 52 pixels high, and the list is as high as all of them);
+ * `window.__moduleMemory()`, the app's wasm memory in MB (it never shrinks: the most it reached).
  */
 function defineUsable() {
+  let memory = null;
+  addEventListener('TrunkApplicationStarted', (event) => { memory = event.detail.wasm.memory; });
+  window.__moduleMemory = () => (memory ? Math.round(memory.buffer.byteLength / 1e6) : NaN);
   window.__listed = () => {
     const list = document.querySelector('ol[aria-label="Events"]');
     return list ? Math.round(parseFloat(list.style.height) / 52) : 0;
@@ -341,6 +346,26 @@ await withFresh({}, async (server, browser) => {
   await synced.waitFor({ timeout: 900_000 });
   console.log(`BENCH\tsend of ${COUNT / 1000}k events imported from a file (private; reload to synced)\t${Date.now() - started} ms`);
   await sending.close();
+});
+
+// A board ten times as long: its catch-up, how long its History panel takes to list the whole
+// log, and the app's memory before and after the panel opens.
+await withFresh({}, async (server, browser) => {
+  const long = COUNT * 10;
+  const { stream, link } = await pushBoard(server, workload(long));
+  const joined = await openBoard(browser.context, link, long);
+  console.log(`BENCH\tcatch-up, ${long / 1000}k events of a board in the clear (share link to usable board)\t${joined.ms} ms`);
+  await snapshotStored(joined.page, stream);
+  await joined.page.close();
+  const url = `${server.url}#/board/${stream}`;
+  const openings = await historyOpenings(browser.context, url, long, 3);
+  console.log(`BENCH\topen the History panel, ${long / 1000}k events (click to the whole log listed, median of 3)\t${Math.round(openings[1])} ms (min ${Math.round(openings[0])}, max ${Math.round(openings[2])})`);
+  const { page } = await openBoard(browser.context, url, long);
+  const before = await page.evaluate(() => window.__moduleMemory());
+  await openHistory(page, long);
+  const after = await page.evaluate(() => window.__moduleMemory());
+  console.log(`BENCH\tthe app's wasm memory with the History panel open, ${long / 1000}k events\t${after} MB (${before} MB before it opened)`);
+  await page.close();
 });
 
 // The same catch-up from a server on PostgreSQL, when the bench names one, in a fresh profile.
