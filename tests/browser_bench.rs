@@ -1,8 +1,8 @@
 //! In-browser measurements for `cargo xtask bench`: board replay in wasm beside the same fold in
 //! JavaScript, IndexedDB appends beside Dexie and raw IndexedDB, a command stored through the
 //! service, sealing and opening, seeking in a long history, and opening a long board from its
-//! snapshot with the heap it holds. Compiled only with the `browser-bench` feature; it measures
-//! and prints, it asserts nothing.
+//! snapshot with the heap it holds. Compiled only with the `browser-bench` feature, at the
+//! release profile the app ships with; it measures and prints, it asserts nothing.
 
 #![cfg(all(target_arch = "wasm32", feature = "browser-bench"))]
 
