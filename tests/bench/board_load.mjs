@@ -5,7 +5,8 @@
 // to open and list the whole log, with the History panel open,
 // how long an edit takes from the key press until the panel lists it, and how long adding and
 // moving a card take inside the page, on an empty board and on the 100k one; and on a board ten
-// times as long, how long its History panel takes and how much memory the history holds.
+// times as long, its cold start, how long its History panel takes and how much memory the
+// history holds.
 // Prints `BENCH<TAB>name<TAB>value` rows for `cargo xtask bench`.
 
 import { startServer, startBrowser, boardKey, seal } from '../e2e/support.mjs';
@@ -348,8 +349,9 @@ await withFresh({}, async (server, browser) => {
   await sending.close();
 });
 
-// A board ten times as long: its catch-up, how long its History panel takes to list the whole
-// log, and the app's memory before and after the panel opens.
+// A board ten times as long: its catch-up, its cold start (what a person waits for, beside the
+// in-browser bench's storage-to-projections row), how long its History panel takes to list the
+// whole log, and the app's memory before and after the panel opens.
 await withFresh({}, async (server, browser) => {
   const long = COUNT * 10;
   const { stream, link } = await pushBoard(server, workload(long));
@@ -358,6 +360,7 @@ await withFresh({}, async (server, browser) => {
   await snapshotStored(joined.page, stream);
   await joined.page.close();
   const url = `${server.url}#/board/${stream}`;
+  await coldStarts(browser.context, url, `cold start, ${long / 1000}k synced events, with snapshot`);
   const openings = await historyOpenings(browser.context, url, long, 3);
   console.log(`BENCH\topen the History panel, ${long / 1000}k events (click to the whole log listed, median of 3)\t${Math.round(openings[1])} ms (min ${Math.round(openings[0])}, max ${Math.round(openings[2])})`);
   const { page } = await openBoard(browser.context, url, long);

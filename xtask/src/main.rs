@@ -230,6 +230,7 @@ const NAMED: &[(&str, &str, f64, bool)] = &[
     ("wasm_replay_1m_eps", "wasm replay, BoardView, 1000k events", 1e6, false),
     ("cold_start_100k_ms", "cold start, 100k synced events, with snapshot (", 1.0, false),
     ("cold_start_100k_painted_ms", "cold start, 100k synced events, with snapshot, to the board painted", 1.0, false),
+    ("cold_start_1m_ms", "cold start, 1000k synced events, with snapshot (", 1.0, false),
     ("cold_start_100k_imported_ms", "cold start, 100k events imported from a file, not yet sent (", 1.0, false),
     ("import_100k_ms", "import of a 100k-event history file", 1.0, false),
     ("send_100k_imported_ms", "send of 100k events imported from a file", 1.0, false),
@@ -628,6 +629,7 @@ mod tests {
                 "cold start, 100k synced events, with snapshot, to the board painted (median of 5)",
                 "667 ms (min 640, max 702)",
             ),
+            row("cold start, 1000k synced events, with snapshot (median of 5)", "522 ms (min 516, max 540)"),
             row("cold start, 100k synced events, with snapshot (median of 5)", "605 ms (min 578, max 651)"),
             row("seal with WebCrypto, 20k events, 1000 at a time", "57k events/s"),
             row(
@@ -647,6 +649,7 @@ mod tests {
             r#"  "native_replay_1m_eps": 3500000,"#,
             r#"  "cold_start_100k_ms": 605,"#,
             r#"  "cold_start_100k_painted_ms": 667,"#,
+            r#"  "cold_start_1m_ms": 522,"#,
             r#"  "seal_eps": 57000,"#,
             r#"  "history_open_100k_ms": 344,"#,
             r#"  "history_open_1m_ms": 2636,"#,
