@@ -561,10 +561,10 @@ impl Storage {
         Ok(Loaded { snapshot: None, tail, state: log.state, pending: log.pending, problems: log.problems })
     }
 
-    /// Reads a board's whole log, ignoring any snapshot, a few records at a time: `take` is given
-    /// each record's events in log order as soon as they are read (with how many events the log
-    /// holds in all, when that is kept, to make room for them once), so that neither the page
-    /// nor the module holds the whole log twice, as text and as events.
+    /// Reads a board's whole log, ignoring any snapshot, a part at a time (32 records, then up to
+    /// 128 a request): `take` is given each record's events in log order as soon as they are read
+    /// (with how many events the log holds in all, when that is kept, to make room for them once),
+    /// so that neither the page nor the module holds the whole log twice, as text and as events.
     pub async fn read_all(
         &self,
         stream: Uuid,

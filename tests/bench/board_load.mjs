@@ -258,6 +258,28 @@ async function catchUp(server, context, { sealed = false } = {}) {
   return { stream, joined };
 }
 
+/**
+ * Pushes a board of `count` events in the clear to `server`, opens its share link (printing the
+ * catch-up's row), waits for the snapshot that first open stores, then prints the cold start's
+ * rows; resolves to the board's address.
+ */
+async function syncedBoard(server, context, count) {
+  const { stream, link } = await pushBoard(server, workload(count));
+  const joined = await openBoard(context, link, count);
+  console.log(`BENCH\tcatch-up, ${count / 1000}k events of a board in the clear (share link to usable board)\t${joined.ms} ms`);
+  await snapshotStored(joined.page, stream);
+  await joined.page.close();
+  const url = `${server.url}#/board/${stream}`;
+  await coldStarts(context, url, `cold start, ${count / 1000}k synced events, with snapshot`);
+  return url;
+}
+
+/** Prints the History panel's row: opened `runs` times on the board of `count` events at `url`. */
+async function historyRow(context, url, count, runs) {
+  const openings = (await historyOpenings(context, url, count, runs)).map(Math.round);
+  console.log(`BENCH\topen the History panel, ${count / 1000}k events (click to the whole log listed, median of ${runs})\t${openings[runs >> 1]} ms (min ${openings[0]}, max ${openings[runs - 1]})`);
+}
+
 /** Runs `body` with a fresh server (started with `options`) and a fresh browser profile, then closes both. */
 async function withFresh(options, body) {
   const server = await startServer(options);
@@ -271,17 +293,8 @@ async function withFresh(options, body) {
 }
 
 await withFresh({}, async (server, browser) => {
-  const { stream, joined } = await catchUp(server, browser.context);
-  console.log(`BENCH\tcatch-up, ${COUNT / 1000}k events of a board in the clear (share link to usable board)\t${joined.ms} ms`);
-  // The first open stores a snapshot; wait until it is there.
-  await snapshotStored(joined.page, stream);
-  await joined.page.close();
-
-  const url = `${server.url}#/board/${stream}`;
-  await coldStarts(browser.context, url, `cold start, ${COUNT / 1000}k synced events, with snapshot`);
-
-  const openings = await historyOpenings(browser.context, url, COUNT, 5);
-  console.log(`BENCH\topen the History panel, ${COUNT / 1000}k events (click to the whole log listed, median of 5)\t${Math.round(openings[2])} ms (min ${Math.round(openings[0])}, max ${Math.round(openings[4])})`);
+  const url = await syncedBoard(server, browser.context, COUNT);
+  await historyRow(browser.context, url, COUNT, 5);
 
   const edits = await editsWithHistoryOpen(browser.context, url);
   console.log(`BENCH\tedit with the History panel open, ${COUNT / 1000}k events (key to listed, median of ${edits.length})\t${edits[edits.length >> 1].toFixed(1)} ms (max ${edits[edits.length - 1].toFixed(1)})`);
@@ -354,15 +367,8 @@ await withFresh({}, async (server, browser) => {
 // whole log, and the app's memory before and after the panel opens.
 await withFresh({}, async (server, browser) => {
   const long = COUNT * 10;
-  const { stream, link } = await pushBoard(server, workload(long));
-  const joined = await openBoard(browser.context, link, long);
-  console.log(`BENCH\tcatch-up, ${long / 1000}k events of a board in the clear (share link to usable board)\t${joined.ms} ms`);
-  await snapshotStored(joined.page, stream);
-  await joined.page.close();
-  const url = `${server.url}#/board/${stream}`;
-  await coldStarts(browser.context, url, `cold start, ${long / 1000}k synced events, with snapshot`);
-  const openings = await historyOpenings(browser.context, url, long, 3);
-  console.log(`BENCH\topen the History panel, ${long / 1000}k events (click to the whole log listed, median of 3)\t${Math.round(openings[1])} ms (min ${Math.round(openings[0])}, max ${Math.round(openings[2])})`);
+  const url = await syncedBoard(server, browser.context, long);
+  await historyRow(browser.context, url, long, 3);
   const { page } = await openBoard(browser.context, url, long);
   const before = await page.evaluate(() => window.__moduleMemory());
   await openHistory(page, long);
