@@ -574,25 +574,21 @@ impl Storage {
         let (state, _, count) = log_state_counted(&tx, stream).await?;
         let all = (state.confirmed + count.unwrap_or(0)) as usize;
         let mut log = WholeLog { state, pending: Vec::new(), problems: Vec::new() };
-        each_record(&tx, CONFIRMED, stream, 0, Limits::WHOLE_LOG, &mut |record| {
-            match read_events(&record) {
-                Ok((_, events)) => take(events, all),
-                Err(problem) => log.problems.push(problem),
-            }
-            Ok(ControlFlow::Continue(()))
-        })
-        .await?;
-        each_record(&tx, PENDING, stream, 0, Limits::WHOLE_LOG, &mut |record| {
-            match read_events(&record) {
-                Ok((_, events)) => {
-                    log.pending.extend(events.iter().map(|e| e.id));
-                    take(events, all);
+        for (store, pending) in [(CONFIRMED, false), (PENDING, true)] {
+            each_record(&tx, store, stream, 0, Limits::WHOLE_LOG, &mut |record| {
+                match read_events(&record) {
+                    Ok((_, events)) => {
+                        if pending {
+                            log.pending.extend(events.iter().map(|e| e.id));
+                        }
+                        take(events, all);
+                    }
+                    Err(problem) => log.problems.push(problem),
                 }
-                Err(problem) => log.problems.push(problem),
-            }
-            Ok(ControlFlow::Continue(()))
-        })
-        .await?;
+                Ok(ControlFlow::Continue(()))
+            })
+            .await?;
+        }
         Ok(log)
     }
 

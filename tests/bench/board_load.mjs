@@ -73,14 +73,14 @@ async function openBoard(context, url, count = COUNT) {
 }
 
 /**
- * Opens `url` five times, each in a new page, and prints the cold start's rows: the median time
- * to the board in the DOM (`name`), and to the frame that draws it painted. `board` says what
- * kind of board it is, in the rows' parentheses.
+ * Opens `url` (a board of `count` events) five times, each in a new page, and prints the cold
+ * start's rows: the median time to the board in the DOM (`name`), and to the frame that draws it
+ * painted. `board` says what kind of board it is, in the rows' parentheses.
  */
-async function coldStarts(context, url, name, board = '') {
+async function coldStarts(context, url, name, { board = '', count = COUNT } = {}) {
   const runs = [];
   for (let i = 0; i < 5; i += 1) {
-    const again = await openBoard(context, url);
+    const again = await openBoard(context, url, count);
     runs.push(again);
     await again.page.close();
   }
@@ -249,12 +249,13 @@ async function pushBoard(server, events, { sealed = false } = {}) {
 }
 
 /**
- * Pushes the workload to a new stream on `server` (sealed when `sealed`) and opens its share link
- * in `context`, timed from the link to a usable board; resolves to the stream and the opened page.
+ * Pushes the workload of `count` events to a new stream on `server` (sealed when `sealed`) and
+ * opens its share link in `context`, timed from the link to a usable board; resolves to the
+ * stream and the opened page.
  */
-async function catchUp(server, context, { sealed = false } = {}) {
-  const { stream, link } = await pushBoard(server, workload(COUNT), { sealed });
-  const joined = await openBoard(context, link);
+async function catchUp(server, context, { sealed = false, count = COUNT } = {}) {
+  const { stream, link } = await pushBoard(server, workload(count), { sealed });
+  const joined = await openBoard(context, link, count);
   return { stream, joined };
 }
 
@@ -264,13 +265,12 @@ async function catchUp(server, context, { sealed = false } = {}) {
  * rows; resolves to the board's address.
  */
 async function syncedBoard(server, context, count) {
-  const { stream, link } = await pushBoard(server, workload(count));
-  const joined = await openBoard(context, link, count);
+  const { stream, joined } = await catchUp(server, context, { count });
   console.log(`BENCH\tcatch-up, ${count / 1000}k events of a board in the clear (share link to usable board)\t${joined.ms} ms`);
   await snapshotStored(joined.page, stream);
   await joined.page.close();
   const url = `${server.url}#/board/${stream}`;
-  await coldStarts(context, url, `cold start, ${count / 1000}k synced events, with snapshot`);
+  await coldStarts(context, url, `cold start, ${count / 1000}k synced events, with snapshot`, { count });
   return url;
 }
 
@@ -348,7 +348,7 @@ await withFresh({}, async (server, browser) => {
   const imported = /#\/board\/([0-9a-f-]+)/.exec(page.url())[1];
   await snapshotStored(page, imported);
   await page.close();
-  await coldStarts(browser.context, `${server.url}#/board/${imported}`, `cold start, ${COUNT / 1000}k events imported from a file, not yet sent`, 'private');
+  await coldStarts(browser.context, `${server.url}#/board/${imported}`, `cold start, ${COUNT / 1000}k events imported from a file, not yet sent`, { board: 'private' });
 
   // The server can be reached again: a reload registers the board and sends every event, a
   // thousand to a push, until the board reads as synced.
