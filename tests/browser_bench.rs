@@ -8,8 +8,8 @@
 
 use chronicle::storage::Storage;
 use chronicle_board::workload::generate;
-use chronicle_board::{Board, BoardProjections, History};
-use chronicle_core::{Payload, RawEnvelope, Uuid};
+use chronicle_board::{Board, BoardEvent, BoardProjections, History};
+use chronicle_core::{Event, Payload, RawEnvelope, Uuid};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -133,6 +133,33 @@ fn replay_in_wasm() {
             format!("{:.1}M events/s ({all_ms:.1} ms)", count as f64 / all_ms / 1e3),
         );
     }
+}
+
+/// Stored records read into events, as a catch-up, an import and the History panel read them:
+/// each record's JSON text parsed into envelopes, then each envelope decoded into its event.
+#[wasm_bindgen_test]
+fn stored_events_read_into_memory() {
+    let records: Vec<String> = generate(100_000, 42)
+        .chunks(1_000)
+        .map(|part| serde_json::to_string(&part.iter().map(|e| e.encode()).collect::<Vec<_>>()).unwrap())
+        .collect();
+    let parse_ms = best_of(3, || {
+        for record in &records {
+            std::hint::black_box(serde_json::from_str::<Vec<RawEnvelope>>(record).unwrap());
+        }
+    });
+    let read_ms = best_of(3, || {
+        let mut events = Vec::with_capacity(100_000);
+        for record in &records {
+            let envelopes: Vec<RawEnvelope> = serde_json::from_str(record).unwrap();
+            events.extend(envelopes.into_iter().map(Event::<BoardEvent>::decode));
+        }
+        std::hint::black_box(events);
+    });
+    row(
+        "stored events read into memory, 100k: envelopes parsed / parsed and decoded",
+        format!("{parse_ms:.0} ms / {read_ms:.0} ms"),
+    );
 }
 
 /// The same BoardView fold, in wasm and in plain JavaScript (`tests/js/board_fold.js`, checked

@@ -253,6 +253,7 @@ const NAMED: &[(&str, &str, f64, bool)] = &[
     ("move_latency_100k_ms", "interaction: move a card, 100k events, History closed", 1.0, false),
     ("seal_eps", "seal with WebCrypto", 1e3, false),
     ("open_eps", "open with WebCrypto", 1e3, false),
+    ("read_events_100k_ms", "stored events read into memory, 100k", 1.0, true),
     ("card_history_100k_ms", "a card's own history, 100k events", 1.0, false),
     ("history_open_100k_ms", "open the History panel, 100k events", 1.0, false),
     ("history_open_1m_ms", "open the History panel, 1000k events", 1.0, false),
