@@ -7,8 +7,6 @@
 // wire events (`{ id, type, version, device, at, data }`) already parsed from JSON, as the wasm
 // replay folds events already decoded. `tests/peers.rs` checks that both give the same board.
 
-const CARD_TYPES = new Set(['card_added', 'card_edited', 'card_moved', 'card_archived', 'card_restored']);
-
 export class JsBoard {
   constructor() {
     this.created = false;
@@ -40,14 +38,15 @@ export class JsBoard {
   apply(event) {
     const data = event.data;
     if (event.type === 'device_named' && data.device !== event.device) return false;
-    const applied = this.evolve(event.type, data);
-    if (applied && CARD_TYPES.has(event.type)) {
-      const slot = this.slots.get(data.card);
-      if (slot !== undefined) this.cards[slot].lastDevice = event.device;
-    }
-    return applied;
+    const changed = this.evolve(event.type, data);
+    if (typeof changed === 'number') this.cards[changed].lastDevice = event.device;
+    return changed !== false;
   }
 
+  /**
+   * Applies one event's data: false when it changed nothing, the slot of the card it changed for
+   * a card's event, true for any other change.
+   */
   evolve(type, data) {
     switch (type) {
       case 'board_created': {
@@ -98,14 +97,14 @@ export class JsBoard {
         this.slots.set(data.card, slot);
         this.live.set(data.card, slot);
         this.columns[target].cards.push(slot);
-        return true;
+        return slot;
       }
       case 'card_edited': {
         const slot = this.slots.get(data.card);
         if (slot === undefined) return false;
         this.cards[slot].title = data.title;
         this.cards[slot].description = data.description;
-        return true;
+        return slot;
       }
       case 'card_moved':
         return this.moveCard(data.card, data.to, data.index);
@@ -122,7 +121,7 @@ export class JsBoard {
         this.archivedCount += 1;
         this.cards[slot].archived = true;
         this.cards[slot].archivedOrder = this.archivings;
-        return true;
+        return slot;
       }
       case 'card_restored':
         return this.restoreCard(data.card, data.column);
@@ -153,7 +152,7 @@ export class JsBoard {
       const into = this.columns[target].cards;
       into.splice(Math.min(index, into.length), 0, slot);
     }
-    return true;
+    return slot;
   }
 
   restoreCard(card, column) {
@@ -169,7 +168,7 @@ export class JsBoard {
     this.archivedCount -= 1;
     this.cards[slot].archived = false;
     this.cards[slot].column = this.columns[target].id;
-    return true;
+    return slot;
   }
 
   /** The board as plain data, in the shape `tests/peers.rs` builds from `chronicle_board::Board`. */

@@ -85,6 +85,17 @@ fn find_slot(slots: &[u32], slot: u32) -> Option<usize> {
 /// safe against chosen ids once [`seed_id_hashes`] has run.
 pub type IdMap<V> = HashMap<Uuid, V, BuildHasherDefault<IdHasher>>;
 
+/// What one event changed on a board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// Nothing: the event no longer applies.
+    Nothing,
+    /// The board, but no card: its name, its columns, a device's name.
+    Board,
+    /// The card at this slot of the arena.
+    Card(u32),
+}
+
 /// A column and its live (not archived) cards, top to bottom.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
@@ -343,9 +354,9 @@ impl Board {
         self.slots.get(&id).and_then(|slot| self.cards.get(*slot as usize))
     }
 
-    fn card_mut(&mut self, id: Uuid) -> Option<&mut Card> {
-        let slot = self.live.get(&id).map(|live| live.slot).or_else(|| self.slots.get(&id).copied())?;
-        self.cards.get_mut(slot as usize)
+    /// The slot of a card in the arena, archived or not.
+    fn slot_of(&self, id: Uuid) -> Option<u32> {
+        self.live.get(&id).map(|live| live.slot).or_else(|| self.slots.get(&id).copied())
     }
 
     /// Archived cards, most recently archived first.
@@ -380,8 +391,17 @@ impl Board {
     /// Applies one event and says whether it changed anything. Never fails: an event that no
     /// longer applies (a move of an archived card, a card in a removed column) changes nothing.
     pub fn evolve(&mut self, event: &BoardEvent) -> Effect {
+        match self.change(event) {
+            Change::Nothing => Effect::NoEffect,
+            Change::Board | Change::Card(_) => Effect::Applied,
+        }
+    }
+
+    /// Applies one event, as [`Board::evolve`] does, and says which card it changed, if any, so
+    /// that a caller marking the card finds it without looking it up again.
+    fn change(&mut self, event: &BoardEvent) -> Change {
         let applied = match event {
-            BoardEvent::Undo { change, .. } => return self.evolve(change),
+            BoardEvent::Undo { change, .. } => return self.change(change),
             BoardEvent::BoardCreated { name, columns } => {
                 if self.created {
                     false
@@ -451,20 +471,21 @@ impl Board {
                         self.slots.insert(*card, slot);
                         self.live.insert(*card, Live { slot, column: target as u32 });
                         self.columns[target].cards.push(slot);
-                        true
+                        return Change::Card(slot);
                     }
                     _ => false,
                 }
             }
-            BoardEvent::CardEdited { card, title, description } => match self.card_mut(*card) {
-                Some(c) => {
+            BoardEvent::CardEdited { card, title, description } => match self.slot_of(*card) {
+                Some(slot) => {
+                    let c = &mut self.cards[slot as usize];
                     c.title.clone_from(title);
                     c.description.clone_from(description);
-                    true
+                    return Change::Card(slot);
                 }
                 None => false,
             },
-            BoardEvent::CardMoved { card, to, index, .. } => self.move_card(*card, *to, *index as usize),
+            BoardEvent::CardMoved { card, to, index, .. } => return self.move_card(*card, *to, *index as usize),
             BoardEvent::CardArchived { card } => match (self.position_of(*card), self.live.get(card).copied()) {
                 (Some((column, index)), Some(Live { slot, .. })) => {
                     self.columns[column].cards.remove(index);
@@ -475,26 +496,28 @@ impl Board {
                     let c = &mut self.cards[slot as usize];
                     c.archived = true;
                     c.archived_order = order;
-                    true
+                    return Change::Card(slot);
                 }
                 _ => false,
             },
-            BoardEvent::CardRestored { card, column } => self.restore_card(*card, *column),
+            BoardEvent::CardRestored { card, column } => return self.restore_card(*card, *column),
             BoardEvent::DeviceNamed { device, name } => {
                 self.devices.insert(*device, name.clone());
                 true
             }
         };
-        if applied { Effect::Applied } else { Effect::NoEffect }
+        if applied { Change::Board } else { Change::Nothing }
     }
 
-    fn move_card(&mut self, card: Uuid, to: Uuid, index: usize) -> bool {
+    fn move_card(&mut self, card: Uuid, to: Uuid, index: usize) -> Change {
         // The hot path of every replay: one map lookup, then work within the two columns only.
-        let Some(target) = self.column_index(to) else { return false };
-        let Some(live) = self.live.get_mut(&card) else { return false };
+        let Some(target) = self.column_index(to) else { return Change::Nothing };
+        let Some(live) = self.live.get_mut(&card) else { return Change::Nothing };
         let Live { slot, column: source } = *live;
         let source = source as usize;
-        let Some(from) = self.columns.get(source).and_then(|c| find_slot(&c.cards, slot)) else { return false };
+        let Some(from) = self.columns.get(source).and_then(|c| find_slot(&c.cards, slot)) else {
+            return Change::Nothing;
+        };
         live.column = target as u32;
         self.cards[slot as usize].column = to;
         if source == target {
@@ -510,20 +533,20 @@ impl Board {
             let cards = &mut self.columns[target].cards;
             cards.insert(index.min(cards.len()), slot);
         }
-        true
+        Change::Card(slot)
     }
 
-    fn restore_card(&mut self, card: Uuid, column: Uuid) -> bool {
+    fn restore_card(&mut self, card: Uuid, column: Uuid) -> Change {
         // A card that is not live is archived (a snapshot is read so): knowing that from the
         // small map of live cards spares a read of the card, far off in the arena, before writing it.
         if self.live.contains_key(&card) {
-            return false;
+            return Change::Nothing;
         }
-        let Some(&slot) = self.slots.get(&card) else { return false };
+        let Some(&slot) = self.slots.get(&card) else { return Change::Nothing };
         // The column may have been removed meanwhile on another device; the card then lands in
         // the first column rather than staying lost.
         let target = self.column_index(column).or(if self.columns.is_empty() { None } else { Some(0) });
-        let Some(target) = target else { return false };
+        let Some(target) = target else { return Change::Nothing };
         let target_id = self.columns[target].id;
         self.columns[target].cards.push(slot);
         self.live.insert(card, Live { slot, column: target as u32 });
@@ -531,7 +554,7 @@ impl Board {
         let c = &mut self.cards[slot as usize];
         c.archived = false;
         c.column = target_id;
-        true
+        Change::Card(slot)
     }
 }
 
@@ -542,16 +565,14 @@ impl Board {
     pub fn apply_event(&mut self, event: &Event<BoardEvent>) -> Effect {
         match &event.payload {
             Payload::Known(BoardEvent::DeviceNamed { device, .. }) if *device != event.meta.device => Effect::NoEffect,
-            Payload::Known(e) => {
-                let effect = self.evolve(e);
-                if effect == Effect::Applied
-                    && let Some(card) = crate::card_history::card_of(event)
-                    && let Some(card) = self.card_mut(card)
-                {
-                    card.last_device = Some(event.meta.device);
+            Payload::Known(e) => match self.change(e) {
+                Change::Nothing => Effect::NoEffect,
+                Change::Board => Effect::Applied,
+                Change::Card(slot) => {
+                    self.cards[slot as usize].last_device = Some(event.meta.device);
+                    Effect::Applied
                 }
-                effect
-            }
+            },
             Payload::Unreadable(_) => Effect::Unreadable,
         }
     }
