@@ -194,18 +194,25 @@ fn replay_beside_the_same_fold_in_javascript() {
 }
 
 /// Chronicle's append beside what a JavaScript app would use: Dexie's `bulkAdd` and raw
-/// IndexedDB with one record per event, each into a fresh database, 10k events in one call.
+/// IndexedDB with one record per event, each into a fresh database, 10k events in one call. The
+/// three take turns, three times, and each figure is its best: one stall of the disk does not
+/// make the row.
 #[wasm_bindgen_test]
 async fn appends_beside_dexie_and_raw_indexeddb() {
     let events = generate(10_000, 7);
     let json = wire_json(&events);
     let raw: Vec<RawEnvelope> = events.iter().map(|e| e.encode()).collect();
-    let storage = Storage::open(&format!("chronicle-bench-{}", chronicle::clock::new_id()), || ()).await.unwrap();
-    let start = now();
-    storage.append(raw[0].stream, 0, &raw, &[]).await.unwrap();
-    let chronicle_ms = now() - start;
-    let dexie_ms = ms(dexie_bulk_add_ms(DEXIE, &json).await);
-    let raw_ms = ms(raw_put_ms(&json).await);
+    let (mut chronicle_ms, mut dexie_ms, mut raw_ms) = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
+    for _ in 0..3 {
+        let name = format!("chronicle-bench-{}", chronicle::clock::new_id());
+        let storage = Storage::open(&name, || ()).await.unwrap();
+        let start = now();
+        storage.append(raw[0].stream, 0, &raw, &[]).await.unwrap();
+        chronicle_ms = chronicle_ms.min(now() - start);
+        storage.close();
+        dexie_ms = dexie_ms.min(ms(dexie_bulk_add_ms(DEXIE, &json).await));
+        raw_ms = raw_ms.min(ms(raw_put_ms(&json).await));
+    }
     row(
         "IndexedDB append vs Dexie bulkAdd, 10k events",
         format!("{:.2}x (Chronicle {chronicle_ms:.0} ms, Dexie {dexie_ms:.0} ms)", dexie_ms / chronicle_ms),
