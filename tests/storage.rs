@@ -76,6 +76,16 @@ fn pending(events: &[RawEnvelope]) -> Vec<RawEnvelope> {
     events.iter().map(|e| RawEnvelope { seq: None, ..e.clone() }).collect()
 }
 
+/// Appends `events` to a new board's log, `per_record` events to a record, one write each;
+/// returns how the log stands after the last.
+async fn append_records(storage: &Storage, stream: Uuid, events: &[RawEnvelope], per_record: usize) -> LogState {
+    let mut state = LogState::default();
+    for part in events.chunks(per_record) {
+        state = storage.append(stream, state.revision, part, &[]).await.unwrap();
+    }
+    state
+}
+
 #[wasm_bindgen_test]
 async fn confirmed_then_pending_events_read_back_in_order_and_by_seq() {
     let (_, storage, stream) = fresh_board().await;
@@ -153,10 +163,7 @@ async fn confirming_many_records_removes_those_acknowledged_whole_and_keeps_the_
     let numbered: Vec<RawEnvelope> = (0..40).map(|n| envelope(stream, n)).collect();
     let mine = pending(&numbered);
     // Twenty records of two events each: more than one read of records takes.
-    let mut state = LogState::default();
-    for pair in mine.chunks(2) {
-        state = storage.append(stream, state.revision, pair, &[]).await.unwrap();
-    }
+    let state = append_records(&storage, stream, &mine, 2).await;
     // The server took the first 25, in order (numbered as it numbers them): twelve records go
     // whole, the thirteenth keeps one.
     let confirmed = numbered[..25].to_vec();
@@ -190,10 +197,7 @@ async fn a_whole_log_is_read_record_by_record_in_order() {
     let (_, storage, stream) = fresh_board().await;
     let numbered: Vec<RawEnvelope> = (0..40).map(|n| envelope(stream, n)).collect();
     let mine = pending(&numbered);
-    let mut state = LogState::default();
-    for event in &mine {
-        state = storage.append(stream, state.revision, std::slice::from_ref(event), &[]).await.unwrap();
-    }
+    let mut state = append_records(&storage, stream, &mine, 1).await;
     // Thirty-six confirmed records of one event each (more than the first read takes), then four
     // pending ones.
     for n in 0..36 {
