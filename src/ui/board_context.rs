@@ -190,6 +190,13 @@ fn each_drawn<'a>(
     }
 }
 
+/// How many cards a column can show at once in this window, with some to spare: a card and the
+/// gap below it are at least 48 pixels high, and a column's list is shorter than the window.
+fn cards_on_a_screen() -> usize {
+    let height = web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(1080.0);
+    (height / 48.0).ceil() as usize + 2
+}
+
 /// The open board, shared by its panels.
 #[derive(Clone, Copy)]
 pub(crate) struct BoardContext {
@@ -207,6 +214,9 @@ pub(crate) struct BoardContext {
     pub(crate) filter: RwSignal<String>,
     /// The card whose dialog is open, if one is.
     pub(crate) open_card: RwSignal<Option<Uuid>>,
+    /// How many cards each column draws: as many as a screen holds for the board's first frame,
+    /// then all of them (see [`BoardContext::draw_every_card`]).
+    pub(crate) cards_per_column: RwSignal<usize>,
     /// Whether this tab can undo a change on the board, and redo one.
     pub(crate) can_undo_redo: RwSignal<(bool, bool)>,
     /// The short notice that offers to undo the change just made, if one is showing.
@@ -278,6 +288,7 @@ impl BoardContext {
             past: RwSignal::new(None),
             filter: RwSignal::new(String::new()),
             open_card: RwSignal::new(None),
+            cards_per_column: RwSignal::new(cards_on_a_screen()),
             can_undo_redo: RwSignal::new((false, false)),
             offer: RwSignal::new(None),
             undecrypted,
@@ -291,6 +302,19 @@ impl BoardContext {
             context.with_view(|p| context.refresh_cards(&p.board, &query));
         });
         context
+    }
+
+    /// Lets each column draw all its cards once the board's first frame, which draws only those a
+    /// screen holds, has been painted: a long board shows itself as soon as a short one would, and
+    /// the cards below the columns' fold follow a frame later.
+    pub(crate) fn draw_every_card(&self) {
+        let cards_per_column = self.cards_per_column;
+        // A frame's callbacks run before it is painted: the next frame's, after.
+        request_animation_frame(move || {
+            request_animation_frame(move || {
+                cards_per_column.try_set(usize::MAX);
+            })
+        });
     }
 
     /// What `card` shows, kept up to date as the board on view and the filter change.

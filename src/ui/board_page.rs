@@ -126,6 +126,7 @@ fn Board(context: BoardContext) -> impl IntoView {
         }
     });
     on_cleanup(move || unload.remove());
+    context.draw_every_card();
     Effect::new(move |_| {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             document.set_title(&format!("{} · Chronicle", title()));

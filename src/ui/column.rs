@@ -19,12 +19,14 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
         })
     });
     let cards = Memo::new(move |_| context.with_view(|p| p.board.card_ids(column)));
-    // The cards the filter shows, in their order.
+    // The cards the filter shows, in their order, as many as the column draws.
     let visible = Memo::new(move |_| {
         let query = context.filter.get();
+        let drawn = context.cards_per_column.get();
         context.with_view(|p| {
             let Some(c) = p.board.column(column) else { return Vec::new() };
-            p.board.cards_in(c).filter(|card| context.shows(card, &query)).map(|card| card.id).collect::<Vec<_>>()
+            let shown = p.board.cards_in(c).filter(|card| context.shows(card, &query));
+            shown.take(drawn).map(|card| card.id).collect::<Vec<_>>()
         })
     });
     let place =

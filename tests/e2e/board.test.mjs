@@ -98,3 +98,24 @@ test('a first visit shows the page before the app has compiled, and the app take
   expect(response.headers.get('content-encoding')).toEqual('br');
   expect(response.headers.get('cache-control')).toEqual('public, max-age=31536000, immutable');
 });
+
+test('a column longer than the window shows every card after a reload, in order', async () => {
+  const page = await app.context.newPage();
+  // A short window: the board's first frame draws only the cards it can show.
+  await page.setViewportSize({ width: 1280, height: 400 });
+  await page.goto(app.url);
+  await createBoard(page, 'Long column');
+  const titles = Array.from({ length: 16 }, (_, i) => `Task ${i + 1}`);
+  for (const title of titles) await addCard(page, title);
+  const todo = page.getByRole('list', { name: 'To do', exact: true });
+  await expect(todo.getByRole('listitem')).toHaveCount(titles.length);
+
+  await page.reload();
+  await expect(page.getByLabel('16 cards')).toBeVisible();
+  await expect(todo.getByRole('listitem')).toHaveCount(titles.length);
+  expect(await todo.locator('.card-title').allTextContents()).toEqual(titles);
+  // The last card, below the fold, is there to act on.
+  await todo.getByRole('listitem').filter({ hasText: 'Task 16' }).getByRole('button', { name: 'Move up' }).click();
+  await expect(todo.getByRole('listitem').nth(14)).toContainText('Task 16');
+  await page.close();
+});

@@ -230,6 +230,12 @@ const NAMED: &[(&str, &str, f64, bool)] = &[
     ("wasm_replay_1m_eps", "wasm replay, BoardView, 1000k events", 1e6, false),
     ("cold_start_100k_ms", "cold start, 100k synced events, with snapshot (", 1.0, false),
     ("cold_start_100k_painted_ms", "cold start, 100k synced events, with snapshot, to the board painted", 1.0, false),
+    (
+        "cold_start_100k_every_card_ms",
+        "cold start, 100k synced events, with snapshot, to every card in the DOM",
+        1.0,
+        false,
+    ),
     ("cold_start_1m_ms", "cold start, 1000k synced events, with snapshot (", 1.0, false),
     ("cold_start_100k_imported_ms", "cold start, 100k events imported from a file, not yet sent (", 1.0, false),
     ("import_100k_ms", "import of a 100k-event history file", 1.0, false),
