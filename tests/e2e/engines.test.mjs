@@ -1,7 +1,8 @@
 // Chronicle in the other engines people use: Firefox (through geckodriver) and WebKit, Safari's
 // engine (WebKitGTK's MiniBrowser, on a virtual display). In each, a private board is made and
 // sealed with that engine's WebCrypto, what the server holds opens with the share link's key, and
-// Chromium, opening the link, shows the same board.
+// Chromium, opening the link, shows the same board; then a column longer than the window is
+// drawn whole, in order, after a reload.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -100,6 +101,23 @@ async function privateBoardIn(engine, start) {
 
     const chromium = await app.device(link);
     await expect(chromium.getByRole('list', { name: 'To do', exact: true }).getByRole('listitem').filter({ hasText: `Sealed by ${engine}` })).toBeVisible();
+
+    // A column longer than the window: the board's first frame draws only what the window shows,
+    // and after a reload every card is there, in order.
+    await driver.manage().window().setRect({ width: 1024, height: 480 });
+    const height = await driver.executeScript('return window.innerHeight');
+    const titles = Array.from({ length: Math.ceil(height / 40) + 4 }, (_, i) => `${engine} task ${i + 1}`);
+    for (const title of titles) {
+      await driver.findElement(By.css('input[aria-label="New card in To do"]')).sendKeys(title, Key.ENTER);
+      await driver.wait(until.elementLocated(By.xpath(`//ul[@aria-label='To do']//li[contains(., '${title}')]`)), 20_000);
+    }
+    await driver.navigate().refresh();
+    const cards = async () => {
+      const drawn = await driver.findElements(By.css('ul[aria-label="To do"] li .card-title'));
+      return Promise.all(drawn.map((title) => title.getAttribute('textContent')));
+    };
+    await driver.wait(async () => (await cards()).length === titles.length + 1, 30_000, `${engine} draws every card after a reload`);
+    assert.deepEqual(await cards(), [`Sealed by ${engine}`, ...titles]);
   } finally {
     await stop();
   }
