@@ -417,3 +417,29 @@ fn times_beyond_a_day_read_as_the_browser_writes_them() {
     }
     assert_eq!(chronicle::clock::relative(now - 5 * 60_000, now), "5 min ago");
 }
+
+#[wasm_bindgen_test]
+async fn reading_a_long_history_tells_how_far_it_has_come() {
+    let database = fresh_name();
+    let service = service(&database).await;
+    let events: Vec<chronicle_core::RawEnvelope> =
+        chronicle_board::workload::generate(3_000, 21).iter().map(Event::encode).collect();
+    let stream = events[0].stream;
+    let storage = Storage::open(&database, || ()).await.unwrap();
+    let mut revision = 0;
+    for part in events.chunks(500) {
+        revision = storage.append(stream, revision, part, &[]).await.unwrap().revision;
+    }
+    let (open_board, shown, _heard) = open(&service, stream).await;
+
+    let mut told = Vec::new();
+    let history = open_board.history_telling(&mut |read, all| told.push((read, all))).await.unwrap();
+    assert_eq!(history.with(History::len), shown.position);
+    assert!(told.len() > 1, "told as the read went, not only at its end: {told:?}");
+    assert!(told.windows(2).all(|pair| pair[0].0 < pair[1].0 && pair[0].1 == pair[1].1), "{told:?}");
+    assert_eq!(told.last(), Some(&(3_000, 3_000)));
+
+    let mut again = Vec::new();
+    open_board.history_telling(&mut |read, all| again.push((read, all))).await.unwrap();
+    assert_eq!(again, [], "a kept history is not read again");
+}

@@ -173,6 +173,13 @@ impl OpenBoard {
     /// The board's whole history, as shown: read from storage the first time it is asked for,
     /// then kept in step with every change, so that it is never read whole again.
     pub async fn history(&self) -> Result<SharedHistory, StorageError> {
+        self.history_telling(&mut |_, _| ()).await
+    }
+
+    /// The board's history, as [`OpenBoard::history`] gives it, telling `read` how far a read of
+    /// the log has come as it goes: how many of its events have been read, of how many. A long
+    /// log takes seconds to read; nothing is told when the history is kept already.
+    pub async fn history_telling(&self, read: &mut dyn FnMut(usize, usize)) -> Result<SharedHistory, StorageError> {
         if let Some(history) = self.inner.history.borrow().clone() {
             return Ok(history);
         }
@@ -186,9 +193,10 @@ impl OpenBoard {
                 .inner
                 .service
                 .storage
-                .read_all(self.stream(), &mut |read, all| {
+                .read_all(self.stream(), &mut |part, all| {
                     events.reserve(all.saturating_sub(events.len()));
-                    events.extend(read.into_iter().map(Event::decode));
+                    events.extend(part.into_iter().map(Event::decode));
+                    read(events.len(), all.max(events.len()));
                 })
                 .await?;
             events.extend(self.inner.session.borrow().unwritten());

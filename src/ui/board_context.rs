@@ -214,6 +214,9 @@ pub(crate) struct BoardContext {
     pub(crate) filter: RwSignal<String>,
     /// The card whose dialog is open, if one is.
     pub(crate) open_card: RwSignal<Option<Uuid>>,
+    /// How far a read of the board's history has come, in hundredths of the log, while the
+    /// history is read for the first time.
+    pub(crate) history_read: RwSignal<usize>,
     /// How many cards each column draws: as many as a screen holds for the board's first frame,
     /// then all of them (see [`BoardContext::draw_every_card`]).
     pub(crate) cards_per_column: RwSignal<usize>,
@@ -288,6 +291,7 @@ impl BoardContext {
             past: RwSignal::new(None),
             filter: RwSignal::new(String::new()),
             open_card: RwSignal::new(None),
+            history_read: RwSignal::new(0),
             cards_per_column: RwSignal::new(cards_on_a_screen()),
             can_undo_redo: RwSignal::new((false, false)),
             offer: RwSignal::new(None),
@@ -442,10 +446,19 @@ impl BoardContext {
         self.read_only.get().is_some()
     }
 
-    /// The board's history.
+    /// The board's history. While it is read, [`BoardContext::history_read`] tells how far.
     pub(crate) async fn history(&self) -> Option<SharedHistory> {
         let board = self.board.try_get_value()?;
-        match board.history().await {
+        let history_read = self.history_read;
+        // Told once a record, set once a hundredth: a million events are read in about a
+        // thousand records.
+        let mut tell = |read: usize, all: usize| {
+            let percent = read * 100 / all.max(1);
+            if history_read.try_get_untracked() != Some(percent) {
+                history_read.try_set(percent);
+            }
+        };
+        match board.history_telling(&mut tell).await {
             Ok(history) => Some(history),
             Err(e) => {
                 self.ws.tell(format!("The history could not be read. {e}"));

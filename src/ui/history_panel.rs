@@ -257,7 +257,11 @@ fn EventList(
                     top.set(element.scroll_top().max(0) as u64);
                 }
             }>
-            {move || (history.with(Option::is_none)).then(|| view! { <p class="small muted">"Reading the history…"</p> })}
+            {move || (history.with(Option::is_none)).then(|| view! {
+                <p class="small muted reading">"Reading the history…"
+                    <progress max="100" value=move || context.history_read.get().to_string() aria-label="Reading the history"></progress>
+                </p>
+            })}
             <ol aria-label="Events" class="event-list" style=move || format!("height:{}px", total.get() * ROW)>
                 <For each=move || visible.get() key=FeedRow::key let:row>
                     {
