@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 
 use super::board_context::BoardContext;
 use super::feed::FeedRow;
+use super::history_panel::HistoryReading;
 use crate::clock::now;
 
 /// The dialog of the card in `BoardContext::open_card`, one for the whole board.
@@ -97,7 +98,7 @@ pub(crate) fn CardDialog() -> impl IntoView {
             </form>
             <h3>"History of this card" <span class="muted small">" · oldest first"</span></h3>
             {move || match rows.get() {
-                None => view! { <p class="muted small" role="status">"Reading the history…"</p> }.into_any(),
+                None => view! { <HistoryReading /> }.into_any(),
                 Some(rows) => view! {
                     <ol class="card-history" aria-label="History of this card">
                         {rows.into_iter().map(|row| {

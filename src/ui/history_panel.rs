@@ -257,11 +257,7 @@ fn EventList(
                     top.set(element.scroll_top().max(0) as u64);
                 }
             }>
-            {move || (history.with(Option::is_none)).then(|| view! {
-                <p class="small muted reading">"Reading the history…"
-                    <progress max="100" value=move || context.history_read.get().to_string() aria-label="Reading the history"></progress>
-                </p>
-            })}
+            {move || (history.with(Option::is_none)).then(|| view! { <HistoryReading /> })}
             <ol aria-label="Events" class="event-list" style=move || format!("height:{}px", total.get() * ROW)>
                 <For each=move || visible.get() key=FeedRow::key let:row>
                     {
@@ -279,6 +275,18 @@ fn EventList(
                 </For>
             </ol>
         </div>
+    }
+}
+
+/// "Reading the history…", with how far the read has come, while the board's history is read for
+/// the first time (seconds on a long board).
+#[component]
+pub(crate) fn HistoryReading() -> impl IntoView {
+    let context = expect_context::<BoardContext>();
+    view! {
+        <p class="small muted reading" role="status">"Reading the history…"
+            <progress max="100" value=move || context.history_read.get().to_string() aria-label="Reading the history"></progress>
+        </p>
     }
 }
 
