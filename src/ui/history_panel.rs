@@ -285,7 +285,7 @@ pub(crate) fn HistoryReading() -> impl IntoView {
     let context = expect_context::<BoardContext>();
     view! {
         <p class="small muted reading" role="status">"Reading the history…"
-            <progress max="100" value=move || context.history_read.get().to_string() aria-label="Reading the history"></progress>
+            <progress max="100" value=move || context.history_read.get() aria-label="Reading the history"></progress>
         </p>
     }
 }
