@@ -349,15 +349,14 @@ await withFresh({}, async (server, browser) => {
   await catchUpRow(`catch-up, ${COUNT / 1000}k events of a private board (sealed; share link to usable board`, caughtUp);
 });
 
-// A board made as a person makes one from a history file: the workload imported through the
-// board list, then opened again by a reload. The sync server cannot be reached, so every event is
-// still waiting to be sent (as after an import offline), which is what the reload reads; then it
-// can, and the whole history is sent.
-await withFresh({}, async (server, browser) => {
-  await browser.context.route('**/api/**', (route) => route.abort('internetdisconnected'));
-  const stream = '0190a1b2-0000-7000-8000-00000000beef';
-  const file = workload(COUNT).map((event) => JSON.stringify({ ...event, stream })).join('\n');
-  const page = await browser.context.newPage();
+/**
+ * Imports `file` through the board list of a new page in `context`, whose sync server cannot be
+ * reached; resolves to the page, on the imported board, and the time from choosing the file to a
+ * usable board.
+ */
+async function importFile(context, server, file) {
+  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  const page = await context.newPage();
   await page.addInitScript(defineUsable);
   await page.goto(server.url);
   const picker = page.getByLabel('Import a board from a history file');
@@ -378,10 +377,32 @@ await withFresh({}, async (server, browser) => {
     observer.observe(document, { childList: true, subtree: true, characterData: true });
     input.dispatchEvent(new Event('change', { bubbles: true }));
   }), { file, count: COUNT });
-  console.log(`BENCH\timport of a ${COUNT / 1000}k-event history file (file chosen to usable board)\t${Math.round(ms)} ms`);
+  return { page, ms: Math.round(ms) };
+}
+
+// A board made as a person makes one from a history file: the workload imported through the
+// board list, then opened again by a reload. The sync server cannot be reached, so every event is
+// still waiting to be sent (as after an import offline), which is what the reload reads; then it
+// can, and the whole history is sent.
+await withFresh({}, async (server, browser) => {
+  const stream = '0190a1b2-0000-7000-8000-00000000beef';
+  const file = workload(COUNT).map((event) => JSON.stringify({ ...event, stream })).join('\n');
+  const { page, ms } = await importFile(browser.context, server, file);
   const imported = /#\/board\/([0-9a-f-]+)/.exec(page.url())[1];
   await snapshotStored(page, imported);
   await page.close();
+  // Two more imports, each in a browser with a fresh profile, for the row's median.
+  const times = [ms];
+  for (let i = 0; i < 2; i += 1) {
+    const fresh = await startBrowser();
+    try {
+      times.push((await importFile(fresh.context, server, file)).ms);
+    } finally {
+      await fresh.close();
+    }
+  }
+  times.sort((a, b) => a - b);
+  console.log(`BENCH\timport of a ${COUNT / 1000}k-event history file (file chosen to usable board, median of 3)\t${times[1]} ms (min ${times[0]}, max ${times[2]})`);
   await coldStarts(browser.context, `${server.url}#/board/${imported}`, `cold start, ${COUNT / 1000}k events imported from a file, not yet sent`, { board: 'private' });
 
   // The server can be reached again: a reload registers the board and sends every event, a
