@@ -1621,10 +1621,16 @@ fn batch_record(stream: Uuid, first: u64, events: &[RawEnvelope]) -> Result<JsVa
     let record = Object::new();
     set(&record, "stream", stream.to_string())?;
     set(&record, "first", first as f64)?;
-    let ids = Array::new();
-    for event in events {
-        ids.push(&JsValue::from_str(&event.id.to_string()));
+    // The ids go to JavaScript as one text, split there: a string handed over for each id cost
+    // about a microsecond apiece, a tenth of a second of every 100k events stored.
+    let mut joined = String::with_capacity(events.len() * (uuid::fmt::Hyphenated::LENGTH + 1));
+    for (i, event) in events.iter().enumerate() {
+        if i > 0 {
+            joined.push(',');
+        }
+        joined.push_str(event.id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
     }
+    let ids = if events.is_empty() { Array::new() } else { js_sys::JsString::from(joined).split(",") };
     set(&record, "ids", ids)?;
     let text = serde_json::to_string(events).map_err(StorageError::failed)?;
     set(&record, "events", text)?;
