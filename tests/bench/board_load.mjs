@@ -272,23 +272,39 @@ async function catchUp(server, context, { sealed = false, count = COUNT } = {}) 
 }
 
 /**
- * Prints a catch-up's row, named `name`: the median of the catch-up `joined` timed and `more`
- * others of the share link `link`, each in a browser with a fresh profile started for it.
+ * The time `first`, already taken, and those of `more` runs of `time(context)`, each in a browser
+ * with a fresh profile started for it; sorted.
  */
-async function catchUpRow(name, { link, joined }, { count = COUNT, more = 2 } = {}) {
-  const times = [joined.ms];
+async function againInFreshBrowsers(first, more, time) {
+  const times = [first];
   for (let i = 0; i < more; i += 1) {
     const fresh = await startBrowser();
     try {
-      const again = await openBoard(fresh.context, link, count);
-      times.push(again.ms);
+      times.push(await time(fresh.context));
     } finally {
       await fresh.close();
     }
   }
-  times.sort((a, b) => a - b);
-  const spread = times.length > 1 ? `, median of ${times.length})\t${times[times.length >> 1]} ms (min ${times[0]}, max ${times[times.length - 1]})` : `)\t${times[0]} ms`;
-  console.log(`BENCH\t${name}${spread}`);
+  return times.sort((a, b) => a - b);
+}
+
+/**
+ * Prints the row `name` (its parenthesis left open, to be closed here) of sorted `times`: their
+ * median and spread, or the one time there is.
+ */
+function timesRow(name, times) {
+  const value = times.length > 1
+    ? `, median of ${times.length})\t${times[times.length >> 1]} ms (min ${times[0]}, max ${times[times.length - 1]})`
+    : `)\t${times[0]} ms`;
+  console.log(`BENCH\t${name}${value}`);
+}
+
+/**
+ * Prints a catch-up's row, named `name`: the median of the catch-up `joined` timed and `more`
+ * others of the share link `link`, each in a browser with a fresh profile started for it.
+ */
+async function catchUpRow(name, { link, joined }, { count = COUNT, more = 2 } = {}) {
+  timesRow(name, await againInFreshBrowsers(joined.ms, more, async (context) => (await openBoard(context, link, count)).ms));
 }
 
 /**
@@ -392,17 +408,8 @@ await withFresh({}, async (server, browser) => {
   await snapshotStored(page, imported);
   await page.close();
   // Two more imports, each in a browser with a fresh profile, for the row's median.
-  const times = [ms];
-  for (let i = 0; i < 2; i += 1) {
-    const fresh = await startBrowser();
-    try {
-      times.push((await importFile(fresh.context, server, file)).ms);
-    } finally {
-      await fresh.close();
-    }
-  }
-  times.sort((a, b) => a - b);
-  console.log(`BENCH\timport of a ${COUNT / 1000}k-event history file (file chosen to usable board, median of 3)\t${times[1]} ms (min ${times[0]}, max ${times[2]})`);
+  const times = await againInFreshBrowsers(ms, 2, async (context) => (await importFile(context, server, file)).ms);
+  timesRow(`import of a ${COUNT / 1000}k-event history file (file chosen to usable board`, times);
   await coldStarts(browser.context, `${server.url}#/board/${imported}`, `cold start, ${COUNT / 1000}k events imported from a file, not yet sent`, { board: 'private' });
 
   // The server can be reached again: a reload registers the board and sends every event, a
