@@ -57,8 +57,8 @@ pub fn jitter() -> f64 {
     js_sys::Math::random()
 }
 
-/// "just now", "3 min ago", "5 h ago", or beyond a day the date and time in the person's locale,
-/// for a time in the feed.
+/// "just now", "3 min ago", "5 h ago", or beyond a day the date and time ([`date_time`]), for a
+/// time in the feed.
 pub fn relative(at: i64, now: i64) -> String {
     let seconds = now.saturating_sub(at) / 1000;
     match seconds {
@@ -69,20 +69,55 @@ pub fn relative(at: i64, now: i64) -> String {
     }
 }
 
-/// A date and time in the person's locale, for "what did this board look like last Tuesday",
-/// as `Date.toLocaleString` writes it. One formatter serves the page: the browser makes a new one
-/// for every `toLocaleString`, a cost the feed and the history would pay for each row.
+/// A date and time by this device's clock and time zone, for "what did this board look like last
+/// Tuesday": "5 Dec 2026, 08:45:12". The month is named, so the date reads the same wherever the
+/// reader is from. Written here rather than by the browser's `Intl` formatter: the first of those
+/// a tab makes loads the locale's data, 10 to 70 ms that a new tab's first frame would wait for,
+/// and the app speaks English anyway.
 pub fn date_time(at: i64) -> String {
-    use wasm_bindgen::JsValue;
-    thread_local! {
-        static FORMAT: js_sys::Function = {
-            let options = js_sys::Object::new();
-            for part in ["year", "month", "day", "hour", "minute", "second"] {
-                let _ = js_sys::Reflect::set(&options, &part.into(), &"numeric".into());
-            }
-            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options).format()
-        };
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+    if date.get_time().is_nan() {
+        // Beyond the 275,000 years either side of 1970 that a `Date` holds: a time no device
+        // wrote, from a log that was tampered with.
+        return "an unknown time".to_owned();
     }
-    let date = js_sys::Date::new(&JsValue::from_f64(at as f64));
-    FORMAT.with(|format| format.call1(&JsValue::NULL, &date).ok().and_then(|text| text.as_string()).unwrap_or_default())
+    written(LocalTime {
+        year: date.get_full_year(),
+        month: date.get_month(),
+        day: date.get_date(),
+        hour: date.get_hours(),
+        minute: date.get_minutes(),
+        second: date.get_seconds(),
+    })
+}
+
+/// A moment as a wall clock in the device's time zone reads it; `month` counts from 0, as
+/// JavaScript's `Date` does.
+#[derive(Debug, Clone, Copy)]
+struct LocalTime {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+}
+
+fn written(t: LocalTime) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = MONTHS.get(t.month as usize).copied().unwrap_or("?");
+    format!("{} {month} {}, {:02}:{:02}:{:02}", t.day, t.year, t.hour, t.minute, t.second)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_names_its_month_and_pads_the_time() {
+        let at = |year, month, day, hour, minute, second| written(LocalTime { year, month, day, hour, minute, second });
+        assert_eq!(at(2026, 11, 5, 8, 4, 9), "5 Dec 2026, 08:04:09");
+        assert_eq!(at(1970, 0, 1, 0, 0, 0), "1 Jan 1970, 00:00:00");
+        assert_eq!(at(2023, 8, 30, 23, 59, 59), "30 Sep 2023, 23:59:59");
+    }
 }

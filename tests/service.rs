@@ -407,15 +407,26 @@ async fn events_sealed_with_a_key_this_browser_lacked_open_when_a_link_brings_it
 }
 
 #[wasm_bindgen_test]
-fn times_beyond_a_day_read_as_the_browser_writes_them() {
+fn times_beyond_a_day_read_as_this_device_s_clock_shows_them() {
     let now = 1_800_000_000_000;
     for at in [0, 1_700_000_000_000, 1_799_000_000_123] {
+        // The browser's own formatter, in a locale that writes a date as the app does, and in
+        // this device's time zone, is the reference.
+        let options = js_sys::Object::new();
+        for (part, style) in [("day", "numeric"), ("month", "short"), ("year", "numeric")]
+            .into_iter()
+            .chain(["hour", "minute", "second"].map(|part| (part, "2-digit")))
+        {
+            js_sys::Reflect::set(&options, &part.into(), &style.into()).unwrap();
+        }
+        js_sys::Reflect::set(&options, &"hourCycle".into(), &"h23".into()).unwrap();
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
-        let browser = String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED));
+        let browser = String::from(date.to_locale_string("en-GB", &options));
         assert_eq!(chronicle::clock::date_time(at), browser);
         assert_eq!(chronicle::clock::relative(at, now), browser);
     }
     assert_eq!(chronicle::clock::relative(now - 5 * 60_000, now), "5 min ago");
+    assert_eq!(chronicle::clock::date_time(i64::MAX), "an unknown time");
 }
 
 #[wasm_bindgen_test]
