@@ -190,11 +190,22 @@ fn each_drawn<'a>(
     }
 }
 
-/// How many cards a column can show at once in this window, with some to spare: a card and the
-/// gap below it are at least 48 pixels high, and a column's list is shorter than the window.
-fn cards_on_a_screen() -> usize {
-    let height = web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(1080.0);
-    (height / 48.0).ceil() as usize + 2
+/// How many cards a column can show at once in this window, with one to spare: a column's list is
+/// never taller than the window, and a card and the gap below it are at least 5 rem high (its
+/// title and its row of buttons), or 3 rem when a read-only board hides the buttons. Measured in
+/// the root's font size, so that a person's larger or smaller text keeps the count right.
+fn cards_on_a_screen(read_only: bool) -> usize {
+    let window = web_sys::window();
+    let height = window.as_ref().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(1080.0);
+    let rem = window
+        .as_ref()
+        .and_then(|w| w.document()?.document_element().and_then(|root| w.get_computed_style(&root).ok().flatten()))
+        .and_then(|style| style.get_property_value("font-size").ok())
+        .and_then(|size| size.strip_suffix("px")?.parse::<f64>().ok())
+        .filter(|rem| *rem > 0.0)
+        .unwrap_or(16.0);
+    let card = if read_only { 3.0 } else { 5.0 } * rem;
+    (height / card).ceil() as usize + 1
 }
 
 /// The open board, shared by its panels.
@@ -292,7 +303,7 @@ impl BoardContext {
             filter: RwSignal::new(String::new()),
             open_card: RwSignal::new(None),
             history_read: RwSignal::new(0),
-            cards_per_column: RwSignal::new(cards_on_a_screen()),
+            cards_per_column: RwSignal::new(cards_on_a_screen(untrack(|| read_only.get().is_some()))),
             can_undo_redo: RwSignal::new((false, false)),
             offer: RwSignal::new(None),
             undecrypted,
