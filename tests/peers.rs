@@ -135,3 +135,36 @@ fn both_folds_give_the_same_board_for_logs_of_every_event_type() {
         assert_eq!(rust, js, "seed {seed}");
     }
 }
+
+/// Columns of every length up to a few groups of the wasm fold's four-at-a-time scan: each card
+/// is found at its place, first as added, then moved to the top one after another.
+#[wasm_bindgen_test]
+fn both_folds_find_every_card_in_columns_of_every_length() {
+    let column = Uuid::from_u128(0xC0);
+    let card = |n: usize| Uuid::from_u128(0xCA00 + n as u128);
+    let device = Uuid::from_u128(0xD1);
+    let event =
+        |n: usize, payload| Event::new(Uuid::from_u128(0xE000 + n as u128), Uuid::from_u128(1), device, 0, payload);
+    for len in 0..14 {
+        let seed = ColumnSeed { id: column, name: "Only".into() };
+        let mut events = vec![event(0, BoardEvent::BoardCreated { name: "Board".into(), columns: vec![seed] })];
+        for n in 0..len {
+            let added =
+                BoardEvent::CardAdded { card: card(n), column, title: format!("Card {n}"), description: String::new() };
+            events.push(event(events.len(), added));
+        }
+        let mut board = Board::default();
+        for e in &events {
+            board.apply_event(e);
+        }
+        for n in 0..len {
+            assert_eq!(board.position_of(card(n)), Some((0, n)), "card {n} of {len}");
+        }
+        for n in 0..len {
+            events
+                .push(event(events.len(), BoardEvent::CardMoved { card: card(n), from: column, to: column, index: 0 }));
+        }
+        let (rust, js) = both_folds(&events);
+        assert_eq!(rust, js, "{len} cards");
+    }
+}

@@ -69,6 +69,7 @@ impl Hasher for IdHasher {
 /// Finds a slot in a column. Columns are scanned on every move during replay, so the scan goes
 /// eight slots at a time without an early exit inside a group, which the compiler turns into
 /// vector compares; only the group that matched is searched one by one.
+#[cfg(not(target_arch = "wasm32"))]
 fn find_slot(slots: &[u32], slot: u32) -> Option<usize> {
     const LANES: usize = 8;
     let groups = slots.chunks_exact(LANES);
@@ -76,6 +77,24 @@ fn find_slot(slots: &[u32], slot: u32) -> Option<usize> {
     for (g, group) in groups.enumerate() {
         if group.iter().fold(false, |hit, s| hit | (*s == slot)) {
             return group.iter().position(|s| *s == slot).map(|i| g * LANES + i);
+        }
+    }
+    rest.iter().position(|s| *s == slot).map(|i| slots.len() - rest.len() + i)
+}
+
+/// Finds a slot in a column, four slots at a time with WebAssembly's SIMD instructions, which
+/// every engine Chronicle runs in has: the size-first build vectorises no loop by itself, and
+/// this scan is a fifth of a replay's time without them.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+fn find_slot(slots: &[u32], slot: u32) -> Option<usize> {
+    use core::arch::wasm32::{u32x4, u32x4_eq, u32x4_splat, v128_any_true};
+    let wanted = u32x4_splat(slot);
+    let groups = slots.chunks_exact(4);
+    let rest = groups.remainder();
+    for (g, group) in groups.enumerate() {
+        if v128_any_true(u32x4_eq(u32x4(group[0], group[1], group[2], group[3]), wanted)) {
+            return group.iter().position(|s| *s == slot).map(|i| g * 4 + i);
         }
     }
     rest.iter().position(|s| *s == slot).map(|i| slots.len() - rest.len() + i)
