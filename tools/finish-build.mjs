@@ -2,9 +2,12 @@
 // 1. writes the stylesheet into index.html, so that the first paint waits for no other file (the
 //    server allows that one style element by its hash), at the end of the head, after the
 //    preloads of the app's script and wasm, so that their downloads start as early as before;
-// 2. stamps the service worker with this build's id (a hash of index.html, which names every
+// 2. has the loader say so on the page when the app cannot start (an engine without WebAssembly
+//    SIMD, which the app needs, or files that could not be loaded), where the first paint's
+//    "Opening your boards…" would otherwise stay for good;
+// 3. stamps the service worker with this build's id (a hash of index.html, which names every
 //    hashed asset and now holds the styles), so browsers see a new build as a new worker;
-// 3. writes each file compressed beside it, brotli (`.br`) and gzip (`.gz`) at their highest
+// 4. writes each file compressed beside it, brotli (`.br`) and gzip (`.gz`) at their highest
 //    levels, which the server sends as they are to browsers that take them.
 
 import { createHash } from 'node:crypto';
@@ -22,7 +25,32 @@ if (!linked) throw new Error('index.html links no stylesheet to inline: has the 
 const css = readFileSync(join(dir, linked[1]), 'utf8');
 if (css.includes('</style')) throw new Error(`${linked[1]} cannot be inlined: it contains "</style"`);
 if (!page.includes('</head>')) throw new Error('index.html has no </head> to put the styles before');
-writeFileSync(join(dir, 'index.html'), page.replace(linked[0], '').replace('</head>', () => `<style>${css}</style></head>`));
+const loader = /const wasm = await init\((\{[^;]*\})\);/;
+if (!loader.test(page)) throw new Error("index.html has no `await init(...)` to watch: has the build changed how it loads the app?");
+// The smallest module that uses a SIMD instruction: an engine that cannot validate it cannot run the app.
+const cannotStart = `const cannotStart = (error) => {
+  const simd = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+  const tooOld = typeof WebAssembly !== 'object' || !WebAssembly.validate(simd);
+  const page = document.getElementById('first-paint');
+  if (page) {
+    page.removeAttribute('aria-hidden');
+    page.querySelector('h1').textContent = tooOld ? 'Chronicle needs a newer browser' : 'Chronicle could not start';
+    const message = page.querySelector('p');
+    message.setAttribute('role', 'alert');
+    message.textContent = tooOld
+      ? 'This browser cannot run Chronicle: it needs WebAssembly with SIMD (Chrome or Edge 91, Firefox 89, Safari 16.4 or later). The boards kept in this browser are as they were.'
+      : \`Its files could not be loaded (\${error}). Check the connection and reload the page; the boards kept in this browser are as they were.\`;
+  }
+  throw error;
+};
+`;
+writeFileSync(
+  join(dir, 'index.html'),
+  page
+    .replace(linked[0], '')
+    .replace(loader, (_, options) => `${cannotStart}const wasm = await init(${options}).catch(cannotStart);`)
+    .replace('</head>', () => `<style>${css}</style></head>`),
+);
 rmSync(join(dir, linked[1]));
 
 const index = readFileSync(join(dir, 'index.html'));

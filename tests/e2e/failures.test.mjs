@@ -1,8 +1,9 @@
-// What a person sees when a save fails, and when the board holds events this version cannot read.
+// What a person sees when a save fails, when the board holds events this version cannot read, and
+// when the app itself cannot start.
 
 import { test, before, after } from 'node:test';
 import { expect } from './expect.mjs';
-import { useApp, createBoard, addCard } from './support.mjs';
+import { useApp, startBrowser, createBoard, addCard } from './support.mjs';
 
 const app = useApp({ before, after });
 
@@ -74,4 +75,16 @@ test('card text is shown as text, never as markup', async () => {
   expect(await page.evaluate(() => window.hacked ?? null)).toEqual(null);
   expect(await page.locator('.card b, .card script, h1 img').count()).toEqual(0);
   await page.close();
+});
+
+test('an app that cannot start says so on the page instead of opening for good', async (t) => {
+  // A fresh profile, whose first visit gets a wasm that is not one, as a broken download would.
+  const browser = await startBrowser();
+  t.after(() => browser.close());
+  const page = await browser.context.newPage();
+  await page.route(/_bg\.wasm$/, (route) => route.fulfill({ status: 200, contentType: 'application/wasm', body: 'not a module' }));
+  await page.goto(app.url);
+  await expect(page.getByRole('heading', { name: 'Chronicle could not start' })).toBeVisible();
+  await expect(page.getByRole('alert')).toContainText('Its files could not be loaded');
+  await expect(page.getByRole('alert')).toContainText('Check the connection and reload the page');
 });
