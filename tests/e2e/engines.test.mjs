@@ -2,7 +2,7 @@
 // engine (WebKitGTK's MiniBrowser, on a virtual display). In each, a private board is made and
 // sealed with that engine's WebCrypto, what the server holds opens with the share link's key, and
 // Chromium, opening the link, shows the same board; then a column longer than the window is
-// drawn whole, in order, after a reload.
+// drawn whole, in order, after a reload, and a card moves down it.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -118,6 +118,12 @@ async function privateBoardIn(engine, start) {
     };
     await driver.wait(async () => (await cards()).length === titles.length + 1, 30_000, `${engine} draws every card after a reload`);
     assert.deepEqual(await cards(), [`Sealed by ${engine}`, ...titles]);
+
+    // A move finds the card in its column (with WebAssembly's SIMD instructions) and puts it in
+    // its new place.
+    await driver.findElement(By.xpath("//ul[@aria-label='To do']/li[1]//button[@aria-label='Move down']")).click();
+    const moved = [titles[0], `Sealed by ${engine}`, ...titles.slice(1)];
+    await driver.wait(async () => JSON.stringify(await cards()) === JSON.stringify(moved), 20_000, `${engine} moves a card down`);
   } finally {
     await stop();
   }
