@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { expect } from './expect.mjs';
+import { expect, until } from './expect.mjs';
 import { useServer, addCard, createBoard, shareLink } from './support.mjs';
 
 // Every change of this test is sealed to 400 to 550 bytes but the long card's, about 700.
@@ -51,10 +51,25 @@ test('a refused change is set aside and named while the others keep syncing', as
   const lines = fs.readFileSync(await download.path(), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
   assert.deepEqual(lines.map((e) => e.data.title), [LONG]);
 
-  // Sent again, the server refuses it again; it is set aside again, nothing else moves.
+  // Sent again, the server refuses it again; it is set aside again, nothing else moves. The push
+  // is held on its way, so that what is seen next comes after it and not before.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let pushes = 0;
+  await laptop.route('**/api/v1/streams/*/events', async (route) => {
+    if (route.request().method() === 'POST') {
+      pushes += 1;
+      await held;
+    }
+    await route.continue();
+  });
   await refused.getByRole('button', { name: 'Send again' }).click();
+  await until(async () => ({ ok: pushes > 0, seen: pushes }), 'the change was sent again');
+  await expect(refused).toHaveCount(0);
+  release();
   await expect(refused).toContainText(`Added '${LONG}' to To do`);
   await expect(card(laptop, 'forbidden words')).toHaveCount(0);
+  await laptop.unroute('**/api/v1/streams/*/events');
 
   // Let go, after saying so: gone from this device.
   await refused.getByRole('button', { name: 'Let go' }).click();
