@@ -325,12 +325,17 @@ impl BoardContext {
     /// the cards below the columns' fold follow a frame later.
     pub(crate) fn draw_every_card(&self) {
         let cards_per_column = self.cards_per_column;
+        let every_card = move || {
+            if cards_per_column.try_get_untracked().is_some_and(|n| n != usize::MAX) {
+                cards_per_column.set(usize::MAX);
+            }
+        };
         // A frame's callbacks run before it is painted: the next frame's, after.
-        request_animation_frame(move || {
-            request_animation_frame(move || {
-                cards_per_column.try_set(usize::MAX);
-            })
-        });
+        request_animation_frame(move || request_animation_frame(every_card));
+        // A page the browser does not show (a tab in the background, a window hidden) runs no
+        // frames, and its timers at most once a second: its cards come with a timer of a second,
+        // which on a page on screen always comes after those two frames.
+        set_timeout(every_card, std::time::Duration::from_secs(1));
     }
 
     /// What `card` shows, kept up to date as the board on view and the filter change.

@@ -117,5 +117,15 @@ test('a column longer than the window shows every card after a reload, in order'
   // The last card, below the fold, is there to act on.
   await todo.getByRole('listitem').filter({ hasText: 'Task 16' }).getByRole('button', { name: 'Move up' }).click();
   await expect(todo.getByRole('listitem').nth(14)).toContainText('Task 16');
+
+  // A page the browser does not show runs no animation frames: its cards come all the same.
+  const hidden = await app.context.newPage();
+  await hidden.setViewportSize({ width: 1280, height: 400 });
+  await hidden.addInitScript(() => { window.requestAnimationFrame = () => 0; });
+  await hidden.goto(page.url());
+  const hiddenTodo = hidden.getByRole('list', { name: 'To do', exact: true });
+  await expect(hidden.getByLabel('16 cards')).toBeVisible();
+  await expect(hiddenTodo.getByRole('listitem')).toHaveCount(titles.length);
+  await hidden.close();
   await page.close();
 });
