@@ -67,37 +67,35 @@ impl Hasher for IdHasher {
 }
 
 /// Finds a slot in a column. Columns are scanned on every move during replay, so the scan goes
-/// eight slots at a time without an early exit inside a group, which the compiler turns into
-/// vector compares; only the group that matched is searched one by one.
-#[cfg(not(target_arch = "wasm32"))]
-fn find_slot(slots: &[u32], slot: u32) -> Option<usize> {
-    const LANES: usize = 8;
-    let groups = slots.chunks_exact(LANES);
-    let rest = groups.remainder();
-    for (g, group) in groups.enumerate() {
-        if group.iter().fold(false, |hit, s| hit | (*s == slot)) {
-            return group.iter().position(|s| *s == slot).map(|i| g * LANES + i);
+/// a group of slots at a time, asking `any` whether the group holds the slot without an early
+/// exit inside it; only the group that does is searched one by one. Always inlined, so that the
+/// WebAssembly caller's SIMD compares are built into its own loop.
+#[inline(always)]
+fn find_in_groups<const N: usize>(slots: &[u32], slot: u32, any: impl Fn(&[u32; N]) -> bool) -> Option<usize> {
+    let (groups, rest) = slots.as_chunks::<N>();
+    for (g, group) in groups.iter().enumerate() {
+        if any(group) {
+            return group.iter().position(|s| *s == slot).map(|i| g * N + i);
         }
     }
     rest.iter().position(|s| *s == slot).map(|i| slots.len() - rest.len() + i)
 }
 
-/// Finds a slot in a column, four slots at a time with WebAssembly's SIMD instructions, which
-/// every engine Chronicle runs in has: the size-first build vectorises no loop by itself, and
-/// this scan is a fifth of a replay's time without them.
+/// [`find_in_groups`] eight slots at a time, which the compiler turns into vector compares.
+#[cfg(not(target_arch = "wasm32"))]
+fn find_slot(slots: &[u32], slot: u32) -> Option<usize> {
+    find_in_groups::<8>(slots, slot, |group| group.iter().fold(false, |hit, s| hit | (*s == slot)))
+}
+
+/// [`find_in_groups`] four slots at a time with WebAssembly's SIMD instructions, which every
+/// engine Chronicle runs in has: the size-first build vectorises no loop by itself, and this scan
+/// is a fifth of a replay's time without them.
 #[cfg(target_arch = "wasm32")]
 #[target_feature(enable = "simd128")]
 fn find_slot(slots: &[u32], slot: u32) -> Option<usize> {
     use core::arch::wasm32::{u32x4, u32x4_eq, u32x4_splat, v128_any_true};
     let wanted = u32x4_splat(slot);
-    let groups = slots.chunks_exact(4);
-    let rest = groups.remainder();
-    for (g, group) in groups.enumerate() {
-        if v128_any_true(u32x4_eq(u32x4(group[0], group[1], group[2], group[3]), wanted)) {
-            return group.iter().position(|s| *s == slot).map(|i| g * 4 + i);
-        }
-    }
-    rest.iter().position(|s| *s == slot).map(|i| slots.len() - rest.len() + i)
+    find_in_groups::<4>(slots, slot, |&[a, b, c, d]| v128_any_true(u32x4_eq(u32x4(a, b, c, d), wanted)))
 }
 
 /// A map keyed by ids, hashed with [`IdHasher`]: a fraction of the default hasher's cost, and as
