@@ -41,11 +41,11 @@ use std::ops::ControlFlow;
 use chronicle_board::IdMap;
 use chronicle_core::sealed::KEY_BYTES;
 use chronicle_core::{RawEnvelope, Rebased, Uuid};
-use indexed_db_futures::KeyRange;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionDurability, TransactionMode, TransactionOptions};
+use indexed_db_futures::{KeyPath, KeyRange};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
@@ -127,6 +127,9 @@ impl From<OpenDbError> for StorageError {
             OpenDbError::Base(IdbError::DomException(e)) if dom_name(&e) == "VersionError" => {
                 StorageError::Unavailable(NEWER_LAYOUT.to_owned())
             }
+            OpenDbError::NullFactory | OpenDbError::UnsupportedEnvironment => StorageError::Unavailable(
+                "this browser offers no IndexedDB here (a private window may turn it off)".to_owned(),
+            ),
             OpenDbError::Base(e) => StorageError::Unavailable(e.to_string()),
             other => StorageError::Unavailable(other.to_string()),
         }
@@ -367,9 +370,14 @@ impl Storage {
     /// Opens (and on first use creates) the database called `name`. `on_blocked` runs when a tab
     /// with an older version of the app holds the database open and keeps it from upgrading.
     pub async fn open(name: &str, on_blocked: impl FnOnce() + 'static) -> Result<Storage, StorageError> {
-        upgrade(name, on_blocked).await?;
-        // The layout is current now: this open changes nothing, it only connects.
-        let db = Database::open(name).with_version(LAYOUT_VERSION).await?;
+        let db = Database::open(name)
+            .with_version(LAYOUT_VERSION)
+            .with_on_blocked(move |_| {
+                on_blocked();
+                Ok(())
+            })
+            .with_on_upgrade_needed(|event, db| upgrade(event.old_version(), &db))
+            .await?;
         Ok(Storage { db })
     }
 
@@ -1078,105 +1086,54 @@ impl Storage {
     }
 }
 
-/// Brings the database called `name` to [`LAYOUT_VERSION`], one step at a time from the version
-/// it has, keeping every record. The steps run in the browser's version-change transaction,
-/// which they need in order to change stores that already exist. `on_blocked` runs when a tab
-/// with an older version of the app holds the database open and keeps it from upgrading.
-async fn upgrade(name: &str, on_blocked: impl FnOnce() + 'static) -> Result<(), StorageError> {
-    use std::cell::RefCell;
-    use wasm_bindgen::closure::Closure;
-    use web_sys::{IdbDatabase, IdbIndexParameters, IdbObjectStoreParameters, IdbOpenDbRequest, IdbVersionChangeEvent};
-
-    let unavailable = |what: &str| StorageError::Unavailable(what.to_owned());
-    let factory = web_sys::window()
-        .and_then(|w| w.indexed_db().ok().flatten())
-        .ok_or_else(|| unavailable("this browser offers no IndexedDB here (a private window may turn it off)"))?;
-    let request = factory.open_with_u32(name, LAYOUT_VERSION).map_err(js_error)?;
-
-    let on_upgrade = Closure::once(move |event: IdbVersionChangeEvent| {
-        let Some(request) = event.target().and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok()) else { return };
-        let steps = || -> Result<(), JsValue> {
-            let db: IdbDatabase = request.result()?.unchecked_into();
-            let tx = request.transaction().ok_or_else(|| JsValue::from_str("no version-change transaction"))?;
-            let keyed = IdbObjectStoreParameters::new();
-            keyed.set_key_path(&Array::of2(&"stream".into(), &"first".into()));
-            let ids = IdbIndexParameters::new();
-            ids.set_multi_entry(true);
-            ids.set_unique(true);
-            let old = event.old_version();
-            if old < 1.0 {
-                let pending = db.create_object_store_with_optional_parameters(PENDING, &keyed)?;
-                pending.create_index_with_str_and_optional_parameters("by_id", "ids", &ids)?;
-                db.create_object_store(META)?;
-                db.create_object_store(SNAPSHOTS)?;
-            } else if old < 3.0 {
-                // Layouts 1 and 2 indexed pending events by `seq`, which pending events never
-                // have and nothing read.
-                tx.object_store(PENDING)?.delete_index("by_seq")?;
-            }
-            if old < 4.0 {
-                db.create_object_store_with_optional_parameters(SET_ASIDE, &keyed)?;
-            }
-            if old < 2.0 {
-                // Layout 1 kept only pending events: they stay where they are, and the log
-                // state of their boards is worked out from them on first use. No index: records
-                // are keyed by `seq` already, and every index entry costs time on the way in, a
-                // thousand per record.
-                db.create_object_store_with_optional_parameters(CONFIRMED, &keyed)?;
-            } else if old < 5.0 {
-                // Layouts 2 to 4 indexed confirmed events by id, which nothing read.
-                tx.object_store(CONFIRMED)?.delete_index("by_id")?;
-            }
-            if old < 6.0 {
-                // Pending records written before keep their sealed forms inside (ADR 0013).
-                db.create_object_store_with_optional_parameters(SEALED, &keyed)?;
-            }
-            Ok(())
-        };
-        if steps().is_err()
-            && let Some(tx) = request.transaction()
-        {
-            // Nothing of a failed upgrade stays: the open fails, and the old layout is kept.
-            let _ = tx.abort();
+/// Brings a database at layout `old` (0 when it is being made) to [`LAYOUT_VERSION`], one step at
+/// a time, keeping every record. It runs in the browser's version-change transaction: when it
+/// fails, the transaction is aborted, the open fails, and the old layout stays as it was.
+fn upgrade(old: f64, db: &Database) -> Result<(), IdbError> {
+    let keyed = || KeyPath::from(["stream", "first"]);
+    if old < 1.0 {
+        let pending = db.create_object_store(PENDING).with_key_path(keyed()).build()?;
+        pending.create_index("by_id", KeyPath::from("ids")).with_unique(true).with_multi_entry(true).build()?;
+        for store in [META, SNAPSHOTS] {
+            db.create_object_store(store).build()?;
         }
-    });
-    request.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
-
-    let on_blocked = RefCell::new(Some(on_blocked));
-    let blocked = Closure::<dyn FnMut()>::new(move || {
-        if let Some(on_blocked) = on_blocked.borrow_mut().take() {
-            on_blocked();
+        for store in [SET_ASIDE, CONFIRMED, SEALED] {
+            db.create_object_store(store).with_key_path(keyed()).build()?;
         }
-    });
-    request.set_onblocked(Some(blocked.as_ref().unchecked_ref()));
-
-    let (done, finished) = futures::channel::oneshot::channel::<()>();
-    let done = RefCell::new(Some(done));
-    let settled = Closure::<dyn FnMut()>::new(move || {
-        if let Some(done) = done.borrow_mut().take() {
-            let _ = done.send(());
-        }
-    });
-    request.set_onsuccess(Some(settled.as_ref().unchecked_ref()));
-    request.set_onerror(Some(settled.as_ref().unchecked_ref()));
-    let _ = finished.await;
-    request.set_onupgradeneeded(None);
-    request.set_onblocked(None);
-    request.set_onsuccess(None);
-    request.set_onerror(None);
-
-    // A failed open has an error and no result; a successful one the database, to close.
-    match request.error() {
-        Ok(None) => {
-            if let Ok(db) = request.result().and_then(|db| db.dyn_into::<IdbDatabase>()) {
-                db.close();
-            }
-            Ok(())
-        }
-        Ok(Some(e)) if e.name() == "VersionError" => Err(unavailable(NEWER_LAYOUT)),
-        Ok(Some(e)) => Err(unavailable(&format!("{} ({})", e.message(), e.name()))),
-        Err(_) => Err(unavailable("the database could not be opened")),
+        return Ok(());
     }
+    // Every earlier layout lacks the store of sealed forms (layout 6; pending records written
+    // before keep theirs inside, ADR 0013). Made first, it gives the version-change transaction,
+    // which the steps that change stores already there need. A later layout whose step adds no
+    // store needs that transaction some other way.
+    let sealed = db.create_object_store(SEALED).with_key_path(keyed()).build()?;
+    let tx = sealed.transaction();
+    // An index already gone (a database damaged by hand) is no reason to refuse the upgrade.
+    let drop_index = |store: &str, index: &str| -> Result<(), IdbError> {
+        let store = tx.object_store(store)?;
+        if store.index_names().any(|name| name == index) {
+            store.delete_index(index)?;
+        }
+        Ok(())
+    };
+    if old < 3.0 {
+        // Layouts 1 and 2 indexed pending events by `seq`, which pending events never have and
+        // nothing read.
+        drop_index(PENDING, "by_seq")?;
+    }
+    if old < 4.0 {
+        db.create_object_store(SET_ASIDE).with_key_path(keyed()).build()?;
+    }
+    if old < 2.0 {
+        // Layout 1 kept only pending events: they stay where they are, and the log state of
+        // their boards is worked out from them on first use. No index: records are keyed by
+        // `seq` already, and every index entry costs time on the way in, a thousand per record.
+        db.create_object_store(CONFIRMED).with_key_path(keyed()).build()?;
+    } else if old < 5.0 {
+        // Layouts 2 to 4 indexed confirmed events by id, which nothing read.
+        drop_index(CONFIRMED, "by_id")?;
+    }
+    Ok(())
 }
 
 /// A board's log state, and whether it was stored (a board from layout 1 has none yet: its

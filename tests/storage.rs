@@ -690,8 +690,13 @@ async fn sealed_forms_stay_with_their_pending_events_until_confirmed_and_through
 
 #[wasm_bindgen::prelude::wasm_bindgen(module = "/tests/js/layouts.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = writeLayoutFive)]
-    async fn write_layout_five(name: &str, stream: &str, events: &str, sealed: &str);
+    #[wasm_bindgen(js_name = writeLayout)]
+    async fn write_layout(name: &str, version: u32, stream: &str, confirmed: &str, pending: &str, sealed: &str);
+    #[wasm_bindgen(js_name = makeLayoutWith)]
+    async fn make_layout_with(name: &str, version: u32, store: &str);
+    #[wasm_bindgen(js_name = holdOpen)]
+    async fn hold_open(name: &str, version: u32) -> wasm_bindgen::JsValue;
+    fn release(db: &wasm_bindgen::JsValue);
     #[wasm_bindgen(js_name = storedValues)]
     async fn stored_values(name: &str, store: &str) -> wasm_bindgen::JsValue;
 }
@@ -750,13 +755,80 @@ async fn sealed_forms_kept_late_join_those_kept_with_the_record() {
     assert_eq!((holding_sealed_forms(&name, "events").await, holding_sealed_forms(&name, "sealed").await), (0, 1));
 }
 
+/// A board as each earlier layout kept it, its confirmed events (from layout 2 on) and its pending
+/// ones, reads back whole after the upgrade, in layout 6's stores and indexes, and takes new events.
+#[wasm_bindgen_test]
+async fn a_board_of_every_earlier_layout_reads_back_whole_and_takes_new_events() {
+    let text = |events: &[RawEnvelope]| serde_json::to_string(events).unwrap();
+    for version in 1..=5 {
+        let (name, stream) = (fresh_name(), chronicle::clock::new_id());
+        let events: Vec<RawEnvelope> = (0..4).map(|n| envelope(stream, n)).collect();
+        let confirmed = if version == 1 { &[][..] } else { &events[..2] };
+        let waiting = pending(&events[confirmed.len()..]);
+        write_layout(&name, version, &stream.to_string(), &text(confirmed), &text(&waiting), "[]").await;
+
+        let storage = Storage::open(&name, || ()).await.unwrap();
+        let layout = stored(&name, "meta").await;
+        assert_eq!(layout["version"], 6, "from layout {version}");
+        assert_eq!(
+            layout["indexes"],
+            json!({ "confirmed": [], "events": ["by_id"], "meta": [], "sealed": [], "set_aside": [], "snapshots": [] }),
+            "from layout {version}"
+        );
+        let loaded = storage.load(stream).await.unwrap();
+        assert_eq!(loaded.tail, [confirmed, &waiting[..]].concat(), "from layout {version}");
+        assert_eq!(loaded.pending, waiting.iter().map(|e| e.id).collect::<Vec<_>>(), "from layout {version}");
+        assert_eq!(loaded.state.confirmed, confirmed.len() as u64, "from layout {version}");
+        assert!(loaded.problems.is_empty(), "from layout {version}: {:?}", loaded.problems);
+        assert_eq!(storage.boards().await.unwrap(), [stream], "from layout {version}");
+
+        let later = pending(&[envelope(stream, 4)]);
+        let state = storage.append(stream, loaded.state.revision, &later, &[]).await.unwrap();
+        assert_eq!(state.confirmed, confirmed.len() as u64, "from layout {version}");
+        let reread = storage.load(stream).await.unwrap();
+        assert_eq!(reread.tail, [confirmed, &waiting[..], &later[..]].concat(), "from layout {version}");
+        let head = read(storage.pending_head(stream, 10, None).await.unwrap());
+        assert_eq!(head.count, waiting.len() + 1, "from layout {version}");
+        storage.close();
+    }
+}
+
+/// An upgrade that cannot finish (here a database whose layout 5 already holds a store of the
+/// next one's) fails to open with the reason, and leaves the database as it found it.
+#[wasm_bindgen_test]
+async fn an_upgrade_that_fails_leaves_the_database_as_it_was() {
+    let name = fresh_name();
+    make_layout_with(&name, 5, "sealed").await;
+    let Err(error) = Storage::open(&name, || ()).await else { panic!("the upgrade cannot finish") };
+    assert!(matches!(error, StorageError::Unavailable(_)), "{error:?}");
+    let layout = stored(&name, "sealed").await;
+    assert_eq!((layout["version"].as_u64(), layout["stores"].clone()), (Some(5), json!(["sealed"])));
+}
+
+/// A tab of an earlier build that keeps the database open holds the upgrade back: the open says
+/// so (the app asks for that tab to be closed), and goes on once the tab lets go.
+#[wasm_bindgen_test]
+async fn an_upgrade_held_back_by_an_older_tab_says_so_and_goes_on_once_it_lets_go() {
+    let (name, stream) = (fresh_name(), chronicle::clock::new_id());
+    let events = pending(&[envelope(stream, 0)]);
+    write_layout(&name, 4, &stream.to_string(), "[]", &serde_json::to_string(&events).unwrap(), "[]").await;
+    let older = hold_open(&name, 4).await;
+    let (blocked, held_back) = futures::channel::oneshot::channel();
+    let (storage, ()) = futures::join!(Storage::open(&name, move || blocked.send(()).unwrap()), async {
+        held_back.await.expect("the open says it is held back");
+        release(&older);
+    });
+    assert_eq!(storage.unwrap().load(stream).await.unwrap().tail, events);
+    assert_eq!(stored(&name, "sealed").await["version"], 6);
+}
+
 #[wasm_bindgen_test]
 async fn a_pending_record_of_layout_five_keeps_its_sealed_forms_through_the_upgrade() {
     let (name, stream) = (fresh_name(), chronicle::clock::new_id());
     let events = pending(&(0..3).map(|n| envelope(stream, n)).collect::<Vec<_>>());
     let sealed: Vec<RawEnvelope> = events.iter().map(sealed_form).collect();
     let text = |events: &[RawEnvelope]| serde_json::to_string(events).unwrap();
-    write_layout_five(&name, &stream.to_string(), &text(&events), &text(&sealed)).await;
+    write_layout(&name, 5, &stream.to_string(), "[]", &text(&events), &text(&sealed)).await;
 
     let storage = Storage::open(&name, || ()).await.unwrap();
     let layout = stored(&name, "sealed").await;

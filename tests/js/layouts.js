@@ -17,37 +17,75 @@ function done(tx) {
 }
 
 /**
- * Writes, as the build of layout 5 did, a board whose events (a JSON array of envelopes) are all
- * pending in one record that holds their sealed forms (`sealed`, JSON text) inside.
+ * Writes, as the build of layout `version` (1 to 5) did, a board whose `confirmed` events are
+ * followed by its `pending` ones (JSON arrays of envelopes), each kind in one record. Layout 1 kept
+ * pending events only, and no log state; layout 2 kept the log state as JSON text; layout 5 kept a
+ * pending record's sealed forms (`sealed`, JSON text) inside it.
  */
-export async function writeLayoutFive(name, stream, events, sealed) {
-  const open = indexedDB.open(name, 5);
+export async function writeLayout(name, version, stream, confirmed, pending, sealed) {
+  const open = indexedDB.open(name, version);
   open.onupgradeneeded = () => {
     const db = open.result;
     const keyPath = ['stream', 'first'];
-    db.createObjectStore('events', { keyPath }).createIndex('by_id', 'ids', { unique: true, multiEntry: true });
+    const events = db.createObjectStore('events', { keyPath });
+    events.createIndex('by_id', 'ids', { unique: true, multiEntry: true });
+    if (version < 3) events.createIndex('by_seq', 'seqs', { unique: true, multiEntry: true });
     db.createObjectStore('meta');
     db.createObjectStore('snapshots');
-    db.createObjectStore('set_aside', { keyPath });
-    db.createObjectStore('confirmed', { keyPath });
+    if (version >= 2) {
+      const kept = db.createObjectStore('confirmed', { keyPath });
+      if (version < 5) kept.createIndex('by_id', 'ids', { multiEntry: true });
+    }
+    if (version >= 4) db.createObjectStore('set_aside', { keyPath });
   };
   const db = await request(open);
-  const tx = db.transaction(['events', 'meta'], 'readwrite');
-  const ids = JSON.parse(events).map((e) => e.id);
-  tx.objectStore('events').add({ stream, first: 0, ids, events, sealed });
-  tx.objectStore('meta').put(stream, `board/${stream}`);
-  tx.objectStore('meta').put({ revision: ids.length, confirmed: 0 }, `log/${stream}`);
+  const tx = db.transaction(version >= 2 ? ['confirmed', 'events', 'meta'] : ['events', 'meta'], 'readwrite');
+  const kept = JSON.parse(confirmed);
+  const waiting = JSON.parse(pending);
+  if (kept.length > 0) {
+    const seqs = version < 3 ? { seqs: kept.map((e) => [stream, e.seq]) } : {};
+    tx.objectStore('confirmed').add({ stream, first: 0, ids: kept.map((e) => e.id), ...seqs, events: confirmed });
+  }
+  const record = { stream, first: kept.length, ids: waiting.map((e) => e.id), events: pending };
+  if (version < 3) record.seqs = [];
+  if (version === 5) record.sealed = sealed;
+  tx.objectStore('events').add(record);
+  const meta = tx.objectStore('meta');
+  meta.put(stream, `board/${stream}`);
+  const state = { revision: kept.length + waiting.length, confirmed: kept.length };
+  if (version === 2) meta.put(JSON.stringify(state), `log/${stream}`);
+  if (version >= 3) meta.put(state, `log/${stream}`);
   await done(tx);
   db.close();
 }
 
-/** The layout version of a database, its stores' names, and every value of `store`. */
+/** Makes a database at layout `version` with one extra store called `store`. */
+export async function makeLayoutWith(name, version, store) {
+  const open = indexedDB.open(name, version);
+  open.onupgradeneeded = () => open.result.createObjectStore(store);
+  (await request(open)).close();
+}
+
+/** The layout version of a database, its stores' names and their indexes, and every value of `store`. */
 export async function storedValues(name, store) {
   const db = await request(indexedDB.open(name));
   try {
-    const values = await request(db.transaction(store).objectStore(store).getAll());
-    return { version: db.version, stores: [...db.objectStoreNames].sort(), values };
+    const stores = [...db.objectStoreNames].sort();
+    const tx = db.transaction(stores);
+    const values = await request(tx.objectStore(store).getAll());
+    const indexes = Object.fromEntries(stores.map((s) => [s, [...tx.objectStore(s).indexNames]]));
+    return { version: db.version, stores, indexes, values };
   } finally {
     db.close();
   }
+}
+
+/** Opens a database made by `writeLayout` and keeps it open, as a tab of an earlier build would. */
+export async function holdOpen(name, version) {
+  return request(indexedDB.open(name, version));
+}
+
+/** Closes a connection `holdOpen` made. */
+export function release(db) {
+  db.close();
 }
