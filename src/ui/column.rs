@@ -102,7 +102,7 @@ pub(crate) fn ColumnView(column: Uuid) -> impl IntoView {
                         <button class="ghost small" on:click=move |_| { new_name.set(name.get_untracked()); renaming.set(true) }>"Rename column"</button>
                         <button class="ghost small" disabled=move || place.get().0 == 0
                             on:click=move |_| report(context.run(Command::MoveColumn { column, index: place.get_untracked().0.saturating_sub(1) }))>"Move column left"</button>
-                        <button class="ghost small" disabled=move || place.get().0 + 1 >= place.get().1
+                        <button class="ghost small" disabled=move || { let (index, columns) = place.get(); index + 1 >= columns }
                             on:click=move |_| report(context.run(Command::MoveColumn { column, index: place.get_untracked().0 + 1 }))>"Move column right"</button>
                         <button class="ghost small danger" on:click=move |_| report(context.run(Command::RemoveColumn { column }))>"Remove column"</button>
                     </div>

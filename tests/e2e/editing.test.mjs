@@ -67,6 +67,23 @@ test('edit, archive, restore, rename and refuse, with the device named', async (
   await expect(page.getByRole('list', { name: 'In progress', exact: true })).toBeVisible();
   await expect(page.getByRole('textbox', { name: 'New card in In progress' })).toBeVisible();
 
+  // Columns move from their menus; the first cannot go further left, nor the last further right.
+  const columns = page.locator('.column-name');
+  const menu = async (name) => {
+    const details = page.locator('details.column-menu').filter({ has: page.getByLabel(`Column options for ${name}`, { exact: true }) });
+    if (!(await details.evaluate((d) => d.open))) await page.getByLabel(`Column options for ${name}`, { exact: true }).click();
+    return details;
+  };
+  await expect(columns).toHaveTexts(['To do', 'In progress', 'Done']);
+  await expect((await menu('To do')).getByRole('button', { name: 'Move column left', exact: true })).toBeDisabled();
+  await (await menu('To do')).getByRole('button', { name: 'Move column right', exact: true }).click();
+  await expect(columns).toHaveTexts(['In progress', 'To do', 'Done']);
+  await expect((await menu('Done')).getByRole('button', { name: 'Move column right', exact: true })).toBeDisabled();
+  await (await menu('Done')).getByRole('button', { name: 'Move column left', exact: true }).click();
+  await expect(columns).toHaveTexts(['In progress', 'Done', 'To do']);
+  await expect((await menu('To do')).getByRole('button', { name: 'Move column right', exact: true })).toBeDisabled();
+  await expect((await menu('In progress')).getByRole('button', { name: 'Move column left', exact: true })).toBeDisabled();
+
   const activity = page.getByRole('list', { name: 'Activity' });
   await expect(activity.getByText("Edited 'Fix login': now 'Fix login on Safari', with a new description")).toBeVisible();
   await expect(activity.getByText("Restored 'Write docs' to To do")).toBeVisible();

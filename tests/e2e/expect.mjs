@@ -48,6 +48,12 @@ export function expect(subject) {
         return { ok: seen === text, seen };
       }, `${subject} should read ${JSON.stringify(text)}`);
     },
+    async toHaveTexts(texts) {
+      await until(async () => {
+        const seen = (await subject.allTextContents()).map((t) => t.trim());
+        return { ok: JSON.stringify(seen) === JSON.stringify(texts), seen };
+      }, `${subject} should read ${JSON.stringify(texts)}, in order`);
+    },
     async toHaveValue(value) {
       await until(async () => {
         const seen = await subject.first().inputValue();
