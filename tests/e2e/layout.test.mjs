@@ -3,64 +3,15 @@
 
 import { test, before, after } from 'node:test';
 import { expect } from './expect.mjs';
-import { useApp, addCard } from './support.mjs';
+import { useApp, addCard, writeLayoutTwo } from './support.mjs';
 
 const app = useApp({ before, after });
-
-/**
- * Writes, as the build before layout 3 did, a board whose first event is confirmed and whose
- * second is pending: layout 2's stores and indexes, log state as JSON text. Returns its id.
- */
-function writeLayoutTwo(page) {
-  return page.evaluate(async () => {
-    const stream = crypto.randomUUID();
-    const device = crypto.randomUUID();
-    const [todo, doing, done, created, added, card] = Array.from({ length: 6 }, () => crypto.randomUUID());
-    const board = {
-      id: created, stream, type: 'board_created', version: 1, device, at: 1_700_000_000_000, seq: 1,
-      data: { name: 'Kept from layout 2', columns: [{ id: todo, name: 'To do' }, { id: doing, name: 'Doing' }, { id: done, name: 'Done' }] },
-    };
-    const cardAdded = {
-      id: added, stream, type: 'card_added', version: 2, device, at: 1_700_000_001_000,
-      data: { card, column: todo, title: 'Written by layout 2', description: '' },
-    };
-    const db = await new Promise((resolve, reject) => {
-      const request = indexedDB.open('chronicle', 2);
-      request.onupgradeneeded = () => {
-        const db = request.result;
-        const pending = db.createObjectStore('events', { keyPath: ['stream', 'first'] });
-        pending.createIndex('by_id', 'ids', { unique: true, multiEntry: true });
-        pending.createIndex('by_seq', 'seqs', { unique: true, multiEntry: true });
-        db.createObjectStore('meta');
-        db.createObjectStore('snapshots');
-        const confirmed = db.createObjectStore('confirmed', { keyPath: ['stream', 'first'] });
-        confirmed.createIndex('by_id', 'ids', { multiEntry: true });
-      };
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    await new Promise((resolve, reject) => {
-      const tx = db.transaction(['confirmed', 'events', 'meta'], 'readwrite');
-      tx.objectStore('confirmed').add({ stream, first: 0, ids: [created], seqs: [[stream, 1]], events: JSON.stringify([board]) });
-      tx.objectStore('events').add({ stream, first: 1, ids: [added], seqs: [], events: JSON.stringify([cardAdded]) });
-      const meta = tx.objectStore('meta');
-      meta.put(stream, `board/${stream}`);
-      meta.put(JSON.stringify({ revision: 2, confirmed: 1 }), `log/${stream}`);
-      meta.put(device, 'device/id');
-      meta.put('Old laptop', 'device/name');
-      tx.oncomplete = resolve;
-      tx.onerror = () => reject(tx.error);
-    });
-    db.close();
-    return stream;
-  });
-}
 
 test('a board kept by the previous layout opens, reads and takes changes as before', async () => {
   const page = await app.context.newPage();
   // Same origin as the app, without starting it, so that the old layout is written first.
   await page.goto(new URL('/manifest.webmanifest', app.url).href);
-  const stream = await writeLayoutTwo(page);
+  const stream = await page.evaluate(writeLayoutTwo);
 
   await page.goto(`${app.url}#/board/${stream}`);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Kept from layout 2');
