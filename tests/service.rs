@@ -327,6 +327,38 @@ async fn a_new_board_is_private_its_events_sealed_before_they_are_stored_and_its
     assert_eq!(chronicle::service::ShareLink::from_fragment(&link.fragment()), Some(link));
 }
 
+/// What is written between a board's read and its start (the sync storing what it pulled,
+/// another tab) may have been told before the open board listened: the board looks once as it
+/// starts, and shows it.
+#[wasm_bindgen_test]
+async fn what_is_written_between_a_boards_read_and_its_start_is_shown() {
+    let database = fresh_name();
+    let service = service(&database).await;
+    let storage = Storage::open(&database, || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    let events = clear_board(stream, &["First", "Second"]);
+    let state = storage.append(stream, 0, &events[..2], &[]).await.unwrap();
+
+    let opening = service.open(stream, || ());
+    let Opened::Ready(opened) = opening.read().await else { panic!("the board is there") };
+    assert_eq!(opened.projections.board.live_cards(), 1);
+    // Written with no notice to anyone: nothing tells the board but its own look.
+    storage.append(stream, state.revision, &events[2..], &[]).await.unwrap();
+    let (tell, mut heard) = mpsc::unbounded();
+    let (_board, shown) = opening.start(*opened, move |change| {
+        let _ = tell.unbounded_send(change);
+    });
+    assert_eq!(shown.board.live_cards(), 1, "as read");
+    while let Some(change) = heard.next().await {
+        if let BoardChange::Shown(shown) = change {
+            let titles: Vec<&str> =
+                shown.board.columns().iter().flat_map(|c| shown.board.cards_in(c)).map(|c| c.title.as_str()).collect();
+            assert_eq!(titles, ["First", "Second"]);
+            return;
+        }
+    }
+}
+
 #[wasm_bindgen_test]
 async fn a_board_in_the_clear_keeps_working_and_a_private_copy_of_it_is_encrypted() {
     let database = fresh_name();

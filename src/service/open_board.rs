@@ -109,6 +109,9 @@ impl OpenBoard {
             }
         });
         *inner.subscription.borrow_mut() = Some(subscription);
+        // What was written since the board was read (by the sync, by another tab) was told
+        // before this board listened: look once.
+        inner.catch_up();
         (OpenBoard { inner }, projections)
     }
 
@@ -355,7 +358,8 @@ impl Inner {
                     this.history.borrow_mut().take();
                     this.tell(BoardChange::Shown(Box::new(shown)));
                 }
-                Refreshed::Unchanged => {}
+                // Nothing to tell: the board and its counts are as they were.
+                Refreshed::Unchanged => return,
             }
             this.changed();
         });
