@@ -35,19 +35,23 @@
 //! revision it was decided at; when another tab (or the sync) wrote in between, the write is
 //! refused with [`StorageError::Conflict`] and the caller rereads and tries again.
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::ops::ControlFlow;
+use std::rc::Rc;
 
 use chronicle_board::IdMap;
 use chronicle_core::sealed::KEY_BYTES;
 use chronicle_core::{RawEnvelope, Rebased, Uuid};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
+use indexed_db_futures::internals::SystemRepr;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionDurability, TransactionMode, TransactionOptions};
 use indexed_db_futures::{KeyPath, KeyRange};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::text::string_of;
@@ -332,6 +336,46 @@ impl StoredSnapshot {
 #[derive(Debug)]
 pub struct Storage {
     db: Database,
+    live: Rc<Live>,
+    on_pagehide: Closure<dyn Fn(web_sys::PageTransitionEvent)>,
+}
+
+/// The transactions under way. A page the browser puts in its back/forward cache is suspended
+/// with them; WebKit keeps a suspended page's transactions open, and every other tab's then waits
+/// behind them. So when the page is put aside they are aborted, as leaving the page would.
+#[derive(Debug, Default)]
+struct Live {
+    next: Cell<u64>,
+    open: RefCell<Vec<(u64, web_sys::IdbTransaction)>>,
+}
+
+impl Live {
+    fn abort_all(&self) {
+        for (_, tx) in self.open.take() {
+            // One that has just finished cannot be aborted, and needs not be.
+            let _ = tx.abort();
+        }
+    }
+}
+
+/// A transaction counted among the [`Live`] ones while this is held.
+struct Held {
+    live: Rc<Live>,
+    id: u64,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.live.open.borrow_mut().retain(|(id, _)| *id != self.id);
+    }
+}
+
+impl Drop for Storage {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.remove_event_listener_with_callback("pagehide", self.on_pagehide.as_ref().unchecked_ref());
+        }
+    }
 }
 
 fn set(object: &Object, key: &str, value: impl Into<JsValue>) -> Result<(), StorageError> {
@@ -378,7 +422,19 @@ impl Storage {
             })
             .with_on_upgrade_needed(|event, db| upgrade(event.old_version(), &db))
             .await?;
-        Ok(Storage { db })
+        let live = Rc::new(Live::default());
+        let on_pagehide = {
+            let live = Rc::clone(&live);
+            Closure::<dyn Fn(web_sys::PageTransitionEvent)>::new(move |event: web_sys::PageTransitionEvent| {
+                if event.persisted() {
+                    live.abort_all();
+                }
+            })
+        };
+        if let Some(window) = web_sys::window() {
+            let _ = window.add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref());
+        }
+        Ok(Storage { db, live, on_pagehide })
     }
 
     /// Calls `on_replaced` once when a newer version of the app, in another tab, needs to change
@@ -398,7 +454,15 @@ impl Storage {
 
     /// Closes the connection.
     pub fn close(self) {
-        self.db.close();
+        self.db.clone().close();
+    }
+
+    /// Counts `tx` among the transactions under way until the value returned is dropped.
+    fn hold(&self, tx: &Transaction<'_>) -> Held {
+        let id = self.live.next.get();
+        self.live.next.set(id + 1);
+        self.live.open.borrow_mut().push((id, (**tx.as_sys()).clone()));
+        Held { live: Rc::clone(&self.live), id }
     }
 
     /// Appends events made on this device to a board's pending events, in one transaction: all of
@@ -419,6 +483,7 @@ impl Storage {
             .with_mode(TransactionMode::Readwrite)
             .with_options(strict())
             .build()?;
+        let _held = self.hold(&tx);
         let (mut state, known, count) = log_state_counted(&tx, stream).await?;
         if state.revision != revision {
             return Err(StorageError::Conflict);
@@ -454,6 +519,7 @@ impl Storage {
         // acknowledgements and the cursor are lost together, and the next pull fetches them again.
         let tx =
             self.db.transaction([CONFIRMED, PENDING, META, SEALED]).with_mode(TransactionMode::Readwrite).build()?;
+        let _held = self.hold(&tx);
         let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let mut removed = 0;
         let dense = events.iter().enumerate().all(|(i, e)| e.seq == Some(state.confirmed + 1 + i as u64));
@@ -510,6 +576,7 @@ impl Storage {
     /// Writes a snapshot of a stream's projections.
     pub async fn put_snapshot(&self, stream: Uuid, snapshot: &StoredSnapshot) -> Result<(), StorageError> {
         let tx = self.db.transaction(SNAPSHOTS).with_mode(TransactionMode::Readwrite).build()?;
+        let _held = self.hold(&tx);
         tx.object_store(SNAPSHOTS)?.put(snapshot_record(snapshot)?).with_key(stream.to_string()).primitive()?;
         tx.commit().await?;
         Ok(())
@@ -522,6 +589,7 @@ impl Storage {
     /// snapshot of the whole log, with the log still at the state it names, needs no record read.
     pub async fn load(&self, stream: Uuid) -> Result<Loaded, StorageError> {
         let tx = self.db.transaction([CONFIRMED, PENDING, META, SNAPSHOTS]).build()?;
+        let _held = self.hold(&tx);
         let stored: Option<JsValue> = tx.object_store(SNAPSHOTS)?.get(stream.to_string()).primitive()?.await?;
         let mut problems = Vec::new();
         let snapshot = stored.and_then(|value| match read_snapshot(&value) {
@@ -579,6 +647,7 @@ impl Storage {
         take: &mut dyn FnMut(Vec<RawEnvelope>, usize),
     ) -> Result<WholeLog, StorageError> {
         let tx = self.db.transaction([CONFIRMED, PENDING, META]).build()?;
+        let _held = self.hold(&tx);
         let (state, _, count) = log_state_counted(&tx, stream).await?;
         let all = (state.confirmed + count.unwrap_or(0)) as usize;
         let mut log = WholeLog { state, pending: Vec::new(), problems: Vec::new() };
@@ -609,6 +678,7 @@ impl Storage {
     /// read: nothing follows.
     pub async fn tail(&self, stream: Uuid, known: LogState, held: u64) -> Result<Followed, StorageError> {
         let tx = self.db.transaction([CONFIRMED, PENDING, META]).build()?;
+        let _held = self.hold(&tx);
         let (state, _, count) = log_state_counted(&tx, stream).await?;
         let mut followed = Followed { state, held, ..Followed::default() };
         if state == known {
@@ -633,6 +703,7 @@ impl Storage {
     /// events.
     pub async fn pending(&self, stream: Uuid) -> Result<LogTail, StorageError> {
         let tx = self.db.transaction([PENDING, META, SEALED]).build()?;
+        let _held = self.hold(&tx);
         let (state, _) = log_state(&tx, stream).await?;
         let mut problems = Vec::new();
         let mut tail = read_tail(&tx, stream, state, None, &mut problems).await?;
@@ -657,6 +728,7 @@ impl Storage {
         known: Option<&PendingHead>,
     ) -> Result<HeadRead, StorageError> {
         let tx = self.db.transaction([PENDING, META, SEALED]).build()?;
+        let _held = self.hold(&tx);
         let (state, _, count) = log_state_counted(&tx, stream).await?;
         if known.is_some_and(|known| known.tail.state == state) {
             return Ok(HeadRead::Unchanged);
@@ -709,6 +781,7 @@ impl Storage {
     /// Keeps a count of pending events made by reading them, unless the log moved on meanwhile.
     async fn keep_pending_count(&self, stream: Uuid, counted: LogState, count: usize) -> Result<(), StorageError> {
         let tx = self.db.transaction([PENDING, META]).with_mode(TransactionMode::Readwrite).build()?;
+        let _held = self.hold(&tx);
         if log_state(&tx, stream).await?.0 == counted {
             put_pending_count(&tx, stream, counted, count as u64)?;
         }
@@ -719,6 +792,7 @@ impl Storage {
     /// Where a board's log stands.
     pub async fn log_state(&self, stream: Uuid) -> Result<LogState, StorageError> {
         let tx = self.db.transaction([PENDING, META]).build()?;
+        let _held = self.hold(&tx);
         Ok(log_state(&tx, stream).await?.0)
     }
 
@@ -729,6 +803,7 @@ impl Storage {
         }
         // A record keyed `[stream, first]` holds at most MAX_BATCH events from `seq = first + 1`.
         let tx = self.db.transaction(CONFIRMED).build()?;
+        let _held = self.hold(&tx);
         let range = web_sys::IdbKeyRange::bound(
             &record_key(stream, seq.saturating_sub(MAX_BATCH as u64)),
             &record_key(stream, seq - 1),
@@ -754,6 +829,7 @@ impl Storage {
     /// Keeps a board's stream token and lists the board (a joined board has no events yet).
     pub async fn set_sync_token(&self, stream: Uuid, token: &str) -> Result<(), StorageError> {
         let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        let _held = self.hold(&tx);
         let store = tx.object_store(META)?;
         store.put(token).with_key(format!("{SYNC_PREFIX}{stream}")).primitive()?;
         store.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
@@ -777,6 +853,7 @@ impl Storage {
     /// The key of a private board; `None` for a board in the clear.
     pub async fn board_key(&self, stream: Uuid) -> Result<Option<[u8; KEY_BYTES]>, StorageError> {
         let tx = self.db.transaction(META).build()?;
+        let _held = self.hold(&tx);
         let value: Option<JsValue> = tx.object_store(META)?.get(format!("{KEY_PREFIX}{stream}")).primitive()?.await?;
         let Some(value) = value else { return Ok(None) };
         let bytes = value.dyn_into::<Uint8Array>().map(|a| a.to_vec()).unwrap_or_default();
@@ -786,6 +863,7 @@ impl Storage {
     /// Keeps the key of a private board, as its raw bytes.
     pub async fn set_board_key(&self, stream: Uuid, key: &[u8; KEY_BYTES]) -> Result<(), StorageError> {
         let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        let _held = self.hold(&tx);
         let value: JsValue = Uint8Array::from(&key[..]).into();
         tx.object_store(META)?.put(&value).with_key(format!("{KEY_PREFIX}{stream}")).primitive()?;
         tx.commit().await?;
@@ -797,6 +875,7 @@ impl Storage {
     /// since the log reads differently now. Returns the new state.
     pub async fn replace_confirmed(&self, stream: Uuid, opened: &[RawEnvelope]) -> Result<LogState, StorageError> {
         let tx = self.db.transaction([CONFIRMED, META, SNAPSHOTS]).with_mode(TransactionMode::Readwrite).build()?;
+        let _held = self.hold(&tx);
         let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let by_id: std::collections::HashMap<Uuid, &RawEnvelope> = opened.iter().map(|e| (e.id, e)).collect();
         let confirmed = tx.object_store(CONFIRMED)?;
@@ -837,6 +916,7 @@ impl Storage {
             .with_mode(TransactionMode::Readwrite)
             .with_options(strict())
             .build()?;
+        let _held = self.hold(&tx);
         for store in [CONFIRMED, PENDING, SET_ASIDE, SEALED] {
             tx.object_store(store)?.delete::<KeyRange<JsValue>, _>(stream_range(stream, 0)?).primitive()?;
         }
@@ -859,6 +939,7 @@ impl Storage {
     /// not be read), beside the records that hold them. Records that changed meanwhile are left.
     pub async fn keep_sealed(&self, stream: Uuid, sealed: &[RawEnvelope]) -> Result<(), StorageError> {
         let tx = self.db.transaction([PENDING, SEALED]).with_mode(TransactionMode::Readwrite).build()?;
+        let _held = self.hold(&tx);
         let pending = tx.object_store(PENDING)?;
         let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
         for record in records.primitive()?.await? {
@@ -883,6 +964,7 @@ impl Storage {
             .with_mode(TransactionMode::Readwrite)
             .with_options(strict())
             .build()?;
+        let _held = self.hold(&tx);
         let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let pending = tx.object_store(PENDING)?;
         let aside = tx.object_store(SET_ASIDE)?;
@@ -918,6 +1000,7 @@ impl Storage {
     /// The board's changes set aside, oldest first; one that cannot be read is left out.
     pub async fn set_aside_changes(&self, stream: Uuid) -> Result<Vec<SetAside>, StorageError> {
         let tx = self.db.transaction(SET_ASIDE).build()?;
+        let _held = self.hold(&tx);
         let aside = tx.object_store(SET_ASIDE)?;
         let records = aside.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
         let mut changes = Vec::new();
@@ -950,6 +1033,7 @@ impl Storage {
             .with_mode(TransactionMode::Readwrite)
             .with_options(strict())
             .build()?;
+        let _held = self.hold(&tx);
         let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let aside = tx.object_store(SET_ASIDE)?;
         let records = aside.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
@@ -977,6 +1061,7 @@ impl Storage {
     /// A board's log state and the summary last kept for it, if one was and it can be read.
     pub async fn summary(&self, stream: Uuid) -> Result<(LogState, Option<StoredSummary>), StorageError> {
         let tx = self.db.transaction([PENDING, META]).build()?;
+        let _held = self.hold(&tx);
         let (state, _) = log_state(&tx, stream).await?;
         let stored: Option<JsValue> =
             tx.object_store(META)?.get(format!("{SUMMARY_PREFIX}{stream}")).primitive()?.await?;
@@ -1003,6 +1088,7 @@ impl Storage {
         keep_problem: bool,
     ) -> Result<(), StorageError> {
         let tx = self.db.transaction([PENDING, META]).with_mode(TransactionMode::Readwrite).build()?;
+        let _held = self.hold(&tx);
         let (state, _) = log_state(&tx, stream).await?;
         if state.revision != summary.revision {
             return Ok(());
@@ -1047,6 +1133,7 @@ impl Storage {
     /// Reads a metadata value.
     async fn meta(&self, key: &str) -> Result<Option<String>, StorageError> {
         let tx = self.db.transaction(META).build()?;
+        let _held = self.hold(&tx);
         let value: Option<JsValue> = tx.object_store(META)?.get(key).primitive()?.await?;
         Ok(value.and_then(|v| v.as_string()))
     }
@@ -1054,6 +1141,7 @@ impl Storage {
     /// Writes metadata values, all in one transaction.
     async fn set_meta(&self, entries: &[(&str, &str)]) -> Result<(), StorageError> {
         let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        let _held = self.hold(&tx);
         let store = tx.object_store(META)?;
         for (key, value) in entries {
             store.put(*value).with_key(*key).primitive()?;
@@ -1065,6 +1153,7 @@ impl Storage {
     /// Every metadata entry whose key starts with `prefix`, as (key, value).
     async fn meta_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StorageError> {
         let tx = self.db.transaction(META).build()?;
+        let _held = self.hold(&tx);
         let store = tx.object_store(META)?;
         let range =
             web_sys::IdbKeyRange::bound(&JsValue::from_str(prefix), &JsValue::from_str(&format!("{prefix}\u{ffff}")))

@@ -701,6 +701,48 @@ extern "C" {
     async fn stored_values(name: &str, store: &str) -> wasm_bindgen::JsValue;
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/tests/js/page.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = hidePage)]
+    fn hide_page(persisted: bool);
+}
+
+/// Lets what was spawned run up to its first wait.
+async fn settle() {
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL)).await.unwrap();
+}
+
+/// A page the browser keeps in its back/forward cache is suspended with its transactions, and
+/// WebKit keeps those open: every other tab's then waits behind them. Put aside, the page aborts
+/// what it had under way, as leaving it would, and nothing of it is kept; a page left for good
+/// is left alone (the browser ends it).
+#[wasm_bindgen_test]
+async fn a_page_put_aside_by_the_browser_leaves_no_transaction_open() {
+    let (_, storage, stream) = fresh_board().await;
+    let storage = std::rc::Rc::new(storage);
+    let events = pending(&(0..3).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    let start_append = |storage: &std::rc::Rc<Storage>| {
+        let (done, appended) = futures::channel::oneshot::channel();
+        let (storage, events) = (std::rc::Rc::clone(storage), events.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = done.send(storage.append(stream, 0, &events, &[]).await);
+        });
+        appended
+    };
+
+    let appended = start_append(&storage);
+    settle().await;
+    hide_page(true);
+    assert!(appended.await.unwrap().is_err(), "aborted");
+    assert!(storage.load(stream).await.unwrap().tail.is_empty(), "nothing of it kept");
+
+    let appended = start_append(&storage);
+    settle().await;
+    hide_page(false);
+    assert!(appended.await.unwrap().is_ok(), "left alone");
+    assert_eq!(storage.load(stream).await.unwrap().tail, events);
+}
+
 /// What a store of the database `name` holds, as JSON, with the database's version and stores.
 async fn stored(name: &str, store: &str) -> serde_json::Value {
     serde_wasm_bindgen::from_value(stored_values(name, store).await).unwrap()

@@ -41,6 +41,15 @@ pub(crate) fn App() -> impl IntoView {
     let replaced = RwSignal::new(false);
     let update_ready = RwSignal::new(false);
     spawn_local(crate::shell::register(move || update_ready.set(true)));
+    // A page the browser brings back from its back/forward cache starts afresh: what it was
+    // storing was aborted when it was put aside (see `Storage`), and the other tabs' notices
+    // passed it by.
+    let restored = window_event_listener(ev::pageshow, |event| {
+        if event.persisted() {
+            let _ = window().location().reload();
+        }
+    });
+    on_cleanup(move || restored.remove());
     spawn_local(async {
         crate::shell::ask_to_persist().await;
     });

@@ -81,3 +81,23 @@ test('one tab syncs a board; when it closes another takes over, and nothing is p
   assert.ok(events.every((e) => e.sealed), 'every event reached the server sealed');
   await second.close();
 });
+
+test('a page the browser brings back from its back/forward cache starts afresh', async () => {
+  const page = await app.context.newPage();
+  await page.goto(app.url);
+  await createBoard(page, 'Brought back');
+  await addCard(page, 'Kept');
+  await expect(page.getByRole('status', { name: 'Status' })).toContainText('All changes saved');
+  // What it was storing was aborted when it was put aside, and other tabs' notices passed it by.
+  await page.evaluate(() => {
+    window.__beforeRestore = true;
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+  });
+  await until(async () => {
+    const seen = await page.evaluate(() => window.__beforeRestore === true).catch(() => 'reloading');
+    return { ok: seen === false, seen };
+  }, 'the page loads again');
+  const todo = page.getByRole('list', { name: 'To do', exact: true });
+  await expect(todo.getByRole('listitem').filter({ hasText: 'Kept' })).toBeVisible();
+  await page.close();
+});
