@@ -91,12 +91,14 @@ impl Opening {
                 private: self.key_id().await,
             }));
         }
-        match boards::open(storage, *stream).await {
+        // The key of a private board is read and imported while the board is read.
+        let (read, private) = futures::join!(boards::open(storage, *stream), self.key_id());
+        match read {
             // A board whose events could not be opened is shown too, with the reason.
             Ok(mut opened)
                 if opened.projections.board.is_created() || opened.projections.diagnostics.undecrypted() > 0 =>
             {
-                opened.private = self.key_id().await;
+                opened.private = private;
                 Opened::Ready(Box::new(opened))
             }
             Ok(_) => match storage.sync_token(*stream).await {
