@@ -221,6 +221,11 @@ fn refused_push(error: &RemoteError, batch: &[RawEnvelope]) -> String {
 }
 
 /// What a person reads when sync failed.
+/// What the status says when the server holds less of a board than this device has stored as
+/// confirmed.
+const LOST_HISTORY: &str = "The server's copy of this board lacks changes it had confirmed before (it may have been \
+     restored from an older backup). Nothing on this device is lost; its changes wait to be sent.";
+
 fn explain(error: &RemoteError) -> String {
     match error.code() {
         Some(ErrorCode::StreamNotFound) => {
@@ -382,6 +387,7 @@ impl BoardSync {
             Err(message) => return self.failed(message),
         };
         match remote::push(self.stream, token, &wire).await {
+            Ok(pushed) if self.sync.server_lost_history(pushed.head, &pushed.accepted) => self.failed(LOST_HISTORY),
             Ok(pushed) => {
                 self.sync.pushed(pushed.head);
                 let Some(events) = self.sync.acknowledged_in_order(&batch, &pushed.accepted) else { return };
@@ -453,6 +459,7 @@ impl BoardSync {
         let mut fetched = pull_pages(self.stream, token, self.sync.cursor()).await;
         loop {
             let (events, head) = match fetched {
+                Ok((_, head)) if self.sync.server_lost_history(head, &[]) => return self.failed(LOST_HISTORY),
                 Ok(pages) => pages,
                 Err(e) => return self.failed_remote(&e),
             };

@@ -1,9 +1,10 @@
-// What a person sees when a save fails, when the board holds events this version cannot read, and
-// when the app itself cannot start.
+// What a person sees when a save fails, when the board holds events this version cannot read,
+// when the server has lost part of a board's history, and when the app itself cannot start.
 
+import fs from 'node:fs';
 import { test, before, after } from 'node:test';
-import { expect } from './expect.mjs';
-import { useApp, startBrowser, createBoard, addCard } from './support.mjs';
+import { expect, until } from './expect.mjs';
+import { useApp, startBrowser, startServer, createBoard, addCard } from './support.mjs';
 
 const app = useApp({ before, after });
 
@@ -87,4 +88,49 @@ test('an app that cannot start says so on the page instead of opening for good',
   await expect(page.getByRole('heading', { name: 'Chronicle could not start' })).toBeVisible();
   await expect(page.getByRole('alert')).toContainText('Its files could not be loaded');
   await expect(page.getByRole('alert')).toContainText('Check the connection and reload the page');
+});
+
+test('a server restored from an older backup is said so, and not asked again and again', async () => {
+  let server = await startServer();
+  const { port, database } = server;
+  const browser = await startBrowser();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(server.url);
+    await createBoard(page, 'Backed up');
+    const sync = page.getByRole('status', { name: 'Sync status' });
+    await expect(sync).toContainText('Synced');
+
+    // The server's database is copied while it is stopped: the backup.
+    await server.close();
+    const files = [database, `${database}-wal`, `${database}-shm`].filter((f) => fs.existsSync(f));
+    for (const file of files) fs.copyFileSync(file, `${file}.backup`);
+    server = await startServer({ port, database });
+    await addCard(page, 'Confirmed after the backup');
+    await expect(page.getByRole('status', { name: 'Status' })).toContainText('All changes saved');
+    await expect(sync).toContainText('Synced');
+
+    // Restored from the backup, the server lacks the card this device holds as confirmed.
+    await server.close();
+    for (const file of [database, `${database}-wal`, `${database}-shm`]) fs.rmSync(file, { force: true });
+    for (const file of files) fs.copyFileSync(`${file}.backup`, file);
+    server = await startServer({ port, database });
+    const pushes = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/events')) pushes.push(Date.now());
+    });
+    await addCard(page, 'Made after the restore');
+    await expect(sync).toContainText("The server's copy of this board lacks changes");
+    await expect(sync).toContainText('1 pending');
+    // Each attempt waits, longer than the one before, rather than pushing again at once.
+    const from = pushes.length;
+    await until(async () => ({ ok: pushes.length >= from + 2, seen: pushes.length - from }), 'two more attempts');
+    const [first, second] = pushes.slice(from);
+    expect(second - first >= 500).toEqual(true);
+    const todo = page.getByRole('list', { name: 'To do', exact: true });
+    await expect(todo.getByRole('listitem')).toHaveCount(2);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
 });

@@ -257,6 +257,14 @@ impl SyncState {
         }
     }
 
+    /// Whether the server holds less of the stream than this device has stored as confirmed: its
+    /// head is behind the cursor, or it put an event just pushed at a position this device already
+    /// holds another confirmed event at. Its copy has lost part of the history (restored from an
+    /// older backup, say); pushing or pulling again would get the same answer at once.
+    pub fn server_lost_history(&self, head: u64, accepted: &[Accepted]) -> bool {
+        head < self.cursor || accepted.iter().any(|a| a.seq <= self.cursor)
+    }
+
     /// The events of a push that came back acknowledged, with their `seq`s, when the server put
     /// them right after what is stored here: nobody pushed in between, and they can be stored as
     /// confirmed at once. Otherwise `None`, and a pull brings everything in the server's order.
@@ -350,6 +358,24 @@ mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_server_that_lost_part_of_the_history_is_told_from_one_that_others_pushed_to() {
+        let mut sync = SyncState::new(4, true, true);
+        sync.pulled(0, 4, 4);
+        let accepted = |seqs: &[u64]| -> Vec<Accepted> {
+            seqs.iter().map(|seq| Accepted { id: uuid::Uuid::from_u128(u128::from(*seq)), seq: *seq }).collect()
+        };
+        assert!(!sync.server_lost_history(5, &accepted(&[5])), "right after what is stored");
+        assert!(!sync.server_lost_history(9, &accepted(&[8, 9])), "after others' events");
+        assert!(!sync.server_lost_history(4, &[]), "a pull at the head");
+        assert!(sync.server_lost_history(4, &accepted(&[3, 4])), "placed where confirmed events are");
+        assert!(sync.server_lost_history(2, &[]), "a head behind the cursor");
+        // Said so, and tried again after a back-off rather than at once.
+        sync.failed(0, "lost", 0.0);
+        assert_eq!(sync.next(100, 2), Action::WaitUntil(500));
+        assert!(matches!(sync.status(2), SyncStatus::Failed { pending: 2, .. }));
     }
 
     #[test]
