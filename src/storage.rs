@@ -461,6 +461,7 @@ impl Storage {
     fn hold(&self, tx: &Transaction<'_>) -> Held {
         let id = self.live.next.get();
         self.live.next.set(id + 1);
+        // The browser's transaction under the crate's (its `internals` give it), to abort it.
         self.live.open.borrow_mut().push((id, (**tx.as_sys()).clone()));
         Held { live: Rc::clone(&self.live), id }
     }
