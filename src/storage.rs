@@ -43,7 +43,7 @@ use std::rc::Rc;
 use chronicle_board::IdMap;
 use chronicle_core::sealed::KEY_BYTES;
 use chronicle_core::{RawEnvelope, Rebased, Uuid};
-use indexed_db_futures::database::Database;
+use indexed_db_futures::database::{Database, ObjectStoreName};
 use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
 use indexed_db_futures::internals::SystemRepr;
 use indexed_db_futures::prelude::*;
@@ -370,6 +370,36 @@ impl Drop for Held {
     }
 }
 
+/// What a transaction may do.
+enum Access {
+    Read,
+    Write,
+    /// Write, with the commit reported once the data is on disk (see [`strict`]).
+    WriteStrict,
+}
+
+/// A transaction of [`Storage`], counted among the [`Live`] ones until it is dropped.
+struct Tx<'a> {
+    tx: Transaction<'a>,
+    _held: Held,
+}
+
+impl<'a> std::ops::Deref for Tx<'a> {
+    type Target = Transaction<'a>;
+
+    fn deref(&self) -> &Transaction<'a> {
+        &self.tx
+    }
+}
+
+impl Tx<'_> {
+    /// Commits, and stays counted until the commit is reported.
+    async fn commit(self) -> Result<(), IdbError> {
+        let Tx { tx, _held } = self;
+        tx.commit().await
+    }
+}
+
 impl Drop for Storage {
     fn drop(&mut self) {
         if let Some(window) = web_sys::window() {
@@ -457,13 +487,20 @@ impl Storage {
         self.db.clone().close();
     }
 
-    /// Counts `tx` among the transactions under way until the value returned is dropped.
-    fn hold(&self, tx: &Transaction<'_>) -> Held {
+    /// A transaction on `stores`, counted among those under way until it ends (see [`Live`]):
+    /// every transaction of this storage is made here.
+    fn transaction<S: ObjectStoreName>(&self, stores: S, access: Access) -> Result<Tx<'_>, StorageError> {
+        let builder = self.db.transaction(stores);
+        let tx = match access {
+            Access::Read => builder.build()?,
+            Access::Write => builder.with_mode(TransactionMode::Readwrite).build()?,
+            Access::WriteStrict => builder.with_mode(TransactionMode::Readwrite).with_options(strict()).build()?,
+        };
         let id = self.live.next.get();
         self.live.next.set(id + 1);
         // The browser's transaction under the crate's (its `internals` give it), to abort it.
         self.live.open.borrow_mut().push((id, (**tx.as_sys()).clone()));
-        Held { live: Rc::clone(&self.live), id }
+        Ok(Tx { tx, _held: Held { live: Rc::clone(&self.live), id } })
     }
 
     /// Appends events made on this device to a board's pending events, in one transaction: all of
@@ -478,13 +515,7 @@ impl Storage {
         events: &[RawEnvelope],
         sealed: &[RawEnvelope],
     ) -> Result<LogState, StorageError> {
-        let tx = self
-            .db
-            .transaction([PENDING, META, SEALED])
-            .with_mode(TransactionMode::Readwrite)
-            .with_options(strict())
-            .build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([PENDING, META, SEALED], Access::WriteStrict)?;
         let (mut state, known, count) = log_state_counted(&tx, stream).await?;
         if state.revision != revision {
             return Err(StorageError::Conflict);
@@ -518,9 +549,7 @@ impl Storage {
     ) -> Result<LogState, StorageError> {
         // Default (relaxed) durability: should a crash lose this transaction, the events, the
         // acknowledgements and the cursor are lost together, and the next pull fetches them again.
-        let tx =
-            self.db.transaction([CONFIRMED, PENDING, META, SEALED]).with_mode(TransactionMode::Readwrite).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([CONFIRMED, PENDING, META, SEALED], Access::Write)?;
         let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let mut removed = 0;
         let dense = events.iter().enumerate().all(|(i, e)| e.seq == Some(state.confirmed + 1 + i as u64));
@@ -576,8 +605,7 @@ impl Storage {
 
     /// Writes a snapshot of a stream's projections.
     pub async fn put_snapshot(&self, stream: Uuid, snapshot: &StoredSnapshot) -> Result<(), StorageError> {
-        let tx = self.db.transaction(SNAPSHOTS).with_mode(TransactionMode::Readwrite).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction(SNAPSHOTS, Access::Write)?;
         tx.object_store(SNAPSHOTS)?.put(snapshot_record(snapshot)?).with_key(stream.to_string()).primitive()?;
         tx.commit().await?;
         Ok(())
@@ -589,8 +617,7 @@ impl Storage {
     /// offline keeps its whole history pending, and a reload must not read it all again. A
     /// snapshot of the whole log, with the log still at the state it names, needs no record read.
     pub async fn load(&self, stream: Uuid) -> Result<Loaded, StorageError> {
-        let tx = self.db.transaction([CONFIRMED, PENDING, META, SNAPSHOTS]).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([CONFIRMED, PENDING, META, SNAPSHOTS], Access::Read)?;
         let stored: Option<JsValue> = tx.object_store(SNAPSHOTS)?.get(stream.to_string()).primitive()?.await?;
         let mut problems = Vec::new();
         let snapshot = stored.and_then(|value| match read_snapshot(&value) {
@@ -647,8 +674,7 @@ impl Storage {
         stream: Uuid,
         take: &mut dyn FnMut(Vec<RawEnvelope>, usize),
     ) -> Result<WholeLog, StorageError> {
-        let tx = self.db.transaction([CONFIRMED, PENDING, META]).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([CONFIRMED, PENDING, META], Access::Read)?;
         let (state, _, count) = log_state_counted(&tx, stream).await?;
         let all = (state.confirmed + count.unwrap_or(0)) as usize;
         let mut log = WholeLog { state, pending: Vec::new(), problems: Vec::new() };
@@ -678,8 +704,7 @@ impl Storage {
     /// backlog, nothing of the rest is read. When the log is still at `known`, only its state is
     /// read: nothing follows.
     pub async fn tail(&self, stream: Uuid, known: LogState, held: u64) -> Result<Followed, StorageError> {
-        let tx = self.db.transaction([CONFIRMED, PENDING, META]).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([CONFIRMED, PENDING, META], Access::Read)?;
         let (state, _, count) = log_state_counted(&tx, stream).await?;
         let mut followed = Followed { state, held, ..Followed::default() };
         if state == known {
@@ -703,8 +728,7 @@ impl Storage {
     /// Reads the log state and every pending event with its sealed forms, without the confirmed
     /// events.
     pub async fn pending(&self, stream: Uuid) -> Result<LogTail, StorageError> {
-        let tx = self.db.transaction([PENDING, META, SEALED]).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([PENDING, META, SEALED], Access::Read)?;
         let (state, _) = log_state(&tx, stream).await?;
         let mut problems = Vec::new();
         let mut tail = read_tail(&tx, stream, state, None, &mut problems).await?;
@@ -728,8 +752,7 @@ impl Storage {
         head: usize,
         known: Option<&PendingHead>,
     ) -> Result<HeadRead, StorageError> {
-        let tx = self.db.transaction([PENDING, META, SEALED]).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([PENDING, META, SEALED], Access::Read)?;
         let (state, _, count) = log_state_counted(&tx, stream).await?;
         if known.is_some_and(|known| known.tail.state == state) {
             return Ok(HeadRead::Unchanged);
@@ -781,8 +804,7 @@ impl Storage {
 
     /// Keeps a count of pending events made by reading them, unless the log moved on meanwhile.
     async fn keep_pending_count(&self, stream: Uuid, counted: LogState, count: usize) -> Result<(), StorageError> {
-        let tx = self.db.transaction([PENDING, META]).with_mode(TransactionMode::Readwrite).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([PENDING, META], Access::Write)?;
         if log_state(&tx, stream).await?.0 == counted {
             put_pending_count(&tx, stream, counted, count as u64)?;
         }
@@ -792,8 +814,7 @@ impl Storage {
 
     /// Where a board's log stands.
     pub async fn log_state(&self, stream: Uuid) -> Result<LogState, StorageError> {
-        let tx = self.db.transaction([PENDING, META]).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([PENDING, META], Access::Read)?;
         Ok(log_state(&tx, stream).await?.0)
     }
 
@@ -803,8 +824,7 @@ impl Storage {
             return Ok(None);
         }
         // A record keyed `[stream, first]` holds at most MAX_BATCH events from `seq = first + 1`.
-        let tx = self.db.transaction(CONFIRMED).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction(CONFIRMED, Access::Read)?;
         let range = web_sys::IdbKeyRange::bound(
             &record_key(stream, seq.saturating_sub(MAX_BATCH as u64)),
             &record_key(stream, seq - 1),
@@ -829,8 +849,7 @@ impl Storage {
 
     /// Keeps a board's stream token and lists the board (a joined board has no events yet).
     pub async fn set_sync_token(&self, stream: Uuid, token: &str) -> Result<(), StorageError> {
-        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction(META, Access::Write)?;
         let store = tx.object_store(META)?;
         store.put(token).with_key(format!("{SYNC_PREFIX}{stream}")).primitive()?;
         store.put(stream.to_string()).with_key(format!("{BOARD_PREFIX}{stream}")).primitive()?;
@@ -853,8 +872,7 @@ impl Storage {
 
     /// The key of a private board; `None` for a board in the clear.
     pub async fn board_key(&self, stream: Uuid) -> Result<Option<[u8; KEY_BYTES]>, StorageError> {
-        let tx = self.db.transaction(META).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction(META, Access::Read)?;
         let value: Option<JsValue> = tx.object_store(META)?.get(format!("{KEY_PREFIX}{stream}")).primitive()?.await?;
         let Some(value) = value else { return Ok(None) };
         let bytes = value.dyn_into::<Uint8Array>().map(|a| a.to_vec()).unwrap_or_default();
@@ -863,8 +881,7 @@ impl Storage {
 
     /// Keeps the key of a private board, as its raw bytes.
     pub async fn set_board_key(&self, stream: Uuid, key: &[u8; KEY_BYTES]) -> Result<(), StorageError> {
-        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction(META, Access::Write)?;
         let value: JsValue = Uint8Array::from(&key[..]).into();
         tx.object_store(META)?.put(&value).with_key(format!("{KEY_PREFIX}{stream}")).primitive()?;
         tx.commit().await?;
@@ -875,8 +892,7 @@ impl Storage {
     /// the board's key now opens. One transaction; the revision moves on and the snapshot goes,
     /// since the log reads differently now. Returns the new state.
     pub async fn replace_confirmed(&self, stream: Uuid, opened: &[RawEnvelope]) -> Result<LogState, StorageError> {
-        let tx = self.db.transaction([CONFIRMED, META, SNAPSHOTS]).with_mode(TransactionMode::Readwrite).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([CONFIRMED, META, SNAPSHOTS], Access::Write)?;
         let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let by_id: std::collections::HashMap<Uuid, &RawEnvelope> = opened.iter().map(|e| (e.id, e)).collect();
         let confirmed = tx.object_store(CONFIRMED)?;
@@ -911,13 +927,7 @@ impl Storage {
     /// Removes a board from this browser: its events, set-aside changes, snapshot, credentials,
     /// key and summary, in one transaction. The board is no longer listed.
     pub async fn remove_board(&self, stream: Uuid) -> Result<(), StorageError> {
-        let tx = self
-            .db
-            .transaction([CONFIRMED, PENDING, META, SNAPSHOTS, SET_ASIDE, SEALED])
-            .with_mode(TransactionMode::Readwrite)
-            .with_options(strict())
-            .build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([CONFIRMED, PENDING, META, SNAPSHOTS, SET_ASIDE, SEALED], Access::WriteStrict)?;
         for store in [CONFIRMED, PENDING, SET_ASIDE, SEALED] {
             tx.object_store(store)?.delete::<KeyRange<JsValue>, _>(stream_range(stream, 0)?).primitive()?;
         }
@@ -939,8 +949,7 @@ impl Storage {
     /// Keeps sealed forms for pending events that had none (a record whose sealed forms could
     /// not be read), beside the records that hold them. Records that changed meanwhile are left.
     pub async fn keep_sealed(&self, stream: Uuid, sealed: &[RawEnvelope]) -> Result<(), StorageError> {
-        let tx = self.db.transaction([PENDING, SEALED]).with_mode(TransactionMode::Readwrite).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([PENDING, SEALED], Access::Write)?;
         let pending = tx.object_store(PENDING)?;
         let records = pending.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
         for record in records.primitive()?.await? {
@@ -959,13 +968,7 @@ impl Storage {
     /// store, with `reason`, in one transaction; the log's revision moves on, since it reads
     /// differently now. Returns the new state; a record already confirmed is left alone.
     pub async fn set_aside(&self, stream: Uuid, ids: &[Uuid], reason: &str, at: i64) -> Result<LogState, StorageError> {
-        let tx = self
-            .db
-            .transaction([PENDING, META, SET_ASIDE, SEALED])
-            .with_mode(TransactionMode::Readwrite)
-            .with_options(strict())
-            .build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([PENDING, META, SET_ASIDE, SEALED], Access::WriteStrict)?;
         let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let pending = tx.object_store(PENDING)?;
         let aside = tx.object_store(SET_ASIDE)?;
@@ -1000,8 +1003,7 @@ impl Storage {
 
     /// The board's changes set aside, oldest first; one that cannot be read is left out.
     pub async fn set_aside_changes(&self, stream: Uuid) -> Result<Vec<SetAside>, StorageError> {
-        let tx = self.db.transaction(SET_ASIDE).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction(SET_ASIDE, Access::Read)?;
         let aside = tx.object_store(SET_ASIDE)?;
         let records = aside.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
         let mut changes = Vec::new();
@@ -1028,13 +1030,7 @@ impl Storage {
     }
 
     async fn end_set_aside(&self, stream: Uuid, take_back: bool) -> Result<LogState, StorageError> {
-        let tx = self
-            .db
-            .transaction([PENDING, META, SET_ASIDE, SEALED])
-            .with_mode(TransactionMode::Readwrite)
-            .with_options(strict())
-            .build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([PENDING, META, SET_ASIDE, SEALED], Access::WriteStrict)?;
         let (mut state, _, count) = log_state_counted(&tx, stream).await?;
         let aside = tx.object_store(SET_ASIDE)?;
         let records = aside.get_all::<JsValue>().with_query::<JsValue, _>(stream_range(stream, 0)?);
@@ -1061,8 +1057,7 @@ impl Storage {
 
     /// A board's log state and the summary last kept for it, if one was and it can be read.
     pub async fn summary(&self, stream: Uuid) -> Result<(LogState, Option<StoredSummary>), StorageError> {
-        let tx = self.db.transaction([PENDING, META]).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([PENDING, META], Access::Read)?;
         let (state, _) = log_state(&tx, stream).await?;
         let stored: Option<JsValue> =
             tx.object_store(META)?.get(format!("{SUMMARY_PREFIX}{stream}")).primitive()?.await?;
@@ -1088,8 +1083,7 @@ impl Storage {
         summary: &StoredSummary,
         keep_problem: bool,
     ) -> Result<(), StorageError> {
-        let tx = self.db.transaction([PENDING, META]).with_mode(TransactionMode::Readwrite).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction([PENDING, META], Access::Write)?;
         let (state, _) = log_state(&tx, stream).await?;
         if state.revision != summary.revision {
             return Ok(());
@@ -1133,16 +1127,14 @@ impl Storage {
 
     /// Reads a metadata value.
     async fn meta(&self, key: &str) -> Result<Option<String>, StorageError> {
-        let tx = self.db.transaction(META).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction(META, Access::Read)?;
         let value: Option<JsValue> = tx.object_store(META)?.get(key).primitive()?.await?;
         Ok(value.and_then(|v| v.as_string()))
     }
 
     /// Writes metadata values, all in one transaction.
     async fn set_meta(&self, entries: &[(&str, &str)]) -> Result<(), StorageError> {
-        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction(META, Access::Write)?;
         let store = tx.object_store(META)?;
         for (key, value) in entries {
             store.put(*value).with_key(*key).primitive()?;
@@ -1153,8 +1145,7 @@ impl Storage {
 
     /// Every metadata entry whose key starts with `prefix`, as (key, value).
     async fn meta_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StorageError> {
-        let tx = self.db.transaction(META).build()?;
-        let _held = self.hold(&tx);
+        let tx = self.transaction(META, Access::Read)?;
         let store = tx.object_store(META)?;
         let range =
             web_sys::IdbKeyRange::bound(&JsValue::from_str(prefix), &JsValue::from_str(&format!("{prefix}\u{ffff}")))
