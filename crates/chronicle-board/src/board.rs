@@ -117,6 +117,7 @@ enum Change {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
     /// The column's id.
+    #[serde(deserialize_with = "chronicle_core::id::read")]
     pub id: Uuid,
     /// The column's name.
     pub name: String,
@@ -209,7 +210,15 @@ struct BoardWire {
 /// A card in the snapshot form: id, title, description, column (its place in
 /// [`BoardWire::ids`]), whether archived, archive order, and last device (its place in `ids`).
 #[derive(Serialize, Deserialize)]
-struct CardRow(Uuid, String, String, u32, bool, u64, Option<u32>);
+struct CardRow(
+    #[serde(deserialize_with = "chronicle_core::id::read")] Uuid,
+    String,
+    String,
+    u32,
+    bool,
+    u64,
+    Option<u32>,
+);
 
 impl From<Board> for BoardWire {
     fn from(b: Board) -> Self {

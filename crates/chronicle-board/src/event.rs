@@ -1,5 +1,6 @@
 //! The board's events: past-tense facts with stable wire names and versions.
 
+use chronicle_core::id::Id;
 use chronicle_core::{Data, EventPayload};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -159,8 +160,8 @@ mod wire {
     //! has a shape of its own, without the description version 2 requires. Either way the data
     //! is read as it is, with no tree of JSON values built for it.
     use super::{ColumnSeed, UndoMark};
+    use chronicle_core::id::Id;
     use serde::{Deserialize, Serialize};
-    use uuid::Uuid;
 
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -178,7 +179,7 @@ mod wire {
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct ColumnName {
-        pub(super) column: Uuid,
+        pub(super) column: Id,
         pub(super) name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub(super) undoes: Option<UndoMark>,
@@ -186,7 +187,7 @@ mod wire {
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct ColumnIndex {
-        pub(super) column: Uuid,
+        pub(super) column: Id,
         pub(super) index: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub(super) undoes: Option<UndoMark>,
@@ -194,15 +195,15 @@ mod wire {
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct Column {
-        pub(super) column: Uuid,
+        pub(super) column: Id,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub(super) undoes: Option<UndoMark>,
     }
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct CardAdded {
-        pub(super) card: Uuid,
-        pub(super) column: Uuid,
+        pub(super) card: Id,
+        pub(super) column: Id,
         pub(super) title: String,
         pub(super) description: String,
     }
@@ -210,8 +211,8 @@ mod wire {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct CardAddedV1 {
-        pub(super) card: Uuid,
-        pub(super) column: Uuid,
+        pub(super) card: Id,
+        pub(super) column: Id,
         pub(super) title: String,
         #[serde(default)]
         pub(super) description: String,
@@ -219,7 +220,7 @@ mod wire {
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct CardEdited {
-        pub(super) card: Uuid,
+        pub(super) card: Id,
         pub(super) title: String,
         pub(super) description: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -228,9 +229,9 @@ mod wire {
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct CardMoved {
-        pub(super) card: Uuid,
-        pub(super) from: Uuid,
-        pub(super) to: Uuid,
+        pub(super) card: Id,
+        pub(super) from: Id,
+        pub(super) to: Id,
         pub(super) index: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub(super) undoes: Option<UndoMark>,
@@ -238,22 +239,22 @@ mod wire {
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct Card {
-        pub(super) card: Uuid,
+        pub(super) card: Id,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub(super) undoes: Option<UndoMark>,
     }
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct CardColumn {
-        pub(super) card: Uuid,
-        pub(super) column: Uuid,
+        pub(super) card: Id,
+        pub(super) column: Id,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub(super) undoes: Option<UndoMark>,
     }
     #[derive(Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct DeviceNamed {
-        pub(super) device: Uuid,
+        pub(super) device: Id,
         pub(super) name: String,
     }
 }
@@ -321,22 +322,26 @@ impl EventPayload for BoardEvent {
             BoardEvent::BoardCreated { name, columns } => data_of(wire::BoardCreated { name, columns }),
             BoardEvent::BoardRenamed { name } => data_of(wire::Name { name, undoes }),
             BoardEvent::ColumnAdded { column, name } | BoardEvent::ColumnRenamed { column, name } => {
-                data_of(wire::ColumnName { column, name, undoes })
+                data_of(wire::ColumnName { column: Id(column), name, undoes })
             }
-            BoardEvent::ColumnMoved { column, index } => data_of(wire::ColumnIndex { column, index, undoes }),
-            BoardEvent::ColumnRemoved { column } => data_of(wire::Column { column, undoes }),
+            BoardEvent::ColumnMoved { column, index } => {
+                data_of(wire::ColumnIndex { column: Id(column), index, undoes })
+            }
+            BoardEvent::ColumnRemoved { column } => data_of(wire::Column { column: Id(column), undoes }),
             BoardEvent::CardAdded { card, column, title, description } => {
-                data_of(wire::CardAdded { card, column, title, description })
+                data_of(wire::CardAdded { card: Id(card), column: Id(column), title, description })
             }
             BoardEvent::CardEdited { card, title, description } => {
-                data_of(wire::CardEdited { card, title, description, undoes })
+                data_of(wire::CardEdited { card: Id(card), title, description, undoes })
             }
             BoardEvent::CardMoved { card, from, to, index } => {
-                data_of(wire::CardMoved { card, from, to, index, undoes })
+                data_of(wire::CardMoved { card: Id(card), from: Id(from), to: Id(to), index, undoes })
             }
-            BoardEvent::CardArchived { card } => data_of(wire::Card { card, undoes }),
-            BoardEvent::CardRestored { card, column } => data_of(wire::CardColumn { card, column, undoes }),
-            BoardEvent::DeviceNamed { device, name } => data_of(wire::DeviceNamed { device, name }),
+            BoardEvent::CardArchived { card } => data_of(wire::Card { card: Id(card), undoes }),
+            BoardEvent::CardRestored { card, column } => {
+                data_of(wire::CardColumn { card: Id(card), column: Id(column), undoes })
+            }
+            BoardEvent::DeviceNamed { device, name } => data_of(wire::DeviceNamed { device: Id(device), name }),
             // An undo's change is never an undo itself.
             BoardEvent::Undo { change, .. } => change.to_data(),
         }
@@ -353,47 +358,47 @@ impl EventPayload for BoardEvent {
                 undoing(BoardEvent::BoardRenamed { name }, undoes)
             }
             "column_added" => {
-                let wire::ColumnName { column, name, undoes } = read(data)?;
+                let wire::ColumnName { column: Id(column), name, undoes } = read(data)?;
                 undoing(BoardEvent::ColumnAdded { column, name }, undoes)
             }
             "column_renamed" => {
-                let wire::ColumnName { column, name, undoes } = read(data)?;
+                let wire::ColumnName { column: Id(column), name, undoes } = read(data)?;
                 undoing(BoardEvent::ColumnRenamed { column, name }, undoes)
             }
             "column_moved" => {
-                let wire::ColumnIndex { column, index, undoes } = read(data)?;
+                let wire::ColumnIndex { column: Id(column), index, undoes } = read(data)?;
                 undoing(BoardEvent::ColumnMoved { column, index }, undoes)
             }
             "column_removed" => {
-                let wire::Column { column, undoes } = read(data)?;
+                let wire::Column { column: Id(column), undoes } = read(data)?;
                 undoing(BoardEvent::ColumnRemoved { column }, undoes)
             }
             "card_added" if version == 1 => {
-                let wire::CardAddedV1 { card, column, title, description } = read(data)?;
+                let wire::CardAddedV1 { card: Id(card), column: Id(column), title, description } = read(data)?;
                 BoardEvent::CardAdded { card, column, title, description }
             }
             "card_added" => {
-                let wire::CardAdded { card, column, title, description } = read(data)?;
+                let wire::CardAdded { card: Id(card), column: Id(column), title, description } = read(data)?;
                 BoardEvent::CardAdded { card, column, title, description }
             }
             "card_edited" => {
-                let wire::CardEdited { card, title, description, undoes } = read(data)?;
+                let wire::CardEdited { card: Id(card), title, description, undoes } = read(data)?;
                 undoing(BoardEvent::CardEdited { card, title, description }, undoes)
             }
             "card_moved" => {
-                let wire::CardMoved { card, from, to, index, undoes } = read(data)?;
+                let wire::CardMoved { card: Id(card), from: Id(from), to: Id(to), index, undoes } = read(data)?;
                 undoing(BoardEvent::CardMoved { card, from, to, index }, undoes)
             }
             "card_archived" => {
-                let wire::Card { card, undoes } = read(data)?;
+                let wire::Card { card: Id(card), undoes } = read(data)?;
                 undoing(BoardEvent::CardArchived { card }, undoes)
             }
             "card_restored" => {
-                let wire::CardColumn { card, column, undoes } = read(data)?;
+                let wire::CardColumn { card: Id(card), column: Id(column), undoes } = read(data)?;
                 undoing(BoardEvent::CardRestored { card, column }, undoes)
             }
             "device_named" => {
-                let wire::DeviceNamed { device, name } = read(data)?;
+                let wire::DeviceNamed { device: Id(device), name } = read(data)?;
                 BoardEvent::DeviceNamed { device, name }
             }
             other => return Err(format!("unknown event type {other:?}")),

@@ -13,8 +13,10 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct RawEnvelope {
     /// Unique id of the event (UUID v7, made by the device that recorded it).
+    #[serde(deserialize_with = "chronicle_protocol::id::read")]
     pub id: Uuid,
     /// The stream the event belongs to; one board is one stream.
+    #[serde(deserialize_with = "chronicle_protocol::id::read")]
     pub stream: Uuid,
     /// Stable wire name of the event type, such as `card_added`.
     #[serde(rename = "type")]
@@ -22,6 +24,7 @@ pub struct RawEnvelope {
     /// Version of the payload schema for `kind`, starting at 1.
     pub version: u16,
     /// Id of the device that recorded the event.
+    #[serde(deserialize_with = "chronicle_protocol::id::read")]
     pub device: Uuid,
     /// Wall-clock time on the recording device, in milliseconds since the Unix epoch.
     pub at: i64,

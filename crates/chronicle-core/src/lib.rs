@@ -24,7 +24,7 @@ mod projection;
 pub mod sealed;
 mod sync;
 
-pub use chronicle_protocol::Data;
+pub use chronicle_protocol::{Data, id};
 pub use decider::Decider;
 pub use envelope::{
     Event, EventPayload, LineError, Meta, Payload, RawEnvelope, Unreadable, UnreadableReason, Upcaster, parse_lines,

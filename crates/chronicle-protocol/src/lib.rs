@@ -12,6 +12,8 @@
 
 use std::fmt;
 
+pub mod id;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -46,6 +48,7 @@ pub const MAX_TOKEN_CHARS: usize = 128;
 #[serde(deny_unknown_fields)]
 pub struct WireEnvelope {
     /// Unique id of the event, made by the device that recorded it.
+    #[serde(deserialize_with = "id::read")]
     pub id: Uuid,
     /// Stable name of the event type, 1 to [`MAX_TYPE_CHARS`] characters.
     #[serde(rename = "type")]
@@ -53,6 +56,7 @@ pub struct WireEnvelope {
     /// Version of the payload schema for `kind`, 1 to [`MAX_VERSION`].
     pub version: u16,
     /// The device that recorded it.
+    #[serde(deserialize_with = "id::read")]
     pub device: Uuid,
     /// When, in milliseconds since the epoch, on that device's clock.
     pub at: i64,
