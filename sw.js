@@ -7,10 +7,14 @@ const PREFIX = 'chronicle-shell-';
 const CACHE = PREFIX + BUILD;
 const INDEX = './';
 
-/** The files an index.html names: styles, icons, the JS glue and the wasm it loads. */
+/**
+ * The files an index.html names: styles, icons, the JS glue and the wasm it loads. The release
+ * build's page is minified, so an attribute's value may come without quotes.
+ */
 function assetsOf(html) {
-  const named = [...html.matchAll(/(?:href|src)="([^"#?]+)"/g), ...html.matchAll(/['"]([^'"]+\.(?:wasm|js))['"]/g)];
-  return [...new Set(named.map((m) => m[1]).filter((url) => !/^[a-z]+:/i.test(url)))];
+  const attributes = [...html.matchAll(/\b(?:href|src)=(?:"([^"#?]+)"|([^\s"'>#?]+))/g)].map((m) => m[1] ?? m[2]);
+  const scripts = [...html.matchAll(/['"]([^'"]+\.(?:wasm|js))['"]/g)].map((m) => m[1]);
+  return [...new Set([...attributes, ...scripts].filter((url) => !/^[a-z]+:/i.test(url)))];
 }
 
 self.addEventListener('install', (event) => {

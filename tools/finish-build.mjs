@@ -5,23 +5,27 @@
 // 2. has the loader say so on the page when the app cannot start (an engine without WebAssembly
 //    SIMD, which the app needs, or files that could not be loaded), where the first paint's
 //    "Opening your boards…" would otherwise stay for good;
-// 3. stamps the service worker with this build's id (a hash of index.html, which names every
+// 3. in a release build, minifies the app's script (wasm-bindgen's glue: Trunk minifies only the
+//    page and its styles) and gives index.html its new integrity;
+// 4. stamps the service worker with this build's id (a hash of index.html, which names every
 //    hashed asset and now holds the styles), so browsers see a new build as a new worker;
-// 4. writes each file compressed beside it, brotli (`.br`) and gzip (`.gz`) at their highest
+// 5. writes each file compressed beside it, brotli (`.br`) and gzip (`.gz`) at their highest
 //    levels, which the server sends as they are to browsers that take them.
 
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { minify } from 'terser';
 
 const dir = process.env.TRUNK_STAGING_DIR;
 if (!dir) throw new Error('TRUNK_STAGING_DIR is not set: this script runs as a Trunk post_build hook');
 
-const stylesheet = /<link rel="stylesheet" href="\/?([^"/]+\.css)"[^>]*>/;
 const page = readFileSync(join(dir, 'index.html'), 'utf8');
-const linked = stylesheet.exec(page);
-if (!linked) throw new Error('index.html links no stylesheet to inline: has the build changed how it names it?');
+// The build's HTML is minified: attributes come in any order, quoted or not.
+const linkTag = (page.match(/<link\b[^>]*>/g) ?? []).find((tag) => /\brel="?stylesheet\b/.test(tag));
+const linked = linkTag && [linkTag, /\bhref="?\/?([^"\s>/]+\.css)/.exec(linkTag)?.[1]];
+if (!linked?.[1]) throw new Error('index.html links no stylesheet to inline: has the build changed how it names it?');
 const css = readFileSync(join(dir, linked[1]), 'utf8');
 if (css.includes('</style')) throw new Error(`${linked[1]} cannot be inlined: it contains "</style"`);
 if (!page.includes('</head>')) throw new Error('index.html has no </head> to put the styles before');
@@ -44,14 +48,24 @@ const cannotStart = `const cannotStart = (error) => {
   throw error;
 };
 `;
-writeFileSync(
-  join(dir, 'index.html'),
-  page
-    .replace(linked[0], '')
-    .replace(loader, (_, options) => `${cannotStart}const wasm = await init(${options}).catch(cannotStart);`)
-    .replace('</head>', () => `<style>${css}</style></head>`),
-);
+let finished = page
+  .replace(linked[0], '')
+  .replace(loader, (_, options) => `${cannotStart}const wasm = await init(${options}).catch(cannotStart);`)
+  .replace('</head>', () => `<style>${css}</style></head>`);
 rmSync(join(dir, linked[1]));
+
+if (process.env.TRUNK_PROFILE === 'release') {
+  const scripts = readdirSync(dir).filter((name) => /^chronicle-[0-9a-f]+\.js$/.test(name));
+  if (scripts.length !== 1) throw new Error(`expected one app script, found ${scripts.join(', ') || 'none'}`);
+  const path = join(dir, scripts[0]);
+  const source = readFileSync(path, 'utf8');
+  const integrity = (text) => `sha384-${createHash('sha384').update(text).digest('base64')}`;
+  if (!finished.includes(integrity(source))) throw new Error(`index.html does not name ${scripts[0]} by its integrity`);
+  const { code } = await minify(source, { module: true, compress: true, mangle: true });
+  writeFileSync(path, code);
+  finished = finished.replace(integrity(source), integrity(code));
+}
+writeFileSync(join(dir, 'index.html'), finished);
 
 const index = readFileSync(join(dir, 'index.html'));
 const build = createHash('sha256').update(index).digest('hex').slice(0, 16);

@@ -53,6 +53,11 @@ test('opens and saves with the server down, and updates only when asked', async 
   await page.reload();
   const todo = page.getByRole('list', { name: 'To do', exact: true });
   await expect(todo.getByRole('listitem').filter({ hasText: 'Written online' })).toBeVisible();
+  // Every file the (minified) page links to is kept too: its icon and its manifest.
+  const linked = await page.evaluate(() => Promise.all(
+    [...document.querySelectorAll('link[rel=icon], link[rel=manifest]')].map(async (link) => [link.rel, (await fetch(link.href)).ok]),
+  ));
+  expect(linked).toEqual([['icon', true], ['manifest', true]]);
   await addCard(page, 'Written offline');
   await expect(page.getByRole('status', { name: 'Status' })).toContainText('All changes saved');
   await page.getByRole('link', { name: 'All boards' }).click();

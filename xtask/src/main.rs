@@ -565,9 +565,10 @@ fn ensure_build_tools(root: &Path) -> Result<()> {
         "node_modules/selenium-webdriver/package.json",
         "node_modules/dexie/package.json",
         "node_modules/lighthouse/package.json",
+        "node_modules/terser/package.json",
     ];
     if installed.iter().any(|file| !root.join(file).exists()) {
-        println!("Installing wasm-opt, playwright-core, selenium-webdriver, Dexie and Lighthouse from npm");
+        println!("Installing wasm-opt, terser, playwright-core, selenium-webdriver, Dexie and Lighthouse from npm");
         step("npm ci", Ok(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).status()?))?;
     }
     Ok(())
