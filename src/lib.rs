@@ -29,11 +29,6 @@ pub fn mount() {
     console_error_panic_hook::set_once();
     // Before any board is read: ids from a shared board cannot be chosen to collide.
     chronicle_board::seed_id_hashes(clock::hash_key());
-    // The static first paint of index.html gives way to the app in the same frame.
-    if let Some(first_paint) =
-        web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("first-paint"))
-    {
-        first_paint.remove();
-    }
+    // The static first paint of index.html stays until storage has opened (see `ui::App`).
     leptos::mount::mount_to_body(ui::App);
 }

@@ -4,7 +4,7 @@ use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::board_list::{BoardList, LEDE};
+use super::board_list::BoardList;
 use super::board_page::BoardPage;
 use super::shortcuts::Shortcuts;
 use super::workspace::{Route, Workspace};
@@ -83,8 +83,20 @@ pub(crate) fn App() -> impl IntoView {
             Err(e) => failure.set(Some(e.to_string())),
         }
     });
+    // Until storage has opened, the static first paint of index.html stays as it is and the app
+    // shows nothing: the page does not change before the page a person asked for is ready, and
+    // the first paint's text stays the largest painted (the app taking its place before the
+    // browser had reported its paint made the largest paint wait for the app).
+    let opening = move || ready.with(Option::is_none) && failure.with(Option::is_none) && !blocked.get();
+    Effect::new(move |_| {
+        if !opening()
+            && let Some(first_paint) = document().get_element_by_id("first-paint")
+        {
+            first_paint.remove();
+        }
+    });
     view! {
-        <div class="app">
+        <div class="app" hidden=opening>
             {move || update_ready.get().then(|| view! {
                 <div class="update" role="status" aria-label="Update">
                     <span>"Update available"</span>
@@ -119,25 +131,9 @@ pub(crate) fn App() -> impl IntoView {
                         <p role="alert">"Chronicle is open in another tab with an older version. Close or reload that tab to continue; nothing is lost."</p>
                     </main>
                 }.into_any(),
-                (None, None) => view! { <Opening /> }.into_any(),
+                (None, None) => ().into_any(),
             }}
         </div>
-    }
-}
-
-/// What shows while storage opens: the top bar, heading and lede of the static first paint in
-/// `index.html`, which it takes the place of, so that nothing on the page changes until the page
-/// a person asked for is ready.
-#[component]
-fn Opening() -> impl IntoView {
-    view! {
-        <header class="topbar"><span class="brand">"Chronicle"</span></header>
-        <main class="page">
-            <div class="page-head">
-                <h1>"Opening your boards…"</h1>
-                <p class="muted">{LEDE}</p>
-            </div>
-        </main>
     }
 }
 

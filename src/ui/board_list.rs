@@ -8,9 +8,9 @@ use super::workspace::{Route, workspace};
 use crate::clock::{now, relative};
 use crate::service::BoardSummary;
 
-/// The line under the board list's heading, which the page opening shows too (and `index.html`'s
-/// first paint, in the same words).
-pub(super) const LEDE: &str = "Everything is kept in this browser, change by change, and works without a network.";
+/// The line under the board list's heading, in the words of `index.html`'s first paint, which
+/// stays until storage has opened: nothing under the heading changes as the app takes its place.
+const LEDE: &str = "Everything is kept in this browser, change by change, and works without a network.";
 
 /// The first page.
 #[component]
@@ -178,7 +178,7 @@ fn DeviceSettings() -> impl IntoView {
                 let kept = if u.persisted {
                     "The browser keeps this data even when the disk runs low."
                 } else {
-                    "The browser may clear this data if the disk runs very low; installing Chronicle as an app makes it keep it."
+                    "The browser may clear this data if the disk runs very low; install Chronicle as an app to keep it."
                 };
                 view! {
                     <p class="small muted">
