@@ -37,7 +37,6 @@ const cannotStart = `const cannotStart = (error) => {
   const tooOld = typeof WebAssembly !== 'object' || !WebAssembly.validate(simd);
   const page = document.getElementById('first-paint');
   if (page) {
-    page.removeAttribute('aria-hidden');
     page.querySelector('h1').textContent = tooOld ? 'Chronicle needs a newer browser' : 'Chronicle could not start';
     const message = page.querySelector('p');
     message.setAttribute('role', 'alert');

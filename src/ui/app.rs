@@ -87,7 +87,8 @@ pub(crate) fn App() -> impl IntoView {
     // shows nothing: the page does not change before the page a person asked for is ready, and
     // the first paint's text stays the largest painted (the app taking its place before the
     // browser had reported its paint made the largest paint wait for the app).
-    let opening = move || ready.with(Option::is_none) && failure.with(Option::is_none) && !blocked.get();
+    let opening =
+        move || ready.with(Option::is_none) && failure.with(Option::is_none) && !blocked.get() && !replaced.get();
     Effect::new(move |_| {
         if !opening()
             && let Some(first_paint) = document().get_element_by_id("first-paint")
