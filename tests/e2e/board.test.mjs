@@ -83,12 +83,16 @@ test('a first visit shows the page before the app has compiled, and the app take
     // place while storage opens would be painted anew, by the app, and become the page's largest
     // paint.
     window.__replacedEarly = false;
+    window.__rootShown = false;
     new MutationObserver(() => {
       const text = document.body?.textContent ?? '';
       if (document.querySelector('.topbar .brand') && text.includes(lede)) seen = true;
       else if (seen) window.__gaps.push(text.trim().slice(0, 80));
       const listed = [...document.querySelectorAll('h1')].some((h) => h.textContent === 'Your boards');
       if (seen && !document.getElementById('first-paint') && !listed) window.__replacedEarly = true;
+      // Meanwhile the app's own root takes no room beside it.
+      const root = document.querySelector('body > .app:not(#first-paint)');
+      if (root && document.getElementById('first-paint')) window.__rootShown ||= getComputedStyle(root).display !== 'none';
     }).observe(document, { childList: true, subtree: true, characterData: true });
   });
   await page.goto(app.url);
@@ -99,6 +103,7 @@ test('a first visit shows the page before the app has compiled, and the app take
   expect(await page.locator('#first-paint').count()).toEqual(0);
   expect(await page.evaluate(() => window.__gaps)).toEqual([]);
   expect(await page.evaluate(() => window.__replacedEarly)).toEqual(false);
+  expect(await page.evaluate(() => window.__rootShown)).toEqual(false);
   // The assets went out compressed, and the hashed ones may be kept a year.
   const wasm = await page.evaluate(() => performance.getEntriesByType('resource').find((e) => e.name.endsWith('_bg.wasm')).name);
   const response = await fetch(wasm, { headers: { 'accept-encoding': 'br, gzip' } });
