@@ -220,12 +220,12 @@ fn refused_push(error: &RemoteError, batch: &[RawEnvelope]) -> String {
     )
 }
 
-/// What a person reads when sync failed.
 /// What the status says when the server holds less of a board than this device has stored as
 /// confirmed.
 const LOST_HISTORY: &str = "The server's copy of this board lacks changes it had confirmed before (it may have been \
      restored from an older backup). Nothing on this device is lost; its changes wait to be sent.";
 
+/// What a person reads when sync failed.
 fn explain(error: &RemoteError) -> String {
     match error.code() {
         Some(ErrorCode::StreamNotFound) => {
