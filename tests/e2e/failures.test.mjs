@@ -117,7 +117,8 @@ test('a server restored from an older backup is said so, and not asked again and
 
     // The server's database is copied while it is stopped: the backup.
     await server.close();
-    const files = [database, `${database}-wal`, `${database}-shm`].filter((f) => fs.existsSync(f));
+    const sqlite = [database, `${database}-wal`, `${database}-shm`];
+    const files = sqlite.filter((f) => fs.existsSync(f));
     for (const file of files) fs.copyFileSync(file, `${file}.backup`);
     server = await startServer({ port, database });
     await addCard(page, 'Confirmed after the backup');
@@ -128,7 +129,7 @@ test('a server restored from an older backup is said so, and not asked again and
 
     // Restored from the backup, the server lacks the card this device holds as confirmed.
     await server.close();
-    for (const file of [database, `${database}-wal`, `${database}-shm`]) fs.rmSync(file, { force: true });
+    for (const file of sqlite) fs.rmSync(file, { force: true });
     for (const file of files) fs.copyFileSync(`${file}.backup`, file);
     server = await startServer({ port, database });
     const pushes = [];
