@@ -278,22 +278,45 @@ pub async fn reopen(key: &BoardKey, events: &[RawEnvelope]) -> Vec<RawEnvelope> 
     open_all(Some(key), sealed).await.into_iter().filter(|e| e.kind != sealed::SEALED).collect()
 }
 
-/// The keys of this tab's private boards, imported once each. The bytes are read from storage
-/// every time (another tab may have just stored a board's key), the import is kept.
+/// The keys of this tab's private boards, imported once each, and the key each board was last
+/// read with. [`KeyRing::key`] reads the bytes from storage every time (another tab may have just
+/// stored a board's key); [`KeyRing::last_read`] takes what was last read, for a write that checks
+/// it against the stored key in its own transaction.
 #[derive(Default)]
 pub struct KeyRing {
     imported: std::cell::RefCell<std::collections::HashMap<[u8; KEY_BYTES], BoardKey>>,
+    last: std::cell::RefCell<std::collections::HashMap<chronicle_core::Uuid, Option<[u8; KEY_BYTES]>>>,
 }
 
 impl KeyRing {
-    /// The key of `stream`, if it is a private board.
+    /// The key of `stream`, if it is a private board, as stored now.
     pub async fn key(
         &self,
         storage: &crate::storage::Storage,
         stream: chronicle_core::Uuid,
     ) -> Result<Option<BoardKey>, KeyError> {
-        let Some(raw) = storage.board_key(stream).await? else { return Ok(None) };
-        self.import(raw).await.map(Some)
+        let raw = storage.board_key(stream).await?;
+        self.last.borrow_mut().insert(stream, raw);
+        match raw {
+            Some(raw) => self.import(raw).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The key `stream` had when it was last read in this tab, or as stored now if it never was.
+    /// It may have changed since: whatever is sealed with it must be written by a transaction
+    /// that checks the stored key (`Storage::append` does).
+    pub async fn last_read(
+        &self,
+        storage: &crate::storage::Storage,
+        stream: chronicle_core::Uuid,
+    ) -> Result<Option<BoardKey>, KeyError> {
+        let last = self.last.borrow().get(&stream).copied();
+        match last {
+            Some(Some(raw)) => self.import(raw).await.map(Some),
+            Some(None) => Ok(None),
+            None => self.key(storage, stream).await,
+        }
     }
 
     /// `raw`, imported (once).

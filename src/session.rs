@@ -196,6 +196,14 @@ impl Session {
         Some((self.state.revision, batch))
     }
 
+    /// The write under way was refused and is to be made again as it is: [`Session::next_write`]
+    /// gives it once more.
+    pub fn write_again(&mut self) {
+        if let Some(batch) = self.writing.take() {
+            self.queued.push_front(batch);
+        }
+    }
+
     /// The write under way succeeded and the log is now at `state`. Returns a snapshot to store
     /// when one is due.
     pub fn written(&mut self, state: LogState) -> Option<StoredSnapshot> {
@@ -281,9 +289,7 @@ impl Session {
     /// written after what is stored. Returns the board to show. The events keep their ids and
     /// their meaning; one that no longer applies is kept and marked as having had no effect.
     pub fn rebase_onto(&mut self, saved: BoardProjections, state: LogState, pending: Vec<Uuid>) -> BoardProjections {
-        if let Some(batch) = self.writing.take() {
-            self.queued.push_front(batch);
-        }
+        self.write_again();
         self.saved = saved;
         self.state = state;
         self.pending = pending;

@@ -93,6 +93,10 @@ pub enum StorageError {
     /// Another tab (or the sync) wrote this board first; read again and retry.
     #[error("Another tab changed this board at the same moment. Reload to see both changes.")]
     Conflict,
+    /// The board's key is no longer the one the events were sealed with (or it has one now and
+    /// they were not sealed); read the key again and seal them with it.
+    #[error("This board's encryption key changed while a change was being saved. Try again.")]
+    KeyChanged,
     /// Any other failure of a read or a write. `name` is the browser's name for it (a
     /// DOMException's, such as `AbortError` or `InvalidStateError`), when it gave one.
     #[error("The browser's storage failed ({}): {message}", name.as_deref().unwrap_or("no reason given"))]
@@ -507,18 +511,35 @@ impl Storage {
     /// them or none. `revision` is the log's revision they were decided at; if the log has changed
     /// since, nothing is written and the answer is [`StorageError::Conflict`]. The first write to
     /// a board also lists it among the local boards. `sealed` holds the events' sealed forms on a
-    /// private board (none on a board in the clear), kept with them to be pushed.
+    /// private board (none on a board in the clear), kept with them to be pushed, and `key` the
+    /// key they were sealed with (`None` in the clear): if the board's stored key is another (a
+    /// tab made the board private, or a link brought its key, since), nothing is written and the
+    /// answer is [`StorageError::KeyChanged`]. The key is read with the log state, in the same
+    /// transaction, so no change is ever stored in the clear on a board that has a key.
     pub async fn append(
         &self,
         stream: Uuid,
         revision: u64,
         events: &[RawEnvelope],
         sealed: &[RawEnvelope],
+        key: Option<&[u8; KEY_BYTES]>,
     ) -> Result<LogState, StorageError> {
         let tx = self.transaction([PENDING, META, SEALED], Access::WriteStrict)?;
+        let stored_key = tx.object_store(META)?.get(format!("{KEY_PREFIX}{stream}")).primitive()?;
         let (mut state, known, count) = log_state_counted(&tx, stream).await?;
+        let stored_key: Option<JsValue> = stored_key.await?;
         if state.revision != revision {
             return Err(StorageError::Conflict);
+        }
+        // A stored value that is not a key (a damaged one) matches no key, and the caller's read
+        // of the key then says what is wrong with it.
+        let same_key = match (&stored_key, key) {
+            (None, None) => true,
+            (Some(stored), Some(key)) => key_bytes(stored).as_ref() == Some(key),
+            _ => false,
+        };
+        if !same_key {
+            return Err(StorageError::KeyChanged);
         }
         let meta = tx.object_store(META)?;
         if !known {
@@ -875,8 +896,7 @@ impl Storage {
         let tx = self.transaction(META, Access::Read)?;
         let value: Option<JsValue> = tx.object_store(META)?.get(format!("{KEY_PREFIX}{stream}")).primitive()?.await?;
         let Some(value) = value else { return Ok(None) };
-        let bytes = value.dyn_into::<Uint8Array>().map(|a| a.to_vec()).unwrap_or_default();
-        bytes.try_into().map(Some).map_err(|_| StorageError::failed("this board's stored key is damaged"))
+        key_bytes(&value).map(Some).ok_or_else(|| StorageError::failed("this board's stored key is damaged"))
     }
 
     /// Keeps the key of a private board, as its raw bytes.
@@ -1236,6 +1256,11 @@ async fn log_state(tx: &Transaction<'_>, stream: Uuid) -> Result<(LogState, bool
         revision = revision.max(record_end(&record?));
     }
     Ok((LogState { revision, confirmed: 0 }, revision > 0))
+}
+
+/// A board's key as stored: its raw bytes, or `None` when the value is not a key.
+fn key_bytes(stored: &JsValue) -> Option<[u8; KEY_BYTES]> {
+    stored.dyn_ref::<Uint8Array>()?.to_vec().try_into().ok()
 }
 
 /// The log state, whether one was stored, and the pending events' count kept with it when it

@@ -248,7 +248,8 @@ async fn the_list_draws_each_board_from_its_kept_summary_until_its_log_moves_on(
     // Events stored behind the summary's back (as the sync stores others'): the board is read again.
     let renamed = BoardEvent::BoardRenamed { name: "Renamed".into() };
     let event = Event::new(chronicle::clock::new_id(), stream, Uuid::from_u128(7), 1_700_000_000_000, renamed);
-    storage.append(stream, state.revision, &[event.encode()], &[]).await.unwrap();
+    let key = storage.board_key(stream).await.unwrap();
+    storage.append(stream, state.revision, &[event.encode()], &[], key.as_ref()).await.unwrap();
     let listed = service.list().await.unwrap();
     assert_eq!((listed[0].name.as_str(), listed[0].cards, listed[0].events), ("Renamed", 2, 5));
     assert_eq!(listed[0].last_change, Some(1_700_000_000_000));
@@ -267,7 +268,7 @@ async fn the_list_draws_each_board_from_its_kept_summary_until_its_log_moves_on(
         .into_iter()
         .map(|e| Event::new(chronicle::clock::new_id(), other, Uuid::from_u128(7), 1, e).encode())
         .collect();
-    storage.append(other, 0, &events, &[]).await.unwrap();
+    storage.append(other, 0, &events, &[], None).await.unwrap();
     let text = format!("{{\"format\":{},\"projections\":", chronicle_board::SNAPSHOT_FORMAT);
     let damaged = StoredSnapshot { position: 1, last_event: events[0].id, text, log: None };
     storage.put_snapshot(other, &damaged).await.unwrap();
@@ -277,6 +278,43 @@ async fn the_list_draws_each_board_from_its_kept_summary_until_its_log_moves_on(
     assert_eq!(tile.name, "Other");
     assert!(tile.problem.as_deref().is_some_and(|p| p.contains("damaged")), "{:?}", tile.problem);
     assert_eq!(listed.iter().find(|b| b.stream == stream).unwrap().name, "Renamed");
+}
+
+/// A board this tab read in the clear, then made private by another tab (which stores its key):
+/// the next change here is kept sealed with that key, to be pushed sealed, though this tab read
+/// no key when it opened the board.
+#[wasm_bindgen_test]
+async fn a_change_made_after_another_tab_made_the_board_private_is_kept_sealed() {
+    let database = fresh_name();
+    let service = service(&database).await;
+    let storage = Storage::open(&database, || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    storage.append(stream, 0, &clear_board(stream, &["Fix login"]), &[], None).await.unwrap();
+    let (open_board, mut shown, mut heard) = open(&service, stream).await;
+    let column = shown.board.columns()[0].id;
+    add_back_to_back(&open_board, &mut shown, &mut heard, column, 1).await;
+    assert!(storage.pending(stream).await.unwrap().sealed.is_empty(), "in the clear so far");
+
+    let raw = chronicle::crypto::BoardKey::generate().unwrap();
+    storage.set_board_key(stream, &raw).await.unwrap();
+    let card = chronicle::clock::new_id();
+    let command = Command::AddCard { card, column, title: "Sealed".into(), description: String::new() };
+    open_board.run(&mut shown, command, "Laptop").unwrap();
+    // Saved once it is among the pending events: the board's two, the first change's two, and it.
+    while let Some(change) = heard.next().await {
+        assert!(!matches!(change, BoardChange::Problem(_)), "{change:?}");
+        if let BoardChange::Counts { unsaved: 0, pending: 5 } = change {
+            break;
+        }
+    }
+    let tail = storage.pending(stream).await.unwrap();
+    let last = tail.pending.last().and_then(|batch| batch.last()).expect("the change is stored").clone();
+    let form = tail.sealed.iter().find(|form| form.id == last.id).expect("the change is kept sealed");
+    let key = chronicle::crypto::BoardKey::import(raw).await.unwrap();
+    let opened = chronicle::crypto::open_all(Some(&key), vec![form.clone()]).await.remove(0);
+    let decoded = |e: chronicle_core::RawEnvelope| Event::<chronicle_board::BoardEvent>::decode(e).payload;
+    assert_eq!(decoded(opened), decoded(last), "sealed with the board's key");
+    assert_eq!(board(&service, stream).await.board.live_cards(), 3);
 }
 
 /// A clear board's first events, as a build before private boards stored them.
@@ -337,13 +375,13 @@ async fn what_is_written_between_a_boards_read_and_its_start_is_shown() {
     let storage = Storage::open(&database, || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
     let events = clear_board(stream, &["First", "Second"]);
-    let state = storage.append(stream, 0, &events[..2], &[]).await.unwrap();
+    let state = storage.append(stream, 0, &events[..2], &[], None).await.unwrap();
 
     let opening = service.open(stream, || ());
     let Opened::Ready(opened) = opening.read().await else { panic!("the board is there") };
     assert_eq!(opened.projections.board.live_cards(), 1);
     // Written with no notice to anyone: nothing tells the board but its own look.
-    storage.append(stream, state.revision, &events[2..], &[]).await.unwrap();
+    storage.append(stream, state.revision, &events[2..], &[], None).await.unwrap();
     let (tell, mut heard) = mpsc::unbounded();
     let (_board, shown) = opening.start(*opened, move |change| {
         let _ = tell.unbounded_send(change);
@@ -365,7 +403,7 @@ async fn a_board_in_the_clear_keeps_working_and_a_private_copy_of_it_is_encrypte
     let service = service(&database).await;
     let storage = Storage::open(&database, || ()).await.unwrap();
     let old = chronicle::clock::new_id();
-    storage.append(old, 0, &clear_board(old, &["Fix login", "Résumé"]), &[]).await.unwrap();
+    storage.append(old, 0, &clear_board(old, &["Fix login", "Résumé"]), &[], None).await.unwrap();
     let (open_board, shown, mut heard) = open(&service, old).await;
     assert_eq!(open_board.private(), None, "made before private boards: in the clear");
     let mut shown = shown;
@@ -471,7 +509,7 @@ async fn reading_a_long_history_tells_how_far_it_has_come() {
     let storage = Storage::open(&database, || ()).await.unwrap();
     let mut revision = 0;
     for part in events.chunks(500) {
-        revision = storage.append(stream, revision, part, &[]).await.unwrap().revision;
+        revision = storage.append(stream, revision, part, &[], None).await.unwrap().revision;
     }
     let (open_board, shown, _heard) = open(&service, stream).await;
 

@@ -81,7 +81,7 @@ fn pending(events: &[RawEnvelope]) -> Vec<RawEnvelope> {
 async fn append_records(storage: &Storage, stream: Uuid, events: &[RawEnvelope], per_record: usize) -> LogState {
     let mut state = LogState::default();
     for part in events.chunks(per_record) {
-        state = storage.append(stream, state.revision, part, &[]).await.unwrap();
+        state = storage.append(stream, state.revision, part, &[], None).await.unwrap();
     }
     state
 }
@@ -93,7 +93,7 @@ async fn confirmed_then_pending_events_read_back_in_order_and_by_seq() {
     let mine = pending(&(3..5).map(|n| envelope(stream, n)).collect::<Vec<_>>());
     let state = storage.confirm(stream, &confirmed, &Rebased::default()).await.unwrap();
     assert_eq!(state.confirmed, 3);
-    let state = storage.append(stream, state.revision, &mine, &[]).await.unwrap();
+    let state = storage.append(stream, state.revision, &mine, &[], None).await.unwrap();
 
     let loaded = storage.load(stream).await.unwrap();
     let all: Vec<_> = confirmed.iter().chain(&mine).cloned().collect();
@@ -115,8 +115,8 @@ async fn confirming_moves_own_events_and_places_others_before_what_is_still_pend
     let stream = chronicle::clock::new_id();
     let mine = pending(&(0..3).map(|n| envelope(stream, n)).collect::<Vec<_>>());
     // Two commands: [a, b] and [c].
-    let state = storage.append(stream, 0, &mine[..2], &[]).await.unwrap();
-    let state = storage.append(stream, state.revision, &mine[2..], &[]).await.unwrap();
+    let state = storage.append(stream, 0, &mine[..2], &[], None).await.unwrap();
+    let state = storage.append(stream, state.revision, &mine[2..], &[], None).await.unwrap();
 
     // The server confirmed a, then another device's event; b and c are still on their way.
     let remote = envelope(stream, 100);
@@ -152,7 +152,7 @@ async fn confirming_moves_own_events_and_places_others_before_what_is_still_pend
     assert_eq!(storage.confirm(stream, &stale, &Rebased::default()).await, Err(StorageError::Conflict));
     // A write decided before the confirmation is refused too, and is retried by its caller.
     assert_eq!(
-        storage.append(stream, state.revision, &pending(&[envelope(stream, 7)]), &[]).await,
+        storage.append(stream, state.revision, &pending(&[envelope(stream, 7)]), &[], None).await,
         Err(StorageError::Conflict)
     );
 }
@@ -230,7 +230,7 @@ async fn everything_is_there_after_reopening() {
     let events = board_events(stream);
     {
         let storage = Storage::open(&name, || ()).await.unwrap();
-        storage.append(stream, 0, &events, &[]).await.unwrap();
+        storage.append(stream, 0, &events, &[], None).await.unwrap();
         storage.set_device(Uuid::from_u128(7), "Laptop").await.unwrap();
         storage.set_sync_token(stream, "abc123").await.unwrap();
         storage.close();
@@ -251,17 +251,17 @@ async fn a_failing_batch_leaves_nothing_behind() {
     let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
     let blocker = pending(&[envelope(stream, 5000)]);
-    let state = storage.append(stream, 0, &blocker, &[]).await.unwrap();
+    let state = storage.append(stream, 0, &blocker, &[], None).await.unwrap();
 
     // A write decided at an old revision: refused, nothing written.
     let late = pending(&[envelope(stream, 1)]);
-    assert_eq!(storage.append(stream, 0, &late, &[]).await, Err(StorageError::Conflict));
+    assert_eq!(storage.append(stream, 0, &late, &[], None).await, Err(StorageError::Conflict));
 
     // A batch of 1500 spans two records, and its last event reuses a stored id: the first record
     // must not stay behind.
     let mut big = pending(&(0..1500).map(|n| envelope(stream, n)).collect::<Vec<_>>());
     big[1499].id = blocker[0].id;
-    assert!(storage.append(stream, state.revision, &big, &[]).await.is_err());
+    assert!(storage.append(stream, state.revision, &big, &[], None).await.is_err());
     let loaded = storage.load_all(stream).await.unwrap();
     assert_eq!(loaded.tail, blocker, "only the earlier write is there");
     assert_eq!(loaded.state, state);
@@ -272,7 +272,7 @@ async fn a_failing_batch_leaves_nothing_behind() {
     let mut again = envelope(other, 0);
     again.seq = None;
     again.id = blocker[0].id;
-    let result = storage.append(other, 0, &[pending(&[envelope(other, 1)])[0].clone(), again], &[]).await;
+    let result = storage.append(other, 0, &[pending(&[envelope(other, 1)])[0].clone(), again], &[], None).await;
     assert!(result.is_err(), "a duplicate id is refused");
     assert!(storage.load_all(other).await.unwrap().tail.is_empty());
     assert!(!storage.boards().await.unwrap().contains(&other), "nor is the board listed");
@@ -283,7 +283,7 @@ async fn a_snapshot_is_used_only_when_it_matches_the_log() {
     let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
     let stream = chronicle::clock::new_id();
     let events = board_events(stream);
-    storage.append(stream, 0, &events, &[]).await.unwrap();
+    storage.append(stream, 0, &events, &[], None).await.unwrap();
     let decoded: Vec<_> = events.iter().cloned().map(chronicle_core::Event::decode).collect();
     let full = BoardProjections::replay(decoded.iter());
 
@@ -327,7 +327,7 @@ async fn three_pending_records(storage: &Storage, stream: Uuid) -> (Vec<RawEnvel
     let mut firsts = Vec::new();
     for range in [0..3, 3..7, 7..9] {
         firsts.push(state.revision);
-        state = storage.append(stream, state.revision, &events[range], &[]).await.unwrap();
+        state = storage.append(stream, state.revision, &events[range], &[], None).await.unwrap();
     }
     (events, firsts, state)
 }
@@ -381,7 +381,7 @@ async fn a_snapshot_of_the_whole_log_opens_the_board_without_its_records_while_t
     // Once the log moves on, the snapshot is checked against the records again, and the damage
     // is found.
     let later = pending(&[envelope(stream, 99)]);
-    let moved = storage.append(stream, state.revision, &later, &[]).await.unwrap();
+    let moved = storage.append(stream, state.revision, &later, &[], None).await.unwrap();
     let loaded = storage.load(stream).await.unwrap();
     assert_eq!((loaded.snapshot, loaded.state), (None, moved));
     assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
@@ -462,7 +462,7 @@ async fn a_push_reads_the_first_pending_events_and_the_count_kept_with_the_log()
 
     // Events added after a whole head leave it as it was: only the state and the count are new.
     let later = pending(&[envelope(stream, 20), envelope(stream, 21)]);
-    let grown = storage.append(stream, state.revision, &later, &[]).await.unwrap();
+    let grown = storage.append(stream, state.revision, &later, &[], None).await.unwrap();
     let found = storage.pending_head(stream, 5, Some(&head)).await.unwrap();
     let HeadRead::Grown { more, count: 11 } = found else { panic!("{found:?}") };
     assert_eq!((more.state, more.pending.len()), (grown, 0));
@@ -500,8 +500,8 @@ async fn a_push_reads_the_first_pending_events_and_the_count_kept_with_the_log()
 async fn an_unreadable_record_is_reported_kept_in_place_and_written_after() {
     let (name, storage, stream) = fresh_board().await;
     let events = board_events(stream);
-    let first = storage.append(stream, 0, &events[..2], &[]).await.unwrap();
-    let state = storage.append(stream, first.revision, &events[2..], &[]).await.unwrap();
+    let first = storage.append(stream, 0, &events[..2], &[], None).await.unwrap();
+    let state = storage.append(stream, first.revision, &events[2..], &[], None).await.unwrap();
     damage(&name, "events", stream, first.revision).await;
 
     let opened = boards::open(&storage, stream).await.unwrap();
@@ -510,7 +510,7 @@ async fn an_unreadable_record_is_reported_kept_in_place_and_written_after() {
     assert_eq!(opened.state, state);
 
     let later = pending(&[envelope(stream, 99)]);
-    storage.append(stream, opened.state.revision, &later, &[]).await.unwrap();
+    storage.append(stream, opened.state.revision, &later, &[], None).await.unwrap();
     let loaded = storage.load_all(stream).await.unwrap();
     assert_eq!(loaded.tail.last(), Some(&later[0]));
     assert_eq!(loaded.problems.len(), 1, "the damaged record is still there, still reported");
@@ -613,10 +613,10 @@ async fn refused_changes_are_set_aside_whole_then_taken_back_after_the_others_or
     let stream = chronicle::clock::new_id();
     let events = pending(&board_events(stream));
     let (created, card) = events.split_at(events.len() - 1);
-    let state = storage.append(stream, 0, created, &[]).await.unwrap();
-    let state = storage.append(stream, state.revision, card, &[]).await.unwrap();
+    let state = storage.append(stream, 0, created, &[], None).await.unwrap();
+    let state = storage.append(stream, state.revision, card, &[], None).await.unwrap();
     let later = pending(&[envelope(stream, 50)]);
-    let state = storage.append(stream, state.revision, &later, &[]).await.unwrap();
+    let state = storage.append(stream, state.revision, &later, &[], None).await.unwrap();
 
     // The card's record leaves the log, whole, with the server's reason; the log moves on.
     let aside = storage.set_aside(stream, &[card[0].id], "Too long for this server.", 5).await.unwrap();
@@ -668,8 +668,8 @@ async fn sealed_forms_stay_with_their_pending_events_until_confirmed_and_through
     let stream = chronicle::clock::new_id();
     let events = pending(&(0..3).map(|n| envelope(stream, n)).collect::<Vec<_>>());
     let sealed: Vec<RawEnvelope> = events.iter().map(sealed_form).collect();
-    let state = storage.append(stream, 0, &events[..2], &sealed).await.unwrap();
-    storage.append(stream, state.revision, &events[2..], &sealed).await.unwrap();
+    let state = storage.append(stream, 0, &events[..2], &sealed, None).await.unwrap();
+    storage.append(stream, state.revision, &events[2..], &sealed, None).await.unwrap();
     let tail = storage.pending(stream).await.unwrap();
     assert_eq!(sealed_ids(&tail.sealed), sealed_ids(&sealed), "each record keeps its own events' forms");
 
@@ -686,6 +686,33 @@ async fn sealed_forms_stay_with_their_pending_events_until_confirmed_and_through
     assert_eq!(sealed_ids(&storage.pending(stream).await.unwrap().sealed), [events[1].id]);
     storage.take_back(stream).await.unwrap();
     assert_eq!(sealed_ids(&storage.pending(stream).await.unwrap().sealed), sealed_ids(&sealed[1..]));
+}
+
+/// An append names the key its events were sealed with (none in the clear), and the board's
+/// stored key is read in the same transaction: when it is another, or the board has one and the
+/// events were not sealed, or has none and they were, nothing is written.
+#[wasm_bindgen_test]
+async fn an_append_is_refused_unless_the_board_has_the_key_its_events_were_sealed_with() {
+    let storage = Storage::open(&fresh_name(), || ()).await.unwrap();
+    let stream = chronicle::clock::new_id();
+    let events = pending(&(0..3).map(|n| envelope(stream, n)).collect::<Vec<_>>());
+    let sealed: Vec<RawEnvelope> = events.iter().map(sealed_form).collect();
+    let (key, other) = ([1; 32], [2; 32]);
+    let refused = storage.append(stream, 0, &events[..1], &sealed[..1], Some(&key)).await;
+    assert_eq!(refused, Err(StorageError::KeyChanged), "the board has no key");
+    let state = storage.append(stream, 0, &events[..1], &[], None).await.unwrap();
+
+    storage.set_board_key(stream, &key).await.unwrap();
+    for wrong in [None, Some(&other)] {
+        let refused = storage.append(stream, state.revision, &events[1..2], &sealed[1..2], wrong).await;
+        assert_eq!(refused, Err(StorageError::KeyChanged), "sealed with {wrong:?}");
+    }
+    assert_eq!(storage.log_state(stream).await.unwrap(), state, "nothing was written");
+    assert!(storage.pending(stream).await.unwrap().sealed.is_empty());
+
+    let state = storage.append(stream, state.revision, &events[1..], &sealed[1..], Some(&key)).await.unwrap();
+    let tail = storage.pending(stream).await.unwrap();
+    assert_eq!((state.revision, sealed_ids(&tail.sealed)), (3, sealed_ids(&sealed[1..])));
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen(module = "/tests/js/layouts.js")]
@@ -725,7 +752,7 @@ async fn a_page_put_aside_by_the_browser_leaves_no_transaction_open() {
         let (done, appended) = futures::channel::oneshot::channel();
         let (storage, events) = (std::rc::Rc::clone(storage), events.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = done.send(storage.append(stream, 0, &events, &[]).await);
+            let _ = done.send(storage.append(stream, 0, &events, &[], None).await);
         });
         appended
     };
@@ -759,8 +786,8 @@ async fn sealed_forms_are_kept_beside_the_pending_records_and_go_with_them() {
     let (name, storage, stream) = fresh_board().await;
     let events = pending(&(0..3).map(|n| envelope(stream, n)).collect::<Vec<_>>());
     let sealed: Vec<RawEnvelope> = events.iter().map(sealed_form).collect();
-    let state = storage.append(stream, 0, &events[..2], &sealed).await.unwrap();
-    storage.append(stream, state.revision, &events[2..], &sealed).await.unwrap();
+    let state = storage.append(stream, 0, &events[..2], &sealed, None).await.unwrap();
+    storage.append(stream, state.revision, &events[2..], &sealed, None).await.unwrap();
     // A reload reads the records: they hold no sealed form, each record's are beside it.
     assert_eq!(holding_sealed_forms(&name, "events").await, 0);
     assert_eq!(holding_sealed_forms(&name, "sealed").await, 2);
@@ -788,7 +815,7 @@ async fn sealed_forms_kept_late_join_those_kept_with_the_record() {
     let (name, storage, stream) = fresh_board().await;
     let events = pending(&(0..2).map(|n| envelope(stream, n)).collect::<Vec<_>>());
     let sealed: Vec<RawEnvelope> = events.iter().map(sealed_form).collect();
-    storage.append(stream, 0, &events, &sealed[..1]).await.unwrap();
+    storage.append(stream, 0, &events, &sealed[..1], None).await.unwrap();
     storage.keep_sealed(stream, &sealed[1..]).await.unwrap();
     let head = read(storage.pending_head(stream, 2, None).await.unwrap());
     assert_eq!(sealed_ids(&head.tail.sealed), sealed_ids(&sealed));
@@ -825,7 +852,7 @@ async fn a_board_of_every_earlier_layout_reads_back_whole_and_takes_new_events()
         assert_eq!(storage.boards().await.unwrap(), [stream], "from layout {version}");
 
         let later = pending(&[envelope(stream, 4)]);
-        let state = storage.append(stream, loaded.state.revision, &later, &[]).await.unwrap();
+        let state = storage.append(stream, loaded.state.revision, &later, &[], None).await.unwrap();
         assert_eq!(state.confirmed, confirmed.len() as u64, "from layout {version}");
         let reread = storage.load(stream).await.unwrap();
         assert_eq!(reread.tail, [confirmed, &waiting[..], &later[..]].concat(), "from layout {version}");
@@ -921,9 +948,9 @@ async fn a_removed_board_leaves_nothing_behind_and_other_boards_are_untouched() 
     let (stream, other) = (chronicle::clock::new_id(), chronicle::clock::new_id());
     let confirmed: Vec<RawEnvelope> = (0..2).map(|n| envelope(stream, n)).collect();
     let state = storage.confirm(stream, &confirmed, &Rebased::default()).await.unwrap();
-    let state = storage.append(stream, state.revision, &pending(&[envelope(stream, 5)]), &[]).await.unwrap();
+    let state = storage.append(stream, state.revision, &pending(&[envelope(stream, 5)]), &[], None).await.unwrap();
     let later = pending(&[envelope(stream, 6)]);
-    storage.append(stream, state.revision, &later, &[]).await.unwrap();
+    storage.append(stream, state.revision, &later, &[], None).await.unwrap();
     storage.set_aside(stream, &[later[0].id], "-", 1).await.unwrap();
     assert_eq!(storage.set_aside_changes(stream).await.unwrap().len(), 1);
     storage.set_sync_token(stream, "token").await.unwrap();
@@ -935,7 +962,7 @@ async fn a_removed_board_leaves_nothing_behind_and_other_boards_are_untouched() 
         )
         .await
         .unwrap();
-    storage.append(other, 0, &pending(&[envelope(other, 1)]), &[]).await.unwrap();
+    storage.append(other, 0, &pending(&[envelope(other, 1)]), &[], None).await.unwrap();
 
     storage.remove_board(stream).await.unwrap();
     assert!(!storage.is_listed(stream).await.unwrap());

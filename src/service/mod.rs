@@ -507,8 +507,10 @@ enum Saving {
 /// revision it was decided at, and tells every tab. When another writer came first, the board is
 /// read again and the queued work replays on top of it, up to [`MAX_REREADS`] times in a row.
 /// A snapshot is stored when one falls due, and the board list's summary once nothing is left to
-/// write. A private board's key is read once per sequence, which lasts while changes keep
-/// coming. `on_step` hears of each step. On failure the queued work is dropped; the error comes
+/// write. Events are sealed with the key this tab last read for the board, and each write checks
+/// that key against the stored one in its own transaction: when another tab made the board
+/// private or a link brought its key meanwhile, the key is read again and the batch sealed with
+/// it. `on_step` hears of each step. On failure the queued work is dropped; the error comes
 /// back with the board as saved.
 async fn save(
     service: &BoardService,
@@ -519,7 +521,7 @@ async fn save(
     let stream = session.borrow().stream();
     // The board's sync answers what this sequence writes once it is done.
     let _held = hub.hold(stream);
-    let key = match keys.key(storage, stream).await {
+    let mut key = match keys.last_read(storage, stream).await {
         Ok(key) => key,
         Err(error) => return Err((error, session.borrow_mut().failed())),
     };
@@ -543,7 +545,7 @@ async fn save(
             },
             None => Vec::new(),
         };
-        let error = match storage.append(stream, revision, &batch, &sealed).await {
+        let error = match storage.append(stream, revision, &batch, &sealed, key.as_ref().map(BoardKey::raw)).await {
             Ok(state) => {
                 let snapshot = session.borrow_mut().written(state);
                 tabs.publish(Notice::Written { stream, state });
@@ -555,6 +557,19 @@ async fn save(
                     let _ = storage.put_snapshot(stream, &snapshot).await;
                 }
                 continue;
+            }
+            Err(StorageError::KeyChanged) if rereads < MAX_REREADS => {
+                // The board's key is not the one this tab last read: read it again and seal the
+                // batch with it.
+                rereads += 1;
+                match keys.key(storage, stream).await {
+                    Ok(now) => {
+                        key = now;
+                        session.borrow_mut().write_again();
+                        continue;
+                    }
+                    Err(error) => return Err((error, session.borrow_mut().failed())),
+                }
             }
             Err(StorageError::Conflict) if rereads < MAX_REREADS => {
                 // Another tab, or the sync, wrote first: read what is stored and put this
