@@ -252,6 +252,8 @@ const NAMED: &[(&str, &str, f64, bool)] = &[
     ("command_store_ms", "one command stored, private board", 1.0, false),
     ("command_store_clear_ms", "one command stored, board in the clear", 1.0, false),
     ("command_store_imported_ms", "one command stored, 100k events imported", 1.0, false),
+    ("command_store_after_pause_ms", "one command stored after a pause, private board", 1.0, false),
+    ("command_store_clear_after_pause_ms", "one command stored after a pause, board in the clear", 1.0, false),
     ("wasm_heap_1m_mb", "wasm heap held by an open 1M-event board", 1.0, false),
     ("edit_latency_empty_ms", "interaction: add a card, an empty board, History closed", 1.0, false),
     ("edit_latency_100k_ms", "interaction: add a card, 100k events, History closed", 1.0, false),
