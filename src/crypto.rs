@@ -285,7 +285,9 @@ pub async fn reopen(key: &BoardKey, events: &[RawEnvelope]) -> Vec<RawEnvelope> 
 #[derive(Default)]
 pub struct KeyRing {
     imported: std::cell::RefCell<std::collections::HashMap<[u8; KEY_BYTES], BoardKey>>,
-    last: std::cell::RefCell<std::collections::HashMap<chronicle_core::Uuid, Option<[u8; KEY_BYTES]>>>,
+    /// Each board's key as last read, searched in turn: a tab reads the keys of the boards it
+    /// syncs or opens, tens of them at most, and a list costs less code than another map.
+    last: std::cell::RefCell<Vec<(chronicle_core::Uuid, Option<[u8; KEY_BYTES]>)>>,
 }
 
 impl KeyRing {
@@ -296,7 +298,7 @@ impl KeyRing {
         stream: chronicle_core::Uuid,
     ) -> Result<Option<BoardKey>, KeyError> {
         let raw = storage.board_key(stream).await?;
-        self.last.borrow_mut().insert(stream, raw);
+        self.keep_last(stream, raw);
         match raw {
             Some(raw) => self.import(raw).await.map(Some),
             None => Ok(None),
@@ -311,11 +313,19 @@ impl KeyRing {
         storage: &crate::storage::Storage,
         stream: chronicle_core::Uuid,
     ) -> Result<Option<BoardKey>, KeyError> {
-        let last = self.last.borrow().get(&stream).copied();
+        let last = self.last.borrow().iter().find(|(board, _)| *board == stream).map(|(_, raw)| *raw);
         match last {
             Some(Some(raw)) => self.import(raw).await.map(Some),
             Some(None) => Ok(None),
             None => self.key(storage, stream).await,
+        }
+    }
+
+    fn keep_last(&self, stream: chronicle_core::Uuid, raw: Option<[u8; KEY_BYTES]>) {
+        let mut last = self.last.borrow_mut();
+        match last.iter_mut().find(|(board, _)| *board == stream) {
+            Some((_, kept)) => *kept = raw,
+            None => last.push((stream, raw)),
         }
     }
 
