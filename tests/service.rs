@@ -24,6 +24,12 @@ fn fresh_name() -> String {
     format!("chronicle-test-{}", chronicle::clock::new_id())
 }
 
+/// A service and a second handle on its database, as another tab holds it.
+async fn service_and_storage() -> (Rc<BoardService>, Storage) {
+    let database = fresh_name();
+    (service(&database).await, Storage::open(&database, || ()).await.unwrap())
+}
+
 /// Opens a board as the board page does; the receiver hears what changes.
 async fn open(
     service: &Rc<BoardService>,
@@ -223,8 +229,7 @@ async fn the_list_draws_each_board_from_its_kept_summary_until_its_log_moves_on(
     use chronicle::storage::{StoredSnapshot, StoredSummary};
     use chronicle_board::BoardEvent;
 
-    let database = fresh_name();
-    let service = service(&database).await;
+    let (service, storage) = service_and_storage().await;
     let stream = service.create("Plans", "Laptop").await.unwrap();
     let column = board(&service, stream).await.board.columns()[0].id;
     for title in ["One", "Two"] {
@@ -238,7 +243,6 @@ async fn the_list_draws_each_board_from_its_kept_summary_until_its_log_moves_on(
     assert!(listed[0].last_change.is_some());
 
     // Every write keeps a summary for the revision it wrote, and the list draws what was kept.
-    let storage = Storage::open(&database, || ()).await.unwrap();
     let (state, kept) = storage.summary(stream).await.unwrap();
     let kept = kept.expect("a write keeps a summary");
     assert_eq!((kept.revision, kept.cards, kept.events), (state.revision, 2, 4));
@@ -285,9 +289,7 @@ async fn the_list_draws_each_board_from_its_kept_summary_until_its_log_moves_on(
 /// no key when it opened the board.
 #[wasm_bindgen_test]
 async fn a_change_made_after_another_tab_made_the_board_private_is_kept_sealed() {
-    let database = fresh_name();
-    let service = service(&database).await;
-    let storage = Storage::open(&database, || ()).await.unwrap();
+    let (service, storage) = service_and_storage().await;
     let stream = chronicle::clock::new_id();
     storage.append(stream, 0, &clear_board(stream, &["Fix login"]), &[], None).await.unwrap();
     let (open_board, mut shown, mut heard) = open(&service, stream).await;
@@ -341,10 +343,8 @@ fn clear_board(stream: Uuid, cards: &[&str]) -> Vec<chronicle_core::RawEnvelope>
 
 #[wasm_bindgen_test]
 async fn a_new_board_is_private_its_events_sealed_before_they_are_stored_and_its_link_carries_the_key() {
-    let database = fresh_name();
-    let service = service(&database).await;
+    let (service, storage) = service_and_storage().await;
     let stream = service.create("Secret plans", "Laptop").await.unwrap();
-    let storage = Storage::open(&database, || ()).await.unwrap();
     let raw = storage.board_key(stream).await.unwrap().expect("a new board has a key");
     let key = chronicle::crypto::BoardKey::import(raw).await.unwrap();
     let tail = storage.pending(stream).await.unwrap();
@@ -370,9 +370,7 @@ async fn a_new_board_is_private_its_events_sealed_before_they_are_stored_and_its
 /// starts, and shows it.
 #[wasm_bindgen_test]
 async fn what_is_written_between_a_boards_read_and_its_start_is_shown() {
-    let database = fresh_name();
-    let service = service(&database).await;
-    let storage = Storage::open(&database, || ()).await.unwrap();
+    let (service, storage) = service_and_storage().await;
     let stream = chronicle::clock::new_id();
     let events = clear_board(stream, &["First", "Second"]);
     let state = storage.append(stream, 0, &events[..2], &[], None).await.unwrap();
@@ -399,9 +397,7 @@ async fn what_is_written_between_a_boards_read_and_its_start_is_shown() {
 
 #[wasm_bindgen_test]
 async fn a_board_in_the_clear_keeps_working_and_a_private_copy_of_it_is_encrypted() {
-    let database = fresh_name();
-    let service = service(&database).await;
-    let storage = Storage::open(&database, || ()).await.unwrap();
+    let (service, storage) = service_and_storage().await;
     let old = chronicle::clock::new_id();
     storage.append(old, 0, &clear_board(old, &["Fix login", "Résumé"]), &[], None).await.unwrap();
     let (open_board, shown, mut heard) = open(&service, old).await;
@@ -441,9 +437,7 @@ async fn a_board_in_the_clear_keeps_working_and_a_private_copy_of_it_is_encrypte
 
 #[wasm_bindgen_test]
 async fn events_sealed_with_a_key_this_browser_lacked_open_when_a_link_brings_it() {
-    let database = fresh_name();
-    let service = service(&database).await;
-    let storage = Storage::open(&database, || ()).await.unwrap();
+    let (service, storage) = service_and_storage().await;
     let stream = chronicle::clock::new_id();
     let raw = chronicle::crypto::BoardKey::generate().unwrap();
     let key = chronicle::crypto::BoardKey::import(raw).await.unwrap();
@@ -501,12 +495,10 @@ fn times_beyond_a_day_read_as_this_device_s_clock_shows_them() {
 
 #[wasm_bindgen_test]
 async fn reading_a_long_history_tells_how_far_it_has_come() {
-    let database = fresh_name();
-    let service = service(&database).await;
+    let (service, storage) = service_and_storage().await;
     let events: Vec<chronicle_core::RawEnvelope> =
         chronicle_board::workload::generate(3_000, 21).iter().map(Event::encode).collect();
     let stream = events[0].stream;
-    let storage = Storage::open(&database, || ()).await.unwrap();
     let mut revision = 0;
     for part in events.chunks(500) {
         revision = storage.append(stream, revision, part, &[], None).await.unwrap().revision;
